@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loop.c - loop-mode transport of the vxf backend: /dev/vxf-loop, the
+ * in-guest stand-in for Xen's grant tables and event channel.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/vxf.h>
+
+#include "transport.h"
+
+#define VXF_LOOP_DEV	"/dev/vxf-loop"
+#define RING_PAGE_SIZE	4096UL
+
+/**
+ * struct vxf_loop - loop transport state
+ * @fd: the open /dev/vxf-loop
+ * @rings: both rings, mapped from @fd
+ * @rings_len: length of @rings
+ */
+struct vxf_loop {
+	int fd;
+	void *rings;
+	size_t rings_len;
+};
+
+static struct vxf_loop *to_loop(struct vxf_transport *t)
+{
+	return t->priv;
+}
+
+static int ioctl_retry(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : 0;
+}
+
+static void loop_disconnect(struct vxf_transport *t)
+{
+	struct vxf_loop *l = to_loop(t);
+
+	if (l->rings)
+		munmap(l->rings, l->rings_len);
+	if (l->fd >= 0)
+		close(l->fd);
+	l->rings = NULL;
+	l->fd = -1;
+}
+
+/* Size of an existing window, for reattaching without --pages. */
+static int window_size(int index, uint64_t *window_pages)
+{
+	struct vxf_info info;
+	char dev[64];
+	int fd, ret;
+
+	snprintf(dev, sizeof(dev), "/dev/vxf%d", index);
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		fprintf(stderr, "vxf-backend: open %s: %s\n", dev,
+			strerror(errno));
+		return ret;
+	}
+	ret = ioctl_retry(fd, VXF_IOC_INFO, &info);
+	close(fd);
+	if (ret) {
+		fprintf(stderr, "vxf-backend: VXF_IOC_INFO on %s: %s\n", dev,
+			strerror(-ret));
+		return ret;
+	}
+	*window_pages = info.window_pages;
+	return 0;
+}
+
+static int loop_connect(struct vxf_transport *t,
+			const struct vxf_transport_params *p,
+			struct vxf_transport_rings *r)
+{
+	struct vxf_loop *l = to_loop(t);
+	struct vxf_loop_connect c;
+	size_t ring_bytes = RING_PAGE_SIZE << p->ring_order;
+	void *rings;
+	int ret;
+
+	r->window_pages = p->window_pages;
+	if (!r->window_pages && p->index >= 0) {
+		ret = window_size(p->index, &r->window_pages);
+		if (ret)
+			return ret;
+	}
+	l->fd = open(VXF_LOOP_DEV, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (l->fd < 0) {
+		ret = -errno;
+		fprintf(stderr, "vxf-backend: open %s: %s\n", VXF_LOOP_DEV,
+			strerror(errno));
+		return ret;
+	}
+	memset(&c, 0, sizeof(c));
+	c.index = p->index;
+	c.ring_order = p->ring_order;
+	c.window_pages = r->window_pages;
+	c.cache = p->cache;
+	c.map_pages = p->map_pages;
+	c.fault_timeout_ms = p->fault_timeout_ms;
+	ret = ioctl_retry(l->fd, VXF_LOOP_IOC_CONNECT, &c);
+	if (ret) {
+		fprintf(stderr, "vxf-backend: VXF_LOOP_IOC_CONNECT: %s\n",
+			strerror(-ret));
+		goto err_close;
+	}
+	l->rings_len = 2 * ring_bytes;
+	rings = mmap(NULL, l->rings_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     l->fd, (off_t)c.ring_offset);
+	if (rings == MAP_FAILED) {
+		ret = -errno;
+		fprintf(stderr, "vxf-backend: mmap rings at 0x%llx: %s\n",
+			(unsigned long long)c.ring_offset, strerror(errno));
+		goto err_close;
+	}
+	l->rings = rings;
+	r->req = rings;
+	r->evt = (uint8_t *)rings + ring_bytes;
+	r->ring_bytes = ring_bytes;
+	r->index = c.index;
+	snprintf(r->dev, sizeof(r->dev), "/dev/vxf%d", c.index);
+	return 0;
+
+err_close:
+	loop_disconnect(t);
+	return ret;
+}
+
+static int loop_notify(struct vxf_transport *t)
+{
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_NOTIFY, NULL);
+}
+
+static int loop_kick_fd(struct vxf_transport *t)
+{
+	return to_loop(t)->fd;
+}
+
+static int64_t loop_ack_kicks(struct vxf_transport *t)
+{
+	uint64_t kicks;
+	ssize_t n;
+
+	do {
+		n = read(to_loop(t)->fd, &kicks, sizeof(kicks));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n != sizeof(kicks))
+		return -EIO;
+	return (int64_t)(kicks & INT64_MAX);
+}
+
+static int loop_grant(struct vxf_transport *t, void *addr, unsigned int nr,
+		      uint32_t *refs)
+{
+	struct vxf_loop_grant g = {
+		.addr = (uintptr_t)addr,
+		.nr_refs = nr,
+		.order = 0,
+		.refs = (uintptr_t)refs,
+	};
+
+	if (nr > VXF_LOOP_MAX_GRANT)
+		return -EINVAL;
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_GRANT, &g);
+}
+
+static int loop_ungrant(struct vxf_transport *t, const uint32_t *refs,
+			unsigned int nr)
+{
+	struct vxf_loop_ungrant u = {
+		.refs = (uintptr_t)refs,
+		.nr_refs = nr,
+	};
+
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_UNGRANT, &u);
+}
+
+static void loop_destroy(struct vxf_transport *t)
+{
+	free(t->priv);
+	t->priv = NULL;
+}
+
+static const struct vxf_transport_ops vxf_loop_ops = {
+	.name = "loop",
+	.connect = loop_connect,
+	.notify = loop_notify,
+	.kick_fd = loop_kick_fd,
+	.ack_kicks = loop_ack_kicks,
+	.grant = loop_grant,
+	.ungrant = loop_ungrant,
+	.disconnect = loop_disconnect,
+	.destroy = loop_destroy,
+};
+
+/**
+ * vxf_loop_transport_init() - set up a loop transport (not connected yet)
+ * @t: transport to fill
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vxf_loop_transport_init(struct vxf_transport *t)
+{
+	struct vxf_loop *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->fd = -1;
+	t->ops = &vxf_loop_ops;
+	t->priv = l;
+	return 0;
+}

@@ -1,0 +1,748 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - vxf-backend: reference backend of virtio-xen-fault
+ *
+ * The other end of the vxf rings: serves MAP/UNMAP, sends REVOKE/RESET,
+ * keeps the window's content (see vxf_pattern.h). Loop mode only for now
+ * (/dev/vxf-loop); the protocol (proto.c), the content (store.c) and the
+ * transport (loop.c) are separate so that a Xen transport can be added.
+ *
+ * Usage:
+ *   vxf-backend --loop [--index N] [--pages N] [--map-pages N]
+ *               [--ring-order N] [--cache wb|wc|uc] [--timeout-ms N]
+ *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
+ *               [--storm-us N] [--seed N] [--slots N] [--quiet]
+ *
+ * Once connected it prints "ready index=N dev=/dev/vxfN pages=P" and reads
+ * line commands on stdin, each answered by exactly one line on stdout
+ * starting with "ok" or "err <reason>" (see usage() for the list). A
+ * command that waits for the frontend (revoke, revoke-all, reset) holds
+ * back the commands after it until it is answered, so replies come in
+ * command order.
+ *
+ * Exit status: 0 after quit, EOF on stdin, SIGTERM or SIGINT; 1 for a
+ * usage or setup error; 2 if the frontend or the loop device broke.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/vxf.h>
+
+#include "proto.h"
+#include "store.h"
+#include "transport.h"
+#include "vxf_pattern.h"
+
+#define LINE_MAX_LEN		4096
+#define MAX_SLEEP_US		1000000ULL
+#define DEFAULT_PAGES		1024
+#define EXTRA_SLOTS		64
+#define MAX_DEFAULT_SLOTS	(65536 + EXTRA_SLOTS)
+
+/**
+ * struct backend - the whole program's state
+ * @params: what to ask the transport for
+ * @nr_slots: slot pool size, 0 for the default
+ * @delay_us: initial MAP answer delay
+ * @storm_us: initial revoke storm period
+ * @seed: randomness seed
+ * @no_answer: start with MAP answers hung
+ * @quiet: no informational messages on stderr
+ * @fail: initial fail ranges
+ * @nr_fail: entries of @fail
+ * @t: transport
+ * @rings: connected rings
+ * @store: content
+ * @proto: protocol
+ * @waiting: a revoke/reset command waits for the frontend
+ * @quit: leave the main loop
+ * @eof: stdin is closed
+ * @line: unprocessed input from stdin
+ * @line_len: bytes in @line
+ */
+struct backend {
+	struct vxf_transport_params params;
+	uint32_t nr_slots;
+	uint64_t delay_us;
+	uint64_t storm_us;
+	uint64_t seed;
+	bool no_answer;
+	bool quiet;
+	struct vxf_range fail[VXF_MAX_FAIL_RANGES];
+	unsigned int nr_fail;
+
+	struct vxf_transport t;
+	struct vxf_transport_rings rings;
+	struct vxf_store store;
+	struct vxf_proto proto;
+
+	bool waiting;
+	bool quit;
+	bool eof;
+	char line[LINE_MAX_LEN];
+	size_t line_len;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vxf-backend --loop [options]\n"
+"  Reference backend of virtio-xen-fault, loop mode (/dev/vxf-loop).\n"
+"options:\n"
+"  --loop               use /dev/vxf-loop (the only transport so far)\n"
+"  --index N            reattach to /dev/vxfN (default: create a window)\n"
+"  --pages N            window size in pages (default 1024; when\n"
+"                       reattaching, default: the window's size)\n"
+"  --map-pages N        pages per MAP, passed to CONNECT (0: default)\n"
+"  --ring-order N       rings are 2^N pages (default 0)\n"
+"  --cache wb|wc|uc     window memory type (default wb)\n"
+"  --timeout-ms N       frontend fault timeout (0: module default)\n"
+"  --delay-us N         answer each MAP N us after it arrived\n"
+"  --fail FIRST:COUNT   MAPs overlapping the range get -XEN_EIO (repeat)\n"
+"  --no-answer          do not answer MAPs (as 'hang on')\n"
+"  --storm-us N         revoke a random range every N us\n"
+"  --seed N             seed of all randomness (default 1)\n"
+"  --slots N            page slot pool size (default pages + 64,\n"
+"                       at most 65600)\n"
+"  --quiet              no informational messages on stderr\n"
+"  --help               this text\n"
+"stdout: 'ready index=N dev=/dev/vxfN pages=P' once connected, then one\n"
+"line per command, 'ok ...' or 'err <reason>'. Commands on stdin:\n"
+"  revoke FIRST COUNT   -> ok revoke status=S pages=P | err revoke timeout\n"
+"  revoke-all           -> the same for the whole window\n"
+"  reset                -> ok reset status=S | err reset timeout\n"
+"  fail FIRST COUNT | unfail | delay US | hang on|off | storm US  -> ok\n"
+"  stats                -> ok stats maps=N map_pages=N map_errors=N\n"
+"                          revokes=N revoke_done=N revoked_pages=N\n"
+"                          resets=N unmaps=N kicks_in=N kicks_out=N\n"
+"                          granted=N bad_requests=N\n"
+"  peek PAGE WORD       -> ok peek 0x<16 hex digits>\n"
+"  poke PAGE WORD VALUE -> ok\n"
+"  quit                 -> ok quit (also EOF, SIGTERM, SIGINT)\n"
+"exit: 0 quit, 1 usage/setup error, 2 frontend or device broke\n");
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void reply(struct backend *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (fflush(stdout) || ferror(stdout)) {
+		if (!b->quiet)
+			fprintf(stderr, "vxf-backend: stdout closed, quitting\n");
+		b->quit = true;
+	}
+}
+
+static void on_evt_done(void *ctx, const struct vxf_proto_done *d)
+{
+	struct backend *b = ctx;
+	const char *what = d->type == XENVXF_EVT_RESET ? "reset" : "revoke";
+
+	if (!b->waiting)
+		return;
+	b->waiting = false;
+	if (d->timeout)
+		reply(b, "err %s timeout", what);
+	else if (d->type == XENVXF_EVT_RESET)
+		reply(b, "ok reset status=%d", d->status);
+	else
+		reply(b, "ok revoke status=%d pages=%" PRIu64, d->status,
+		      d->pages);
+}
+
+/* ---- control commands -------------------------------------------------- */
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+/* Split @line into at most @max words; returns how many. */
+static int split_words(char *line, char **argv, int max)
+{
+	char *save = NULL, *w;
+	int n = 0;
+
+	for (w = strtok_r(line, " \t\r", &save); w;
+	     w = strtok_r(NULL, " \t\r", &save)) {
+		if (n == max)
+			return max + 1;
+		argv[n++] = w;
+	}
+	return n;
+}
+
+static void cmd_revoke(struct backend *b, uint64_t first, uint64_t count)
+{
+	int ret = vxf_proto_revoke(&b->proto, first, count, true, now_us());
+
+	if (ret == -EINVAL)
+		reply(b, "err revoke range outside the window");
+	else if (ret)
+		reply(b, "err revoke event ring full");
+	else
+		b->waiting = true;
+}
+
+static void cmd_reset(struct backend *b)
+{
+	if (vxf_proto_reset(&b->proto, true, now_us()))
+		reply(b, "err reset event ring full");
+	else
+		b->waiting = true;
+}
+
+static void cmd_stats(struct backend *b)
+{
+	const struct vxf_proto_stats *s = &b->proto.stats;
+
+	reply(b, "ok stats maps=%" PRIu64 " map_pages=%" PRIu64
+	      " map_errors=%" PRIu64 " revokes=%" PRIu64
+	      " revoke_done=%" PRIu64 " revoked_pages=%" PRIu64
+	      " resets=%" PRIu64 " unmaps=%" PRIu64 " kicks_in=%" PRIu64
+	      " kicks_out=%" PRIu64 " granted=%u bad_requests=%" PRIu64,
+	      s->maps, s->map_pages, s->map_errors, s->revokes,
+	      s->revoke_done, s->revoked_pages, s->resets, s->unmaps,
+	      s->kicks_in, s->kicks_out, b->store.granted, s->bad_requests);
+}
+
+static bool word_valid(struct backend *b, uint64_t page, uint64_t word)
+{
+	return page < b->store.window_pages && word < VXF_PATTERN_WORDS;
+}
+
+static void cmd_peek_poke(struct backend *b, int argc, char **argv)
+{
+	uint64_t page, word, value = 0;
+	bool poke = !strcmp(argv[0], "poke");
+
+	if (argc != (poke ? 4 : 3) || parse_u64(argv[1], &page) ||
+	    parse_u64(argv[2], &word) ||
+	    (poke && parse_u64(argv[3], &value))) {
+		reply(b, "err usage: %s", poke ? "poke PAGE WORD VALUE" :
+						 "peek PAGE WORD");
+		return;
+	}
+	if (!word_valid(b, page, word)) {
+		reply(b, "err %s outside the window", argv[0]);
+		return;
+	}
+	if (poke) {
+		vxf_store_poke(&b->store, page, word, value);
+		reply(b, "ok");
+	} else {
+		reply(b, "ok peek 0x%016" PRIx64,
+		      vxf_store_peek(&b->store, page, word));
+	}
+}
+
+/* Commands taking a FIRST COUNT range. */
+static void cmd_range(struct backend *b, int argc, char **argv)
+{
+	uint64_t first, count;
+
+	if (argc != 3 || parse_u64(argv[1], &first) ||
+	    parse_u64(argv[2], &count)) {
+		reply(b, "err usage: %s FIRST COUNT", argv[0]);
+		return;
+	}
+	if (!strcmp(argv[0], "revoke")) {
+		cmd_revoke(b, first, count);
+	} else if (vxf_proto_fail_add(&b->proto, first, count)) {
+		reply(b, "err fail bad range or too many ranges");
+	} else {
+		reply(b, "ok");
+	}
+}
+
+/* Commands taking one number or on/off. */
+static void cmd_knob(struct backend *b, int argc, char **argv)
+{
+	uint64_t v;
+
+	if (!strcmp(argv[0], "hang")) {
+		if (argc != 2 || (strcmp(argv[1], "on") &&
+				  strcmp(argv[1], "off"))) {
+			reply(b, "err usage: hang on|off");
+			return;
+		}
+		b->proto.hang = !strcmp(argv[1], "on");
+		reply(b, "ok");
+		return;
+	}
+	if (argc != 2 || parse_u64(argv[1], &v)) {
+		reply(b, "err usage: %s US", argv[0]);
+		return;
+	}
+	if (!strcmp(argv[0], "delay"))
+		b->proto.delay_us = v;
+	else
+		vxf_proto_set_storm(&b->proto, v, now_us());
+	reply(b, "ok");
+}
+
+static void cmd_unfail(struct backend *b)
+{
+	vxf_proto_fail_clear(&b->proto);
+	reply(b, "ok");
+}
+
+static void cmd_quit(struct backend *b)
+{
+	reply(b, "ok quit");
+	b->quit = true;
+}
+
+static void run_command(struct backend *b, char *line)
+{
+	char *argv[6];
+	int argc = split_words(line, argv, 5);
+
+	if (argc == 0)
+		return;	/* blank lines get no answer */
+	if (argc > 5)
+		reply(b, "err too many arguments");
+	else if (!strcmp(argv[0], "revoke") || !strcmp(argv[0], "fail"))
+		cmd_range(b, argc, argv);
+	else if (!strcmp(argv[0], "revoke-all") && argc == 1)
+		cmd_revoke(b, 0, b->store.window_pages);
+	else if (!strcmp(argv[0], "reset") && argc == 1)
+		cmd_reset(b);
+	else if (!strcmp(argv[0], "unfail") && argc == 1)
+		cmd_unfail(b);
+	else if (!strcmp(argv[0], "delay") || !strcmp(argv[0], "hang") ||
+		 !strcmp(argv[0], "storm"))
+		cmd_knob(b, argc, argv);
+	else if (!strcmp(argv[0], "stats") && argc == 1)
+		cmd_stats(b);
+	else if (!strcmp(argv[0], "peek") || !strcmp(argv[0], "poke"))
+		cmd_peek_poke(b, argc, argv);
+	else if (!strcmp(argv[0], "quit") && argc == 1)
+		cmd_quit(b);
+	else
+		reply(b, "err unknown command: %s", argv[0]);
+}
+
+/* Run the complete lines in the input buffer, stopping at a waiting one. */
+static void run_lines(struct backend *b)
+{
+	char *nl;
+	size_t len;
+
+	while (!b->waiting && !b->quit &&
+	       (nl = memchr(b->line, '\n', b->line_len))) {
+		*nl = '\0';
+		len = nl - b->line + 1;
+		run_command(b, b->line);
+		memmove(b->line, b->line + len, b->line_len - len);
+		b->line_len -= len;
+	}
+	if (b->line_len == sizeof(b->line)) {
+		reply(b, "err line too long");
+		b->line_len = 0;
+	}
+}
+
+static void read_stdin(struct backend *b)
+{
+	ssize_t n;
+
+	n = read(STDIN_FILENO, b->line + b->line_len,
+		 sizeof(b->line) - b->line_len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		b->eof = true;
+		/* A last line without a newline is still a command. */
+		if (b->line_len && b->line_len < sizeof(b->line))
+			b->line[b->line_len++] = '\n';
+		return;
+	}
+	b->line_len += n;
+}
+
+/* ---- main loop --------------------------------------------------------- */
+
+static int handle_kick(struct backend *b, short revents)
+{
+	int64_t kicks;
+
+	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		fprintf(stderr, "vxf-backend: %s device reported an error\n",
+			b->t.ops->name);
+		return -EIO;
+	}
+	if (!(revents & POLLIN))
+		return 0;
+	kicks = b->t.ops->ack_kicks(&b->t);
+	if (kicks < 0) {
+		fprintf(stderr, "vxf-backend: reading kicks: %s\n",
+			strerror((int)-kicks));
+		return (int)kicks;
+	}
+	b->proto.stats.kicks_in += kicks;
+	return 0;
+}
+
+static struct timespec sleep_time(struct backend *b, uint64_t now)
+{
+	uint64_t wake = vxf_proto_next_wakeup(&b->proto), us;
+	struct timespec ts;
+
+	us = wake <= now ? 0 : wake - now;
+	if (us > MAX_SLEEP_US)
+		us = MAX_SLEEP_US;
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
+	return ts;
+}
+
+static bool done_reading(struct backend *b)
+{
+	return b->quit || got_signal ||
+	       (b->eof && !b->waiting && !memchr(b->line, '\n', b->line_len));
+}
+
+/* Returns 0 on a clean quit, 2 if the frontend or the device broke. */
+static int serve(struct backend *b, const sigset_t *waitmask)
+{
+	struct pollfd fds[2];
+	struct timespec ts;
+	nfds_t nfds;
+	int ret;
+
+	for (;;) {
+		if (vxf_proto_service(&b->proto, now_us()))
+			return 2;
+		run_lines(b);
+		if (done_reading(b))
+			return 0;
+		ts = sleep_time(b, now_us());
+		fds[0].fd = b->t.ops->kick_fd(&b->t);
+		fds[0].events = POLLIN;
+		fds[0].revents = 0;
+		fds[1].fd = STDIN_FILENO;
+		fds[1].events = POLLIN;
+		fds[1].revents = 0;
+		nfds = b->eof || b->waiting ? 1 : 2;
+		ret = ppoll(fds, nfds, &ts, waitmask);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0) {
+			perror("vxf-backend: ppoll");
+			return 2;
+		}
+		if (handle_kick(b, fds[0].revents))
+			return 2;
+		if (nfds == 2 && fds[1].revents)
+			read_stdin(b);
+	}
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+enum {
+	OPT_LOOP = 256, OPT_INDEX, OPT_PAGES, OPT_MAP_PAGES, OPT_RING_ORDER,
+	OPT_CACHE, OPT_TIMEOUT, OPT_DELAY, OPT_FAIL, OPT_NO_ANSWER,
+	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "loop", no_argument, NULL, OPT_LOOP },
+	{ "index", required_argument, NULL, OPT_INDEX },
+	{ "pages", required_argument, NULL, OPT_PAGES },
+	{ "map-pages", required_argument, NULL, OPT_MAP_PAGES },
+	{ "ring-order", required_argument, NULL, OPT_RING_ORDER },
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+	{ "delay-us", required_argument, NULL, OPT_DELAY },
+	{ "fail", required_argument, NULL, OPT_FAIL },
+	{ "no-answer", no_argument, NULL, OPT_NO_ANSWER },
+	{ "storm-us", required_argument, NULL, OPT_STORM },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "slots", required_argument, NULL, OPT_SLOTS },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_cache(const char *s, unsigned int *cache)
+{
+	if (!strcmp(s, "wb"))
+		*cache = VXF_CACHE_WB;
+	else if (!strcmp(s, "wc"))
+		*cache = VXF_CACHE_WC;
+	else if (!strcmp(s, "uc"))
+		*cache = VXF_CACHE_UC;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_fail(struct backend *b, const char *s)
+{
+	char buf[64], *colon;
+	uint64_t first, count;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strchr(buf, ':');
+	if (!colon || b->nr_fail >= VXF_MAX_FAIL_RANGES)
+		return -1;
+	*colon = '\0';
+	if (parse_u64(buf, &first) || parse_u64(colon + 1, &count) || !count)
+		return -1;
+	b->fail[b->nr_fail].first = first;
+	b->fail[b->nr_fail].count = count;
+	b->nr_fail++;
+	return 0;
+}
+
+static int parse_num(const char *opt, const char *s, uint64_t max,
+		     uint64_t *v)
+{
+	if (parse_u64(s, v) || *v > max) {
+		fprintf(stderr, "vxf-backend: bad value for --%s: %s\n", opt,
+			s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_opt(struct backend *b, int opt, const char *arg,
+		     bool *loop, bool *pages_set)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_LOOP:
+		*loop = true;
+		return 0;
+	case OPT_INDEX:
+		if (parse_num("index", arg, INT32_MAX, &v))
+			return -1;
+		b->params.index = (int)v;
+		return 0;
+	case OPT_PAGES:
+		if (parse_num("pages", arg, XENVXF_MAX_WINDOW_PAGES, &v) || !v)
+			return -1;
+		b->params.window_pages = v;
+		*pages_set = true;
+		return 0;
+	case OPT_MAP_PAGES:
+		if (parse_num("map-pages", arg, XENVXF_MAX_MAP_PAGES, &v))
+			return -1;
+		b->params.map_pages = v;
+		return 0;
+	case OPT_RING_ORDER:
+		if (parse_num("ring-order", arg, XENVXF_MAX_RING_PAGE_ORDER,
+			      &v))
+			return -1;
+		b->params.ring_order = v;
+		return 0;
+	case OPT_CACHE:
+		if (parse_cache(arg, &b->params.cache)) {
+			fprintf(stderr, "vxf-backend: bad --cache: %s\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_TIMEOUT:
+		if (parse_num("timeout-ms", arg, UINT32_MAX, &v))
+			return -1;
+		b->params.fault_timeout_ms = v;
+		return 0;
+	case OPT_DELAY:
+		return parse_num("delay-us", arg, UINT32_MAX, &b->delay_us);
+	case OPT_FAIL:
+		if (parse_fail(b, arg)) {
+			fprintf(stderr, "vxf-backend: bad --fail: %s\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_NO_ANSWER:
+		b->no_answer = true;
+		return 0;
+	case OPT_STORM:
+		return parse_num("storm-us", arg, UINT32_MAX, &b->storm_us);
+	case OPT_SEED:
+		return parse_num("seed", arg, UINT64_MAX, &b->seed);
+	case OPT_SLOTS:
+		if (parse_num("slots", arg, UINT32_MAX / 2, &v) || !v)
+			return -1;
+		b->nr_slots = v;
+		return 0;
+	case OPT_QUIET:
+		b->quiet = true;
+		return 0;
+	case OPT_HELP:
+		usage(stdout);
+		exit(0);
+	}
+	usage(stderr);
+	return -1;
+}
+
+static int parse_args(struct backend *b, int argc, char **argv)
+{
+	bool loop = false, pages_set = false;
+	int opt;
+
+	b->params.index = -1;
+	b->params.window_pages = DEFAULT_PAGES;
+	b->seed = 1;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		if (parse_opt(b, opt, optarg, &loop, &pages_set))
+			return -1;
+	if (optind < argc) {
+		fprintf(stderr, "vxf-backend: stray argument: %s\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!loop) {
+		fprintf(stderr, "vxf-backend: --loop is required (no other transport yet)\n");
+		return -1;
+	}
+	if (b->params.index >= 0 && !pages_set)
+		b->params.window_pages = 0;	/* the window's own size */
+	return 0;
+}
+
+static uint32_t default_slots(uint64_t window_pages)
+{
+	uint64_t n = window_pages + EXTRA_SLOTS;
+
+	return n > MAX_DEFAULT_SLOTS ? MAX_DEFAULT_SLOTS : (uint32_t)n;
+}
+
+static int setup(struct backend *b)
+{
+	unsigned int i;
+	int ret;
+
+	if (vxf_loop_transport_init(&b->t)) {
+		fprintf(stderr, "vxf-backend: out of memory\n");
+		return -1;
+	}
+	ret = b->t.ops->connect(&b->t, &b->params, &b->rings);
+	if (ret)
+		goto err_destroy;
+	if (!b->nr_slots)
+		b->nr_slots = default_slots(b->rings.window_pages);
+	ret = vxf_store_init(&b->store, &b->t, b->rings.window_pages,
+			     b->nr_slots);
+	if (ret) {
+		fprintf(stderr, "vxf-backend: cannot allocate %" PRIu64
+			" pages of content and %u slots\n",
+			b->rings.window_pages, b->nr_slots);
+		goto err_disconnect;
+	}
+	ret = vxf_proto_init(&b->proto, &b->t, &b->store, &b->rings, b->seed,
+			     on_evt_done, b);
+	if (ret) {
+		fprintf(stderr, "vxf-backend: out of memory\n");
+		goto err_store;
+	}
+	b->proto.delay_us = b->delay_us;
+	b->proto.hang = b->no_answer;
+	for (i = 0; i < b->nr_fail; i++)
+		vxf_proto_fail_add(&b->proto, b->fail[i].first,
+				   b->fail[i].count);
+	vxf_proto_set_storm(&b->proto, b->storm_us, now_us());
+	return 0;
+
+err_store:
+	vxf_store_fini(&b->store);
+err_disconnect:
+	b->t.ops->disconnect(&b->t);
+err_destroy:
+	b->t.ops->destroy(&b->t);
+	return -1;
+}
+
+static void teardown(struct backend *b)
+{
+	vxf_proto_fini(&b->proto);
+	vxf_store_fini(&b->store);
+	b->t.ops->disconnect(&b->t);
+	b->t.ops->destroy(&b->t);
+}
+
+static void setup_signals(sigset_t *waitmask)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGINT);
+}
+
+int main(int argc, char **argv)
+{
+	static struct backend b;
+	sigset_t waitmask;
+	int status;
+
+	if (parse_args(&b, argc, argv))
+		return 1;
+	setup_signals(&waitmask);
+	if (setup(&b))
+		return 1;
+	printf("ready index=%d dev=%s pages=%" PRIu64 "\n", b.rings.index,
+	       b.rings.dev, b.rings.window_pages);
+	fflush(stdout);
+	if (!b.quiet)
+		fprintf(stderr, "vxf-backend: serving %s, %u slots\n",
+			b.rings.dev, b.nr_slots);
+	status = serve(&b, &waitmask);
+	if (status)
+		fprintf(stderr, "vxf-backend: giving up on %s\n", b.rings.dev);
+	teardown(&b);
+	return status;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * store.h - content store of the vxf backend
+ *
+ * The truth about the window's content lives in a private buffer that is
+ * never lent. Pages the frontend maps are copied into "slots", pages of a
+ * pool that is granted through the transport; when a page is revoked or
+ * unmapped its slot is copied back (migration), poisoned, ungranted and
+ * returned to a FIFO free list, so that a stale mapping reads poison.
+ */
+
+#ifndef VXF_BACKEND_STORE_H
+#define VXF_BACKEND_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+#define VXF_STORE_PAGE_SIZE	4096UL
+
+/**
+ * struct vxf_store - window content and page slots
+ * @t: transport that grants the slots
+ * @window_pages: window size in pages
+ * @content: private content, @window_pages pages, filled lazily
+ * @content_ready: bitmap: page of @content holds its initial pattern
+ * @page_slot: per window page, slot index + 1, 0 for none
+ * @nr_slots: size of the slot pool
+ * @slots: the slot pool memory
+ * @slot_page: per slot, the window page it holds, or UINT64_MAX if free
+ * @slot_ref: per slot, its reference while granted
+ * @free_fifo: ring of free slot indices, oldest freed first
+ * @free_head: index of the next slot to take in @free_fifo
+ * @nr_free: free slots
+ * @granted: slots granted now
+ * @ungrant_errors: ungrant failures seen
+ */
+struct vxf_store {
+	struct vxf_transport *t;
+	uint64_t window_pages;
+	uint8_t *content;
+	uint64_t *content_ready;
+	uint32_t *page_slot;
+	uint32_t nr_slots;
+	uint8_t *slots;
+	uint64_t *slot_page;
+	uint32_t *slot_ref;
+	uint32_t *free_fifo;
+	uint32_t free_head;
+	uint32_t nr_free;
+	uint32_t granted;
+	uint64_t ungrant_errors;
+};
+
+int vxf_store_init(struct vxf_store *s, struct vxf_transport *t,
+		   uint64_t window_pages, uint32_t nr_slots);
+void vxf_store_fini(struct vxf_store *s);
+int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
+		  uint32_t *refs);
+uint64_t vxf_store_reclaim(struct vxf_store *s, uint64_t first,
+			   uint64_t count);
+bool vxf_store_page_mapped(const struct vxf_store *s, uint64_t page);
+bool vxf_store_random_mapped(const struct vxf_store *s, uint64_t rnd,
+			     uint64_t *page);
+uint64_t vxf_store_peek(struct vxf_store *s, uint64_t page,
+			unsigned int word);
+void vxf_store_poke(struct vxf_store *s, uint64_t page, unsigned int word,
+		    uint64_t value);
+void *vxf_store_slot_addr(const struct vxf_store *s, uint64_t page);
+
+#endif /* VXF_BACKEND_STORE_H */

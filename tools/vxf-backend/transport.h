@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * transport.h - what the vxf backend needs from a transport
+ *
+ * The protocol logic (proto.c) and the content store (store.c) only talk to
+ * the other end through this table: loop mode (loop.c, /dev/vxf-loop) today,
+ * Xen (gnttab, evtchn, xenstore) later, an in-memory fake in selftest.c.
+ */
+
+#ifndef VXF_BACKEND_TRANSPORT_H
+#define VXF_BACKEND_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * struct vxf_transport_params - what the backend asks for at connect
+ * @index: window to reattach to, or -1 to create one
+ * @window_pages: window size in pages, 0 to reattach at the window's size
+ * @ring_order: both rings are (1 << @ring_order) pages
+ * @cache: VXF_CACHE_* of the window
+ * @map_pages: pages per MAP (0: transport default)
+ * @fault_timeout_ms: frontend fault timeout (0: transport default)
+ */
+struct vxf_transport_params {
+	int index;
+	uint64_t window_pages;
+	unsigned int ring_order;
+	unsigned int cache;
+	unsigned int map_pages;
+	unsigned int fault_timeout_ms;
+};
+
+/**
+ * struct vxf_transport_rings - what connect hands back
+ * @req: shared request ring, initialised by the frontend
+ * @evt: shared event ring, initialised by the frontend
+ * @ring_bytes: size of each ring
+ * @index: the window's index (N of /dev/vxfN)
+ * @window_pages: the window's size (learnt when reattaching with 0)
+ * @dev: the window's device node, for humans
+ */
+struct vxf_transport_rings {
+	void *req;
+	void *evt;
+	size_t ring_bytes;
+	int index;
+	uint64_t window_pages;
+	char dev[64];
+};
+
+struct vxf_transport;
+
+/**
+ * struct vxf_transport_ops - transport operations
+ * @connect: become the backend; fill @r. Returns 0 or -errno.
+ * @notify: kick the frontend. Returns 0 or -errno.
+ * @kick_fd: file descriptor that polls readable when the frontend kicked.
+ * @ack_kicks: consume pending kicks. Returns how many (0 if none) or -errno
+ *	if the transport broke.
+ * @grant: lend @nr contiguous pages at @addr, one reference each, written
+ *	to @refs in address order. Returns 0 or -errno (nothing granted).
+ * @ungrant: end @nr references. Returns 0 or -errno.
+ * @disconnect: stop being the backend; undo connect.
+ * @destroy: free the transport (after disconnect).
+ *
+ * Context: all called from the backend's single thread.
+ */
+struct vxf_transport_ops {
+	const char *name;
+	int (*connect)(struct vxf_transport *t,
+		       const struct vxf_transport_params *p,
+		       struct vxf_transport_rings *r);
+	int (*notify)(struct vxf_transport *t);
+	int (*kick_fd)(struct vxf_transport *t);
+	int64_t (*ack_kicks)(struct vxf_transport *t);
+	int (*grant)(struct vxf_transport *t, void *addr, unsigned int nr,
+		     uint32_t *refs);
+	int (*ungrant)(struct vxf_transport *t, const uint32_t *refs,
+		       unsigned int nr);
+	void (*disconnect)(struct vxf_transport *t);
+	void (*destroy)(struct vxf_transport *t);
+};
+
+/**
+ * struct vxf_transport - one transport instance
+ * @ops: its operations
+ * @priv: its private state
+ */
+struct vxf_transport {
+	const struct vxf_transport_ops *ops;
+	void *priv;
+};
+
+/* loop.c: /dev/vxf-loop */
+int vxf_loop_transport_init(struct vxf_transport *t);
+
+#endif /* VXF_BACKEND_TRANSPORT_H */
