@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selftest.c - host-side test of the vxf backend's protocol and store
+ *
+ * Runs proto.c and store.c against an in-process fake transport: both rings
+ * live in plain memory, a fake frontend in this file plays the guest with
+ * ring.h's macros (front end of the request ring, back end of the event
+ * ring), and "grants" are entries of a table from reference to address.
+ * Time is simulated. Prints one line per test, exits 0 if all passed.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/errno.h>
+
+#include "proto.h"
+#include "store.h"
+#include "transport.h"
+#include "vxf_pattern.h"
+
+#define WINDOW_PAGES	256
+#define RING_BYTES	4096
+#define MAX_REFS	4096
+
+/* ---- fake transport ---------------------------------------------------- */
+
+struct fake {
+	void *ring_mem;
+	void *ref_addr[MAX_REFS];	/* NULL: not granted */
+	uint32_t next_ref;
+	unsigned int notifies;
+	unsigned int grant_calls;
+	int fail_grant;
+};
+
+static struct fake *to_fake(struct vxf_transport *t)
+{
+	return t->priv;
+}
+
+static int fake_connect(struct vxf_transport *t,
+			const struct vxf_transport_params *p,
+			struct vxf_transport_rings *r)
+{
+	struct fake *f = to_fake(t);
+
+	f->ring_mem = aligned_alloc(4096, 2 * RING_BYTES);
+	if (!f->ring_mem)
+		return -ENOMEM;
+	memset(f->ring_mem, 0, 2 * RING_BYTES);
+	/* The frontend initialises the shared rings. */
+	SHARED_RING_INIT((xenvxf_req_sring_t *)f->ring_mem);
+	SHARED_RING_INIT((xenvxf_evt_sring_t *)((char *)f->ring_mem +
+						  RING_BYTES));
+	r->req = f->ring_mem;
+	r->evt = (char *)f->ring_mem + RING_BYTES;
+	r->ring_bytes = RING_BYTES;
+	r->index = 0;
+	r->window_pages = p->window_pages;
+	snprintf(r->dev, sizeof(r->dev), "fake");
+	return 0;
+}
+
+static int fake_notify(struct vxf_transport *t)
+{
+	to_fake(t)->notifies++;
+	return 0;
+}
+
+static int fake_kick_fd(struct vxf_transport *t)
+{
+	(void)t;
+	return -1;
+}
+
+static int64_t fake_ack_kicks(struct vxf_transport *t)
+{
+	(void)t;
+	return 0;
+}
+
+static int fake_ungrant(struct vxf_transport *t, const uint32_t *refs,
+			unsigned int nr);
+
+static int fake_grant(struct vxf_transport *t, void *addr, unsigned int nr,
+		      uint32_t *refs)
+{
+	struct fake *f = to_fake(t);
+	unsigned int i;
+
+	f->grant_calls++;
+	if (f->fail_grant)
+		return -f->fail_grant;
+	for (i = 0; i < nr; i++) {
+		uint32_t tries = 0;
+
+		do {
+			f->next_ref = f->next_ref % (MAX_REFS - 1) + 1;
+			if (++tries == MAX_REFS) {
+				fake_ungrant(t, refs, i);
+				return -ENOSPC;
+			}
+		} while (f->ref_addr[f->next_ref]);
+		refs[i] = f->next_ref;
+		f->ref_addr[refs[i]] = (char *)addr + i * 4096UL;
+	}
+	return 0;
+}
+
+static int fake_ungrant(struct vxf_transport *t, const uint32_t *refs,
+			unsigned int nr)
+{
+	struct fake *f = to_fake(t);
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (refs[i] >= MAX_REFS || !f->ref_addr[refs[i]])
+			return -ENOENT;
+		f->ref_addr[refs[i]] = NULL;
+	}
+	return 0;
+}
+
+static void fake_disconnect(struct vxf_transport *t)
+{
+	free(to_fake(t)->ring_mem);
+}
+
+static void fake_destroy(struct vxf_transport *t)
+{
+	(void)t;
+}
+
+static const struct vxf_transport_ops fake_ops = {
+	.name = "fake",
+	.connect = fake_connect,
+	.notify = fake_notify,
+	.kick_fd = fake_kick_fd,
+	.ack_kicks = fake_ack_kicks,
+	.grant = fake_grant,
+	.ungrant = fake_ungrant,
+	.disconnect = fake_disconnect,
+	.destroy = fake_destroy,
+};
+
+/* ---- test bed: backend + fake frontend --------------------------------- */
+
+struct bed {
+	struct fake fake;
+	struct vxf_transport t;
+	struct vxf_transport_rings rings;
+	struct vxf_store store;
+	struct vxf_proto proto;
+	xenvxf_req_front_ring_t fe_req;
+	xenvxf_evt_back_ring_t fe_evt;
+	uint64_t now;
+	uint64_t next_id;
+	unsigned int done_calls;
+	struct vxf_proto_done last_done;
+};
+
+static void on_done(void *ctx, const struct vxf_proto_done *d)
+{
+	struct bed *b = ctx;
+
+	b->done_calls++;
+	b->last_done = *d;
+}
+
+static void bed_init(struct bed *b)
+{
+	struct vxf_transport_params params = {
+		.index = -1,
+		.window_pages = WINDOW_PAGES,
+	};
+
+	memset(b, 0, sizeof(*b));
+	b->t.ops = &fake_ops;
+	b->t.priv = &b->fake;
+	b->now = 1000000;
+	b->next_id = 1;
+	if (fake_connect(&b->t, &params, &b->rings) ||
+	    vxf_store_init(&b->store, &b->t, WINDOW_PAGES, WINDOW_PAGES + 64) ||
+	    vxf_proto_init(&b->proto, &b->t, &b->store, &b->rings, 42,
+			   on_done, b)) {
+		fprintf(stderr, "selftest: setup failed\n");
+		exit(1);
+	}
+	FRONT_RING_INIT(&b->fe_req, (xenvxf_req_sring_t *)b->rings.req,
+			RING_BYTES);
+	BACK_RING_INIT(&b->fe_evt, (xenvxf_evt_sring_t *)b->rings.evt,
+		       RING_BYTES);
+}
+
+static void bed_fini(struct bed *b)
+{
+	vxf_proto_fini(&b->proto);
+	vxf_store_fini(&b->store);
+	fake_disconnect(&b->t);
+}
+
+static int service(struct bed *b)
+{
+	return vxf_proto_service(&b->proto, b->now);
+}
+
+static uint64_t fe_send(struct bed *b, uint8_t op, uint8_t flags,
+			uint64_t first, uint32_t count)
+{
+	struct xenvxf_req *req;
+
+	if (RING_FULL(&b->fe_req))
+		return 0;
+	req = RING_GET_REQUEST(&b->fe_req, b->fe_req.req_prod_pvt);
+	memset(req, 0, sizeof(*req));
+	req->id = b->next_id++;
+	req->operation = op;
+	req->flags = flags;
+	req->first_page = first;
+	req->count = count;
+	b->fe_req.req_prod_pvt++;
+	RING_PUSH_REQUESTS(&b->fe_req);
+	return req->id;
+}
+
+static uint64_t fe_map(struct bed *b, uint64_t first, uint32_t count)
+{
+	return fe_send(b, XENVXF_OP_MAP, XENVXF_MAP_F_WRITE, first, count);
+}
+
+static int fe_rsp(struct bed *b, struct xenvxf_rsp *rsp)
+{
+	if (b->fe_req.rsp_cons == b->fe_req.sring->rsp_prod)
+		return 0;
+	RING_COPY_RESPONSE(&b->fe_req, b->fe_req.rsp_cons, rsp);
+	b->fe_req.rsp_cons++;
+	return 1;
+}
+
+static int fe_evt(struct bed *b, struct xenvxf_evt *evt)
+{
+	if (b->fe_evt.req_cons == b->fe_evt.sring->req_prod)
+		return 0;
+	RING_COPY_REQUEST(&b->fe_evt, b->fe_evt.req_cons, evt);
+	b->fe_evt.req_cons++;
+	return 1;
+}
+
+static void fe_answer(struct bed *b, uint64_t id, uint8_t type, int status)
+{
+	struct xenvxf_evt_rsp *rsp;
+
+	rsp = RING_GET_RESPONSE(&b->fe_evt, b->fe_evt.rsp_prod_pvt);
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->id = id;
+	rsp->type = type;
+	rsp->status = status;
+	b->fe_evt.rsp_prod_pvt++;
+	RING_PUSH_RESPONSES(&b->fe_evt);
+}
+
+static uint64_t *ref_word(struct bed *b, uint32_t ref, unsigned int word)
+{
+	if (ref >= MAX_REFS || !b->fake.ref_addr[ref])
+		return NULL;
+	return (uint64_t *)b->fake.ref_addr[ref] + word;
+}
+
+/* ---- assertions -------------------------------------------------------- */
+
+static int failures;
+static const char *cur_test;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "  %s: %s:%d: CHECK(%s) failed\n",	\
+			cur_test, __FILE__, __LINE__, #cond);		\
+		failures++;						\
+		return;							\
+	}								\
+} while (0)
+
+/* MAP a range and check the answer; refs out. */
+#define MAP_OK(b, first, count, refs) do {				\
+	struct xenvxf_rsp __r;						\
+	uint64_t __id = fe_map(b, first, count);			\
+	CHECK(__id);							\
+	CHECK(service(b) == 0);						\
+	CHECK(fe_rsp(b, &__r));						\
+	CHECK(__r.id == __id && __r.status == 0);			\
+	CHECK(__r.operation == XENVXF_OP_MAP && __r.ref_order == 0);	\
+	CHECK(__r.nr_refs == (count));					\
+	memcpy(refs, __r.ref, sizeof(uint32_t) * (count));		\
+} while (0)
+
+static bool page_is_pattern(struct bed *b, uint32_t ref, uint64_t page)
+{
+	return vxf_pattern_check_page(b->fake.ref_addr[ref], page) < 0;
+}
+
+static bool page_is_poison(const void *p)
+{
+	const uint64_t *w = p;
+	unsigned int i;
+
+	for (i = 0; i < VXF_PATTERN_WORDS; i++)
+		if (w[i] != VXF_POISON)
+			return false;
+	return true;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_pattern(struct bed *b)
+{
+	uint8_t page[4096] __attribute__((aligned(8)));
+
+	(void)b;
+	CHECK(vxf_pattern(0) == 0x7866762d626c6f62ULL);
+	CHECK(vxf_pattern(8) == (0x9E3779B97F4A7C15ULL * 8 ^
+				 0x7866762d626c6f62ULL));
+	vxf_pattern_fill_page(page, 3);
+	CHECK(vxf_pattern_check_page(page, 3) == -1);
+	CHECK(vxf_pattern_check_page(page, 4) == 0);
+	page[4095] ^= 1;
+	CHECK(vxf_pattern_check_page(page, 3) == 511);
+}
+
+static void test_map_roundtrip(struct bed *b)
+{
+	uint32_t refs[4], again[4];
+	unsigned int i, grants;
+
+	MAP_OK(b, 8, 4, refs);
+	for (i = 0; i < 4; i++) {
+		CHECK(ref_word(b, refs[i], 0));
+		CHECK(page_is_pattern(b, refs[i], 8 + i));
+	}
+	CHECK(b->fake.notifies >= 1);
+	CHECK(b->store.granted == 4);
+	grants = b->fake.grant_calls;
+	CHECK(grants == 1);	/* fresh FIFO slots are contiguous: one call */
+
+	/* Pages that have a slot are answered with the same reference. */
+	MAP_OK(b, 8, 4, again);
+	CHECK(!memcmp(refs, again, sizeof(refs)));
+	CHECK(b->fake.grant_calls == grants);
+	CHECK(b->proto.stats.maps == 2 && b->proto.stats.map_pages == 8);
+}
+
+static void test_coherence(struct bed *b)
+{
+	uint32_t ref;
+
+	MAP_OK(b, 5, 1, &ref);
+	*ref_word(b, ref, 7) = 0x1122334455667788ULL;	/* guest writes */
+	CHECK(vxf_store_peek(&b->store, 5, 7) == 0x1122334455667788ULL);
+	vxf_store_poke(&b->store, 5, 9, 0xabcdef);	/* host writes */
+	CHECK(*ref_word(b, ref, 9) == 0xabcdef);
+	/* Unmapped pages: peek/poke go to the content. */
+	CHECK(vxf_store_peek(&b->store, 100, 3) == vxf_pattern_word(100, 3));
+	vxf_store_poke(&b->store, 100, 3, 77);
+	CHECK(vxf_store_peek(&b->store, 100, 3) == 77);
+}
+
+static void test_revoke(struct bed *b)
+{
+	struct xenvxf_evt evt;
+	uint32_t refs[2], after[2];
+	void *old0;
+
+	MAP_OK(b, 0, 2, refs);
+	old0 = b->fake.ref_addr[refs[0]];
+	*ref_word(b, refs[0], 1) = 0xfeedULL;
+
+	CHECK(vxf_proto_revoke(&b->proto, 0, 2, true, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	CHECK(evt.type == XENVXF_EVT_REVOKE && evt.first_page == 0);
+	CHECK(evt.count == 2 && evt.deadline_us == VXF_REVOKE_DEADLINE_US);
+	CHECK(b->store.granted == 2);
+	fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
+	CHECK(service(b) == 0);
+	CHECK(b->done_calls == 1 && !b->last_done.timeout);
+	CHECK(b->last_done.status == 0 && b->last_done.pages == 2);
+	CHECK(b->store.granted == 0);
+	CHECK(!ref_word(b, refs[0], 0) && !ref_word(b, refs[1], 0));
+	CHECK(page_is_poison(old0));
+	/* Migration: the write survived. */
+	CHECK(vxf_store_peek(&b->store, 0, 1) == 0xfeedULL);
+	CHECK(vxf_store_peek(&b->store, 0, 2) == vxf_pattern_word(0, 2));
+
+	/* Mapped again, into other slots than the ones just freed. */
+	MAP_OK(b, 0, 2, after);
+	CHECK(b->fake.ref_addr[after[0]] != old0);
+	CHECK(*ref_word(b, after[0], 1) == 0xfeedULL);
+	CHECK(b->proto.stats.revokes == 1 && b->proto.stats.revoke_done == 1);
+	CHECK(b->proto.stats.revoked_pages == 2);
+}
+
+static void test_map_held_by_revoke(struct bed *b)
+{
+	struct xenvxf_evt evt;
+	struct xenvxf_rsp rsp;
+	uint32_t ref;
+	uint64_t id;
+
+	MAP_OK(b, 10, 1, &ref);
+	CHECK(vxf_proto_revoke(&b->proto, 10, 1, false, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	id = fe_map(b, 10, 1);
+	CHECK(service(b) == 0);
+	CHECK(!fe_rsp(b, &rsp));	/* held: the REVOKE is in flight */
+	/* A MAP elsewhere is not held. */
+	MAP_OK(b, 11, 1, &ref);
+	fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
+	CHECK(service(b) == 0);
+	CHECK(fe_rsp(b, &rsp));
+	CHECK(rsp.id == id && rsp.status == 0 && rsp.nr_refs == 1);
+	CHECK(page_is_pattern(b, rsp.ref[0], 10));
+	CHECK(b->done_calls == 0);	/* not a control revoke */
+}
+
+static void expect_status(struct bed *b, uint8_t op, uint8_t flags,
+			  uint64_t first, uint32_t count, int status)
+{
+	struct xenvxf_rsp rsp;
+	uint64_t id = fe_send(b, op, flags, first, count);
+
+	CHECK(service(b) == 0);
+	CHECK(fe_rsp(b, &rsp));
+	CHECK(rsp.id == id && rsp.operation == op);
+	CHECK(rsp.status == status && rsp.nr_refs == 0);
+}
+
+static void test_bad_requests(struct bed *b)
+{
+	expect_status(b, 7, 0, 0, 1, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0, 0, 0, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0, 0, XENVXF_MAX_MAP_PAGES + 1,
+		      -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0, WINDOW_PAGES, 1, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0, WINDOW_PAGES - 1, 2, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0, UINT64_MAX, 2, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0x80, 0, 1, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_UNMAP, 0, 0, WINDOW_PAGES + 1, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_UNMAP, 0, 0, 0, -XEN_EINVAL);
+	CHECK(b->proto.stats.bad_requests == 9);
+	CHECK(b->store.granted == 0);
+	/* Prefetch is served like any MAP. */
+	expect_status(b, XENVXF_OP_UNMAP, 0, 0, WINDOW_PAGES, 0);
+}
+
+static void test_fail_injection(struct bed *b)
+{
+	uint32_t ref;
+
+	CHECK(vxf_proto_fail_add(&b->proto, 20, 2) == 0);
+	expect_status(b, XENVXF_OP_MAP, 0, 18, 3, -XEN_EIO);
+	expect_status(b, XENVXF_OP_MAP, 0, 21, 1, -XEN_EIO);
+	MAP_OK(b, 22, 1, &ref);
+	vxf_proto_fail_clear(&b->proto);
+	MAP_OK(b, 21, 1, &ref);
+	CHECK(b->proto.stats.map_errors == 2);
+	/* A failing grant is an -XEN_EIO answer and leaks nothing. */
+	b->fake.fail_grant = ENOMEM;
+	expect_status(b, XENVXF_OP_MAP, 0, 40, 4, -XEN_EIO);
+	b->fake.fail_grant = 0;
+	CHECK(b->store.granted == 2);
+	CHECK(b->store.nr_free == b->store.nr_slots - 2);
+}
+
+static void test_delay_and_hang(struct bed *b)
+{
+	struct xenvxf_rsp rsp;
+	uint64_t id, t0 = b->now;
+
+	b->proto.delay_us = 1000;
+	id = fe_map(b, 50, 1);
+	CHECK(service(b) == 0);
+	CHECK(!fe_rsp(b, &rsp));
+	CHECK(vxf_proto_next_wakeup(&b->proto) == t0 + 1000);
+	b->now = t0 + 999;
+	CHECK(service(b) == 0);
+	CHECK(!fe_rsp(b, &rsp));
+	b->now = t0 + 1000;
+	CHECK(service(b) == 0);
+	CHECK(fe_rsp(b, &rsp) && rsp.id == id && rsp.status == 0);
+
+	b->proto.delay_us = 0;
+	b->proto.hang = true;
+	id = fe_map(b, 51, 1);
+	b->now += 5000000;
+	CHECK(service(b) == 0);
+	CHECK(!fe_rsp(b, &rsp));
+	CHECK(vxf_proto_next_wakeup(&b->proto) == UINT64_MAX);
+	b->proto.hang = false;
+	CHECK(service(b) == 0);
+	CHECK(fe_rsp(b, &rsp) && rsp.id == id && rsp.status == 0);
+}
+
+static void test_unmap(struct bed *b)
+{
+	struct xenvxf_rsp rsp;
+	uint32_t refs[2];
+	uint64_t id;
+
+	MAP_OK(b, 30, 2, refs);
+	*ref_word(b, refs[1], 0) = 99;
+	id = fe_send(b, XENVXF_OP_UNMAP, 0, 30, 2);
+	CHECK(service(b) == 0);
+	CHECK(fe_rsp(b, &rsp) && rsp.id == id && rsp.status == 0);
+	CHECK(rsp.operation == XENVXF_OP_UNMAP);
+	CHECK(!ref_word(b, refs[0], 0) && !ref_word(b, refs[1], 0));
+	CHECK(b->store.granted == 0);
+	CHECK(vxf_store_peek(&b->store, 31, 0) == 99);
+	CHECK(b->proto.stats.unmaps == 1);
+}
+
+static void test_revoke_timeout(struct bed *b)
+{
+	struct xenvxf_evt evt;
+	uint32_t ref;
+
+	MAP_OK(b, 60, 1, &ref);
+	CHECK(vxf_proto_revoke(&b->proto, 60, 1, true, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	CHECK(vxf_proto_next_wakeup(&b->proto) ==
+	      b->now + VXF_REVOKE_DEADLINE_US);
+	b->now += VXF_REVOKE_DEADLINE_US;
+	CHECK(service(b) == 0);
+	CHECK(b->done_calls == 1 && b->last_done.timeout);
+	CHECK(b->store.granted == 1);
+	/* A late answer still migrates, silently. */
+	fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
+	CHECK(service(b) == 0);
+	CHECK(b->done_calls == 1 && b->store.granted == 0);
+}
+
+static void test_revoke_failed(struct bed *b)
+{
+	struct xenvxf_evt evt;
+	uint32_t ref;
+
+	MAP_OK(b, 61, 1, &ref);
+	CHECK(vxf_proto_revoke(&b->proto, 61, 1, true, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, -XEN_EIO);
+	CHECK(service(b) == 0);
+	CHECK(b->done_calls == 1 && b->last_done.status == -XEN_EIO);
+	CHECK(b->last_done.pages == 0);
+	CHECK(ref_word(b, ref, 0));	/* still lent */
+}
+
+static void test_reset(struct bed *b)
+{
+	struct xenvxf_evt evt;
+	struct xenvxf_rsp rsp;
+	uint32_t refs[3];
+	uint64_t id;
+
+	MAP_OK(b, 70, 3, refs);
+	CHECK(vxf_proto_reset(&b->proto, true, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	CHECK(evt.type == XENVXF_EVT_RESET && evt.first_page == 0);
+	CHECK(evt.count == 0);
+	id = fe_map(b, 100, 1);
+	CHECK(service(b) == 0);
+	CHECK(!fe_rsp(b, &rsp));	/* held until the RESET is answered */
+	fe_answer(b, evt.id, XENVXF_EVT_RESET, 0);
+	CHECK(service(b) == 0);
+	CHECK(b->done_calls == 1 && b->last_done.type == XENVXF_EVT_RESET);
+	CHECK(!ref_word(b, refs[0], 0));
+	CHECK(fe_rsp(b, &rsp) && rsp.id == id && rsp.status == 0);
+	CHECK(b->store.granted == 1);
+	CHECK(b->proto.stats.resets == 1);
+}
+
+static void test_bad_answers(struct bed *b)
+{
+	struct xenvxf_evt evt, evt2;
+
+	/* Unknown id and wrong type: counted, ignored. */
+	CHECK(vxf_proto_revoke(&b->proto, 0, 1, false, b->now) == 0);
+	CHECK(vxf_proto_revoke(&b->proto, 1, 1, false, b->now) == 0);
+	CHECK(fe_evt(b, &evt) && fe_evt(b, &evt2));
+	fe_answer(b, evt.id + 100, XENVXF_EVT_REVOKE_DONE, 0);
+	fe_answer(b, evt.id, XENVXF_EVT_RESET, 0);
+	CHECK(service(b) == 0);
+	CHECK(b->proto.stats.bad_requests == 2);
+	CHECK(b->proto.nr_evts == 2);
+	/* More answers than events sent: the frontend broke the ring. */
+	b->fe_evt.sring->rsp_prod += 5;
+	CHECK(service(b) == -EPROTO);
+}
+
+static void test_broken_req_ring(struct bed *b)
+{
+	b->fe_req.sring->req_prod = b->fe_req.req_prod_pvt + 1000;
+	CHECK(service(b) == -EPROTO);
+}
+
+static void test_ring_full(struct bed *b)
+{
+	struct xenvxf_rsp rsp;
+	unsigned int i, n = RING_SIZE(&b->fe_req), got = 0;
+
+	b->proto.hang = true;
+	for (i = 0; i < n; i++)
+		CHECK(fe_map(b, i % WINDOW_PAGES, 1));
+	CHECK(!fe_map(b, 0, 1));
+	CHECK(service(b) == 0);
+	CHECK(b->proto.nr_pending == n);
+	/* A frontend that writes past the ring is caught, not obeyed. */
+	b->fe_req.sring->req_prod++;
+	CHECK(service(b) == -EPROTO);
+	b->fe_req.sring->req_prod--;
+	b->proto.hang = false;
+	CHECK(service(b) == 0);
+	while (fe_rsp(b, &rsp))
+		got += rsp.status == 0;
+	CHECK(got == n);
+}
+
+static void test_out_of_slots(struct bed *b)
+{
+	uint32_t refs[12];
+	uint64_t p;
+
+	for (p = 0; p + 12 <= WINDOW_PAGES; p += 12)
+		MAP_OK(b, p, 12, refs);
+	MAP_OK(b, 252, 4, refs);
+	CHECK(b->store.granted == WINDOW_PAGES);
+	CHECK(b->store.nr_free == 64);
+}
+
+/* Revoke storm with random MAPs and writes; the content must survive. */
+static void test_storm(struct bed *b)
+{
+	static uint64_t truth[WINDOW_PAGES], first_of[1 << 16];
+	struct xenvxf_evt evt;
+	struct xenvxf_rsp rsp;
+	unsigned int i, step, revokes = 0;
+	uint64_t rnd = 7, id, page;
+
+	for (i = 0; i < WINDOW_PAGES; i++)
+		truth[i] = vxf_pattern_word(i, 5);
+	vxf_proto_set_storm(&b->proto, 100, b->now);
+	for (step = 0; step < 20000; step++) {
+		rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+		b->now += 37;
+		page = (rnd >> 33) % (WINDOW_PAGES - 3);
+		if (!RING_FULL(&b->fe_req)) {
+			id = fe_map(b, page, 1 + (rnd >> 20) % 3);
+			CHECK(id < (1 << 16));
+			first_of[id] = page;
+		}
+		CHECK(service(b) == 0);
+		/* Answers first (they precede the REVOKEs that undo them). */
+		while (fe_rsp(b, &rsp)) {
+			CHECK(rsp.status == 0 && rsp.id < (1 << 16));
+			page = first_of[rsp.id];
+			for (i = 0; i < rsp.nr_refs; i++) {
+				CHECK(ref_word(b, rsp.ref[i], 5));
+				CHECK(*ref_word(b, rsp.ref[i], 5) ==
+				      truth[page + i]);
+			}
+			*ref_word(b, rsp.ref[0], 5) = rnd;
+			truth[page] = rnd;
+		}
+		while (fe_evt(b, &evt)) {
+			CHECK(evt.type == XENVXF_EVT_REVOKE);
+			CHECK(evt.count >= 1 && evt.count <= 16);
+			CHECK(evt.first_page + evt.count <= WINDOW_PAGES);
+			fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
+			revokes++;
+		}
+	}
+	CHECK(revokes > 500);
+	CHECK(b->proto.stats.revoked_pages > 100);
+	vxf_proto_set_storm(&b->proto, 0, b->now);
+	CHECK(service(b) == 0);
+	for (i = 0; i < WINDOW_PAGES; i++)
+		CHECK(vxf_store_peek(&b->store, i, 5) == truth[i]);
+	printf("  storm: %u revokes, %llu pages migrated, %llu maps\n",
+	       revokes, (unsigned long long)b->proto.stats.revoked_pages,
+	       (unsigned long long)b->proto.stats.maps);
+}
+
+struct test {
+	const char *name;
+	void (*fn)(struct bed *b);
+};
+
+static const struct test tests[] = {
+	{ "pattern", test_pattern },
+	{ "map-roundtrip", test_map_roundtrip },
+	{ "coherence", test_coherence },
+	{ "revoke", test_revoke },
+	{ "map-held-by-revoke", test_map_held_by_revoke },
+	{ "bad-requests", test_bad_requests },
+	{ "fail-injection", test_fail_injection },
+	{ "delay-and-hang", test_delay_and_hang },
+	{ "unmap", test_unmap },
+	{ "revoke-timeout", test_revoke_timeout },
+	{ "revoke-failed", test_revoke_failed },
+	{ "reset", test_reset },
+	{ "bad-answers", test_bad_answers },
+	{ "broken-req-ring", test_broken_req_ring },
+	{ "ring-full", test_ring_full },
+	{ "out-of-slots", test_out_of_slots },
+	{ "storm", test_storm },
+};
+
+int main(void)
+{
+	static struct bed bed;
+	unsigned int i;
+	int before;
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		before = failures;
+		cur_test = tests[i].name;
+		bed_init(&bed);
+		tests[i].fn(&bed);
+		bed_fini(&bed);
+		printf("%-20s %s\n", tests[i].name,
+		       failures == before ? "ok" : "FAIL");
+	}
+	printf("selftest: %s\n", failures ? "FAILED" : "all passed");
+	return failures ? 1 : 0;
+}
