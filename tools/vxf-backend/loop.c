@@ -95,12 +95,6 @@ static int loop_connect(struct vxf_transport *t,
 	void *rings;
 	int ret;
 
-	r->window_pages = p->window_pages;
-	if (!r->window_pages && p->index >= 0) {
-		ret = window_size(p->index, &r->window_pages);
-		if (ret)
-			return ret;
-	}
 	l->fd = open(VXF_LOOP_DEV, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (l->fd < 0) {
 		ret = -errno;
@@ -111,7 +105,7 @@ static int loop_connect(struct vxf_transport *t,
 	memset(&c, 0, sizeof(c));
 	c.index = p->index;
 	c.ring_order = p->ring_order;
-	c.window_pages = r->window_pages;
+	c.window_pages = p->window_pages;
 	c.cache = p->cache;
 	c.map_pages = p->map_pages;
 	c.fault_timeout_ms = p->fault_timeout_ms;
@@ -120,6 +114,13 @@ static int loop_connect(struct vxf_transport *t,
 		fprintf(stderr, "vxf-backend: VXF_LOOP_IOC_CONNECT: %s\n",
 			strerror(-ret));
 		goto err_close;
+	}
+	/* The driver writes the window's size back; older ones may not. */
+	r->window_pages = c.window_pages ? c.window_pages : p->window_pages;
+	if (!r->window_pages) {
+		ret = window_size(c.index, &r->window_pages);
+		if (ret)
+			goto err_close;
 	}
 	l->rings_len = 2 * ring_bytes;
 	rings = mmap(NULL, l->rings_len, PROT_READ | PROT_WRITE, MAP_SHARED,

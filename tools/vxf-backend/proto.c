@@ -397,8 +397,11 @@ static int kick_frontend(struct vxf_proto *p)
 	p->kick = false;
 	p->stats.kicks_out++;
 	ret = p->t->ops->notify(p->t);
-	if (ret)
-		fprintf(stderr, "vxf-backend: notify: %s\n", strerror(-ret));
+	if (ret && !p->broken) {
+		fprintf(stderr, "vxf-backend: kicking the frontend: %s\n",
+			strerror(-ret));
+		p->broken = ret;
+	}
 	return ret;
 }
 
@@ -412,18 +415,22 @@ static int kick_frontend(struct vxf_proto *p)
  * notices expired deadlines, and kicks the frontend once if anything was
  * pushed. Responses are always pushed before any event sent after them.
  *
- * Return: 0, or a negative errno if the frontend or the transport broke.
+ * Return: 0, or a negative errno if the frontend or the transport broke
+ * (for good: every later call fails the same way).
  */
 int vxf_proto_service(struct vxf_proto *p, uint64_t now_us)
 {
 	int ret;
 
+	if (p->broken)
+		return p->broken;
 	ret = consume_evt_answers(p);
-	if (ret)
+	if (!ret)
+		ret = consume_requests(p, now_us);
+	if (ret) {
+		p->broken = ret;
 		return ret;
-	ret = consume_requests(p, now_us);
-	if (ret)
-		return ret;
+	}
 	answer_due_maps(p, now_us);
 	storm_tick(p, now_us);
 	expire_evts(p, now_us);

@@ -121,6 +121,7 @@ struct vxf_range {
  * @storm_next_us: when the next storm revoke is due
  * @rng: random state
  * @kick: the frontend must be kicked at the end of this round
+ * @broken: the frontend or the transport broke (negative errno), or 0
  * @stats: counters
  * @done: called when an event a control command waits for ends
  * @done_ctx: its argument
@@ -145,6 +146,7 @@ struct vxf_proto {
 	uint64_t storm_next_us;
 	uint64_t rng;
 	bool kick;
+	int broken;
 	struct vxf_proto_stats stats;
 	vxf_proto_done_fn done;
 	void *done_ctx;

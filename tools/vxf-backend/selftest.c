@@ -612,15 +612,16 @@ static void test_ring_full(struct bed *b)
 	CHECK(!fe_map(b, 0, 1));
 	CHECK(service(b) == 0);
 	CHECK(b->proto.nr_pending == n);
-	/* A frontend that writes past the ring is caught, not obeyed. */
-	b->fe_req.sring->req_prod++;
-	CHECK(service(b) == -EPROTO);
-	b->fe_req.sring->req_prod--;
 	b->proto.hang = false;
 	CHECK(service(b) == 0);
 	while (fe_rsp(b, &rsp))
 		got += rsp.status == 0;
 	CHECK(got == n);
+	/* A frontend that writes past the ring is caught, for good. */
+	b->fe_req.sring->req_prod += n + 1;
+	CHECK(service(b) == -EPROTO);
+	b->fe_req.sring->req_prod -= n + 1;
+	CHECK(service(b) == -EPROTO);
 }
 
 static void test_out_of_slots(struct bed *b)
