@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vxf_loop.c - IGT tests of virtio-xen-fault in loop mode
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * The fault and revoke subtests, the helpers the other files share, and
+ * igt_main. Each subtest starts its own reference backend (tools/vxf-backend) in loop
+ * mode, maps the window it creates and checks one behaviour a user of
+ * /dev/vxfN relies on: contents survive revokes, failures end in SIGBUS or
+ * EFAULT and never in a hang or silent garbage, get_user_pages is refused,
+ * errors of the uapi are the documented ones.
+ */
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "igt.h"
+#include "vxf_helpers.h"
+#include "vxf_loop.h"
+
+/* Window page @page, 64-bit word @idx. */
+volatile uint64_t *word(struct window *w, uint64_t page, uint64_t idx)
+{
+	return (volatile uint64_t *)w->map + page * VXF_WORDS_PER_PAGE + idx;
+}
+
+uint64_t pattern(uint64_t page, uint64_t idx)
+{
+	return vxf_pattern(page * VXF_PAGE_SIZE + idx * sizeof(uint64_t));
+}
+
+/* A value no other page, word or generation has. */
+uint64_t value(uint64_t page, uint64_t idx, uint64_t gen)
+{
+	return pattern(page, idx) ^ (gen * 0x0123456789abcdefULL) ^
+	       0xa5a5a5a5a5a5a5a5ULL;
+}
+
+uint64_t must_read(volatile uint64_t *p)
+{
+	uint64_t v = 0;
+
+	igt_assert_f(vxf_try_read64(p, &v), "signal %d reading %p\n",
+		     vxf_last_fault_signal(), (void *)p);
+	return v;
+}
+
+void must_write(volatile uint64_t *p, uint64_t v)
+{
+	igt_assert_f(vxf_try_write64(p, v), "signal %d writing %p\n",
+		     vxf_last_fault_signal(), (void *)p);
+}
+
+/* Start a backend with @args, open its window and map all of it. */
+void window_start(struct window *w, const char *const *args)
+{
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	ret = vxf_backend_startv(&w->be, args);
+	igt_assert_f(ret == 0, "%s\n", vxf_backend_last_error());
+	w->pages = w->be.pages;
+	w->fd = vxf_open(&w->be);
+	igt_assert_f(w->fd >= 0, "open %s: %s\n", w->be.dev, strerror(errno));
+	w->map = vxf_map(w->fd, 0, w->pages, PROT_READ | PROT_WRITE);
+	igt_assert_f(w->map != MAP_FAILED, "mmap %s: %s\n", w->be.dev,
+		     strerror(errno));
+}
+
+void window_stop(struct window *w)
+{
+	munmap(w->map, w->pages * VXF_PAGE_SIZE);
+	close(w->fd);
+	igt_assert_eq(vxf_backend_stop(&w->be), 0);
+}
+
+struct vxf_stats stats(struct window *w)
+{
+	struct vxf_stats st;
+
+	igt_assert_eq(vxf_stats(w->fd, &st), 0);
+	return st;
+}
+
+struct vxf_info info(struct window *w)
+{
+	struct vxf_info in;
+
+	igt_assert_eq(vxf_info(w->fd, &in), 0);
+	return in;
+}
+
+void be_cmd(struct window *w, const char *cmd)
+{
+	igt_assert_f(vxf_backend_cmd(&w->be, NULL, 0, "%s", cmd) == 0,
+		     "%s\n", vxf_backend_last_error());
+}
+
+void be_revoke(struct window *w, uint64_t first, uint64_t count)
+{
+	int status = vxf_backend_revoke(&w->be, first, count);
+
+	igt_assert_f(status == 0, "revoke %llu %llu: %d: %s\n",
+		     (unsigned long long)first, (unsigned long long)count,
+		     status, vxf_backend_last_error());
+}
+
+void be_revoke_all(struct window *w)
+{
+	char line[256];
+	const char *p;
+
+	igt_assert_f(vxf_backend_cmd(&w->be, line, sizeof(line),
+				     "revoke-all") == 0,
+		     "%s\n", vxf_backend_last_error());
+	p = strstr(line, "status=");
+	igt_assert_f(!p || atoi(p + 7) == 0, "%s\n", line);
+}
+
+uint64_t be_peek(struct window *w, uint64_t page, uint64_t idx)
+{
+	uint64_t v = 0;
+
+	igt_assert_f(vxf_backend_peek(&w->be, page, idx, &v) == 0, "%s\n",
+		     vxf_backend_last_error());
+	return v;
+}
+
+/* Check a whole page: every word against @expect(page, idx, gen). */
+void check_page(struct window *w, uint64_t page,
+		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen)
+{
+	uint64_t idx, got;
+
+	got = must_read(word(w, page, 0));	/* the one that faults */
+	igt_assert_f(got == expect(page, 0, gen),
+		     "page %llu word 0: %#llx, expected %#llx\n",
+		     (unsigned long long)page, (unsigned long long)got,
+		     (unsigned long long)expect(page, 0, gen));
+	for (idx = 1; idx < VXF_WORDS_PER_PAGE; idx++) {
+		got = *word(w, page, idx);
+		igt_assert_f(got == expect(page, idx, gen),
+			     "page %llu word %llu: %#llx, expected %#llx%s\n",
+			     (unsigned long long)page,
+			     (unsigned long long)idx,
+			     (unsigned long long)got,
+			     (unsigned long long)expect(page, idx, gen),
+			     got == VXF_POISON ? " (poison: stale page)" : "");
+	}
+}
+
+uint64_t expect_pattern(uint64_t page, uint64_t idx, uint64_t gen)
+{
+	(void)gen;
+	return pattern(page, idx);
+}
+
+void fill_page(struct window *w, uint64_t page, uint64_t gen)
+{
+	uint64_t idx;
+
+	must_write(word(w, page, 0), value(page, 0, gen));
+	for (idx = 1; idx < VXF_WORDS_PER_PAGE; idx++)
+		*word(w, page, idx) = value(page, idx, gen);
+}
+
+static bool wait_faults_cond(void *arg)
+{
+	struct window *w = arg;
+	struct vxf_stats st;
+
+	return vxf_stats(w->fd, &st) == 0 && st.faults >= w->faults_target;
+}
+
+/* Wait until the window has seen @n more faults than @since; true if so. */
+bool wait_faults(struct window *w, const struct vxf_stats *since, uint64_t n)
+{
+	w->faults_target = since->faults + n;
+	return vxf_wait_for(wait_faults_cond, w, 10000) == 0;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait for @pid for up to @ms milliseconds; true and *@status if it ended. */
+bool wait_pid(pid_t pid, int *status, int ms)
+{
+	const struct timespec tick = { 0, 1000 * 1000 };
+
+	for (; ms >= 0; ms--) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return false;
+}
+
+/* ---- subtests ------------------------------------------------------- */
+
+static void test_first_touch(void)
+{
+	struct vxf_stats s0, s1;
+	struct vxf_info in;
+	struct window w;
+	uint64_t page, waited = 0;
+	int i;
+
+	START(&w, "--pages", "64", "--quiet");
+	in = info(&w);
+	igt_assert_eq_u64(in.window_pages, 64);
+	igt_assert_eq(in.index, w.be.index);
+	igt_assert_eq(in.state, VXF_STATE_CONNECTED);
+	igt_assert_lt(0, (int)in.map_pages);
+
+	s0 = stats(&w);
+	for (page = 0; page < w.pages; page++)
+		check_page(&w, page, expect_pattern, 0);
+	s1 = stats(&w);
+
+	igt_info("faults %llu maps %llu map_pages %llu (granule %u)\n",
+		 (unsigned long long)(s1.faults - s0.faults),
+		 (unsigned long long)(s1.maps - s0.maps),
+		 (unsigned long long)(s1.map_pages - s0.map_pages),
+		 in.map_pages);
+	igt_assert_lte_u64(w.pages / in.map_pages, s1.faults - s0.faults);
+	igt_assert_lte_u64(w.pages / in.map_pages, s1.maps - s0.maps);
+	igt_assert_lte_u64(w.pages, s1.map_pages - s0.map_pages);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	igt_assert_eq_u64(s1.mapped_pages, w.pages);
+	for (i = 0; i < VXF_LAT_BUCKETS; i++)
+		waited += s1.lat_hist[i] - s0.lat_hist[i];
+	igt_assert_lte_u64(1, waited);
+
+	/* Present pages are not asked for again. */
+	for (page = 0; page < w.pages; page++)
+		check_page(&w, page, expect_pattern, 0);
+	igt_assert_eq_u64(stats(&w).maps, s1.maps);
+	window_stop(&w);
+}
+
+static void test_rw_after_revoke(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t gen[64] = { }, page;
+	unsigned int seed = 1;
+	int round;
+
+	START(&w, "--pages", "64", "--quiet");
+	s0 = stats(&w);
+	for (page = 0; page < w.pages; page++)
+		fill_page(&w, page, gen[page]);
+
+	for (round = 0; round < 16; round++) {
+		uint64_t first = rand_r(&seed) % w.pages;
+		uint64_t count = 1 + rand_r(&seed) % (w.pages - first);
+
+		if (round % 4 == 3) {
+			first = 0;
+			count = w.pages;
+			be_revoke_all(&w);
+		} else {
+			be_revoke(&w, first, count);
+		}
+		/* The backend holds what we wrote, and so do we. */
+		igt_assert_eq_u64(be_peek(&w, first, 0), value(first, 0,
+							    gen[first]));
+		igt_assert_eq_u64(be_peek(&w, first + count - 1, 511),
+				  value(first + count - 1, 511,
+					gen[first + count - 1]));
+		for (page = 0; page < w.pages; page++)
+			check_page(&w, page, value, gen[page]);
+
+		/* Write after a revoke, then revoke what was written. */
+		for (page = first; page < first + count; page++)
+			fill_page(&w, page, ++gen[page]);
+		be_revoke(&w, first, count);
+		for (page = 0; page < w.pages; page++)
+			check_page(&w, page, value, gen[page]);
+	}
+	s1 = stats(&w);
+	igt_assert_lte_u64(32, s1.revokes - s0.revokes);
+	igt_assert_lt_u64(0, s1.revoked_pages - s0.revoked_pages);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
+#define STORM_THREADS	8
+#define STORM_WORDS	4
+
+struct storm_thread {
+	struct window *w;
+	pthread_t thread;
+	int id;
+	uint64_t loops;
+	uint64_t errors;
+	char first_error[256];
+};
+
+static const uint64_t storm_idx[STORM_WORDS] = { 0, 17, 256, 511 };
+
+static void storm_error(struct storm_thread *t, const char *what,
+			uint64_t page, uint64_t idx, uint64_t got,
+			uint64_t expect)
+{
+	if (!t->errors++)
+		snprintf(t->first_error, sizeof(t->first_error),
+			 "thread %d loop %llu page %llu word %llu: %s "
+			 "%#llx, expected %#llx", t->id,
+			 (unsigned long long)t->loops,
+			 (unsigned long long)page, (unsigned long long)idx,
+			 what, (unsigned long long)got,
+			 (unsigned long long)expect);
+}
+
+/* One pass over the thread's pages: write a generation, read it back. */
+static void storm_pass(struct storm_thread *t, uint64_t gen)
+{
+	struct window *w = t->w;
+	uint64_t page, got;
+	int i;
+
+	for (page = t->id; page < w->pages; page += STORM_THREADS)
+		for (i = 0; i < STORM_WORDS; i++)
+			if (!vxf_try_write64(word(w, page, storm_idx[i]),
+					     value(page, storm_idx[i], gen)))
+				storm_error(t, "signal on write", page,
+					    storm_idx[i],
+					    vxf_last_fault_signal(), 0);
+	for (page = t->id; page < w->pages; page += STORM_THREADS) {
+		for (i = 0; i < STORM_WORDS; i++) {
+			uint64_t e = value(page, storm_idx[i], gen);
+
+			if (!vxf_try_read64(word(w, page, storm_idx[i]), &got))
+				storm_error(t, "signal on read", page,
+					    storm_idx[i],
+					    vxf_last_fault_signal(), e);
+			else if (got != e)
+				storm_error(t, "read", page, storm_idx[i],
+					    got, e);
+		}
+		/* A word nobody writes keeps the backend's pattern. */
+		if (!vxf_try_read64(word(w, page, 100), &got))
+			storm_error(t, "signal on read", page, 100,
+				    vxf_last_fault_signal(),
+				    pattern(page, 100));
+		else if (got != pattern(page, 100))
+			storm_error(t, "read", page, 100, got,
+				    pattern(page, 100));
+	}
+}
+
+static void *storm_thread(void *arg)
+{
+	struct storm_thread *t = arg;
+	struct timespec start = { };
+
+	while (igt_seconds_elapsed(&start) < 3 && t->errors < 16)
+		storm_pass(t, ++t->loops);
+	return NULL;
+}
+
+static void test_revoke_storm(void)
+{
+	struct storm_thread t[STORM_THREADS];
+	struct vxf_backend_stats bs;
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t errors = 0;
+	int i;
+
+	START(&w, "--pages", "256", "--storm-us", "500", "--quiet");
+	s0 = stats(&w);
+	for (i = 0; i < STORM_THREADS; i++) {
+		t[i] = (struct storm_thread){ .w = &w, .id = i };
+		igt_assert_eq(pthread_create(&t[i].thread, NULL, storm_thread,
+					     &t[i]), 0);
+	}
+	for (i = 0; i < STORM_THREADS; i++) {
+		pthread_join(t[i].thread, NULL);
+		igt_info("thread %d: %llu loops, %llu errors\n", i,
+			 (unsigned long long)t[i].loops,
+			 (unsigned long long)t[i].errors);
+		if (t[i].errors)
+			igt_warn("%s\n", t[i].first_error);
+		errors += t[i].errors;
+		igt_assert_lt_u64(0, t[i].loops);
+	}
+	be_cmd(&w, "storm 0");
+	s1 = stats(&w);
+	igt_assert_eq(vxf_backend_stats(&w.be, &bs), 0);
+	igt_info("revokes %llu (backend %llu), revoked pages %llu, "
+		 "faults %llu\n", (unsigned long long)(s1.revokes - s0.revokes),
+		 (unsigned long long)bs.revokes,
+		 (unsigned long long)(s1.revoked_pages - s0.revoked_pages),
+		 (unsigned long long)(s1.faults - s0.faults));
+	igt_assert_eq_u64(errors, 0);
+	igt_assert_lt_u64(0, s1.revokes - s0.revokes);
+	igt_assert_lt_u64(0, bs.revokes);
+	window_stop(&w);
+}
+
+#define COALESCE_THREADS	4
+#define COALESCE_PAGE		5
+
+struct reader {
+	struct window *w;
+	pthread_t thread;
+	uint64_t page;
+	uint64_t value;
+	bool ok;
+	int sig;
+};
+
+static void *reader_thread(void *arg)
+{
+	struct reader *r = arg;
+
+	r->ok = vxf_try_read64(word(r->w, r->page, 0), &r->value);
+	r->sig = vxf_last_fault_signal();
+	return NULL;
+}
+
+static void reader_start(struct reader *r, struct window *w, uint64_t page)
+{
+	*r = (struct reader){ .w = w, .page = page };
+	igt_assert_eq(pthread_create(&r->thread, NULL, reader_thread, r), 0);
+}
+
+/* Join a reader, failing after @ms rather than hanging. */
+static void reader_join(struct reader *r, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	igt_assert_f(pthread_timedjoin_np(r->thread, NULL, &ts) == 0,
+		     "a fault on page %llu did not end within %d ms\n",
+		     (unsigned long long)r->page, ms);
+}
+
+static void test_coalesce_one_page(void)
+{
+	struct reader r[COALESCE_THREADS];
+	struct vxf_stats s0, s1;
+	struct window w;
+	bool faulted;
+	int i;
+
+	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
+	      "30000", "--quiet");
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	for (i = 0; i < COALESCE_THREADS; i++)
+		reader_start(&r[i], &w, COALESCE_PAGE);
+	faulted = wait_faults(&w, &s0, COALESCE_THREADS);
+	usleep(100 * 1000);
+	be_cmd(&w, "hang off");
+	for (i = 0; i < COALESCE_THREADS; i++) {
+		reader_join(&r[i], 20000);
+		igt_assert_f(r[i].ok, "reader %d: signal %d\n", i, r[i].sig);
+		igt_assert_eq_u64(r[i].value, pattern(COALESCE_PAGE, 0));
+	}
+	s1 = stats(&w);
+	igt_info("faults %llu coalesced %llu maps %llu\n",
+		 (unsigned long long)(s1.faults - s0.faults),
+		 (unsigned long long)(s1.coalesced - s0.coalesced),
+		 (unsigned long long)(s1.maps - s0.maps));
+	igt_assert_f(faulted, "not all %d readers reached the driver\n",
+		     COALESCE_THREADS);
+	igt_assert_eq_u64(s1.maps - s0.maps, 1);
+	igt_assert_eq_u64(s1.map_pages - s0.map_pages, 1);
+	igt_assert_lte_u64(1, s1.coalesced - s0.coalesced);
+	window_stop(&w);
+}
+
+static void test_fatal_signal_pending_fault(void)
+{
+	struct vxf_stats s0;
+	struct window w;
+	double t0;
+	int status;
+	pid_t pid;
+
+	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
+	      "30000", "--quiet");
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		uint64_t v;
+
+		_exit(vxf_try_read64(word(&w, 3, 0), &v) ? 0 : 1);
+	}
+	igt_assert_f(wait_faults(&w, &s0, 1), "the child's fault never came\n");
+	usleep(50 * 1000);
+
+	t0 = now_s();
+	kill(pid, SIGKILL);
+	igt_assert_f(wait_pid(pid, &status, 5000),
+		     "a SIGKILLed task waiting in a fault did not die\n");
+	igt_info("child died %.3f s after SIGKILL\n", now_s() - t0);
+	igt_assert(WIFSIGNALED(status));
+	igt_assert_eq(WTERMSIG(status), SIGKILL);
+
+	be_cmd(&w, "hang off");
+	check_page(&w, 3, expect_pattern, 0);
+	check_page(&w, 4, expect_pattern, 0);
+	window_stop(&w);
+}
+
+static void test_backend_error_sigbus(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t page, v;
+
+	START(&w, "--pages", "32", "--map-pages", "1", "--fail", "8:4",
+	      "--quiet");
+	s0 = stats(&w);
+	for (page = 0; page < w.pages; page++) {
+		bool ok = vxf_try_read64(word(&w, page, 0), &v);
+
+		if (page >= 8 && page < 12) {
+			igt_assert_f(!ok, "page %llu read %#llx, not SIGBUS\n",
+				     (unsigned long long)page,
+				     (unsigned long long)v);
+			igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+		} else {
+			igt_assert_f(ok, "page %llu: signal %d\n",
+				     (unsigned long long)page,
+				     vxf_last_fault_signal());
+			igt_assert_eq_u64(v, pattern(page, 0));
+		}
+	}
+	igt_assert(!vxf_try_write64(word(&w, 9, 3), 1));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	s1 = stats(&w);
+	igt_assert_lte_u64(1, s1.map_errors - s0.map_errors);
+	igt_assert_lte_u64(5, s1.sigbus - s0.sigbus);
+
+	/* An error is not sticky: once the backend recovers, so do we. */
+	be_cmd(&w, "unfail");
+	check_page(&w, 9, expect_pattern, 0);
+	window_stop(&w);
+}
+
+static void test_backend_timeout_sigbus(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t v;
+	double t0;
+
+	START(&w, "--pages", "8", "--no-answer", "--timeout-ms", "500",
+	      "--quiet");
+	igt_assert_eq(info(&w).fault_timeout_ms, 500);
+	s0 = stats(&w);
+	t0 = now_s();
+	igt_assert(!vxf_try_read64(word(&w, 1, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	igt_info("SIGBUS after %.3f s\n", now_s() - t0);
+	s1 = stats(&w);
+	igt_assert_lte_u64(1, s1.timeouts - s0.timeouts);
+	igt_assert_lte_u64(1, s1.sigbus - s0.sigbus);
+	window_stop(&w);
+}
+
+static void test_backend_killed_mid_fault(void)
+{
+	struct vxf_backend again;
+	struct vxf_stats s0;
+	struct reader r;
+	struct window w;
+	char index[16];
+
+	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
+	      "30000", "--quiet");
+	check_page(&w, 0, expect_pattern, 0);
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	reader_start(&r, &w, 2);
+	igt_assert_f(wait_faults(&w, &s0, 1), "the fault never came\n");
+	usleep(50 * 1000);
+
+	vxf_backend_kill(&w.be);
+	reader_join(&r, 20000);
+	igt_assert_f(!r.ok, "read %#llx from a dead backend\n",
+		     (unsigned long long)r.value);
+	igt_assert_eq(r.sig, SIGBUS);
+	igt_assert_eq(info(&w).state, VXF_STATE_DISCONNECTED);
+
+	snprintf(index, sizeof(index), "%d", w.be.index);
+	igt_assert_f(vxf_backend_start(&again, "--index", index, "--pages",
+				       "16", "--map-pages", "1", "--quiet",
+				       NULL) == 0,
+		     "%s\n", vxf_backend_last_error());
+	igt_assert_eq(again.index, w.be.index);
+	w.be = again;
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+	check_page(&w, 2, expect_pattern, 0);
+	check_page(&w, 0, expect_pattern, 0);
+	fill_page(&w, 7, 1);
+	check_page(&w, 7, value, 1);
+	window_stop(&w);
+}
+
+igt_main
+{
+	igt_fixture {
+		igt_require_f(vxf_backend_available(), "no backend at %s\n",
+			      vxf_backend_path());
+		igt_require_f(access("/dev/vxf-loop", R_OK | W_OK) == 0,
+			      "no /dev/vxf-loop: driver not loaded?\n");
+	}
+
+	igt_describe("Reading every page of a fresh window faults each in "
+		     "once and shows the backend's contents.");
+	igt_subtest("first-touch")
+		test_first_touch();
+
+	igt_describe("Data written survives repeated revokes of ranges and "
+		     "of the whole window, on both sides.");
+	igt_subtest("read-write-after-revoke")
+		test_rw_after_revoke();
+
+	igt_describe("Eight threads read and write their own pages while the "
+		     "backend revokes random ranges: nothing lost or stale.");
+	igt_subtest("revoke-storm-8-threads")
+		test_revoke_storm();
+
+	igt_describe("Concurrent faults on one page send a single MAP.");
+	igt_subtest("coalesce-one-page")
+		test_coalesce_one_page();
+
+	igt_describe("A task waiting in a fault dies promptly of SIGKILL.");
+	igt_subtest("fatal-signal-pending-fault")
+		test_fatal_signal_pending_fault();
+
+	igt_describe("A MAP the backend fails ends the access in SIGBUS.");
+	igt_subtest("backend-error-sigbus")
+		test_backend_error_sigbus();
+
+	igt_describe("A MAP the backend never answers ends in SIGBUS.");
+	igt_subtest("backend-timeout-sigbus")
+		test_backend_timeout_sigbus();
+
+	igt_describe("A backend killed during a fault gives SIGBUS; a new "
+		     "backend reattached to the window serves it again.");
+	igt_subtest("backend-killed-mid-fault")
+		test_backend_killed_mid_fault();
+
+	vxf_loop_mm_subtests();
+	vxf_loop_uapi_subtests();
+}

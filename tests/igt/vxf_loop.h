@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vxf_loop.h - shared pieces of the vxf_loop IGT test
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * vxf_loop.c holds the fault/revoke subtests and these helpers (which use
+ * IGT assertions); vxf_loop_mm.c the subtests about the rest of mm (kernel
+ * accesses, get_user_pages, fork, munmap/mprotect/mremap), vxf_loop_uapi.c
+ * those about the uapi's errors and coherence.
+ */
+
+#ifndef VXF_LOOP_H
+#define VXF_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vxf_helpers.h"
+
+/**
+ * struct window - a backend and its window, mapped whole
+ * @be: the backend process
+ * @fd: /dev/vxfN
+ * @map: the whole window, MAP_SHARED, read-write
+ * @pages: window size in pages
+ * @faults_target: for wait_faults()
+ */
+struct window {
+	struct vxf_backend be;
+	int fd;
+	void *map;
+	uint64_t pages;
+	uint64_t faults_target;
+};
+
+#define START(w, ...) \
+	window_start(w, (const char *const[]){ __VA_ARGS__, NULL })
+
+volatile uint64_t *word(struct window *w, uint64_t page, uint64_t idx);
+uint64_t pattern(uint64_t page, uint64_t idx);
+uint64_t value(uint64_t page, uint64_t idx, uint64_t gen);
+uint64_t expect_pattern(uint64_t page, uint64_t idx, uint64_t gen);
+uint64_t must_read(volatile uint64_t *p);
+void must_write(volatile uint64_t *p, uint64_t v);
+void window_start(struct window *w, const char *const *args);
+void window_stop(struct window *w);
+struct vxf_stats stats(struct window *w);
+struct vxf_info info(struct window *w);
+void be_cmd(struct window *w, const char *cmd);
+void be_revoke(struct window *w, uint64_t first, uint64_t count);
+void be_revoke_all(struct window *w);
+uint64_t be_peek(struct window *w, uint64_t page, uint64_t idx);
+void check_page(struct window *w, uint64_t page,
+		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen);
+void fill_page(struct window *w, uint64_t page, uint64_t gen);
+bool wait_faults(struct window *w, const struct vxf_stats *since, uint64_t n);
+double now_s(void);
+bool wait_pid(pid_t pid, int *status, int ms);
+
+void vxf_loop_mm_subtests(void);
+void vxf_loop_uapi_subtests(void);
+
+#endif /* VXF_LOOP_H */

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vxf_loop_mm.c - vxf_loop subtests: the window and the rest of mm
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * Kernel accesses to the mapping (read(2)/write(2)), get_user_pages being
+ * refused (O_DIRECT, process_vm_readv, vmsplice), fork, and munmap,
+ * mprotect or mremap racing with a fault that waits for the backend.
+ */
+
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+
+#include "igt.h"
+#include "vxf_loop.h"
+
+#define PAGES(n)	((n) * VXF_PAGE_SIZE)
+
+static int tmp_file(char *path, size_t len)
+{
+	const char *dirs[] = { getenv("TMPDIR"), "/tmp", "/var/tmp", "." };
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(path, len, "%s/vxf-igt-XXXXXX", dirs[i]);
+		fd = mkstemp(path);
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
+static void test_kernel_access(void)
+{
+	uint64_t buf[4 * VXF_WORDS_PER_PAGE], back[2 * VXF_WORDS_PER_PAGE];
+	char path[256];
+	struct window w;
+	uint8_t *map;
+	size_t i;
+	int fd;
+
+	fd = tmp_file(path, sizeof(path));
+	igt_require_f(fd >= 0, "no writable temporary directory\n");
+	unlink(path);
+	for (i = 0; i < 4 * VXF_WORDS_PER_PAGE; i++)
+		buf[i] = value(100, i, 7);
+	igt_assert_eq(pwrite(fd, buf, sizeof(buf), 0), (int)sizeof(buf));
+
+	START(&w, "--pages", "16", "--quiet");
+	map = w.map;
+
+	/* read(2) into pages never touched: the kernel faults them in. */
+	igt_assert_eq(pread(fd, map + PAGES(2), PAGES(4), 0), (int)PAGES(4));
+	igt_assert(memcmp(map + PAGES(2), buf, PAGES(4)) == 0);
+	igt_assert_eq_u64(be_peek(&w, 2, 0), buf[0]);
+	igt_assert_eq_u64(be_peek(&w, 5, 511), buf[4 * VXF_WORDS_PER_PAGE - 1]);
+
+	/* write(2) from pages never touched. */
+	igt_assert_eq(pwrite(fd, map + PAGES(8), PAGES(2), PAGES(4)),
+		      (int)PAGES(2));
+	igt_assert_eq(pread(fd, back, PAGES(2), PAGES(4)), (int)PAGES(2));
+	for (i = 0; i < 2 * VXF_WORDS_PER_PAGE; i++)
+		igt_assert_eq_u64(back[i], pattern(8, i));
+
+	/* Both again after the backend took everything back. */
+	be_revoke_all(&w);
+	memset(back, 0, sizeof(back));
+	igt_assert_eq(pwrite(fd, map + PAGES(2), PAGES(2), PAGES(6)),
+		      (int)PAGES(2));
+	igt_assert_eq(pread(fd, back, PAGES(2), PAGES(6)), (int)PAGES(2));
+	igt_assert(memcmp(back, buf, PAGES(2)) == 0);
+
+	igt_assert_eq(pread(fd, map + PAGES(12), PAGES(2), PAGES(4)),
+		      (int)PAGES(2));
+	for (i = 0; i < 2 * VXF_WORDS_PER_PAGE; i++)
+		igt_assert_eq_u64(((uint64_t *)(map + PAGES(12)))[i],
+				  pattern(8, i));
+	close(fd);
+	window_stop(&w);
+}
+
+static void test_kernel_access_efault(void)
+{
+	char path[256], buf[VXF_PAGE_SIZE] = { 1 };
+	struct window w;
+	uint8_t *map;
+	int fd;
+
+	fd = tmp_file(path, sizeof(path));
+	igt_require_f(fd >= 0, "no writable temporary directory\n");
+	unlink(path);
+	igt_assert_eq(pwrite(fd, buf, sizeof(buf), 0), (int)sizeof(buf));
+
+	START(&w, "--pages", "8", "--map-pages", "1", "--fail", "4:1",
+	      "--quiet");
+	map = w.map;
+	errno = 0;
+	igt_assert_eq(pread(fd, map + PAGES(4), PAGES(1), 0), -1);
+	igt_assert_eq(errno, EFAULT);
+	errno = 0;
+	igt_assert_eq(pwrite(fd, map + PAGES(4), PAGES(1), 0), -1);
+	igt_assert_eq(errno, EFAULT);
+	/* The neighbours are fine. */
+	igt_assert_eq(pread(fd, map + PAGES(3), PAGES(1), 0), (int)PAGES(1));
+	igt_assert_eq(map[PAGES(3)], 1);
+	close(fd);
+	window_stop(&w);
+}
+
+/* ---- get_user_pages ------------------------------------------------- */
+
+static bool fs_does_real_odirect(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs))
+		return false;
+	/* tmpfs and ramfs accept O_DIRECT but copy: no get_user_pages. */
+	return sfs.f_type != TMPFS_MAGIC && sfs.f_type != RAMFS_MAGIC &&
+	       sfs.f_type != V9FS_MAGIC && sfs.f_type != FUSE_SUPER_MAGIC &&
+	       sfs.f_type != NFS_SUPER_MAGIC && sfs.f_type != OVERLAYFS_SUPER_MAGIC;
+}
+
+/* A file on a disk filesystem that takes O_DIRECT; -1 if none. */
+static int odirect_file(void *aligned)
+{
+	char path[256];
+	int fd, dfd;
+
+	fd = tmp_file(path, sizeof(path));
+	if (fd < 0)
+		return -1;
+	dfd = open(path, O_RDWR | O_DIRECT);
+	unlink(path);
+	close(fd);
+	if (dfd < 0)
+		return -1;
+	if (!fs_does_real_odirect(dfd) ||
+	    pwrite(dfd, aligned, PAGES(2), 0) != (ssize_t)PAGES(2)) {
+		close(dfd);
+		return -1;
+	}
+	return dfd;
+}
+
+/* A block device that takes O_DIRECT reads; -1 if none. */
+static int odirect_blockdev(void *aligned)
+{
+	static const char *const devs[] = {
+		"/dev/vda", "/dev/vdb", "/dev/sda", "/dev/sdb", "/dev/nvme0n1",
+		"/dev/xvda", "/dev/ram0", "/dev/pmem0", "/dev/loop0",
+	};
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		fd = open(devs[i], O_RDONLY | O_DIRECT);
+		if (fd < 0)
+			continue;
+		if (pread(fd, aligned, PAGES(2), 0) == (ssize_t)PAGES(2)) {
+			igt_info("using %s\n", devs[i]);
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * A loop device backed by a temporary file: O_DIRECT on any block device
+ * pins the user pages, whatever is underneath. -1 if loop is unavailable.
+ */
+static int odirect_loopdev(void *aligned)
+{
+	char path[256], dev[64];
+	int ctl, back, n, fd = -1;
+
+	ctl = open("/dev/loop-control", O_RDWR);
+	if (ctl < 0)
+		return -1;
+	back = tmp_file(path, sizeof(path));
+	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (back < 0 || n < 0)
+		goto close_back;
+	unlink(path);
+	if (ftruncate(back, PAGES(16)))
+		goto close_back;
+	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0)
+		goto close_back;
+	if (ioctl(fd, LOOP_SET_FD, back) ||
+	    pread(fd, aligned, PAGES(2), 0) != (ssize_t)PAGES(2)) {
+		ioctl(fd, LOOP_CLR_FD, 0);
+		close(fd);
+		fd = -1;
+	} else {
+		igt_info("using %s\n", dev);
+	}
+close_back:
+	if (back >= 0)
+		close(back);
+	return fd;
+}
+
+static void test_odirect_fails(void)
+{
+	void *aligned;
+	struct window w;
+	bool is_file = true;
+	int dfd;
+
+	igt_assert_eq(posix_memalign(&aligned, VXF_PAGE_SIZE, PAGES(2)), 0);
+	memset(aligned, 0x5a, PAGES(2));
+	dfd = odirect_file(aligned);
+	if (dfd < 0) {
+		is_file = false;
+		dfd = odirect_blockdev(aligned);
+	}
+	if (dfd < 0)
+		dfd = odirect_loopdev(aligned);
+	igt_require_f(dfd >= 0, "no file or block device taking O_DIRECT\n");
+
+	START(&w, "--pages", "8", "--quiet");
+	check_page(&w, 0, expect_pattern, 0);
+	check_page(&w, 1, expect_pattern, 0);
+	errno = 0;
+	igt_assert_eq(pread(dfd, w.map, PAGES(2), 0), -1);
+	igt_assert_eq(errno, EFAULT);
+	errno = 0;
+	igt_assert_eq(pread(dfd, (uint8_t *)w.map + PAGES(4), PAGES(2), 0),
+		      -1);	/* pages never touched */
+	igt_assert_eq(errno, EFAULT);
+	if (is_file) {
+		errno = 0;
+		igt_assert_eq(pwrite(dfd, w.map, PAGES(2), 0), -1);
+		igt_assert_eq(errno, EFAULT);
+	}
+	/* Nothing was written into the window, and it still works. */
+	check_page(&w, 0, expect_pattern, 0);
+	check_page(&w, 5, expect_pattern, 0);
+	if (!is_file)
+		ioctl(dfd, LOOP_CLR_FD, 0);	/* harmless on other devices */
+	close(dfd);
+	free(aligned);
+	window_stop(&w);
+}
+
+static void test_gup_fails(void)
+{
+	uint64_t local[VXF_WORDS_PER_PAGE];
+	static uint64_t plain[VXF_WORDS_PER_PAGE];
+	struct iovec liov = { local, sizeof(local) };
+	struct iovec riov;
+	struct window w;
+	int ready[2], done[2], p[2], status;
+	char c = 0;
+	pid_t pid;
+
+	START(&w, "--pages", "8", "--quiet");
+	igt_assert_eq(pipe(ready), 0);
+	igt_assert_eq(pipe(done), 0);
+	plain[0] = 42;
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {		/* the process whose memory is read */
+		uint64_t v;
+
+		if (!vxf_try_read64(word(&w, 1, 0), &v))
+			_exit(1);
+		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	igt_assert_eq(read(ready[0], &c, 1), 1);
+
+	/* A plain page of the same process can be read: the call works. */
+	riov = (struct iovec){ plain, sizeof(plain) };
+	igt_require_f(process_vm_readv(pid, &liov, 1, &riov, 1, 0) ==
+		      (ssize_t)sizeof(plain), "process_vm_readv: %s\n",
+		      strerror(errno));
+	igt_assert_eq_u64(local[0], 42);
+
+	riov = (struct iovec){ (void *)word(&w, 1, 0), VXF_PAGE_SIZE };
+	errno = 0;
+	igt_assert_eq(process_vm_readv(pid, &liov, 1, &riov, 1, 0), -1);
+	igt_assert_eq(errno, EFAULT);
+	riov = (struct iovec){ (void *)word(&w, 3, 0), VXF_PAGE_SIZE };
+	errno = 0;
+	igt_assert_eq(process_vm_writev(pid, &liov, 1, &riov, 1, 0), -1);
+	igt_assert_eq(errno, EFAULT);
+
+	igt_assert_eq(write(done[1], &c, 1), 1);
+	igt_assert(wait_pid(pid, &status, 10000));
+	igt_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* vmsplice() pins the pages it gifts to a pipe: refused too. */
+	igt_assert_eq(pipe(p), 0);
+	riov = (struct iovec){ (void *)word(&w, 1, 0), VXF_PAGE_SIZE };
+	errno = 0;
+	igt_assert_eq(vmsplice(p[1], &riov, 1, 0), -1);
+	igt_assert_eq(errno, EFAULT);
+
+	check_page(&w, 3, expect_pattern, 0);
+	window_stop(&w);
+}
+
+/* ---- fork ------------------------------------------------------------ */
+
+static void check_word0(struct window *w, uint64_t gen)
+{
+	uint64_t page;
+
+	for (page = 0; page < w->pages; page++) {
+		igt_assert_eq_u64(must_read(word(w, page, 0)),
+				  value(page, 0, gen));
+		igt_assert_eq_u64(*word(w, page, 7), pattern(page, 7));
+	}
+}
+
+static void write_word0(struct window *w, uint64_t gen)
+{
+	uint64_t page;
+
+	for (page = 0; page < w->pages; page++)
+		must_write(word(w, page, 0), value(page, 0, gen));
+}
+
+static void test_fork_child_access(void)
+{
+	struct window w;
+	int ready[2], go[2];
+	char c = 0;
+
+	START(&w, "--pages", "32", "--quiet");
+	write_word0(&w, 1);
+
+	igt_fork(child, 1) {
+		check_word0(&w, 1);
+		write_word0(&w, 2);
+	}
+	igt_waitchildren();
+	check_word0(&w, 2);
+
+	be_revoke_all(&w);
+	igt_fork(child, 1) {
+		check_word0(&w, 2);
+		write_word0(&w, 3);
+	}
+	igt_waitchildren();
+	check_word0(&w, 3);
+
+	/* A revoke reaches the child's page tables as well as ours. */
+	igt_assert_eq(pipe(ready), 0);
+	igt_assert_eq(pipe(go), 0);
+	igt_fork(child, 1) {
+		check_word0(&w, 3);
+		igt_assert_eq(write(ready[1], &c, 1), 1);
+		igt_assert_eq(read(go[0], &c, 1), 1);
+		check_word0(&w, 4);
+	}
+	igt_assert_eq(read(ready[0], &c, 1), 1);
+	be_revoke_all(&w);
+	write_word0(&w, 4);
+	igt_assert_eq(write(go[1], &c, 1), 1);
+	igt_waitchildren();
+	window_stop(&w);
+}
+
+/* ---- mm operations racing with a waiting fault ---------------------- */
+
+enum race_op { RACE_MUNMAP, RACE_MPROTECT, RACE_MREMAP };
+
+/* What the child tells the parent and exits with. */
+enum race_outcome {
+	RACE_ACCESS_OK,
+	RACE_ACCESS_SIGBUS,
+	RACE_ACCESS_SIGSEGV,
+	RACE_BAD,
+};
+
+struct racer {
+	struct window *w;
+	uint64_t page;
+	bool write;
+	bool ok;
+	int sig;
+};
+
+static void *racer_thread(void *arg)
+{
+	struct racer *r = arg;
+	uint64_t v;
+
+	if (r->write)
+		r->ok = vxf_try_write64(word(r->w, r->page, 0), 1);
+	else
+		r->ok = vxf_try_read64(word(r->w, r->page, 0), &v);
+	r->sig = vxf_last_fault_signal();
+	return NULL;
+}
+
+static int race_op(struct window *w, enum race_op op, void **moved)
+{
+	size_t len = PAGES(w->pages);
+	void *to;
+
+	switch (op) {
+	case RACE_MUNMAP:
+		return munmap(w->map, len) ? errno : 0;
+	case RACE_MPROTECT:
+		return mprotect(w->map, len, PROT_READ) ? errno : 0;
+	case RACE_MREMAP:
+		to = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+		if (to == MAP_FAILED)
+			return errno;
+		*moved = mremap(w->map, len, len,
+				MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		return *moved == MAP_FAILED ? errno : 0;
+	}
+	return EINVAL;
+}
+
+/* The child: fault in a thread, do @op meanwhile, report, finish. */
+static void race_child(struct window *w, enum race_op op, uint64_t page,
+		       int report_fd)
+{
+	struct racer r = { .w = w, .page = page, .write = op == RACE_MPROTECT };
+	struct vxf_stats s0;
+	void *moved = MAP_FAILED;
+	pthread_t thread;
+	uint64_t v;
+	char err;
+
+	if (vxf_stats(w->fd, &s0) ||
+	    pthread_create(&thread, NULL, racer_thread, &r))
+		_exit(RACE_BAD);
+	if (!wait_faults(w, &s0, 1))
+		_exit(RACE_BAD);
+	usleep(20 * 1000);
+	err = race_op(w, op, &moved);
+	if (write(report_fd, &err, 1) != 1)
+		_exit(RACE_BAD);
+	pthread_join(thread, NULL);
+	if (moved != MAP_FAILED) {
+		w->map = moved;	/* the data moved along */
+		if (!vxf_try_read64(word(w, page, 0), &v) ||
+		    v != pattern(page, 0))
+			_exit(RACE_BAD);
+	}
+	if (r.ok)
+		_exit(RACE_ACCESS_OK);
+	_exit(r.sig == SIGBUS ? RACE_ACCESS_SIGBUS :
+	      r.sig == SIGSEGV ? RACE_ACCESS_SIGSEGV : RACE_BAD);
+}
+
+static const char *const outcome_name[] = {
+	[RACE_ACCESS_OK] = "access completed",
+	[RACE_ACCESS_SIGBUS] = "SIGBUS",
+	[RACE_ACCESS_SIGSEGV] = "SIGSEGV",
+	[RACE_BAD] = "bad",
+};
+
+/*
+ * Run @op in a child while one of its threads waits in a fault on a hung
+ * backend. The op must not wait for the fault (the driver sleeps without
+ * the mmap lock), the fault ends one way or another once the backend
+ * answers, nobody hangs, and the window works afterwards.
+ */
+static void race_mm_op(enum race_op op, const char *name)
+{
+	const uint64_t page = 6;
+	struct pollfd pfd;
+	struct window w;
+	int report[2], status, n;
+	bool op_done;
+	char err = 0;
+	pid_t pid;
+
+	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
+	      "30000", "--quiet");
+	be_cmd(&w, "hang on");
+	igt_assert_eq(pipe(report), 0);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0)
+		race_child(&w, op, page, report[1]);
+
+	pfd = (struct pollfd){ .fd = report[0], .events = POLLIN };
+	n = poll(&pfd, 1, 15000);
+	op_done = n == 1 && read(report[0], &err, 1) == 1;
+	be_cmd(&w, "hang off");
+	igt_assert_f(wait_pid(pid, &status, 20000),
+		     "child still running after the backend answered\n");
+	igt_assert_f(op_done, "%s waited for a fault that waits for the "
+		     "backend\n", name);
+	igt_info("%s: %s; fault: %s\n", name, err ? strerror(err) : "done",
+		 WIFEXITED(status) && WEXITSTATUS(status) <= RACE_BAD ?
+		 outcome_name[WEXITSTATUS(status)] : "child died");
+	igt_assert_f(WIFEXITED(status), "child died of signal %d\n",
+		     WTERMSIG(status));
+	igt_assert_neq(WEXITSTATUS(status), RACE_BAD);
+	if (op == RACE_MUNMAP && !err)
+		igt_assert_neq(WEXITSTATUS(status), RACE_ACCESS_OK);
+
+	check_page(&w, page, expect_pattern, 0);
+	check_page(&w, page + 1, expect_pattern, 0);
+	window_stop(&w);
+}
+
+void vxf_loop_mm_subtests(void)
+{
+	igt_describe("read(2) into and write(2) from the mapping work, "
+		     "before and after a revoke.");
+	igt_subtest("kernel-access-read-write")
+		test_kernel_access();
+
+	igt_describe("A kernel access to a page the backend fails is EFAULT.");
+	igt_subtest("kernel-access-efault")
+		test_kernel_access_efault();
+
+	igt_describe("O_DIRECT I/O to or from the mapping fails with EFAULT.");
+	igt_subtest("odirect-fails")
+		test_odirect_fails();
+
+	igt_describe("process_vm_readv/writev and vmsplice on the mapping "
+		     "fail with EFAULT: get_user_pages is refused.");
+	igt_subtest("gup-fails")
+		test_gup_fails();
+
+	igt_describe("A forked child shares the window, also after revokes.");
+	igt_subtest("fork-child-access")
+		test_fork_child_access();
+
+	igt_describe("munmap while a fault waits for the backend.");
+	igt_subtest("munmap-while-waiting")
+		race_mm_op(RACE_MUNMAP, "munmap");
+
+	igt_describe("mprotect and mremap while a fault waits for the "
+		     "backend.");
+	igt_subtest("mprotect-mremap-during-fault") {
+		race_mm_op(RACE_MPROTECT, "mprotect");
+		race_mm_op(RACE_MREMAP, "mremap");
+	}
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vxf_loop_uapi.c - vxf_loop subtests: the uapi's errors, coherence, reset
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * The documented errors of /dev/vxfN's ioctls and mmap and of
+ * /dev/vxf-loop's CONNECT, memory the backend writes being seen without a
+ * revoke (Mesa's shared sequence numbers depend on it), and RESET.
+ */
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "igt.h"
+#include "vxf_loop.h"
+
+#define BAD_PTR	((void *)16)
+
+static void test_bad_ioctl(void)
+{
+	struct vxf_info in;
+	struct window w;
+
+	START(&w, "--pages", "4", "--quiet");
+	errno = 0;
+	igt_assert_eq(ioctl(w.fd, _IO(VXF_IOC_MAGIC, 0x7f)), -1);
+	igt_assert_eq(errno, ENOTTY);
+	errno = 0;	/* a known number with the wrong size is unknown */
+	igt_assert_eq(ioctl(w.fd, _IOR(VXF_IOC_MAGIC, 0x00, __u32), &in), -1);
+	igt_assert_eq(errno, ENOTTY);
+	errno = 0;	/* loop ioctls are not window ioctls */
+	igt_assert_eq(ioctl(w.fd, VXF_LOOP_IOC_NOTIFY), -1);
+	igt_assert_eq(errno, ENOTTY);
+
+	errno = 0;
+	igt_assert_eq(ioctl(w.fd, VXF_IOC_INFO, BAD_PTR), -1);
+	igt_assert_eq(errno, EFAULT);
+	errno = 0;
+	igt_assert_eq(ioctl(w.fd, VXF_IOC_STATS, BAD_PTR), -1);
+	igt_assert_eq(errno, EFAULT);
+
+	in = info(&w);
+	igt_assert_eq_u64(in.window_pages, 4);
+	igt_assert_eq(in.index, w.be.index);
+	igt_assert_eq(in.state, VXF_STATE_CONNECTED);
+	igt_assert_eq(in.cache, VXF_CACHE_WB);
+	igt_assert_lt(0, (int)in.protocol);
+	igt_assert_lt(0, (int)in.fault_timeout_ms);
+	igt_assert_eq_u64(in.pad, 0);
+	window_stop(&w);
+}
+
+static void expect_mmap_error(int fd, size_t len, int flags, off_t off,
+			      int err)
+{
+	void *p;
+
+	errno = 0;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+	igt_assert_f(p == MAP_FAILED, "mmap(len %zu, flags %#x, off %#llx) "
+		     "succeeded\n", len, flags, (unsigned long long)off);
+	igt_assert_eq(errno, err);
+}
+
+static void test_bad_mmap(void)
+{
+	const size_t pg = VXF_PAGE_SIZE;
+	struct window w;
+	uint64_t *p;
+
+	START(&w, "--pages", "8", "--quiet");
+	expect_mmap_error(w.fd, pg, MAP_PRIVATE, 0, EINVAL);
+	errno = 0;
+	igt_assert(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, w.fd, 0) ==
+		   MAP_FAILED);
+	igt_assert_eq(errno, EINVAL);
+	expect_mmap_error(w.fd, pg, MAP_SHARED, 8 * pg, ENXIO);
+	expect_mmap_error(w.fd, pg, MAP_SHARED, 1000 * pg, ENXIO);
+	expect_mmap_error(w.fd, 2 * pg, MAP_SHARED, 7 * pg, ENXIO);
+	expect_mmap_error(w.fd, 9 * pg, MAP_SHARED, 0, ENXIO);
+	expect_mmap_error(w.fd, 0, MAP_SHARED, 0, EINVAL);
+
+	/* The last page alone is fine, and is the last page. */
+	p = vxf_map(w.fd, 7, 1, PROT_READ);
+	igt_assert(p != MAP_FAILED);
+	igt_assert_eq_u64(must_read(p), pattern(7, 0));
+	igt_assert_eq_u64(p[511], pattern(7, 511));
+	munmap(p, pg);
+	window_stop(&w);
+}
+
+static void test_coherence(const char *cache, int expect_cache)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t seq;
+
+	START(&w, "--pages", "4", "--cache", cache, "--quiet");
+	igt_assert_eq(info(&w).cache, expect_cache);
+	igt_assert_eq_u64(must_read(word(&w, 1, 5)), pattern(1, 5));
+	s0 = stats(&w);
+
+	/* The backend writes sequence numbers; we see each at once. */
+	for (seq = 1; seq <= 64; seq++) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "poke 1 5 %llu",
+			 (unsigned long long)(seq << 32 | seq));
+		be_cmd(&w, cmd);
+		igt_assert_eq_u64(*word(&w, 1, 5), seq << 32 | seq);
+	}
+	/* And sees what we write, without a revoke. */
+	must_write(word(&w, 2, 9), 0x1122334455667788ULL);
+	igt_assert_eq_u64(be_peek(&w, 2, 9), 0x1122334455667788ULL);
+	*word(&w, 1, 6) = 77;
+	igt_assert_eq_u64(be_peek(&w, 1, 6), 77);
+
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.revokes, s0.revokes);
+	igt_assert_eq_u64(s1.maps - s0.maps, 1);	/* page 2's */
+	window_stop(&w);
+}
+
+/* CONNECT on a fresh /dev/vxf-loop; returns 0 or the errno. */
+static int loop_connect(struct vxf_loop_connect *c, int *fdp)
+{
+	int fd = open("/dev/vxf-loop", O_RDWR | O_CLOEXEC);
+	int err;
+
+	igt_assert_f(fd >= 0, "open /dev/vxf-loop: %s\n", strerror(errno));
+	err = ioctl(fd, VXF_LOOP_IOC_CONNECT, c) ? errno : 0;
+	if (fdp && !err)
+		*fdp = fd;
+	else
+		close(fd);
+	return err;
+}
+
+static struct vxf_loop_connect good_connect(void)
+{
+	return (struct vxf_loop_connect){
+		.index = -1,
+		.ring_order = 0,
+		.window_pages = 16,
+		.cache = VXF_CACHE_WB,
+	};
+}
+
+static void expect_connect(struct vxf_loop_connect c, int err,
+			   const char *what)
+{
+	int got = loop_connect(&c, NULL);
+
+	igt_assert_f(got == err, "%s: %s, expected %s\n", what,
+		     got ? strerror(got) : "success", strerror(err));
+}
+
+static void test_loop_bad_connect(void)
+{
+	struct vxf_loop_connect c;
+	int fd, fd2;
+
+	c = good_connect();
+	c.ring_order = 5;	/* XENVXF_MAX_RING_PAGE_ORDER is 4 */
+	expect_connect(c, EINVAL, "ring_order 5");
+	c = good_connect();
+	c.ring_order = 64;
+	expect_connect(c, EINVAL, "ring_order 64");
+	c = good_connect();
+	c.window_pages = 0;
+	expect_connect(c, EINVAL, "window_pages 0");
+	c = good_connect();
+	c.window_pages = (1ULL << 28) + 1;	/* XENVXF_MAX_WINDOW_PAGES */
+	expect_connect(c, EINVAL, "window_pages too big");
+	c = good_connect();
+	c.map_pages = 3;
+	expect_connect(c, EINVAL, "map_pages 3");
+	c = good_connect();
+	c.cache = 7;
+	expect_connect(c, EINVAL, "cache 7");
+	c = good_connect();
+	c.flags = 1;
+	expect_connect(c, EINVAL, "flags 1");
+	c = good_connect();
+	c.index = 1000000;
+	c.window_pages = 0;
+	expect_connect(c, ENOENT, "index 1000000");
+
+	/* A good one; a second CONNECT on the file or the window is EBUSY. */
+	c = good_connect();
+	igt_assert_eq(loop_connect(&c, &fd), 0);
+	igt_assert_lte(0, c.index);
+	errno = 0;
+	igt_assert_eq(ioctl(fd, VXF_LOOP_IOC_CONNECT, &c), -1);
+	igt_assert_eq(errno, EBUSY);
+	c.window_pages = 0;
+	igt_assert_eq(loop_connect(&c, &fd2), EBUSY);
+	close(fd);
+}
+
+static void test_backend_reset(void)
+{
+	struct vxf_stats s0, s1;
+	char line[256];
+	struct window w;
+	uint64_t v;
+
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	check_page(&w, 1, expect_pattern, 0);
+	s0 = stats(&w);
+	igt_assert_f(vxf_backend_cmd(&w.be, line, sizeof(line), "reset") == 0,
+		     "%s\n", vxf_backend_last_error());
+	igt_assert_f(strstr(line, "status=0"), "%s\n", line);
+	/* Every reference was dropped: the page comes back with a MAP. */
+	igt_assert(vxf_try_read64(word(&w, 1, 0), &v));
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.resets - s0.resets, 1);
+	igt_assert_lte_u64(1, s1.maps - s0.maps);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
+static void test_revoke_bad_range(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+
+	START(&w, "--pages", "8", "--quiet");
+	check_page(&w, 2, expect_pattern, 0);
+	s0 = stats(&w);
+	/* Pages never mapped: nothing to do, but it succeeds. */
+	be_revoke(&w, 5, 3);
+	/* Past the end: an error, whoever (backend or frontend) says so. */
+	igt_assert_neq(vxf_backend_revoke(&w.be, 6, 4), 0);
+	igt_assert_neq(vxf_backend_revoke(&w.be, 100, 1), 0);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.revoked_pages, s0.revoked_pages);
+	check_page(&w, 2, expect_pattern, 0);
+	igt_assert_eq_u64(stats(&w).maps, s1.maps);
+	window_stop(&w);
+}
+
+void vxf_loop_uapi_subtests(void)
+{
+	igt_describe("Unknown ioctls are ENOTTY, bad pointers EFAULT, INFO "
+		     "describes the window.");
+	igt_subtest("bad-ioctl")
+		test_bad_ioctl();
+
+	igt_describe("mmap refuses MAP_PRIVATE, zero length and ranges past "
+		     "the window.");
+	igt_subtest("bad-mmap")
+		test_bad_mmap();
+
+	igt_describe("What the backend writes is seen at once, and what we "
+		     "write it sees, without a revoke.");
+	igt_subtest("coherence-poke")
+		test_coherence("wb", VXF_CACHE_WB);
+	igt_subtest("coherence-poke-wc")
+		test_coherence("wc", VXF_CACHE_WC);
+	igt_subtest("coherence-poke-uc")
+		test_coherence("uc", VXF_CACHE_UC);
+
+	igt_describe("VXF_LOOP_IOC_CONNECT refuses bad sizes, unknown windows "
+		     "and a second backend.");
+	igt_subtest("loop-bad-connect")
+		test_loop_bad_connect();
+
+	igt_describe("After a RESET every page comes back through a MAP.");
+	igt_subtest("backend-reset")
+		test_backend_reset();
+
+	igt_describe("A revoke of unmapped pages succeeds, one past the "
+		     "window fails, neither disturbs mapped pages.");
+	igt_subtest("revoke-bad-range")
+		test_revoke_bad_range();
+}
