@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * compat.h - the differences between the kernels the driver builds against
+ *
+ * Every version test of the driver lives here, so that the code itself reads
+ * as it would upstream (against the newest kernel).
+ */
+
+#ifndef _VXF_COMPAT_H
+#define _VXF_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* vm_flags became read-only behind helpers in 6.3. */
+static inline void vxf_vm_flags_set(struct vm_area_struct *vma,
+				    vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * Drop whichever lock the fault was taken under: since 6.7 a file fault may
+ * hold only the per-VMA lock, before that it always holds the mmap lock.
+ */
+static inline void vxf_release_fault_lock(struct vm_fault *vmf)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	release_fault_lock(vmf);
+#else
+	mmap_read_unlock(vmf->vma->vm_mm);
+#endif
+}
+
+#endif /* _VXF_COMPAT_H */

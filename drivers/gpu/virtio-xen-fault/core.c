@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core.c - windows of on-demand memory: chunks, faults, revokes
+ *
+ * A window is cut into chunks of (1 << granule_shift) pages, the unit of a
+ * MAP request. A chunk exists only while it is being asked for (PENDING),
+ * is mapped (PRESENT), or has just failed (FAILED); an absent chunk costs
+ * nothing. However many tasks fault on a chunk, one MAP is sent: the others
+ * wait for it.
+ *
+ * The fault path follows handle_userfault(): a fault that must wait for the
+ * backend drops the mmap (or per-VMA) lock, sleeps, and returns
+ * VM_FAULT_RETRY, so that a slow backend never stalls munmap(), mprotect()
+ * or other faults of the process. A caller that cannot retry waits with the
+ * lock held, bounded by the fault timeout like every wait here.
+ */
+
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "trace.h"
+#include "vxf.h"
+
+/* A caller that cannot retry looks at its chunk at most this often. */
+#define VXF_NORETRY_ATTEMPTS	8
+
+static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win, u64 index)
+{
+	u64 first = index << win->granule_shift;
+	u32 count = min_t(u64, 1U << win->granule_shift, win->nr_pages - first);
+	struct vxf_chunk *chunk;
+
+	/* Room for one PFN per page and one transport handle per page. */
+	chunk = kzalloc(struct_size(chunk, slots, 2 * (size_t)count),
+			GFP_KERNEL);
+	if (!chunk)
+		return NULL;
+
+	kref_init(&chunk->kref);
+	chunk->req.op = XENVXF_OP_MAP;
+	chunk->req.first = first;
+	chunk->req.count = count;
+	INIT_LIST_HEAD(&chunk->req.backlog);
+	INIT_LIST_HEAD(&chunk->link);
+	chunk->state = VXF_CHUNK_PENDING;
+	return chunk;
+}
+
+static void vxf_chunk_release(struct kref *kref)
+{
+	kfree(container_of(kref, struct vxf_chunk, kref));
+}
+
+/**
+ * vxf_chunk_put() - drop a reference to a chunk
+ * @chunk: the chunk
+ *
+ * Context: any context that may sleep; no window lock needed.
+ */
+void vxf_chunk_put(struct vxf_chunk *chunk)
+{
+	kref_put(&chunk->kref, vxf_chunk_release);
+}
+
+/**
+ * vxf_window_init() - set up an empty window
+ * @win: the window
+ * @dev: its device
+ * @params: size, map granule, cache type and fault timeout
+ *
+ * Context: process context.
+ * Return: 0, or -EINVAL for parameters out of range.
+ */
+int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
+		    const struct vxf_window_params *params)
+{
+	u32 map_pages = params->map_pages ?: vxf_default_map_pages;
+	u32 timeout_ms = params->fault_timeout_ms ?:
+			 vxf_default_fault_timeout_ms;
+	int i;
+
+	if (!params->nr_pages || params->nr_pages > XENVXF_MAX_WINDOW_PAGES)
+		return -EINVAL;
+	if (!is_power_of_2(map_pages) || map_pages > XENVXF_MAX_MAP_PAGES)
+		return -EINVAL;
+	if (params->cache > VXF_CACHE_UC || !timeout_ms)
+		return -EINVAL;
+
+	win->dev = dev;
+	win->nr_pages = params->nr_pages;
+	win->granule_shift = ilog2(map_pages);
+	win->cache = params->cache;
+	win->fault_timeout = msecs_to_jiffies(timeout_ms);
+	init_rwsem(&win->map_sem);
+	mutex_init(&win->lock);
+	xa_init(&win->chunks);
+	init_waitqueue_head(&win->wq);
+	atomic64_set(&win->mapped_pages, 0);
+	for (i = 0; i < VXF_CNT_NR; i++)
+		atomic64_set(&win->counters[i], 0);
+	for (i = 0; i < VXF_LAT_BUCKETS; i++)
+		atomic64_set(&win->lat_hist[i], 0);
+	return 0;
+}
+
+/**
+ * vxf_window_destroy() - free what is left of a window
+ * @win: the window, with no user, no transport and no request in flight
+ *
+ * Context: process context.
+ */
+void vxf_window_destroy(struct vxf_window *win)
+{
+	struct vxf_chunk *chunk;
+	unsigned long index;
+
+	/* Disconnect dropped every mapped chunk; FAILED ones may remain. */
+	xa_for_each(&win->chunks, index, chunk) {
+		WARN_ON_ONCE(chunk->state == VXF_CHUNK_PRESENT);
+		xa_erase(&win->chunks, index);
+		vxf_chunk_put(chunk);
+	}
+	xa_destroy(&win->chunks);
+}
+
+static void vxf_window_record_latency(struct vxf_window *win, u64 start_ns)
+{
+	u64 us = div_u64(ktime_get_ns() - start_ns, NSEC_PER_USEC);
+	unsigned int bucket = us ? ilog2(us) : 0;
+
+	atomic64_inc(&win->lat_hist[min(bucket, VXF_LAT_BUCKETS - 1U)]);
+}
+
+/*
+ * One look at the chunk of @pgoff, under map_sem and the window lock.
+ * Returns VM_FAULT_NOPAGE (PFN inserted) or an error when the fault is over.
+ * Returns 0 with *waitp set, and a reference held, when the fault must wait
+ * for a MAP; *sendp then says that this fault created the chunk and must
+ * queue the MAP.
+ */
+static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
+				   struct vm_fault *vmf, bool tried,
+				   struct vxf_chunk **waitp, bool *sendp)
+{
+	u64 index = vmf->pgoff >> win->granule_shift;
+	struct vxf_chunk *chunk, *fresh = NULL;
+	vm_fault_t ret = 0;
+	int err;
+
+	*waitp = NULL;
+	*sendp = false;
+again:
+	down_read(&win->map_sem);
+	mutex_lock(&win->lock);
+	chunk = xa_load(&win->chunks, index);
+	if (chunk && chunk->state == VXF_CHUNK_FAILED && !tried) {
+		/* A new access gives the backend another chance. */
+		xa_erase(&win->chunks, index);
+		chunk->state = VXF_CHUNK_DEAD;
+		vxf_chunk_put(chunk);
+		chunk = NULL;
+	}
+
+	if (chunk) {
+		switch (chunk->state) {
+		case VXF_CHUNK_PRESENT:
+			mutex_unlock(&win->lock);
+			ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
+					     chunk->slots[vmf->pgoff -
+							  chunk->req.first]);
+			up_read(&win->map_sem);
+			if (!tried)
+				vxf_count(win, VXF_CNT_FAULTS_PRESENT);
+			goto out;
+		case VXF_CHUNK_PENDING:
+			kref_get(&chunk->kref);
+			*waitp = chunk;
+			if (!tried)
+				vxf_count(win, VXF_CNT_COALESCED);
+			goto unlock;
+		default:
+			ret = VM_FAULT_SIGBUS;
+			goto unlock;
+		}
+	}
+
+	if (!READ_ONCE(win->dev->ring.connected)) {
+		ret = VM_FAULT_SIGBUS;
+		goto unlock;
+	}
+	if (!fresh) {
+		/* Allocate outside the locks, then look again. */
+		mutex_unlock(&win->lock);
+		up_read(&win->map_sem);
+		fresh = vxf_chunk_alloc(win, index);
+		if (!fresh)
+			return VM_FAULT_OOM;
+		goto again;
+	}
+
+	err = xa_err(xa_store(&win->chunks, index, fresh, GFP_KERNEL));
+	if (err) {
+		ret = VM_FAULT_OOM;
+		goto unlock;
+	}
+	/* The xarray holds the initial reference; this one is the waiter's. */
+	kref_get(&fresh->kref);
+	*waitp = fresh;
+	*sendp = true;
+	fresh = NULL;
+unlock:
+	mutex_unlock(&win->lock);
+	up_read(&win->map_sem);
+out:
+	kfree(fresh);
+	return ret;
+}
+
+/* Queue the MAP of a chunk this fault created. */
+static void vxf_fault_send(struct vxf_window *win, struct vxf_chunk *chunk,
+			   struct vm_fault *vmf)
+{
+	int err;
+
+	if (vmf->vma->vm_flags & VM_WRITE)
+		chunk->req.flags |= XENVXF_MAP_F_WRITE;
+	vxf_count(win, VXF_CNT_MAPS);
+	vxf_count_add(win, VXF_CNT_MAP_PAGES, chunk->req.count);
+
+	/* The request in flight holds a reference, dropped when answered. */
+	kref_get(&chunk->kref);
+	err = vxf_ring_send(win->dev, &chunk->req);
+	if (err) {
+		vxf_window_map_failed(win, chunk, err);
+		vxf_chunk_put(chunk);
+	}
+}
+
+/*
+ * Wait until the chunk leaves PENDING, for at most the fault timeout.
+ * Returns 0, -ETIMEDOUT (the MAP was given up), or -EINTR (fatal signal).
+ */
+static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
+{
+	long left;
+
+	left = wait_event_killable_timeout(win->wq,
+				READ_ONCE(chunk->state) != VXF_CHUNK_PENDING,
+				win->fault_timeout);
+	if (left > 0)
+		return 0;
+	if (left < 0)
+		return -EINTR;
+
+	vxf_ring_cancel_map(win->dev, chunk, -ETIMEDOUT);
+	return -ETIMEDOUT;
+}
+
+/**
+ * vxf_window_fault() - resolve a fault on a window page
+ * @win: the window
+ * @vmf: the fault; vmf->pgoff is the window page
+ *
+ * Inserts the page's PFN if it is mapped; otherwise sends (or joins) the MAP
+ * of its chunk and waits for it. With FAULT_FLAG_ALLOW_RETRY the wait drops
+ * the fault lock and VM_FAULT_RETRY is returned, as handle_userfault() does;
+ * the retried fault then finds the page (or its failure: SIGBUS).
+ *
+ * Context: a page fault, mmap lock or per-VMA lock held for reading.
+ * Return: VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS or VM_FAULT_OOM.
+ */
+vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
+{
+	bool tried = vmf->flags & FAULT_FLAG_TRIED;
+	u64 start = ktime_get_ns();
+	struct vxf_chunk *chunk;
+	unsigned int attempt;
+	vm_fault_t ret;
+	bool send;
+	int err;
+
+	trace_vxf_fault_start(win->dev->index, vmf->pgoff, vmf->flags);
+	if (!tried)
+		vxf_count(win, VXF_CNT_FAULTS);
+	if (vmf->pgoff >= win->nr_pages) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+
+	for (attempt = 0; ; attempt++) {
+		ret = vxf_fault_lookup(win, vmf, tried || attempt, &chunk,
+				       &send);
+		if (!chunk)
+			goto out;
+		if (send)
+			vxf_fault_send(win, chunk, vmf);
+
+		if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+			if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
+				/* The caller keeps the lock and retries. */
+				vxf_chunk_put(chunk);
+				ret = VM_FAULT_RETRY;
+				goto out;
+			}
+			vxf_release_fault_lock(vmf);
+			err = vxf_fault_wait(win, chunk);
+			vxf_chunk_put(chunk);
+			if (!err)
+				vxf_window_record_latency(win, start);
+			ret = VM_FAULT_RETRY;
+			goto out;
+		}
+
+		/* A caller that cannot retry: wait holding the lock. */
+		err = vxf_fault_wait(win, chunk);
+		vxf_chunk_put(chunk);
+		if (err == -EINTR || attempt >= VXF_NORETRY_ATTEMPTS) {
+			ret = VM_FAULT_SIGBUS;
+			goto out;
+		}
+		if (!err)
+			vxf_window_record_latency(win, start);
+	}
+out:
+	if (ret & VM_FAULT_SIGBUS)
+		vxf_count(win, VXF_CNT_SIGBUS);
+	trace_vxf_fault_end(win->dev->index, vmf->pgoff, ret);
+	return ret;
+}
+
+/**
+ * vxf_window_map_failed() - a MAP will not be answered with pages
+ * @win: the window
+ * @chunk: the chunk whose MAP failed
+ * @error: negative errno: -EIO (backend error), -ETIMEDOUT, -ENOTCONN, ...
+ *
+ * A chunk still waited for becomes FAILED: its waiters retry and get SIGBUS.
+ * A chunk already revoked, reset or given up is left alone.
+ *
+ * Context: process context; takes the window lock.
+ */
+void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
+			   int error)
+{
+	mutex_lock(&win->lock);
+	if (chunk->state == VXF_CHUNK_PENDING) {
+		chunk->state = VXF_CHUNK_FAILED;
+		chunk->error = error;
+		if (error == -ETIMEDOUT)
+			vxf_count(win, VXF_CNT_TIMEOUTS);
+		else
+			vxf_count(win, VXF_CNT_MAP_ERRORS);
+	}
+	wake_up_all(&win->wq);
+	mutex_unlock(&win->lock);
+}
+
+/**
+ * vxf_window_map_done() - a MAP was answered
+ * @win: the window
+ * @chunk: the chunk the MAP was for
+ * @rsp: the answer, a private copy whose counts ring.c has checked
+ *
+ * Maps the page references through the transport and makes the chunk
+ * PRESENT. An answer for a chunk that was revoked, reset or given up in the
+ * meantime is released again at once. References the transport refuses
+ * fail the MAP (SIGBUS for the faulting tasks), not the device.
+ *
+ * Context: process context, vxf_ring.lock held, transport connected.
+ */
+void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
+			 const struct xenvxf_rsp *rsp)
+{
+	struct vxf_device *dev = win->dev;
+	unsigned long *handles = vxf_chunk_handles(chunk);
+	bool installed = false;
+	int err;
+
+	if (rsp->status) {
+		vxf_window_map_failed(win, chunk, -EIO);
+		return;
+	}
+	if (READ_ONCE(chunk->state) != VXF_CHUNK_PENDING)
+		return;
+
+	err = dev->ops->map_refs(dev, rsp->ref, rsp->nr_refs, rsp->ref_order,
+				 chunk->slots, handles);
+	if (err) {
+		dev_warn_ratelimited(dev->misc.this_device,
+				     "backend gave unusable page references for pages %llu+%u: %d\n",
+				     chunk->req.first, chunk->req.count, err);
+		vxf_window_map_failed(win, chunk, -EIO);
+		return;
+	}
+
+	mutex_lock(&win->lock);
+	if (chunk->state == VXF_CHUNK_PENDING) {
+		chunk->nr_refs = rsp->nr_refs;
+		chunk->state = VXF_CHUNK_PRESENT;
+		atomic64_add(chunk->req.count, &win->mapped_pages);
+		installed = true;
+	}
+	wake_up_all(&win->wq);
+	mutex_unlock(&win->lock);
+
+	if (!installed)
+		dev->ops->unmap_refs(dev, handles, rsp->nr_refs);
+}
+
+/*
+ * Take the chunks with index in [first, last] out of the window. Waiters of
+ * PENDING and FAILED chunks retry from scratch; PRESENT chunks go to @dead,
+ * to be zapped and released by vxf_window_release_dead(). Returns the number
+ * of pages that were mapped.
+ */
+static u64 vxf_window_take(struct vxf_window *win, unsigned long first,
+			   unsigned long last, struct list_head *dead)
+{
+	struct vxf_chunk *chunk;
+	unsigned long index;
+	u64 pages = 0;
+
+	down_write(&win->map_sem);
+	mutex_lock(&win->lock);
+	xa_for_each_range(&win->chunks, index, chunk, first, last) {
+		xa_erase(&win->chunks, index);
+		if (chunk->state == VXF_CHUNK_PRESENT) {
+			pages += chunk->req.count;
+			list_add_tail(&chunk->link, dead);
+		} else {
+			vxf_chunk_put(chunk);
+		}
+		chunk->state = VXF_CHUNK_DEAD;
+	}
+	wake_up_all(&win->wq);
+	mutex_unlock(&win->lock);
+	up_write(&win->map_sem);
+	return pages;
+}
+
+/* Zap the user mappings of chunks [first, last], then release @dead. */
+static void vxf_window_release_dead(struct vxf_window *win,
+				    unsigned long first, unsigned long last,
+				    struct list_head *dead)
+{
+	struct vxf_device *dev = win->dev;
+	struct inode *inode = READ_ONCE(dev->inode);
+	unsigned int shift = win->granule_shift + PAGE_SHIFT;
+	struct vxf_chunk *chunk, *next;
+
+	if (list_empty(dead))
+		return;
+
+	/*
+	 * Every PFN of these chunks was inserted under map_sem before
+	 * vxf_window_take() marked them DEAD, so this zap removes them all.
+	 */
+	if (inode)
+		unmap_mapping_range(inode->i_mapping, (loff_t)first << shift,
+				    (loff_t)(last - first + 1) << shift, 1);
+
+	list_for_each_entry_safe(chunk, next, dead, link) {
+		list_del_init(&chunk->link);
+		dev->ops->unmap_refs(dev, vxf_chunk_handles(chunk),
+				     chunk->nr_refs);
+		atomic64_sub(chunk->req.count, &win->mapped_pages);
+		vxf_chunk_put(chunk);
+	}
+}
+
+/**
+ * vxf_window_revoke() - give pages back to the backend
+ * @win: the window
+ * @first: first window page
+ * @count: number of pages, from 1, inside the window
+ *
+ * When this returns, no user mapping of the range is left and a later
+ * access faults. Chunks that straddle the range are dropped whole. No guest
+ * task is waited for: a fault that is inserting a PFN of the range holds
+ * map_sem only for the insertion.
+ *
+ * Context: process context, vxf_ring.lock held, transport connected.
+ * Return: the number of pages that were mapped.
+ */
+u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count)
+{
+	unsigned long lo = first >> win->granule_shift;
+	unsigned long hi = (first + count - 1) >> win->granule_shift;
+	LIST_HEAD(dead);
+	u64 pages;
+
+	pages = vxf_window_take(win, lo, hi, &dead);
+	vxf_window_release_dead(win, lo, hi, &dead);
+	vxf_count(win, VXF_CNT_REVOKES);
+	vxf_count_add(win, VXF_CNT_REVOKED_PAGES, pages);
+	return pages;
+}
+
+/**
+ * vxf_window_drop_all() - drop every chunk of the window
+ * @win: the window
+ *
+ * For a reset or a disconnect: user mappings are zapped, page references
+ * released, and the waiters of pending MAPs retry (and get SIGBUS while the
+ * device is disconnected).
+ *
+ * Context: process context, vxf_ring.lock held, transport still attached.
+ */
+void vxf_window_drop_all(struct vxf_window *win)
+{
+	unsigned long last = (win->nr_pages - 1) >> win->granule_shift;
+	LIST_HEAD(dead);
+
+	vxf_window_take(win, 0, last, &dead);
+	vxf_window_release_dead(win, 0, last, &dead);
+}
+
+/**
+ * vxf_window_get_stats() - a snapshot of the window's counters
+ * @win: the window
+ * @st: filled in
+ *
+ * Context: any.
+ */
+void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st)
+{
+	atomic64_t *c = win->counters;
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	st->faults = atomic64_read(&c[VXF_CNT_FAULTS]);
+	st->faults_present = atomic64_read(&c[VXF_CNT_FAULTS_PRESENT]);
+	st->coalesced = atomic64_read(&c[VXF_CNT_COALESCED]);
+	st->maps = atomic64_read(&c[VXF_CNT_MAPS]);
+	st->map_pages = atomic64_read(&c[VXF_CNT_MAP_PAGES]);
+	st->map_errors = atomic64_read(&c[VXF_CNT_MAP_ERRORS]);
+	st->timeouts = atomic64_read(&c[VXF_CNT_TIMEOUTS]);
+	st->revokes = atomic64_read(&c[VXF_CNT_REVOKES]);
+	st->revoked_pages = atomic64_read(&c[VXF_CNT_REVOKED_PAGES]);
+	st->resets = atomic64_read(&c[VXF_CNT_RESETS]);
+	st->unmaps = atomic64_read(&c[VXF_CNT_UNMAPS]);
+	st->sigbus = atomic64_read(&c[VXF_CNT_SIGBUS]);
+	st->protocol_errors = atomic64_read(&c[VXF_CNT_PROTOCOL_ERRORS]);
+	st->disconnects = atomic64_read(&c[VXF_CNT_DISCONNECTS]);
+	st->mapped_pages = atomic64_read(&win->mapped_pages);
+	for (i = 0; i < VXF_LAT_BUCKETS; i++)
+		st->lat_hist[i] = atomic64_read(&win->lat_hist[i]);
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * device.c - life of a vxf device: creation, users, transport attachment
+ *
+ * A device is created by its transport (the loop device, or a xenbus
+ * frontend), appears as /dev/vxfN once registered, and is freed when the
+ * last reference goes: the transport's, an open file's, or a user VMA's.
+ * The transport may come and go (a backend restarting); the device and its
+ * users' mappings stay.
+ */
+
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/slab.h>
+
+#include "vxf.h"
+
+static DEFINE_IDA(vxf_ida);
+
+/**
+ * vxf_device_create() - make a device with an empty window, not yet visible
+ * @params: the window's parameters
+ * @owner_idle: called when the last user goes away (may be NULL)
+ *
+ * Context: process context.
+ * Return: the device with one reference (the caller's), or an ERR_PTR.
+ */
+struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
+				     void (*owner_idle)(struct vxf_device *))
+{
+	struct vxf_device *dev;
+	int err;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&dev->kref);
+	spin_lock_init(&dev->users_lock);
+	dev->owner_idle = owner_idle;
+	vxf_ring_init(&dev->ring);
+	err = vxf_window_init(&dev->win, dev, params);
+	if (err)
+		goto err_free;
+
+	dev->index = ida_alloc(&vxf_ida, GFP_KERNEL);
+	if (dev->index < 0) {
+		err = dev->index;
+		goto err_free;
+	}
+	snprintf(dev->name, sizeof(dev->name), "vxf%d", dev->index);
+	return dev;
+
+err_free:
+	kfree(dev);
+	return ERR_PTR(err);
+}
+
+/**
+ * vxf_device_register() - make /dev/vxfN appear
+ * @dev: the device
+ *
+ * Context: process context.
+ * Return: 0 or -errno.
+ */
+int vxf_device_register(struct vxf_device *dev)
+{
+	int err;
+
+	dev->misc.minor = MISC_DYNAMIC_MINOR;
+	dev->misc.name = dev->name;
+	dev->misc.fops = &vxf_user_fops;
+	dev->misc.mode = 0660;
+	err = misc_register(&dev->misc);
+	if (err)
+		return err;
+	dev->registered = true;
+	vxf_debugfs_add(dev);
+	return 0;
+}
+
+/**
+ * vxf_device_kill_if_unused() - forbid new users if there are none now
+ * @dev: the device
+ *
+ * Context: any; takes vxf_device.users_lock.
+ * Return: true if the device had no user and is now dead.
+ */
+bool vxf_device_kill_if_unused(struct vxf_device *dev)
+{
+	bool killed = false;
+
+	spin_lock(&dev->users_lock);
+	if (!dev->users && !dev->dead) {
+		dev->dead = true;
+		killed = true;
+	}
+	spin_unlock(&dev->users_lock);
+	return killed;
+}
+
+/**
+ * vxf_device_unregister() - make /dev/vxfN disappear
+ * @dev: the device
+ *
+ * Existing users keep their files and mappings (which fault with SIGBUS once
+ * the transport is gone); no new one can open the device.
+ *
+ * Context: process context; not under misc_mtx.
+ */
+void vxf_device_unregister(struct vxf_device *dev)
+{
+	spin_lock(&dev->users_lock);
+	dev->dead = true;
+	spin_unlock(&dev->users_lock);
+
+	vxf_debugfs_remove(dev);
+	if (dev->registered) {
+		misc_deregister(&dev->misc);
+		dev->registered = false;
+	}
+}
+
+static void vxf_device_release(struct kref *kref)
+{
+	struct vxf_device *dev = container_of(kref, struct vxf_device, kref);
+
+	WARN_ON_ONCE(dev->ops);
+	vxf_window_destroy(&dev->win);
+	xa_destroy(&dev->ring.inflight);
+	ida_free(&vxf_ida, dev->index);
+	iput(dev->inode);
+	kfree(dev);
+}
+
+/**
+ * vxf_device_get() - take a reference
+ * @dev: the device
+ */
+void vxf_device_get(struct vxf_device *dev)
+{
+	kref_get(&dev->kref);
+}
+
+/**
+ * vxf_device_put() - drop a reference
+ * @dev: the device
+ *
+ * Context: process context (the last put frees the window).
+ */
+void vxf_device_put(struct vxf_device *dev)
+{
+	kref_put(&dev->kref, vxf_device_release);
+}
+
+/**
+ * vxf_device_users_inc() - a user (open file or VMA) arrives
+ * @dev: the device
+ *
+ * Context: any; takes vxf_device.users_lock.
+ */
+void vxf_device_users_inc(struct vxf_device *dev)
+{
+	spin_lock(&dev->users_lock);
+	dev->users++;
+	spin_unlock(&dev->users_lock);
+	vxf_device_get(dev);
+}
+
+/**
+ * vxf_device_users_dec() - a user goes away
+ * @dev: the device
+ *
+ * Tells the owner when it was the last one.
+ *
+ * Context: process context, possibly with the mmap lock held (vm_close).
+ */
+void vxf_device_users_dec(struct vxf_device *dev)
+{
+	bool idle;
+
+	spin_lock(&dev->users_lock);
+	idle = !--dev->users;
+	spin_unlock(&dev->users_lock);
+
+	if (idle && dev->owner_idle)
+		dev->owner_idle(dev);
+	vxf_device_put(dev);
+}
+
+/**
+ * vxf_device_connect() - attach a transport and its freshly made rings
+ * @dev: the device
+ * @ops: the transport
+ * @priv: the transport's data
+ * @req: request ring shared page(s), initialised here
+ * @evt: event ring shared page(s), initialised here
+ * @ring_bytes: size of each ring
+ *
+ * Context: process context.
+ * Return: 0, or -EBUSY if the device already has a transport.
+ */
+int vxf_device_connect(struct vxf_device *dev,
+		       const struct vxf_transport_ops *ops, void *priv,
+		       struct xenvxf_req_sring *req,
+		       struct xenvxf_evt_sring *evt, size_t ring_bytes)
+{
+	struct vxf_ring *ring = &dev->ring;
+	int err = 0;
+
+	mutex_lock(&ring->lock);
+	if (dev->ops) {
+		err = -EBUSY;
+		goto out;
+	}
+	dev->ops = ops;
+	dev->priv = priv;
+	vxf_ring_connect(dev, req, evt, ring_bytes);
+out:
+	mutex_unlock(&ring->lock);
+	return err;
+}
+
+/**
+ * vxf_device_disconnect() - the transport goes away
+ * @dev: the device
+ *
+ * Every page the backend lent is dropped from user mappings and released
+ * through the transport, which is then forgotten. Faults in flight, and new
+ * ones until a transport connects again, get SIGBUS.
+ *
+ * Context: process context.
+ */
+void vxf_device_disconnect(struct vxf_device *dev)
+{
+	struct vxf_ring *ring = &dev->ring;
+
+	mutex_lock(&ring->lock);
+	if (dev->ops) {
+		vxf_ring_disconnect(dev);
+		dev->ops = NULL;
+		dev->priv = NULL;
+		vxf_count(&dev->win, VXF_CNT_DISCONNECTS);
+	}
+	mutex_unlock(&ring->lock);
+}
+
+/**
+ * vxf_device_has_transport() - whether a transport is attached
+ * @dev: the device
+ *
+ * Context: process context; takes vxf_ring.lock.
+ * Return: true if attached.
+ */
+bool vxf_device_has_transport(struct vxf_device *dev)
+{
+	bool ret;
+
+	mutex_lock(&dev->ring.lock);
+	ret = dev->ops;
+	mutex_unlock(&dev->ring.lock);
+	return ret;
+}
+
+/**
+ * vxf_device_state() - VXF_STATE_* of the device
+ * @dev: the device
+ *
+ * Context: any (a racy snapshot).
+ * Return: the state.
+ */
+u32 vxf_device_state(struct vxf_device *dev)
+{
+	if (READ_ONCE(dev->ring.broken))
+		return VXF_STATE_BROKEN;
+	if (READ_ONCE(dev->ring.connected))
+		return VXF_STATE_CONNECTED;
+	return VXF_STATE_DISCONNECTED;
+}
+
+/**
+ * vxf_device_info() - fill in VXF_IOC_INFO
+ * @dev: the device
+ * @info: filled in
+ *
+ * Context: any.
+ */
+void vxf_device_info(struct vxf_device *dev, struct vxf_info *info)
+{
+	struct vxf_window *win = &dev->win;
+
+	memset(info, 0, sizeof(*info));
+	info->window_pages = win->nr_pages;
+	info->map_pages = 1U << win->granule_shift;
+	info->cache = win->cache;
+	info->state = vxf_device_state(dev);
+	info->protocol = info->state == VXF_STATE_CONNECTED ?
+			 XENVXF_PROTOCOL_VERSION : 0;
+	info->index = dev->index;
+	info->fault_timeout_ms = jiffies_to_msecs(win->fault_timeout);
+}

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loop.c - /dev/vxf-loop: a stand-in for the Xen transport inside one guest
+ *
+ * Stock Xen gives a guest no way to play both ends of the protocol, and CI
+ * machines run no Xen: this device lets a userspace process be the backend.
+ * It stands in for exactly three Xen parts and nothing else:
+ *
+ *  - the grant-shared ring pages: the frontend allocates them, as it does on
+ *    Xen, and the backend mmap()s them from the loop file;
+ *  - the event channel: VXF_LOOP_IOC_NOTIFY kicks the frontend (and runs its
+ *    ring processing in the caller's context), the frontend kicks the
+ *    backend by making the loop file readable;
+ *  - grant references: VXF_LOOP_IOC_GRANT pins pages of the backend's own
+ *    memory and names them with loop references, which MAP answers carry.
+ *
+ * Everything above the transport (core, ring protocol, user mappings) is the
+ * code that runs on Xen.
+ */
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vxf.h"
+
+/* References one backend may hold at once: 4 GiB of 4 KiB pages. */
+#define VXF_LOOP_MAX_REFS	(1U << 20)
+
+/**
+ * struct vxf_loop_ref - pages a loop backend lent
+ * @page: first page (pinned)
+ * @order: the reference covers (1 << order) contiguous pages
+ * @users: one for the grant itself, one per frontend mapping
+ */
+struct vxf_loop_ref {
+	struct page *page;
+	unsigned int order;
+	refcount_t users;
+};
+
+/**
+ * struct vxf_loop - one open /dev/vxf-loop, i.e. one backend
+ * @lock: protects @dev and the ring pages
+ * @dev: the window this backend serves, once connected
+ * @ring_pages: both rings: the request ring's pages, then the event ring's
+ * @ring_order: each ring is (1 << ring_order) pages
+ * @refs: reference -> struct vxf_loop_ref (the xarray's lock guards lookups)
+ * @kick_lock: protects @kicks
+ * @kicks: frontend notifications not yet read by the backend
+ * @kick_wq: the backend waiting in read() or poll()
+ */
+struct vxf_loop {
+	struct mutex lock;
+	struct vxf_device *dev;
+	struct page *ring_pages;
+	unsigned int ring_order;
+	struct xarray refs;
+	spinlock_t kick_lock;
+	u64 kicks;
+	wait_queue_head_t kick_wq;
+};
+
+/*
+ * Index -> device, for devices made by loop backends. A device stays here,
+ * holding a reference, while it has a backend or a user.
+ */
+static DEFINE_MUTEX(vxf_loop_devices_lock);
+static DEFINE_XARRAY(vxf_loop_devices);
+
+static void vxf_loop_ref_put(struct vxf_loop_ref *ref)
+{
+	if (!refcount_dec_and_test(&ref->users))
+		return;
+	unpin_user_page_range_dirty_lock(ref->page, 1UL << ref->order, true);
+	kfree(ref);
+}
+
+static void vxf_loop_notify(struct vxf_device *dev)
+{
+	struct vxf_loop *loop = dev->priv;
+
+	spin_lock(&loop->kick_lock);
+	loop->kicks++;
+	spin_unlock(&loop->kick_lock);
+	wake_up_interruptible(&loop->kick_wq);
+}
+
+static int vxf_loop_map_refs(struct vxf_device *dev, const u32 *refs,
+			     unsigned int nr, unsigned int order,
+			     unsigned long *pfns, unsigned long *handles)
+{
+	struct vxf_loop *loop = dev->priv;
+	struct vxf_loop_ref *ref;
+	unsigned int i, j;
+
+	for (i = 0; i < nr; i++) {
+		xa_lock(&loop->refs);
+		ref = xa_load(&loop->refs, refs[i]);
+		if (ref && ref->order == order)
+			refcount_inc(&ref->users);
+		else
+			ref = NULL;
+		xa_unlock(&loop->refs);
+		if (!ref)
+			goto err_unwind;
+
+		handles[i] = (unsigned long)ref;
+		for (j = 0; j < 1U << order; j++)
+			pfns[(i << order) + j] = page_to_pfn(ref->page) + j;
+	}
+	return 0;
+
+err_unwind:
+	while (i--)
+		vxf_loop_ref_put((struct vxf_loop_ref *)handles[i]);
+	return -EINVAL;
+}
+
+static void vxf_loop_unmap_refs(struct vxf_device *dev,
+				unsigned long *handles, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		vxf_loop_ref_put((struct vxf_loop_ref *)handles[i]);
+}
+
+static const struct vxf_transport_ops vxf_loop_ops = {
+	.notify = vxf_loop_notify,
+	.map_refs = vxf_loop_map_refs,
+	.unmap_refs = vxf_loop_unmap_refs,
+};
+
+/* Forget a device that has neither a backend nor a user any more. */
+static void vxf_loop_forget_if_idle(struct vxf_device *dev)
+{
+	bool forget = false;
+
+	mutex_lock(&vxf_loop_devices_lock);
+	if (xa_load(&vxf_loop_devices, dev->index) == dev &&
+	    !vxf_device_has_transport(dev) && vxf_device_kill_if_unused(dev)) {
+		xa_erase(&vxf_loop_devices, dev->index);
+		forget = true;
+	}
+	mutex_unlock(&vxf_loop_devices_lock);
+
+	if (forget) {
+		vxf_device_unregister(dev);
+		vxf_device_put(dev);
+	}
+}
+
+static int vxf_loop_open(struct inode *inode, struct file *file)
+{
+	struct vxf_loop *loop;
+
+	loop = kzalloc(sizeof(*loop), GFP_KERNEL);
+	if (!loop)
+		return -ENOMEM;
+	mutex_init(&loop->lock);
+	xa_init_flags(&loop->refs, XA_FLAGS_ALLOC1);
+	spin_lock_init(&loop->kick_lock);
+	init_waitqueue_head(&loop->kick_wq);
+	file->private_data = loop;
+	return 0;
+}
+
+static int vxf_loop_release(struct inode *inode, struct file *file)
+{
+	struct vxf_loop *loop = file->private_data;
+	struct vxf_loop_ref *ref;
+	unsigned long id;
+
+	if (loop->dev) {
+		/* Drops every frontend mapping of this backend's pages. */
+		vxf_device_disconnect(loop->dev);
+		vxf_loop_forget_if_idle(loop->dev);
+		vxf_device_put(loop->dev);
+	}
+	xa_for_each(&loop->refs, id, ref) {
+		xa_erase(&loop->refs, id);
+		vxf_loop_ref_put(ref);
+	}
+	xa_destroy(&loop->refs);
+	if (loop->ring_pages)
+		__free_pages(loop->ring_pages, loop->ring_order + 1);
+	kfree(loop);
+	return 0;
+}
+
+/* Find the device to reattach to, with a reference. */
+static struct vxf_device *vxf_loop_find(const struct vxf_loop_connect *c)
+{
+	struct vxf_device *dev;
+
+	mutex_lock(&vxf_loop_devices_lock);
+	dev = xa_load(&vxf_loop_devices, c->index);
+	if (!dev)
+		dev = ERR_PTR(-ENOENT);
+	else if (c->window_pages && c->window_pages != dev->win.nr_pages)
+		dev = ERR_PTR(-EINVAL);
+	else
+		vxf_device_get(dev);
+	mutex_unlock(&vxf_loop_devices_lock);
+	return dev;
+}
+
+/* Make a new device, registered and listed, with a reference. */
+static struct vxf_device *vxf_loop_create(const struct vxf_loop_connect *c)
+{
+	struct vxf_window_params params = {
+		.nr_pages = c->window_pages,
+		.map_pages = c->map_pages,
+		.cache = c->cache,
+		.fault_timeout_ms = c->fault_timeout_ms,
+	};
+	struct vxf_device *dev;
+	int err;
+
+	dev = vxf_device_create(&params, vxf_loop_forget_if_idle);
+	if (IS_ERR(dev))
+		return dev;
+
+	mutex_lock(&vxf_loop_devices_lock);
+	err = xa_err(xa_store(&vxf_loop_devices, dev->index, dev,
+			      GFP_KERNEL));
+	mutex_unlock(&vxf_loop_devices_lock);
+	if (err)
+		goto err_put;
+
+	err = vxf_device_register(dev);
+	if (err)
+		goto err_erase;
+
+	/* The list's reference, and the caller's. */
+	vxf_device_get(dev);
+	return dev;
+
+err_erase:
+	mutex_lock(&vxf_loop_devices_lock);
+	xa_erase(&vxf_loop_devices, dev->index);
+	mutex_unlock(&vxf_loop_devices_lock);
+err_put:
+	vxf_device_put(dev);
+	return ERR_PTR(err);
+}
+
+static long vxf_loop_connect(struct vxf_loop *loop,
+			     struct vxf_loop_connect __user *uarg)
+{
+	struct vxf_loop_connect c;
+	struct vxf_device *dev;
+	size_t ring_bytes;
+	struct page *pages;
+	int err;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.ring_order > XENVXF_MAX_RING_PAGE_ORDER || c.index < -1)
+		return -EINVAL;
+
+	mutex_lock(&loop->lock);
+	if (loop->dev) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
+
+	dev = c.index < 0 ? vxf_loop_create(&c) : vxf_loop_find(&c);
+	if (IS_ERR(dev)) {
+		err = PTR_ERR(dev);
+		goto out_unlock;
+	}
+
+	ring_bytes = PAGE_SIZE << c.ring_order;
+	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, c.ring_order + 1);
+	if (!pages) {
+		err = -ENOMEM;
+		goto err_put;
+	}
+
+	err = vxf_device_connect(dev, &vxf_loop_ops, loop,
+				 page_address(pages),
+				 page_address(pages) + ring_bytes, ring_bytes);
+	if (err)
+		goto err_free_pages;
+
+	loop->dev = dev;
+	loop->ring_pages = pages;
+	loop->ring_order = c.ring_order;
+	mutex_unlock(&loop->lock);
+
+	c.index = dev->index;
+	c.window_pages = dev->win.nr_pages;
+	c.ring_offset = 0;
+	if (copy_to_user(uarg, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+
+err_free_pages:
+	__free_pages(pages, c.ring_order + 1);
+err_put:
+	vxf_loop_forget_if_idle(dev);
+	vxf_device_put(dev);
+out_unlock:
+	mutex_unlock(&loop->lock);
+	return err;
+}
+
+static int vxf_loop_grant_one(struct vxf_loop *loop, struct page **pages,
+			      unsigned int order, u32 *id)
+{
+	struct vxf_loop_ref *ref;
+	unsigned int i;
+	int err;
+
+	for (i = 1; i < 1U << order; i++)
+		if (page_to_pfn(pages[i]) != page_to_pfn(pages[0]) + i)
+			return -EINVAL;
+	if (!IS_ALIGNED(page_to_pfn(pages[0]), 1UL << order))
+		return -EINVAL;
+
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+	if (!ref)
+		return -ENOMEM;
+	ref->page = pages[0];
+	ref->order = order;
+	refcount_set(&ref->users, 1);
+
+	err = xa_alloc(&loop->refs, id, ref, XA_LIMIT(1, VXF_LOOP_MAX_REFS),
+		       GFP_KERNEL);
+	if (err) {
+		kfree(ref);
+		return err == -EBUSY ? -ENOSPC : err;
+	}
+	return 0;
+}
+
+static long vxf_loop_grant(struct vxf_loop *loop,
+			   struct vxf_loop_grant __user *uarg)
+{
+	struct vxf_loop_grant g;
+	unsigned long npages;
+	struct page **pages;
+	unsigned int i;
+	int pinned, err;
+	u32 *ids;
+
+	if (copy_from_user(&g, uarg, sizeof(g)))
+		return -EFAULT;
+	if (!g.nr_refs || g.nr_refs > VXF_LOOP_MAX_GRANT ||
+	    (g.order && g.order != XENVXF_SUPERPAGE_ORDER) ||
+	    !IS_ALIGNED(g.addr, PAGE_SIZE << g.order))
+		return -EINVAL;
+
+	npages = (unsigned long)g.nr_refs << g.order;
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	ids = kvmalloc_array(g.nr_refs, sizeof(*ids), GFP_KERNEL);
+	if (!pages || !ids) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+
+	pinned = pin_user_pages_fast(g.addr, npages,
+				     FOLL_WRITE | FOLL_LONGTERM, pages);
+	if (pinned < 0) {
+		err = pinned;
+		goto out_free;
+	}
+	if (pinned != npages) {
+		err = -EFAULT;
+		goto out_unpin;
+	}
+
+	for (i = 0; i < g.nr_refs; i++) {
+		err = vxf_loop_grant_one(loop, &pages[i << g.order], g.order,
+					 &ids[i]);
+		if (err)
+			goto out_ungrant;
+	}
+
+	if (copy_to_user(u64_to_user_ptr(g.refs), ids,
+			 g.nr_refs * sizeof(*ids))) {
+		err = -EFAULT;
+		goto out_ungrant;
+	}
+	err = 0;
+	goto out_free;
+
+out_ungrant:
+	/* References made so far own their pins; the rest are still ours. */
+	unpin_user_pages(pages + ((unsigned long)i << g.order),
+			 npages - ((unsigned long)i << g.order));
+	while (i--)
+		vxf_loop_ref_put(xa_erase(&loop->refs, ids[i]));
+	goto out_free;
+out_unpin:
+	unpin_user_pages(pages, pinned);
+out_free:
+	kvfree(ids);
+	kvfree(pages);
+	return err;
+}
+
+static long vxf_loop_ungrant(struct vxf_loop *loop,
+			     struct vxf_loop_ungrant __user *uarg)
+{
+	struct vxf_loop_ungrant u;
+	struct vxf_loop_ref *ref;
+	u32 __user *uids;
+	unsigned int i;
+	u32 id;
+
+	if (copy_from_user(&u, uarg, sizeof(u)))
+		return -EFAULT;
+	if (u.pad || u.nr_refs > VXF_LOOP_MAX_GRANT)
+		return -EINVAL;
+
+	uids = u64_to_user_ptr(u.refs);
+	for (i = 0; i < u.nr_refs; i++) {
+		if (get_user(id, &uids[i]))
+			return -EFAULT;
+		ref = xa_erase(&loop->refs, id);
+		if (!ref)
+			return -ENOENT;
+		vxf_loop_ref_put(ref);
+	}
+	return 0;
+}
+
+static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct vxf_loop *loop = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct vxf_stats st;
+
+	switch (cmd) {
+	case VXF_LOOP_IOC_CONNECT:
+		return vxf_loop_connect(loop, uarg);
+	case VXF_LOOP_IOC_GRANT:
+		return vxf_loop_grant(loop, uarg);
+	case VXF_LOOP_IOC_UNGRANT:
+		return vxf_loop_ungrant(loop, uarg);
+	}
+
+	/* The rest needs a connected backend; loop->dev never changes then. */
+	if (!READ_ONCE(loop->dev))
+		return cmd == VXF_LOOP_IOC_NOTIFY || cmd == VXF_LOOP_IOC_STATS ?
+		       -ENOTCONN : -ENOTTY;
+
+	switch (cmd) {
+	case VXF_LOOP_IOC_NOTIFY:
+		vxf_ring_process(loop->dev);
+		return READ_ONCE(loop->dev->ring.broken) ? -EPIPE : 0;
+	case VXF_LOOP_IOC_STATS:
+		vxf_window_get_stats(&loop->dev->win, &st);
+		return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static ssize_t vxf_loop_read(struct file *file, char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	struct vxf_loop *loop = file->private_data;
+	u64 kicks;
+	int err;
+
+	if (count < sizeof(kicks))
+		return -EINVAL;
+
+	for (;;) {
+		spin_lock(&loop->kick_lock);
+		kicks = loop->kicks;
+		loop->kicks = 0;
+		spin_unlock(&loop->kick_lock);
+		if (kicks)
+			break;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = wait_event_interruptible(loop->kick_wq,
+					       READ_ONCE(loop->kicks));
+		if (err)
+			return err;
+	}
+
+	if (copy_to_user(buf, &kicks, sizeof(kicks)))
+		return -EFAULT;
+	return sizeof(kicks);
+}
+
+static __poll_t vxf_loop_poll(struct file *file, poll_table *wait)
+{
+	struct vxf_loop *loop = file->private_data;
+
+	poll_wait(file, &loop->kick_wq, wait);
+	return READ_ONCE(loop->kicks) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int vxf_loop_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vxf_loop *loop = file->private_data;
+	unsigned long size = vma->vm_end - vma->vm_start;
+	int err = -EINVAL;
+
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+
+	mutex_lock(&loop->lock);
+	if (loop->ring_pages && !vma->vm_pgoff &&
+	    size <= PAGE_SIZE << (loop->ring_order + 1))
+		err = remap_pfn_range(vma, vma->vm_start,
+				      page_to_pfn(loop->ring_pages), size,
+				      vma->vm_page_prot);
+	mutex_unlock(&loop->lock);
+	return err;
+}
+
+static const struct file_operations vxf_loop_fops = {
+	.owner = THIS_MODULE,
+	.open = vxf_loop_open,
+	.release = vxf_loop_release,
+	.read = vxf_loop_read,
+	.poll = vxf_loop_poll,
+	.mmap = vxf_loop_mmap,
+	.unlocked_ioctl = vxf_loop_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice vxf_loop_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "vxf-loop",
+	.fops = &vxf_loop_fops,
+	.mode = 0600,
+};
+
+/**
+ * vxf_loop_init() - register /dev/vxf-loop
+ *
+ * Context: module init.
+ * Return: 0 or -errno.
+ */
+int vxf_loop_init(void)
+{
+	return misc_register(&vxf_loop_misc);
+}
+
+/**
+ * vxf_loop_exit() - unregister /dev/vxf-loop
+ *
+ * Every loop file holds the module, so no backend and no device is left.
+ *
+ * Context: module exit.
+ */
+void vxf_loop_exit(void)
+{
+	misc_deregister(&vxf_loop_misc);
+	WARN_ON(!xa_empty(&vxf_loop_devices));
+}

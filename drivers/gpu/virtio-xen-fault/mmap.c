@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap.c - /dev/vxfN: user mappings of a window
+ *
+ * A window is mapped MAP_SHARED at its own page offsets. Mappings are
+ * VM_PFNMAP | VM_IO: the kernel never takes references on their pages, so
+ * get_user_pages(), O_DIRECT and DMA setup on them fail (the lent memory
+ * must not end up in a hypercall, a grant or an IOMMU mapping), and core
+ * dumps skip them. Every open file shares one address space, so that a
+ * revoke reaches every mapping with a single unmap_mapping_range().
+ */
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "vxf.h"
+
+static void vxf_vm_open(struct vm_area_struct *vma)
+{
+	vxf_device_users_inc(vma->vm_private_data);
+}
+
+static void vxf_vm_close(struct vm_area_struct *vma)
+{
+	vxf_device_users_dec(vma->vm_private_data);
+}
+
+static vm_fault_t vxf_vm_fault(struct vm_fault *vmf)
+{
+	struct vxf_device *dev = vmf->vma->vm_private_data;
+
+	return vxf_window_fault(&dev->win, vmf);
+}
+
+static const struct vm_operations_struct vxf_vm_ops = {
+	.open = vxf_vm_open,
+	.close = vxf_vm_close,
+	.fault = vxf_vm_fault,
+};
+
+static int vxf_user_open(struct inode *inode, struct file *file)
+{
+	struct vxf_device *dev = container_of(file->private_data,
+					      struct vxf_device, misc);
+
+	spin_lock(&dev->users_lock);
+	if (dev->dead) {
+		spin_unlock(&dev->users_lock);
+		return -ENODEV;
+	}
+	dev->users++;
+	if (!dev->inode)
+		dev->inode = igrab(inode);
+	spin_unlock(&dev->users_lock);
+
+	vxf_device_get(dev);
+	file->private_data = dev;
+	file->f_mapping = dev->inode->i_mapping;
+	return 0;
+}
+
+static int vxf_user_release(struct inode *inode, struct file *file)
+{
+	vxf_device_users_dec(file->private_data);
+	return 0;
+}
+
+static int vxf_user_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vxf_device *dev = file->private_data;
+	struct vxf_window *win = &dev->win;
+	unsigned long pages = vma_pages(vma);
+
+	/* MAP_PRIVATE would need copy-on-write of memory the host owns. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (vma->vm_pgoff >= win->nr_pages ||
+	    pages > win->nr_pages - vma->vm_pgoff)
+		return -ENXIO;
+
+	switch (win->cache) {
+	case VXF_CACHE_WC:
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+		break;
+	case VXF_CACHE_UC:
+		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+		break;
+	default:
+		break;
+	}
+	vxf_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+			 VM_DONTDUMP);
+	vma->vm_ops = &vxf_vm_ops;
+	vma->vm_private_data = dev;
+	vxf_vm_open(vma);
+	return 0;
+}
+
+static long vxf_user_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct vxf_device *dev = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VXF_IOC_INFO: {
+		struct vxf_info info;
+
+		vxf_device_info(dev, &info);
+		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case VXF_IOC_STATS: {
+		struct vxf_stats st;
+
+		vxf_window_get_stats(&dev->win, &st);
+		return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations vxf_user_fops = {
+	.owner = THIS_MODULE,
+	.open = vxf_user_open,
+	.release = vxf_user_release,
+	.mmap = vxf_user_mmap,
+	.unlocked_ioctl = vxf_user_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};

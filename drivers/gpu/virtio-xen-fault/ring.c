@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ring.c - frontend half of the vxfif shared-ring protocol
+ *
+ * Sends MAP requests, matches the backend's answers to them, and handles the
+ * backend's events (REVOKE, RESET). Nothing the backend writes is trusted:
+ * producer indexes are checked against what the frontend can have consumed,
+ * each message is copied out of shared memory once, and every id, operation
+ * and count is checked against the request it claims to answer. A backend
+ * that breaks the rules gets one rate-limited message and is disconnected:
+ * every page it lent is dropped and the faults waiting on it get SIGBUS.
+ *
+ * Ring processing runs in process context (the transport's threaded
+ * interrupt or, in loop mode, the backend's notify call).
+ */
+
+#include <linux/slab.h>
+
+#include "trace.h"
+#include "vxf.h"
+
+/**
+ * vxf_ring_init() - set up the ring state of a new device
+ * @ring: the ring
+ *
+ * Context: process context.
+ */
+void vxf_ring_init(struct vxf_ring *ring)
+{
+	mutex_init(&ring->lock);
+	xa_init(&ring->inflight);
+	INIT_LIST_HEAD(&ring->backlog);
+	ring->next_id = 1;
+}
+
+static struct device *vxf_ring_dev(struct vxf_device *dev)
+{
+	return dev->misc.this_device;
+}
+
+/* Finish a request: a MAP goes back to its chunk, anything else is freed. */
+static void vxf_request_done(struct vxf_device *dev, struct vxf_request *req,
+			     const struct xenvxf_rsp *rsp, int error)
+{
+	struct vxf_chunk *chunk;
+
+	if (req->op != XENVXF_OP_MAP) {
+		kfree(req);
+		return;
+	}
+
+	chunk = container_of(req, struct vxf_chunk, req);
+	if (rsp)
+		vxf_window_map_done(&dev->win, chunk, rsp);
+	else
+		vxf_window_map_failed(&dev->win, chunk, error);
+	vxf_chunk_put(chunk);
+}
+
+/*
+ * Fail everything queued or in flight. With @keep_markers, requests in
+ * flight leave a marker so that a late answer is recognised and dropped;
+ * without, the ring is going away and the markers go too.
+ */
+static void vxf_ring_fail_all(struct vxf_device *dev, int error,
+			      bool keep_markers)
+{
+	struct vxf_ring *ring = &dev->ring;
+	struct vxf_request *req, *next;
+	unsigned long id;
+	void *entry;
+
+	lockdep_assert_held(&ring->lock);
+
+	list_for_each_entry_safe(req, next, &ring->backlog, backlog) {
+		list_del_init(&req->backlog);
+		vxf_request_done(dev, req, NULL, error);
+	}
+
+	xa_for_each(&ring->inflight, id, entry) {
+		if (xa_is_value(entry)) {
+			if (!keep_markers)
+				xa_erase(&ring->inflight, id);
+			continue;
+		}
+		req = entry;
+		if (keep_markers)
+			xa_store(&ring->inflight, id, xa_mk_value(req->op),
+				 GFP_KERNEL);
+		else
+			xa_erase(&ring->inflight, id);
+		vxf_request_done(dev, req, NULL, error);
+	}
+}
+
+/*
+ * The backend broke the protocol: say so once, stop reading the rings, and
+ * drop everything it lent. The transport disconnects the device for good
+ * when it next can; until then the device stays BROKEN.
+ */
+static void vxf_ring_break(struct vxf_device *dev, const char *why, u64 a,
+			   u64 b)
+{
+	struct vxf_ring *ring = &dev->ring;
+
+	lockdep_assert_held(&ring->lock);
+	vxf_count(&dev->win, VXF_CNT_PROTOCOL_ERRORS);
+	if (ring->broken)
+		return;
+
+	dev_warn_ratelimited(vxf_ring_dev(dev),
+			     "backend violated the protocol: %s (%llu, %llu); disconnecting\n",
+			     why, a, b);
+	ring->broken = true;
+	vxf_window_drop_all(&dev->win);
+	vxf_ring_fail_all(dev, -EIO, true);
+}
+
+/* Put @req in the next free slot. The caller pushes and notifies. */
+static int vxf_ring_put(struct vxf_device *dev, struct vxf_request *req)
+{
+	struct vxf_ring *ring = &dev->ring;
+	struct xenvxf_req wire = {};
+	int err;
+
+	req->id = ring->next_id++;
+	err = xa_err(xa_store(&ring->inflight, req->id, req, GFP_KERNEL));
+	if (err)
+		return err;
+
+	wire.id = req->id;
+	wire.operation = req->op;
+	wire.flags = req->flags;
+	wire.count = req->count;
+	wire.first_page = req->first;
+	memcpy(RING_GET_REQUEST(&ring->req, ring->req.req_prod_pvt), &wire,
+	       sizeof(wire));
+	ring->req.req_prod_pvt++;
+	trace_vxf_map_request(dev->index, req->id, req->op, req->first,
+			      req->count, req->flags);
+	return 0;
+}
+
+static void vxf_ring_push(struct vxf_device *dev)
+{
+	struct vxf_ring *ring = &dev->ring;
+	int notify;
+
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->req, notify);
+	if (notify)
+		dev->ops->notify(dev);
+}
+
+/* Move queued requests into the free slots. */
+static void vxf_ring_drain_backlog(struct vxf_device *dev)
+{
+	struct vxf_ring *ring = &dev->ring;
+	struct vxf_request *req;
+	bool queued = false;
+	int err;
+
+	while (!RING_FULL(&ring->req) && !list_empty(&ring->backlog)) {
+		req = list_first_entry(&ring->backlog, struct vxf_request,
+				       backlog);
+		list_del_init(&req->backlog);
+		err = vxf_ring_put(dev, req);
+		if (err)
+			vxf_request_done(dev, req, NULL, err);
+		else
+			queued = true;
+	}
+	if (queued)
+		vxf_ring_push(dev);
+}
+
+/**
+ * vxf_ring_send() - queue a request for the backend
+ * @dev: the device
+ * @req: the request; on success the ring owns it until it is answered (a
+ *	MAP's chunk then hears of it through vxf_window_map_done() or
+ *	vxf_window_map_failed())
+ *
+ * A full ring queues the request until answers free a slot.
+ *
+ * Context: process context; takes vxf_ring.lock, so the caller must hold
+ * neither map_sem nor the window lock.
+ * Return: 0, -ENOTCONN when there is no usable backend, -ENOMEM.
+ */
+int vxf_ring_send(struct vxf_device *dev, struct vxf_request *req)
+{
+	struct vxf_ring *ring = &dev->ring;
+	int err = 0;
+
+	mutex_lock(&ring->lock);
+	if (!ring->connected || ring->broken) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (RING_FULL(&ring->req) || !list_empty(&ring->backlog)) {
+		list_add_tail(&req->backlog, &ring->backlog);
+		goto out;
+	}
+	err = vxf_ring_put(dev, req);
+	if (!err)
+		vxf_ring_push(dev);
+out:
+	mutex_unlock(&ring->lock);
+	return err;
+}
+
+/**
+ * vxf_ring_cancel_map() - give up waiting for a chunk's MAP
+ * @dev: the device
+ * @chunk: the chunk
+ * @error: what its waiters are told, e.g. -ETIMEDOUT
+ *
+ * The request leaves the ring's books (its late answer will be dropped) and
+ * the chunk fails.
+ *
+ * Context: process context; takes vxf_ring.lock.
+ */
+void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
+			 int error)
+{
+	struct vxf_ring *ring = &dev->ring;
+	struct vxf_request *req = &chunk->req;
+	bool owned = false;
+
+	mutex_lock(&ring->lock);
+	if (!list_empty(&req->backlog)) {
+		list_del_init(&req->backlog);
+		owned = true;
+	} else if (req->id && xa_load(&ring->inflight, req->id) == req) {
+		xa_store(&ring->inflight, req->id, xa_mk_value(req->op),
+			 GFP_KERNEL);
+		owned = true;
+	}
+	vxf_window_map_failed(&dev->win, chunk, error);
+	mutex_unlock(&ring->lock);
+
+	if (owned)
+		vxf_chunk_put(chunk);
+}
+
+/* Check an answer against its request. Returns false for a violation. */
+static bool vxf_rsp_valid(struct vxf_device *dev,
+			  const struct vxf_request *req,
+			  const struct xenvxf_rsp *rsp)
+{
+	if (rsp->operation != req->op)
+		return false;
+	if (req->op != XENVXF_OP_MAP || rsp->status)
+		return true;
+	/* Superpage references are not negotiated yet: order 0 only. */
+	if (rsp->ref_order != 0 || rsp->nr_refs > XENVXF_MAX_REFS)
+		return false;
+	return ((u32)rsp->nr_refs << rsp->ref_order) == req->count;
+}
+
+static int vxf_ring_handle_response(struct vxf_device *dev,
+				    const struct xenvxf_rsp *rsp)
+{
+	struct vxf_ring *ring = &dev->ring;
+	struct vxf_request *req;
+	void *entry;
+
+	entry = xa_load(&ring->inflight, rsp->id);
+	if (!entry) {
+		vxf_ring_break(dev, "answer to a request not in flight",
+			       rsp->id, rsp->operation);
+		return -EPROTO;
+	}
+	if (xa_is_value(entry)) {
+		/* The request was given up; its answer is owed but unused. */
+		if (xa_to_value(entry) != rsp->operation) {
+			vxf_ring_break(dev, "answer of the wrong operation",
+				       rsp->id, rsp->operation);
+			return -EPROTO;
+		}
+		xa_erase(&ring->inflight, rsp->id);
+		return 0;
+	}
+
+	req = entry;
+	if (!vxf_rsp_valid(dev, req, rsp)) {
+		vxf_ring_break(dev, "malformed answer", rsp->id,
+			       rsp->nr_refs);
+		return -EPROTO;
+	}
+	xa_erase(&ring->inflight, rsp->id);
+	trace_vxf_map_answer(dev->index, rsp->id, rsp->status, rsp->nr_refs);
+	vxf_request_done(dev, req, rsp, 0);
+	return 0;
+}
+
+static int vxf_ring_consume_responses(struct vxf_device *dev)
+{
+	struct xenvxf_req_front_ring *r = &dev->ring.req;
+	struct xenvxf_rsp rsp;
+	RING_IDX prod, i;
+
+	prod = READ_ONCE(r->sring->rsp_prod);
+	virt_rmb(); /* read the responses after the index that covers them */
+	if (RING_RESPONSE_PROD_OVERFLOW(r, prod)) {
+		vxf_ring_break(dev, "response producer index out of range",
+			       prod, r->req_prod_pvt);
+		return -EPROTO;
+	}
+
+	for (i = r->rsp_cons; i != prod; i++) {
+		RING_COPY_RESPONSE(r, i, &rsp);
+		r->rsp_cons = i + 1;
+		if (vxf_ring_handle_response(dev, &rsp))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+static int vxf_ring_handle_revoke(struct vxf_device *dev,
+				  const struct xenvxf_evt *evt)
+{
+	struct vxf_window *win = &dev->win;
+	u64 pages;
+
+	if (!evt->count || evt->first_page >= win->nr_pages ||
+	    evt->count > win->nr_pages - evt->first_page) {
+		vxf_count(win, VXF_CNT_PROTOCOL_ERRORS);
+		dev_warn_ratelimited(vxf_ring_dev(dev),
+				     "REVOKE of pages %llu+%u outside the window\n",
+				     evt->first_page, evt->count);
+		return XENVXF_STATUS_EINVAL;
+	}
+
+	trace_vxf_revoke_start(dev->index, evt->id, evt->first_page,
+			       evt->count);
+	pages = vxf_window_revoke(win, evt->first_page, evt->count);
+	trace_vxf_revoke_done(dev->index, evt->id, 0, pages);
+	return XENVXF_STATUS_OK;
+}
+
+static int vxf_ring_handle_reset(struct vxf_device *dev)
+{
+	/*
+	 * Drop the pages first, so that the waiters of MAPs in flight find
+	 * their chunk gone and ask again rather than fail.
+	 */
+	vxf_window_drop_all(&dev->win);
+	vxf_ring_fail_all(dev, -ECANCELED, true);
+	vxf_count(&dev->win, VXF_CNT_RESETS);
+	return XENVXF_STATUS_OK;
+}
+
+static void vxf_ring_answer_event(struct vxf_device *dev, u64 id, u8 type,
+				  int status)
+{
+	struct xenvxf_evt_back_ring *r = &dev->ring.evt;
+	struct xenvxf_evt_rsp wire = {};
+	int notify;
+
+	wire.id = id;
+	wire.type = type;
+	wire.status = status;
+	memcpy(RING_GET_RESPONSE(r, r->rsp_prod_pvt), &wire, sizeof(wire));
+	r->rsp_prod_pvt++;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, notify);
+	if (notify)
+		dev->ops->notify(dev);
+}
+
+static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod)
+{
+	struct xenvxf_evt_back_ring *r = &dev->ring.evt;
+	struct xenvxf_evt evt;
+	RING_IDX i;
+	int status;
+	u8 type;
+
+	for (i = r->req_cons; i != prod; i++) {
+		RING_COPY_REQUEST(r, i, &evt);
+		r->req_cons = i + 1;
+
+		switch (evt.type) {
+		case XENVXF_EVT_REVOKE:
+			status = vxf_ring_handle_revoke(dev, &evt);
+			type = XENVXF_EVT_REVOKE_DONE;
+			break;
+		case XENVXF_EVT_RESET:
+			status = vxf_ring_handle_reset(dev);
+			type = XENVXF_EVT_RESET;
+			break;
+		default:
+			vxf_ring_break(dev, "unknown event", evt.id, evt.type);
+			return -EPROTO;
+		}
+		vxf_ring_answer_event(dev, evt.id, type, status);
+	}
+	return 0;
+}
+
+static void vxf_ring_process_locked(struct vxf_device *dev)
+{
+	struct vxf_ring *ring = &dev->ring;
+	RING_IDX evt_prod;
+	int more;
+
+	do {
+		/*
+		 * Events are read up to an index taken before the responses:
+		 * a MAP answered before a REVOKE is installed before the
+		 * REVOKE takes it away (see "Ordering" in vxfif.h).
+		 */
+		evt_prod = READ_ONCE(ring->evt.sring->req_prod);
+		virt_rmb();
+		if (RING_REQUEST_PROD_OVERFLOW(&ring->evt, evt_prod)) {
+			vxf_ring_break(dev, "event producer index out of range",
+				       evt_prod, ring->evt.rsp_prod_pvt);
+			return;
+		}
+		if (vxf_ring_consume_responses(dev))
+			return;
+		vxf_ring_drain_backlog(dev);
+		if (vxf_ring_consume_events(dev, evt_prod))
+			return;
+
+		RING_FINAL_CHECK_FOR_RESPONSES(&ring->req, more);
+		if (!more)
+			RING_FINAL_CHECK_FOR_REQUESTS(&ring->evt, more);
+	} while (more);
+}
+
+/**
+ * vxf_ring_process() - handle whatever the backend put on the rings
+ * @dev: the device
+ *
+ * Context: process context; takes vxf_ring.lock, then window locks.
+ */
+void vxf_ring_process(struct vxf_device *dev)
+{
+	struct vxf_ring *ring = &dev->ring;
+
+	mutex_lock(&ring->lock);
+	if (ring->connected && !ring->broken)
+		vxf_ring_process_locked(dev);
+	mutex_unlock(&ring->lock);
+}
+
+/**
+ * vxf_ring_connect() - start using freshly allocated shared rings
+ * @dev: the device
+ * @req: the request ring's shared page(s)
+ * @evt: the event ring's shared page(s)
+ * @ring_bytes: size of each ring
+ *
+ * Context: vxf_ring.lock held.
+ */
+void vxf_ring_connect(struct vxf_device *dev, struct xenvxf_req_sring *req,
+		      struct xenvxf_evt_sring *evt, size_t ring_bytes)
+{
+	struct vxf_ring *ring = &dev->ring;
+
+	lockdep_assert_held(&ring->lock);
+	SHARED_RING_INIT(req);
+	FRONT_RING_INIT(&ring->req, req, ring_bytes);
+	SHARED_RING_INIT(evt);
+	BACK_RING_INIT(&ring->evt, evt, ring_bytes);
+	ring->broken = false;
+	WRITE_ONCE(ring->connected, true);
+}
+
+/**
+ * vxf_ring_disconnect() - stop using the rings
+ * @dev: the device
+ *
+ * Every page the backend lent is dropped and every request fails.
+ *
+ * Context: vxf_ring.lock held, transport still attached.
+ */
+void vxf_ring_disconnect(struct vxf_device *dev)
+{
+	struct vxf_ring *ring = &dev->ring;
+
+	lockdep_assert_held(&ring->lock);
+	WRITE_ONCE(ring->connected, false);
+	vxf_window_drop_all(&dev->win);
+	vxf_ring_fail_all(dev, -ENOTCONN, false);
+}

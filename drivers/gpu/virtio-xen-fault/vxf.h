@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vxf.h - internal interfaces of virtio-xen-fault
+ *
+ * The driver is one core (windows of on-demand memory, their chunks, the
+ * faults waiting on them), the frontend half of the ring protocol, and
+ * transports behind struct vxf_transport_ops (the loop stand-in today, Xen
+ * grant mode next). No part above the transport knows which one is there.
+ *
+ * Lock order, outermost first:
+ *
+ *	mmap_lock or the per-VMA lock (a fault)
+ *	  vxf_ring.lock
+ *	    vxf_window.map_sem
+ *	      vxf_window.lock
+ *	        vxf_device.users_lock
+ *
+ * A fault never takes vxf_ring.lock while it holds map_sem or
+ * vxf_window.lock: it queues its MAP after dropping them. Revokes run with
+ * vxf_ring.lock held (they come from the ring) and zap user mappings
+ * (i_mmap_rwsem, page table locks) after dropping map_sem.
+ */
+
+#ifndef _VXF_H
+#define _VXF_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include <xen/interface/io/vxfif.h>
+#include <linux/vxf.h>
+
+struct vxf_device;
+
+/* Counters of a window, in the order of struct vxf_stats. */
+enum vxf_counter {
+	VXF_CNT_FAULTS,
+	VXF_CNT_FAULTS_PRESENT,
+	VXF_CNT_COALESCED,
+	VXF_CNT_MAPS,
+	VXF_CNT_MAP_PAGES,
+	VXF_CNT_MAP_ERRORS,
+	VXF_CNT_TIMEOUTS,
+	VXF_CNT_REVOKES,
+	VXF_CNT_REVOKED_PAGES,
+	VXF_CNT_RESETS,
+	VXF_CNT_UNMAPS,
+	VXF_CNT_SIGBUS,
+	VXF_CNT_PROTOCOL_ERRORS,
+	VXF_CNT_DISCONNECTS,
+	VXF_CNT_NR
+};
+
+/**
+ * enum vxf_chunk_state - life of a chunk of window pages
+ * @VXF_CHUNK_PENDING: a MAP is queued or in flight; faults wait for it
+ * @VXF_CHUNK_PRESENT: the pages are mapped; faults insert their PFNs
+ * @VXF_CHUNK_FAILED: the MAP failed; a retried fault gets SIGBUS, a new
+ *	access replaces the chunk and asks again
+ * @VXF_CHUNK_DEAD: no longer in the window (revoked, reset, disconnected);
+ *	its waiters retry from scratch
+ */
+enum vxf_chunk_state {
+	VXF_CHUNK_PENDING,
+	VXF_CHUNK_PRESENT,
+	VXF_CHUNK_FAILED,
+	VXF_CHUNK_DEAD,
+};
+
+/**
+ * struct vxf_request - a request the frontend has on the request ring
+ * @id: wire id, never reused
+ * @op: XENVXF_OP_*
+ * @flags: XENVXF_MAP_F_*
+ * @count: number of window pages
+ * @first: first window page
+ * @backlog: entry in vxf_ring.backlog while the ring is full
+ */
+struct vxf_request {
+	u64 id;
+	u8 op;
+	u8 flags;
+	u32 count;
+	u64 first;
+	struct list_head backlog;
+};
+
+/**
+ * struct vxf_chunk - an aligned run of window pages mapped by one MAP
+ * @kref: held by the window's xarray, the request in flight and each waiter
+ * @req: the MAP request for this chunk
+ * @state: enum vxf_chunk_state, written under vxf_window.lock
+ * @stale: revoked or reset while the MAP was in flight: drop the answer
+ * @error: why a FAILED chunk failed (negative errno)
+ * @nr_refs: page references the transport holds for this chunk
+ * @link: entry in a list of chunks being torn down
+ * @slots: @req.count PFNs, then @nr_refs transport handles
+ */
+struct vxf_chunk {
+	struct kref kref;
+	struct vxf_request req;
+	u8 state;
+	bool stale;
+	int error;
+	u32 nr_refs;
+	struct list_head link;
+	unsigned long slots[];
+};
+
+static inline unsigned long *vxf_chunk_handles(struct vxf_chunk *chunk)
+{
+	return &chunk->slots[chunk->req.count];
+}
+
+/**
+ * struct vxf_window - a range of on-demand memory
+ * @dev: the device the window belongs to
+ * @nr_pages: size in pages
+ * @granule_shift: a chunk is (1 << granule_shift) pages
+ * @cache: VXF_CACHE_*
+ * @fault_timeout: jiffies a fault waits for the backend
+ * @map_sem: read by a fault while it checks a chunk and inserts its PFNs,
+ *	written by whoever takes chunks away, so that no PFN is inserted
+ *	after the zap that should have removed it
+ * @lock: protects @chunks and the state of every chunk in it
+ * @chunks: chunk index -> struct vxf_chunk
+ * @wq: faults waiting for a chunk to leave VXF_CHUNK_PENDING
+ * @mapped_pages: pages currently mapped (PRESENT chunks)
+ * @counters: enum vxf_counter
+ * @lat_hist: fault latency histogram, see struct vxf_stats
+ */
+struct vxf_window {
+	struct vxf_device *dev;
+	u64 nr_pages;
+	unsigned int granule_shift;
+	u32 cache;
+	unsigned long fault_timeout;
+	struct rw_semaphore map_sem;
+	struct mutex lock;
+	struct xarray chunks;
+	wait_queue_head_t wq;
+	atomic64_t mapped_pages;
+	atomic64_t counters[VXF_CNT_NR];
+	atomic64_t lat_hist[VXF_LAT_BUCKETS];
+};
+
+/**
+ * struct vxf_ring - frontend half of the two shared rings
+ * @lock: protects everything below, and serialises ring processing
+ * @connected: the transport is up and the rings are valid
+ * @broken: the backend violated the protocol; nothing more is read
+ * @req: request ring, frontend side
+ * @evt: event ring, on which the frontend consumes events
+ * @inflight: wire id -> struct vxf_request, or a value entry for a request
+ *	given up (cancelled) whose answer is still owed
+ * @next_id: next wire id
+ * @backlog: requests waiting for a free slot
+ */
+struct vxf_ring {
+	struct mutex lock;
+	bool connected;
+	bool broken;
+	struct xenvxf_req_front_ring req;
+	struct xenvxf_evt_back_ring evt;
+	struct xarray inflight;
+	u64 next_id;
+	struct list_head backlog;
+};
+
+/**
+ * struct vxf_transport_ops - what a transport does for the core
+ * @notify: kick the backend (an event channel send)
+ * @map_refs: turn @nr page references of order @order into PFNs (one per
+ *	page, in @pfns) and per-reference handles (in @handles) that keep
+ *	them valid until @unmap_refs; may sleep; returns 0 or -errno, and
+ *	leaves nothing mapped on error
+ * @unmap_refs: release what @map_refs returned; never fails from the
+ *	core's point of view (a transport that cannot release a page keeps it
+ *	and says so)
+ */
+struct vxf_transport_ops {
+	void (*notify)(struct vxf_device *dev);
+	int (*map_refs)(struct vxf_device *dev, const u32 *refs,
+			unsigned int nr, unsigned int order,
+			unsigned long *pfns, unsigned long *handles);
+	void (*unmap_refs)(struct vxf_device *dev, unsigned long *handles,
+			   unsigned int nr);
+};
+
+/**
+ * struct vxf_device - one window, its user device and its backend
+ * @kref: lifetime; held by the owner (transport side), each open file and
+ *	each user VMA
+ * @index: N of /dev/vxfN
+ * @name: "vxfN"
+ * @misc: the character device
+ * @win: the window
+ * @ring: the rings to the backend
+ * @ops: the transport, NULL while disconnected (changed under @ring.lock)
+ * @priv: the transport's own data
+ * @owner_idle: called, without locks, when the last user goes away
+ * @users_lock: protects @users and @dead
+ * @users: open files and VMAs
+ * @dead: no new user may come
+ * @registered: @misc is registered
+ * @inode: the inode whose address space every open file shares, so that one
+ *	unmap_mapping_range() reaches every user mapping
+ * @debugfs: the device's debugfs directory
+ */
+struct vxf_device {
+	struct kref kref;
+	int index;
+	char name[16];
+	struct miscdevice misc;
+	struct vxf_window win;
+	struct vxf_ring ring;
+	const struct vxf_transport_ops *ops;
+	void *priv;
+	void (*owner_idle)(struct vxf_device *dev);
+	spinlock_t users_lock;
+	unsigned int users;
+	bool dead;
+	bool registered;
+	struct inode *inode;
+	struct dentry *debugfs;
+};
+
+/**
+ * struct vxf_window_params - what a window is made of
+ * @nr_pages: size in pages
+ * @map_pages: pages per MAP, a power of two; 0 for the module default
+ * @cache: VXF_CACHE_*
+ * @fault_timeout_ms: 0 for the module default
+ */
+struct vxf_window_params {
+	u64 nr_pages;
+	u32 map_pages;
+	u32 cache;
+	u32 fault_timeout_ms;
+};
+
+/* main.c: module parameters */
+extern unsigned int vxf_default_map_pages;
+extern unsigned int vxf_default_fault_timeout_ms;
+extern struct dentry *vxf_debugfs_root;
+
+/* core.c */
+int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
+		    const struct vxf_window_params *params);
+void vxf_window_destroy(struct vxf_window *win);
+vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf);
+void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
+			 const struct xenvxf_rsp *rsp);
+void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
+			   int error);
+u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count);
+void vxf_window_drop_all(struct vxf_window *win);
+void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st);
+void vxf_chunk_put(struct vxf_chunk *chunk);
+
+static inline void vxf_count(struct vxf_window *win, enum vxf_counter c)
+{
+	atomic64_inc(&win->counters[c]);
+}
+
+static inline void vxf_count_add(struct vxf_window *win, enum vxf_counter c,
+				 u64 n)
+{
+	atomic64_add(n, &win->counters[c]);
+}
+
+/* ring.c */
+void vxf_ring_init(struct vxf_ring *ring);
+void vxf_ring_connect(struct vxf_device *dev, struct xenvxf_req_sring *req,
+		      struct xenvxf_evt_sring *evt, size_t ring_bytes);
+void vxf_ring_disconnect(struct vxf_device *dev);
+int vxf_ring_send(struct vxf_device *dev, struct vxf_request *req);
+void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
+			 int error);
+void vxf_ring_process(struct vxf_device *dev);
+
+/* device.c */
+struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
+				     void (*owner_idle)(struct vxf_device *));
+int vxf_device_register(struct vxf_device *dev);
+bool vxf_device_kill_if_unused(struct vxf_device *dev);
+void vxf_device_unregister(struct vxf_device *dev);
+void vxf_device_get(struct vxf_device *dev);
+void vxf_device_put(struct vxf_device *dev);
+void vxf_device_users_inc(struct vxf_device *dev);
+void vxf_device_users_dec(struct vxf_device *dev);
+int vxf_device_connect(struct vxf_device *dev,
+		       const struct vxf_transport_ops *ops, void *priv,
+		       struct xenvxf_req_sring *req,
+		       struct xenvxf_evt_sring *evt, size_t ring_bytes);
+void vxf_device_disconnect(struct vxf_device *dev);
+bool vxf_device_has_transport(struct vxf_device *dev);
+u32 vxf_device_state(struct vxf_device *dev);
+void vxf_device_info(struct vxf_device *dev, struct vxf_info *info);
+
+/* mmap.c */
+extern const struct file_operations vxf_user_fops;
+
+/* debugfs.c */
+void vxf_debugfs_add(struct vxf_device *dev);
+void vxf_debugfs_remove(struct vxf_device *dev);
+
+#ifdef CONFIG_VIRTIO_XEN_FAULT_LOOP
+int vxf_loop_init(void);
+void vxf_loop_exit(void);
+#else
+static inline int vxf_loop_init(void) { return 0; }
+static inline void vxf_loop_exit(void) { }
+#endif
+
+#endif /* _VXF_H */
