@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level Makefile: builds the out-of-tree module, the userspace tools
+# and runs the VM test harness.  The module itself is described by the
+# top-level Kbuild file; this Makefile only drives kbuild.
+#
+#   make              build drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
+#   make tools        build backend, IGT tests and demo
+#   make deps         install the Debian packages the project needs
+#   make kernels      fetch Debian's 6.12 image+headers and 6.1 headers
+#   make demo         boot the 6.12 kernel in QEMU and run /bin/vxf-demo
+#   make check        everything: builds, checkpatch, sparse, in-tree,
+#                     DKMS, VM test suite; ends with "N passed, N failed"
+#
+# Variables: KDIR=<kernel build dir>, W=1, LLVM=1, C=1|2 are passed on to
+# kbuild as usual.
+
+ifneq ($(KERNELRELEASE),)
+# kbuild reads Kbuild in preference to this file; keep it harmless anyway.
+include $(src)/Kbuild
+else
+
+TOP := $(CURDIR)
+KCACHE := $(TOP)/.cache/kernels
+-include $(KCACHE)/env.mk
+
+HOST_KDIR := /lib/modules/$(shell uname -r)/build
+ifneq ($(wildcard $(HOST_KDIR)/Makefile),)
+KDIR ?= $(HOST_KDIR)
+else
+KDIR ?= $(KDIR_612)
+endif
+
+MODULE_CONFIG := CONFIG_VIRTIO_XEN_FAULT=m CONFIG_VIRTIO_XEN_FAULT_LOOP=y
+KO := drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
+TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo
+VM_TIMEOUT ?= 600
+
+.PHONY: all modules tools deps kernels demo check clean distclean help
+
+all: modules
+
+modules:
+ifeq ($(KDIR),)
+	./scripts/kernels.sh >/dev/null
+	$(MAKE) modules
+else
+	$(MAKE) -C $(KDIR) M=$(TOP) $(MODULE_CONFIG) modules
+endif
+
+tools:
+	@set -e; for d in $(TOOL_DIRS); do \
+		if [ -f "$$d/Makefile" ]; then \
+			$(MAKE) -C "$$d"; \
+		else \
+			echo "tools: $$d has no Makefile yet, skipped"; \
+		fi; \
+	done
+
+deps:
+	./scripts/deps.sh
+
+kernels:
+	./scripts/kernels.sh
+
+# The demo always runs the Debian 6.12 kernel, so build against its
+# headers whatever KDIR says.
+demo: deps kernels
+	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
+	$(MAKE) tools
+	./scripts/vm-run.sh --timeout $(VM_TIMEOUT) $(KO) /bin/vxf-demo
+
+check:
+	./scripts/check.sh
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C $(KDIR) M=$(TOP) $(MODULE_CONFIG) clean; \
+	fi
+	@for d in $(TOOL_DIRS); do \
+		if [ -f "$$d/Makefile" ]; then $(MAKE) -C "$$d" clean; fi; \
+	done
+	rm -rf .cache/build .cache/logs .cache/vm
+
+# also forget downloaded kernels and unpacked sources
+distclean: clean
+	rm -rf .cache
+
+help:
+	@sed -n '3,17p' Makefile
+
+endif

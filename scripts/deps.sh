@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package this project needs to build, boot and test.
+# Idempotent: asks dpkg first and only calls apt-get for what is missing,
+# and runs `apt-get update` only if a package is unknown to apt.
+set -euo pipefail
+
+PKGS=(
+	make gcc gcc-12 libc6-dev perl python3
+	bc flex bison libelf-dev xz-utils zstd cpio kmod
+	clang lld llvm dwarves
+	sparse dkms
+	qemu-system-x86 busybox-static
+	gnuplot-nox
+	libxen-dev
+	linux-source-6.12
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PKGS[@]} packages installed"
+	exit 0
+fi
+
+echo "deps: installing: ${missing[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+
+need_update=0
+for p in "${missing[@]}"; do
+	if ! apt-cache show "$p" >/dev/null 2>&1; then
+		need_update=1
+		break
+	fi
+done
+# An empty package list also means no apt-get update has ever run.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -print -quit 2>/dev/null)" ]; then
+	need_update=1
+fi
+if [ "$need_update" -eq 1 ]; then
+	$SUDO apt-get update -q
+fi
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,312 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's 6.12 kernel under QEMU (TCG) with a busybox initramfs built
+# on the fly, load the module, run one payload, power off, and judge the
+# run from the host side.
+#
+# usage: scripts/vm-run.sh [options] [MODULE.ko [PAYLOAD...]]
+#   MODULE.ko   default drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
+#               (.ko.xz/.ko.zst/.ko.gz are decompressed first)
+#   PAYLOAD     shell command line run in the guest, default "run-tests":
+#               every /tests/vxf_* in turn with VXF_BACKEND=/bin/vxf-backend
+# options:
+#   --timeout S    hard limit for the whole boot (default 600)
+#   --log FILE     console log (default .cache/logs/vm-<date>.console.log)
+#   --kernel F     vmlinuz (default VMLINUZ_612 from .cache/kernels/env.sh)
+#   --no-module    boot without loading a module
+#   --no-rmmod     do not unload the module after the payload
+#   --allow-warn   do not fail on "WARNING:" (only for experiments)
+#
+# The payload's stdout+stderr go to the guest's second serial port, which
+# is copied to this script's stdout; kernel messages go to the console log.
+# Exit status: 0 all good; 1 payload failed (non-zero exit) but the kernel
+# stayed clean; 2 kernel trouble, module load failure, missing exit
+# marker or timeout; 3 usage or setup error.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+TIMEOUT=600
+LOG=
+KERNEL=
+LOAD_MODULE=1
+RMMOD=1
+ALLOW_WARN=0
+
+usage() { sed -n '8,20p' "$0" >&2; exit 3; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--log) LOG=$2; shift 2 ;;
+	--kernel) KERNEL=$2; shift 2 ;;
+	--no-module) LOAD_MODULE=0; shift ;;
+	--no-rmmod) RMMOD=0; shift ;;
+	--allow-warn) ALLOW_WARN=1; shift ;;
+	-h|--help) usage ;;
+	--) shift; break ;;
+	-*) echo "vm-run: unknown option $1" >&2; usage ;;
+	*) break ;;
+	esac
+done
+
+KO=${1:-drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko}
+[ $# -gt 0 ] && shift
+PAYLOAD=${*:-run-tests}
+
+setup_fail() { echo "vm-run: ERROR: $*" >&2; exit 3; }
+
+if [ -z "$KERNEL" ]; then
+	ENV="$TOP/.cache/kernels/env.sh"
+	[ -f "$ENV" ] || setup_fail "$ENV missing: run scripts/kernels.sh (make kernels)"
+	# shellcheck source=/dev/null
+	. "$ENV"
+	KERNEL=$VMLINUZ_612
+fi
+MODDIR=${MODDIR_612:-}
+[ -f "$KERNEL" ] || setup_fail "kernel $KERNEL missing"
+command -v qemu-system-x86_64 >/dev/null || setup_fail "qemu-system-x86_64 missing (make deps)"
+BUSYBOX=$(command -v busybox || true)
+if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" | grep -q 'statically linked'; then
+	setup_fail "static busybox missing (apt-get install busybox-static)"
+fi
+
+mkdir -p "$TOP/.cache/logs" "$TOP/.cache/vm"
+STAMP=$(date +%Y%m%d-%H%M%S)-$$
+[ -n "$LOG" ] || LOG="$TOP/.cache/logs/vm-$STAMP.console.log"
+mkdir -p "$(dirname "$LOG")"
+OUT="${LOG%.console.log}.payload.log"
+[ "$OUT" != "$LOG" ] || OUT="$LOG.payload"
+WORK=$(mktemp -d "$TOP/.cache/vm/run-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+R="$WORK/root"
+mkdir -p "$R"/{bin,sbin,dev,proc,sys,tmp,run,tests,lib/modules/vxf,etc}
+
+# -- initramfs contents ------------------------------------------------------
+
+cp "$BUSYBOX" "$R/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"
+done
+
+# copy a host binary plus, if it is dynamic, its loader and libraries
+add_bin() {
+	local src=$1 dst=$2 lib
+	install -D -m 0755 "$src" "$R/$dst"
+	if ! file -L "$src" | grep -q 'statically linked'; then
+		for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*' || true); do
+			[ -e "$R$lib" ] || cp -L --parents "$lib" "$R/"
+		done
+	fi
+}
+
+# copy a module, decompressing it if needed
+add_ko() {
+	local src=$1 dst=$2
+	case "$src" in
+	*.xz) xz -dc "$src" >"$dst" ;;
+	*.zst) zstd -qdc "$src" >"$dst" ;;
+	*.gz) gzip -dc "$src" >"$dst" ;;
+	*) cp "$src" "$dst" ;;
+	esac
+}
+
+MODLIST=""
+if [ "$LOAD_MODULE" -eq 1 ]; then
+	[ -f "$KO" ] || setup_fail "module $KO missing (build it first: make)"
+	add_ko "$KO" "$WORK/main.ko"
+	# Modules the driver needs, in load order, from the kernel's own tree.
+	deps=$(modinfo -F depends "$WORK/main.ko" | tr ',' ' ')
+	if [ -n "$deps" ]; then
+		if [ -z "$MODDIR" ] || [ ! -f "$MODDIR/modules.dep" ]; then
+			setup_fail "module needs [$deps] but no modules.dep in ${MODDIR:-?}"
+		fi
+		order=""
+		for d in $deps; do
+			line=$(grep -E "/${d//_/[-_]}\\.ko(\\.[a-z]+)?:" "$MODDIR/modules.dep" | head -n 1) ||
+				setup_fail "dependency $d not in $MODDIR/modules.dep"
+			# modules.dep lists a module's own dependencies, deepest last
+			for m in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
+				case " $order " in *" $m "*) ;; *) order="$order $m" ;; esac
+			done
+		done
+		i=0
+		for m in $order; do
+			i=$((i + 1))
+			n=$(printf '%02d-%s' "$i" "$(basename "${m%%.ko*}").ko")
+			add_ko "$MODDIR/$m" "$R/lib/modules/vxf/$n"
+			MODLIST="$MODLIST /lib/modules/vxf/$n"
+		done
+	fi
+	cp "$WORK/main.ko" "$R/lib/modules/vxf/99-$(basename "${KO%%.ko*}").ko"
+	MODLIST="$MODLIST /lib/modules/vxf/99-$(basename "${KO%%.ko*}").ko"
+fi
+
+[ -x "$TOP/tools/vxf-backend/vxf-backend" ] &&
+	add_bin "$TOP/tools/vxf-backend/vxf-backend" /bin/vxf-backend
+[ -x "$TOP/tools/vxf-demo/vxf-demo" ] &&
+	add_bin "$TOP/tools/vxf-demo/vxf-demo" /bin/vxf-demo
+NTESTS=0
+for t in "$TOP"/tests/igt/vxf_*; do
+	if [ ! -f "$t" ] || [ ! -x "$t" ]; then
+		continue
+	fi
+	add_bin "$t" "/tests/$(basename "$t")"
+	NTESTS=$((NTESTS + 1))
+done
+
+cat >"$R/bin/run-tests" <<'EOF'
+#!/bin/sh
+# Run every /tests/vxf_* in turn; exit 1 if any exits other than 0 (pass)
+# or 77 (skip).
+export VXF_BACKEND=/bin/vxf-backend
+rc=0
+n=0
+for t in /tests/vxf_*; do
+	[ -x "$t" ] || continue
+	n=$((n + 1))
+	echo "VXF-TEST-BEGIN $(basename "$t")"
+	"$t"
+	r=$?
+	echo "VXF-TEST-END $(basename "$t") rc=$r"
+	case $r in 0|77) ;; *) rc=1 ;; esac
+done
+if [ "$n" -eq 0 ]; then
+	echo "VXF-NO-TESTS"
+	exit 1
+fi
+exit $rc
+EOF
+chmod 0755 "$R/bin/run-tests"
+
+printf '%s\n' "$PAYLOAD" >"$R/etc/payload"
+cat >"$R/init" <<EOF
+#!/bin/sh
+MODLIST="$MODLIST"
+RMMOD=$RMMOD
+EOF
+cat >>"$R/init" <<'EOF'
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t debugfs debugfs /sys/kernel/debug
+echo "VXF-INIT-START uptime=$(cut -d' ' -f1 /proc/uptime)"
+OUT=/dev/ttyS1
+ok=1
+for m in $MODLIST; do
+	if insmod "$m"; then
+		echo "VXF-INSMOD-OK $m"
+	else
+		echo "VXF-INSMOD-FAIL $m"
+		ok=0
+		break
+	fi
+done
+if [ $ok -eq 1 ]; then
+	echo "VXF-PAYLOAD-BEGIN $(cat /etc/payload)"
+	cd /tmp
+	sh -c "$(cat /etc/payload)" </dev/null >$OUT 2>&1
+	rc=$?
+	cd /
+	echo "VXF-PAYLOAD-EXIT=$rc" >$OUT
+	echo "VXF-PAYLOAD-EXIT=$rc uptime=$(cut -d' ' -f1 /proc/uptime)"
+	if [ "$RMMOD" = 1 ]; then
+		for m in $(echo $MODLIST | tr ' ' '\n' | tac); do
+			n=$(basename "$m" .ko)
+			if rmmod "${n#??-}"; then
+				echo "VXF-RMMOD-OK ${n#??-}"
+			else
+				echo "VXF-RMMOD-FAIL ${n#??-}"
+				break
+			fi
+		done
+	fi
+fi
+echo "VXF-INIT-DONE"
+poweroff -f
+EOF
+chmod 0755 "$R/init"
+
+(cd "$R" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$WORK/initrd.gz"
+
+# -- boot --------------------------------------------------------------------
+
+CMDLINE="console=ttyS0,115200 rdinit=/init panic=-1 oops=panic"
+CMDLINE+=" hung_task_timeout_secs=60 watchdog_thresh=20 softlockup_panic=0"
+CMDLINE+=" mitigations=off audit=0 8250.nr_uarts=2 i8042.noaux i8042.nokbd"
+CMDLINE+=" tsc=reliable no_timer_check random.trust_cpu=on"
+
+echo "vm-run: kernel $(basename "$KERNEL"), module ${KO}, payload: $PAYLOAD" >&2
+echo "vm-run: $NTESTS test binaries; console log $LOG" >&2
+: >"$LOG"
+: >"$OUT"
+t0=$(date +%s.%N)
+set +e
+timeout --kill-after=10 "$TIMEOUT" \
+	qemu-system-x86_64 -accel tcg -m 2G -smp 2 -nographic -no-reboot \
+	-monitor none -serial "file:$LOG" -serial "file:$OUT" \
+	-net none -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
+	-append "$CMDLINE" </dev/null >"$WORK/qemu.out" 2>&1
+qrc=$?
+set -e
+t1=$(date +%s.%N)
+ELAPSED=$(echo "$t1 - $t0" | bc)
+
+# -- judge ---------------------------------------------------------------------
+
+tr -d '\r' <"$OUT" >"$WORK/out" && cp "$WORK/out" "$OUT"
+sed -i 's/\r$//' "$LOG"
+grep -v '^VXF-PAYLOAD-EXIT=' "$OUT" || true
+
+reasons=()
+[ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ] && reasons+=("timeout after ${TIMEOUT}s")
+[ "$qrc" -ne 0 ] && [ "$qrc" -ne 124 ] && [ "$qrc" -ne 137 ] &&
+	reasons+=("qemu exit status $qrc: $(head -c 300 "$WORK/qemu.out")")
+PATTERNS=(
+	'Kernel panic' 'Oops' 'BUG:' 'general protection fault'
+	'INFO: task .* blocked' 'soft lockup' 'hard LOCKUP' 'Call Trace'
+	'rcu: INFO: .* stall' 'self-detected stall' 'UBSAN:' 'Unable to handle'
+	'list_add corruption' 'list_del corruption' 'refcount_t:'
+)
+[ "$ALLOW_WARN" -eq 1 ] || PATTERNS+=('WARNING:')
+for p in "${PATTERNS[@]}"; do
+	if grep -Eq -- "$p" "$LOG"; then
+		reasons+=("console: $(grep -Em1 -- "$p" "$LOG")")
+	fi
+done
+if grep -q '^VXF-INSMOD-FAIL' "$LOG"; then
+	reasons+=("module load failed: $(grep -m1 -B3 '^VXF-INSMOD-FAIL' "$LOG" | tr '\n' ' ')")
+fi
+grep -q '^VXF-RMMOD-FAIL' "$LOG" && reasons+=("module unload failed")
+grep -q '^VXF-INIT-START' "$LOG" || reasons+=("init never started")
+PRC=$(sed -n 's/^VXF-PAYLOAD-EXIT=\([0-9]*\).*/\1/p' "$OUT" | tail -n 1)
+if [ -z "$PRC" ] && ! grep -q '^VXF-INSMOD-FAIL' "$LOG"; then
+	reasons+=("missing VXF-PAYLOAD-EXIT marker")
+fi
+grep -q '^VXF-INIT-DONE' "$LOG" || reasons+=("missing VXF-INIT-DONE marker")
+
+boot=$(sed -n 's/^VXF-INIT-START uptime=//p' "$LOG" | head -n 1)
+echo "vm-run: wall ${ELAPSED}s, kernel uptime at init ${boot:-?}s, payload exit ${PRC:-none}" >&2
+
+if [ ${#reasons[@]} -gt 0 ]; then
+	{
+		echo "vm-run: ==================== FAIL ===================="
+		for r in "${reasons[@]}"; do echo "vm-run: FAIL: $r"; done
+		echo "vm-run: --- last 60 lines of $LOG ---"
+		tail -n 60 "$LOG"
+		echo "vm-run: --- end; console log: $LOG; payload log: $OUT"
+	} >&2
+	exit 2
+fi
+if [ "$PRC" != 0 ]; then
+	echo "vm-run: FAIL: payload exited with $PRC (payload log: $OUT)" >&2
+	exit 1
+fi
+echo "vm-run: OK (console log: $LOG)" >&2
+exit 0
