@@ -284,13 +284,12 @@ static void cmd_range(struct backend *b, int argc, char **argv)
 		reply(b, "err usage: %s FIRST COUNT", argv[0]);
 		return;
 	}
-	if (!strcmp(argv[0], "revoke")) {
+	if (!strcmp(argv[0], "revoke"))
 		cmd_revoke(b, first, count);
-	} else if (vxf_proto_fail_add(&b->proto, first, count)) {
+	else if (vxf_proto_fail_add(&b->proto, first, count))
 		reply(b, "err fail bad range or too many ranges");
-	} else {
+	else
 		reply(b, "ok");
-	}
 }
 
 /* Commands taking one number or on/off. */

@@ -16,6 +16,8 @@
 
 #define PAGE_SZ		VXF_STORE_PAGE_SIZE
 #define SLOT_FREE	UINT64_MAX
+/* Pools up to this size (64 MiB) are faulted in up front. */
+#define POPULATE_MAX_SLOTS	16384
 
 static void *map_anon(size_t len, int extra)
 {
@@ -106,7 +108,9 @@ int vxf_store_init(struct vxf_store *s, struct vxf_transport *t,
 	s->content = map_anon(window_pages * PAGE_SZ, MAP_NORESERVE);
 	s->content_ready = calloc((window_pages + 63) / 64, 8);
 	s->page_slot = calloc(window_pages, sizeof(*s->page_slot));
-	s->slots = map_anon((size_t)nr_slots * PAGE_SZ, MAP_POPULATE);
+	s->slots = map_anon((size_t)nr_slots * PAGE_SZ,
+			    nr_slots <= POPULATE_MAX_SLOTS ? MAP_POPULATE :
+							     MAP_NORESERVE);
 	s->slot_page = calloc(nr_slots, sizeof(*s->slot_page));
 	s->slot_ref = calloc(nr_slots, sizeof(*s->slot_ref));
 	s->free_fifo = calloc(nr_slots, sizeof(*s->free_fifo));
@@ -320,13 +324,15 @@ static uint64_t *word_addr(struct vxf_store *s, uint64_t page,
 
 uint64_t vxf_store_peek(struct vxf_store *s, uint64_t page, unsigned int word)
 {
-	return vxf_pattern_le(*(volatile uint64_t *)word_addr(s, page, word));
+	return vxf_pattern_le(__atomic_load_n(word_addr(s, page, word),
+					      __ATOMIC_RELAXED));
 }
 
 void vxf_store_poke(struct vxf_store *s, uint64_t page, unsigned int word,
 		    uint64_t value)
 {
-	*(volatile uint64_t *)word_addr(s, page, word) = vxf_pattern_le(value);
+	__atomic_store_n(word_addr(s, page, word), vxf_pattern_le(value),
+			 __ATOMIC_RELAXED);
 }
 
 void *vxf_store_slot_addr(const struct vxf_store *s, uint64_t page)
