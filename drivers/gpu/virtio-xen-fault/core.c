@@ -306,13 +306,20 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 				ret = VM_FAULT_RETRY;
 				goto out;
 			}
+			/*
+			 * Once the lock is dropped the VMA may go, and with
+			 * it the last reference to the device: hold one.
+			 */
+			vxf_device_get(win->dev);
 			vxf_release_fault_lock(vmf);
 			err = vxf_fault_wait(win, chunk);
 			vxf_chunk_put(chunk);
 			if (!err)
 				vxf_window_record_latency(win, start);
-			ret = VM_FAULT_RETRY;
-			goto out;
+			trace_vxf_fault_end(win->dev->index, vmf->pgoff,
+					    VM_FAULT_RETRY);
+			vxf_device_put(win->dev);
+			return VM_FAULT_RETRY;
 		}
 
 		/* A caller that cannot retry: wait holding the lock. */
@@ -431,10 +438,11 @@ static u64 vxf_window_take(struct vxf_window *win, unsigned long first,
 		if (chunk->state == VXF_CHUNK_PRESENT) {
 			pages += chunk->req.count;
 			list_add_tail(&chunk->link, dead);
+			chunk->state = VXF_CHUNK_DEAD;
 		} else {
+			chunk->state = VXF_CHUNK_DEAD;
 			vxf_chunk_put(chunk);
 		}
-		chunk->state = VXF_CHUNK_DEAD;
 	}
 	wake_up_all(&win->wq);
 	mutex_unlock(&win->lock);
