@@ -1,0 +1,284 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every build, static check and VM test of the project, each
+# counted as one test and reported as "PASS: name (Ns)" or
+# "FAIL: name (reason, log)". A step whose prerequisite failed is counted
+# as failed with reason "skipped: dependency failed". The VM suite adds one
+# test per IGT subtest result (SUCCESS passes; FAIL, CRASH and TIMEOUT
+# fail; SKIP is counted apart). The last line is "N passed, N failed,
+# N skipped"; the exit status is 1 if anything failed.
+#
+# checkpatch --strict: ERROR and WARNING fail the step, CHECK lines are
+# listed in the log and counted in the PASS line but do not fail it.
+#
+# Environment: VM_TIMEOUT (default 900 s for the suite boot),
+# CHECK_ONLY="step step..." to run a subset (dependencies are not pulled in).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+LOGS="$TOP/.cache/logs/check"
+BUILD="$TOP/.cache/build"
+DRV=drivers/gpu/virtio-xen-fault
+KONAME=virtio-xen-fault.ko
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+rm -rf "$LOGS"
+mkdir -p "$LOGS" "$BUILD"
+
+NPASS=0
+NFAIL=0
+NSKIP=0
+declare -A STATUS
+T_START=$(date +%s)
+
+pass() { NPASS=$((NPASS + 1)); echo "PASS: $1"; }
+fail() { NFAIL=$((NFAIL + 1)); echo "FAIL: $1"; }
+
+want() {
+	[ -z "${CHECK_ONLY:-}" ] && return 0
+	case " $CHECK_ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# step NAME "DEPS" FUNCTION: run FUNCTION with its output in
+# $LOGS/NAME.log; FUNCTION may set REASON to explain a failure and INFO to
+# add to the PASS line.
+step() {
+	local name=$1 deps=$2 fn=$3 d t0 t1 rc
+	want "$name" || return 0
+	for d in $deps; do
+		if [ "${STATUS[$d]:-}" != pass ] && { [ -z "${CHECK_ONLY:-}" ] || [ -n "${STATUS[$d]:-}" ]; }; then
+			STATUS[$name]=fail
+			fail "$name (skipped: dependency failed: $d)"
+			return 0
+		fi
+	done
+	LOG="$LOGS/$name.log"
+	REASON=
+	INFO=
+	t0=$(date +%s)
+	echo "--- $name ..." >&2
+	# (in an if condition, so set -e does not stop the step's commands)
+	if "$fn" >"$LOG" 2>&1; then rc=0; else rc=$?; fi
+	t1=$(date +%s)
+	if [ $rc -eq 0 ]; then
+		STATUS[$name]=pass
+		pass "$name (${INFO:+$INFO, }$((t1 - t0))s)"
+	else
+		STATUS[$name]=fail
+		fail "$name (${REASON:-exit status $rc}, $((t1 - t0))s, log $LOG)"
+	fi
+}
+
+# --- steps --------------------------------------------------------------------
+
+do_deps() { ./scripts/deps.sh; }
+
+do_kernels() {
+	./scripts/kernels.sh || return 1
+	# shellcheck source=/dev/null
+	. "$TOP/.cache/kernels/env.sh"
+}
+
+# copy of the module sources (no build products) into $BUILD/$1
+stage() {
+	local dst="$BUILD/$1"
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	tar -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='modules.order' \
+		--exclude='Module.symvers' Makefile Kbuild "$DRV" include |
+		tar -x -C "$dst"
+	echo "$dst"
+}
+
+# build_variant NAME KDIR [make args]: W=1 build in a private copy, fail
+# on any warning
+build_variant() {
+	local name=$1 kdir=$2 dst n blog rc
+	shift 2
+	if [ ! -f Kbuild ] || [ ! -f "$DRV/Makefile" ]; then
+		REASON="Kbuild or $DRV/Makefile missing"
+		return 1
+	fi
+	dst=$(stage "$name") || return 1
+	blog="$LOGS/$name.build.log"
+	echo "make -C $dst KDIR=$kdir W=1 $* modules  (output: $blog)"
+	make -C "$dst" KDIR="$kdir" W=1 "$@" modules >"$blog" 2>&1
+	rc=$?
+	cat "$blog"
+	if [ $rc -ne 0 ]; then
+		REASON="build failed, log $blog"
+		return 1
+	fi
+	if [ ! -f "$dst/$DRV/$KONAME" ]; then
+		REASON="no $KONAME produced"
+		return 1
+	fi
+	# compiler warnings ("warning:") and modpost ones ("WARNING: modpost:")
+	n=$(grep -ci 'warning:' "$blog" || true)
+	if [ "$n" -gt 0 ]; then
+		REASON="$n warnings: $(grep -im1 'warning:' "$blog")"
+		return 1
+	fi
+}
+
+do_gcc_61() { build_variant gcc-6.1 "$KDIR_61"; }
+do_gcc_612() { build_variant gcc-6.12 "$KDIR_612"; }
+do_clang_61() {
+	local k
+	k=$(./scripts/ktree.sh clang 6.1 | tail -n 1) || { REASON="clang tree prepare failed"; return 1; }
+	build_variant clang-6.1 "$k" LLVM=1
+}
+do_clang_612() {
+	local k
+	k=$(./scripts/ktree.sh clang 6.12 | tail -n 1) || { REASON="clang tree prepare failed"; return 1; }
+	build_variant clang-6.12 "$k" LLVM=1
+}
+
+do_tools() {
+	local d missing=""
+	for d in tools/vxf-backend tests/igt tools/vxf-demo; do
+		[ -f "$d/Makefile" ] || missing="$missing $d"
+	done
+	if ! make tools; then
+		REASON="build failed"
+		return 1
+	fi
+	if [ -n "$missing" ]; then
+		REASON="no Makefile in:$missing"
+		return 1
+	fi
+	INFO="$(grep -c 'warning:' "$LOG" || true) warnings"
+}
+
+do_checkpatch() {
+	local src files e=0 w=0 c=0 e1 w1 c1
+	src=$(./scripts/ktree.sh src 6.12 | tail -n 1) || { REASON="linux-source unpack failed"; return 1; }
+	mapfile -t files < <(find "$DRV" -maxdepth 1 -name '*.[ch]' | sort; find include -name '*.h' | sort)
+	if [ ${#files[@]} -eq 0 ]; then
+		REASON="no files"
+		return 1
+	fi
+	"$src/scripts/checkpatch.pl" --no-tree --strict --show-types --color=never \
+		-f "${files[@]}"
+	# one "total: E errors, W warnings, C checks, L lines checked" per file
+	while read -r _ e1 _ w1 _ c1 _; do
+		e=$((e + e1)); w=$((w + w1)); c=$((c + c1))
+	done < <(grep '^total: ' "$LOG")
+	INFO="${#files[@]} files, $c checks"
+	if [ $((e + w)) -gt 0 ]; then
+		REASON="$e errors, $w warnings, $c checks"
+		return 1
+	fi
+}
+
+do_sparse() {
+	local dst n
+	dst=$(stage sparse-6.12) || return 1
+	if ! make -C "$dst" KDIR="$KDIR_612" C=2 modules; then
+		REASON="build failed"
+		return 1
+	fi
+	# sparse reports "file:line:col: warning|error: ..."; count ours only
+	n=$(grep -cE "^($dst/)?($DRV|include)/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$LOG" || true)
+	INFO="$(grep -cE ': (warning|error):' "$LOG" || true) warning/error lines in all"
+	if [ "$n" -gt 0 ]; then
+		REASON="$n sparse warnings in our files"
+		return 1
+	fi
+}
+
+do_intree() { ./scripts/intree-build.sh W=1; }
+
+do_dkms() { ./scripts/dkms-test.sh; }
+
+SUITE_OUT="$LOGS/vm-suite.out"
+do_vm_boot() {
+	local ko="$BUILD/gcc-6.12/$DRV/$KONAME" rc
+	: >"$SUITE_OUT"
+	if ./scripts/vm-run.sh --timeout "$VM_TIMEOUT" --log "$LOGS/vm-suite.console.log" \
+		"$ko" run-tests >"$SUITE_OUT"; then rc=0; else rc=$?; fi
+	cat "$SUITE_OUT"
+	if grep -q '^VXF-NO-TESTS' "$SUITE_OUT"; then
+		REASON="no test binaries (tests/igt/vxf_*)"
+		return 1
+	fi
+	# 1 = the payload failed but the kernel stayed clean: the subtests
+	# below account for that
+	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+		REASON="vm-run exit $rc: $(grep -m1 'vm-run: FAIL:' "$LOG" | sed 's/^vm-run: FAIL: //'); console $LOGS/vm-suite.console.log"
+		return 1
+	fi
+}
+
+# one test per IGT result line, plus one per binary that exited badly
+# without reporting a failed subtest
+report_subtests() {
+	local bin="" line name res started="" nfail_bin=0
+	[ -f "$SUITE_OUT" ] || return 0
+	while IFS= read -r line; do
+		case "$line" in
+		"VXF-TEST-BEGIN "*)
+			bin=${line#VXF-TEST-BEGIN }
+			started=""
+			nfail_bin=0
+			;;
+		"Starting subtest: "*)
+			started=${line#Starting subtest: }
+			;;
+		"Subtest "*": "*)
+			name=${line#Subtest }
+			name=${name%%: *}
+			res=${line#*: }
+			res=${res%% *}
+			started=""
+			case "$res" in
+			SUCCESS) pass "$bin/$name (${line##* })" ;;
+			SKIP) NSKIP=$((NSKIP + 1)); echo "SKIP: $bin/$name" ;;
+			*) fail "$bin/$name ($res, log $SUITE_OUT)"; nfail_bin=$((nfail_bin + 1)) ;;
+			esac
+			;;
+		"VXF-TEST-END "*)
+			res=${line##*rc=}
+			if [ -n "$started" ]; then
+				fail "$bin/$started (no result line, exit $res, log $SUITE_OUT)"
+				nfail_bin=$((nfail_bin + 1))
+			fi
+			case "$res" in
+			0|77) ;;
+			*) [ $nfail_bin -gt 0 ] || fail "$bin (exit $res without a failed subtest, log $SUITE_OUT)" ;;
+			esac
+			;;
+		esac
+	done <"$SUITE_OUT"
+}
+
+# --- run ------------------------------------------------------------------------
+
+step deps "" do_deps
+step kernels "deps" do_kernels
+# a failed or skipped kernels step leaves these unset
+KDIR_61=${KDIR_61:-}
+KDIR_612=${KDIR_612:-}
+if [ -z "$KDIR_612" ] && [ -f "$TOP/.cache/kernels/env.sh" ]; then
+	# shellcheck source=/dev/null
+	. "$TOP/.cache/kernels/env.sh"
+fi
+step build-gcc-6.1 "kernels" do_gcc_61
+step build-gcc-6.12 "kernels" do_gcc_612
+step build-clang-6.1 "kernels" do_clang_61
+step build-clang-6.12 "kernels" do_clang_612
+step tools "deps" do_tools
+step checkpatch "deps" do_checkpatch
+step sparse "kernels" do_sparse
+step intree-6.12 "kernels" do_intree
+step dkms "kernels" do_dkms
+step vm-suite "build-gcc-6.12 tools" do_vm_boot
+want vm-suite && report_subtests
+
+T_END=$(date +%s)
+echo "check: total $((T_END - T_START))s, logs in $LOGS"
+echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
+[ "$NFAIL" -eq 0 ]
