@@ -2,11 +2,12 @@
 /*
  * core.c - windows of on-demand memory: chunks, faults, revokes
  *
- * A window is cut into chunks of (1 << granule_shift) pages, the unit of a
- * MAP request. A chunk exists only while it is being asked for (PENDING),
- * is mapped (PRESENT), or has just failed (FAILED); an absent chunk costs
- * nothing. However many tasks fault on a chunk, one MAP is sent: the others
- * wait for it.
+ * Per-page state is one xarray slot: the page's PFN (a value entry) while it
+ * is mapped, nothing while it is absent. A page whose MAP is pending or has
+ * just failed points to a struct vxf_chunk instead, which lives only that
+ * long. However many tasks fault on a page, one MAP is sent for it: the
+ * others wait for it. A MAP asks for the run of absent pages around the
+ * faulting one, inside an aligned block of (1 << granule_shift) pages.
  *
  * The fault path follows handle_userfault(): a fault that must wait for the
  * backend drops the mmap (or per-VMA) lock, sleeps, and returns
@@ -25,27 +26,21 @@
 #include "trace.h"
 #include "vxf.h"
 
-/* A caller that cannot retry looks at its chunk at most this often. */
+/* A caller that cannot retry looks at its page at most this often. */
 #define VXF_NORETRY_ATTEMPTS	8
 
-static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win, u64 index)
+static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
 {
-	u64 first = index << win->granule_shift;
-	u32 count = min_t(u64, 1U << win->granule_shift, win->nr_pages - first);
 	struct vxf_chunk *chunk;
 
-	/* Room for one PFN per page and one transport handle per page. */
-	chunk = kzalloc(struct_size(chunk, slots, 2 * (size_t)count),
+	chunk = kzalloc(struct_size(chunk, pfns, 1U << win->granule_shift),
 			GFP_KERNEL);
 	if (!chunk)
 		return NULL;
 
 	kref_init(&chunk->kref);
 	chunk->req.op = XENVXF_OP_MAP;
-	chunk->req.first = first;
-	chunk->req.count = count;
 	INIT_LIST_HEAD(&chunk->req.backlog);
-	INIT_LIST_HEAD(&chunk->link);
 	chunk->state = VXF_CHUNK_PENDING;
 	return chunk;
 }
@@ -64,6 +59,23 @@ static void vxf_chunk_release(struct kref *kref)
 void vxf_chunk_put(struct vxf_chunk *chunk)
 {
 	kref_put(&chunk->kref, vxf_chunk_release);
+}
+
+/*
+ * Take a PENDING or FAILED chunk off its pages and give it @state. Drops the
+ * window's reference: the caller must not touch the chunk afterwards unless
+ * it holds one of its own.
+ */
+static void vxf_chunk_unlink(struct vxf_window *win, struct vxf_chunk *chunk,
+			     u8 state)
+{
+	u64 i;
+
+	lockdep_assert_held(&win->lock);
+	for (i = 0; i < chunk->req.count; i++)
+		xa_cmpxchg(&win->pages, chunk->req.first + i, chunk, NULL, 0);
+	chunk->state = state;
+	vxf_chunk_put(chunk);
 }
 
 /**
@@ -97,7 +109,7 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 	win->fault_timeout = msecs_to_jiffies(timeout_ms);
 	init_rwsem(&win->map_sem);
 	mutex_init(&win->lock);
-	xa_init(&win->chunks);
+	xa_init(&win->pages);
 	init_waitqueue_head(&win->wq);
 	atomic64_set(&win->mapped_pages, 0);
 	for (i = 0; i < VXF_CNT_NR; i++)
@@ -115,16 +127,19 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
  */
 void vxf_window_destroy(struct vxf_window *win)
 {
-	struct vxf_chunk *chunk;
 	unsigned long index;
+	void *entry;
 
-	/* Disconnect dropped every mapped chunk; FAILED ones may remain. */
-	xa_for_each(&win->chunks, index, chunk) {
-		WARN_ON_ONCE(chunk->state == VXF_CHUNK_PRESENT);
-		xa_erase(&win->chunks, index);
-		vxf_chunk_put(chunk);
+	/* Disconnect dropped every mapped page; FAILED chunks may remain. */
+	mutex_lock(&win->lock);
+	xa_for_each(&win->pages, index, entry) {
+		if (WARN_ON_ONCE(xa_is_value(entry)))
+			xa_erase(&win->pages, index);
+		else
+			vxf_chunk_unlink(win, entry, VXF_CHUNK_DEAD);
 	}
-	xa_destroy(&win->chunks);
+	mutex_unlock(&win->lock);
+	xa_destroy(&win->pages);
 }
 
 static void vxf_window_record_latency(struct vxf_window *win, u64 start_ns)
@@ -135,57 +150,90 @@ static void vxf_window_record_latency(struct vxf_window *win, u64 start_ns)
 	atomic64_inc(&win->lat_hist[min(bucket, VXF_LAT_BUCKETS - 1U)]);
 }
 
+/* The run of absent pages around @pgoff inside its aligned block. */
+static void vxf_window_absent_run(struct vxf_window *win, u64 pgoff,
+				  struct vxf_request *req)
+{
+	u64 block = round_down(pgoff, 1ULL << win->granule_shift);
+	u64 end = min(block + (1ULL << win->granule_shift), win->nr_pages);
+	u64 lo = pgoff, hi = pgoff + 1;
+
+	while (lo > block && !xa_load(&win->pages, lo - 1))
+		lo--;
+	while (hi < end && !xa_load(&win->pages, hi))
+		hi++;
+	req->first = lo;
+	req->count = hi - lo;
+}
+
+/* Put a new chunk on all its pages, or on none. */
+static int vxf_chunk_link(struct vxf_window *win, struct vxf_chunk *chunk)
+{
+	u64 i;
+	int err;
+
+	lockdep_assert_held(&win->lock);
+	for (i = 0; i < chunk->req.count; i++) {
+		err = xa_err(xa_store(&win->pages, chunk->req.first + i, chunk,
+				      GFP_KERNEL));
+		if (err)
+			goto err_unwind;
+	}
+	return 0;
+
+err_unwind:
+	while (i--)
+		xa_erase(&win->pages, chunk->req.first + i);
+	return err;
+}
+
 /*
- * One look at the chunk of @pgoff, under map_sem and the window lock.
- * Returns VM_FAULT_NOPAGE (PFN inserted) or an error when the fault is over.
+ * One look at @vmf->pgoff, under map_sem and the window lock. Returns
+ * VM_FAULT_NOPAGE (PFN inserted) or an error when the fault is over.
  * Returns 0 with *waitp set, and a reference held, when the fault must wait
- * for a MAP; *sendp then says that this fault created the chunk and must
- * queue the MAP.
+ * for a MAP; *sendp then says that this fault made the chunk and must queue
+ * its MAP.
  */
 static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 				   struct vm_fault *vmf, bool tried,
 				   struct vxf_chunk **waitp, bool *sendp)
 {
-	u64 index = vmf->pgoff >> win->granule_shift;
 	struct vxf_chunk *chunk, *fresh = NULL;
 	vm_fault_t ret = 0;
-	int err;
+	void *entry;
 
 	*waitp = NULL;
 	*sendp = false;
 again:
 	down_read(&win->map_sem);
 	mutex_lock(&win->lock);
-	chunk = xa_load(&win->chunks, index);
-	if (chunk && chunk->state == VXF_CHUNK_FAILED && !tried) {
-		/* A new access gives the backend another chance. */
-		xa_erase(&win->chunks, index);
-		chunk->state = VXF_CHUNK_DEAD;
-		vxf_chunk_put(chunk);
-		chunk = NULL;
+	entry = xa_load(&win->pages, vmf->pgoff);
+	if (xa_is_value(entry)) {
+		mutex_unlock(&win->lock);
+		ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
+				     xa_to_value(entry));
+		up_read(&win->map_sem);
+		if (!tried)
+			vxf_count(win, VXF_CNT_FAULTS_PRESENT);
+		goto out;
 	}
 
+	chunk = entry;
+	if (chunk && chunk->state == VXF_CHUNK_FAILED && !tried) {
+		/* A new access gives the backend another chance. */
+		vxf_chunk_unlink(win, chunk, VXF_CHUNK_DEAD);
+		chunk = NULL;
+	}
 	if (chunk) {
-		switch (chunk->state) {
-		case VXF_CHUNK_PRESENT:
-			mutex_unlock(&win->lock);
-			ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
-					     chunk->slots[vmf->pgoff -
-							  chunk->req.first]);
-			up_read(&win->map_sem);
-			if (!tried)
-				vxf_count(win, VXF_CNT_FAULTS_PRESENT);
-			goto out;
-		case VXF_CHUNK_PENDING:
-			kref_get(&chunk->kref);
-			*waitp = chunk;
-			if (!tried)
-				vxf_count(win, VXF_CNT_COALESCED);
-			goto unlock;
-		default:
+		if (chunk->state != VXF_CHUNK_PENDING) {
 			ret = VM_FAULT_SIGBUS;
 			goto unlock;
 		}
+		kref_get(&chunk->kref);
+		*waitp = chunk;
+		if (!tried)
+			vxf_count(win, VXF_CNT_COALESCED);
+		goto unlock;
 	}
 
 	if (!READ_ONCE(win->dev->ring.connected)) {
@@ -196,18 +244,18 @@ again:
 		/* Allocate outside the locks, then look again. */
 		mutex_unlock(&win->lock);
 		up_read(&win->map_sem);
-		fresh = vxf_chunk_alloc(win, index);
+		fresh = vxf_chunk_alloc(win);
 		if (!fresh)
 			return VM_FAULT_OOM;
 		goto again;
 	}
 
-	err = xa_err(xa_store(&win->chunks, index, fresh, GFP_KERNEL));
-	if (err) {
+	vxf_window_absent_run(win, vmf->pgoff, &fresh->req);
+	if (vxf_chunk_link(win, fresh)) {
 		ret = VM_FAULT_OOM;
 		goto unlock;
 	}
-	/* The xarray holds the initial reference; this one is the waiter's. */
+	/* The window holds the initial reference; this one is the waiter's. */
 	kref_get(&fresh->kref);
 	*waitp = fresh;
 	*sendp = true;
@@ -220,7 +268,7 @@ out:
 	return ret;
 }
 
-/* Queue the MAP of a chunk this fault created. */
+/* Queue the MAP of a chunk this fault made. */
 static void vxf_fault_send(struct vxf_window *win, struct vxf_chunk *chunk,
 			   struct vm_fault *vmf)
 {
@@ -266,7 +314,7 @@ static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
  * @vmf: the fault; vmf->pgoff is the window page
  *
  * Inserts the page's PFN if it is mapped; otherwise sends (or joins) the MAP
- * of its chunk and waits for it. With FAULT_FLAG_ALLOW_RETRY the wait drops
+ * of the page and waits for it. With FAULT_FLAG_ALLOW_RETRY the wait drops
  * the fault lock and VM_FAULT_RETRY is returned, as handle_userfault() does;
  * the retried fault then finds the page (or its failure: SIGBUS).
  *
@@ -346,7 +394,7 @@ out:
  * @error: negative errno: -EIO (backend error), -ETIMEDOUT, -ENOTCONN, ...
  *
  * A chunk still waited for becomes FAILED: its waiters retry and get SIGBUS.
- * A chunk already revoked, reset or given up is left alone.
+ * A chunk already taken out of the window is left alone.
  *
  * Context: process context; takes the window lock.
  */
@@ -372,10 +420,11 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
  * @chunk: the chunk the MAP was for
  * @rsp: the answer, a private copy whose counts ring.c has checked
  *
- * Maps the page references through the transport and makes the chunk
- * PRESENT. An answer for a chunk that was revoked, reset or given up in the
- * meantime is released again at once. References the transport refuses
- * fail the MAP (SIGBUS for the faulting tasks), not the device.
+ * Maps the page references through the transport and puts the PFNs in the
+ * window in place of the chunk. An answer for a chunk that was revoked,
+ * reset or given up in the meantime is released again at once. References
+ * the transport refuses fail the MAP (SIGBUS for the faulting tasks), not
+ * the device.
  *
  * Context: process context, vxf_ring.lock held, transport connected.
  */
@@ -383,8 +432,9 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			 const struct xenvxf_rsp *rsp)
 {
 	struct vxf_device *dev = win->dev;
-	unsigned long *handles = vxf_chunk_handles(chunk);
+	u32 count = chunk->req.count;
 	bool installed = false;
+	u32 i;
 	int err;
 
 	if (rsp->status) {
@@ -395,89 +445,91 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 		return;
 
 	err = dev->ops->map_refs(dev, rsp->ref, rsp->nr_refs, rsp->ref_order,
-				 chunk->slots, handles);
+				 chunk->pfns);
 	if (err) {
 		dev_warn_ratelimited(dev->misc.this_device,
 				     "backend gave unusable page references for pages %llu+%u: %d\n",
-				     chunk->req.first, chunk->req.count, err);
+				     chunk->req.first, count, err);
 		vxf_window_map_failed(win, chunk, -EIO);
 		return;
 	}
 
 	mutex_lock(&win->lock);
 	if (chunk->state == VXF_CHUNK_PENDING) {
-		chunk->nr_refs = rsp->nr_refs;
-		chunk->state = VXF_CHUNK_PRESENT;
-		atomic64_add(chunk->req.count, &win->mapped_pages);
+		/* Replacing existing entries allocates nothing. */
+		for (i = 0; i < count; i++)
+			xa_store(&win->pages, chunk->req.first + i,
+				 xa_mk_value(chunk->pfns[i]), GFP_KERNEL);
+		chunk->state = VXF_CHUNK_INSTALLED;
+		atomic64_add(count, &win->mapped_pages);
+		/* The window's reference; the caller still holds one. */
+		vxf_chunk_put(chunk);
 		installed = true;
 	}
 	wake_up_all(&win->wq);
 	mutex_unlock(&win->lock);
 
 	if (!installed)
-		dev->ops->unmap_refs(dev, handles, rsp->nr_refs);
+		dev->ops->unmap_pages(dev, chunk->pfns, count);
 }
 
 /*
- * Take the chunks with index in [first, last] out of the window. Waiters of
- * PENDING and FAILED chunks retry from scratch; PRESENT chunks go to @dead,
- * to be zapped and released by vxf_window_release_dead(). Returns the number
- * of pages that were mapped.
+ * Take pages [first, last] out of the window: mapped pages are zapped from
+ * every user mapping and released through the transport, in batches;
+ * pending and failed MAPs are unlinked (their waiters retry). Returns the
+ * number of pages that were mapped.
  */
-static u64 vxf_window_take(struct vxf_window *win, unsigned long first,
-			   unsigned long last, struct list_head *dead)
-{
-	struct vxf_chunk *chunk;
-	unsigned long index;
-	u64 pages = 0;
-
-	down_write(&win->map_sem);
-	mutex_lock(&win->lock);
-	xa_for_each_range(&win->chunks, index, chunk, first, last) {
-		xa_erase(&win->chunks, index);
-		if (chunk->state == VXF_CHUNK_PRESENT) {
-			pages += chunk->req.count;
-			list_add_tail(&chunk->link, dead);
-			chunk->state = VXF_CHUNK_DEAD;
-		} else {
-			chunk->state = VXF_CHUNK_DEAD;
-			vxf_chunk_put(chunk);
-		}
-	}
-	wake_up_all(&win->wq);
-	mutex_unlock(&win->lock);
-	up_write(&win->map_sem);
-	return pages;
-}
-
-/* Zap the user mappings of chunks [first, last], then release @dead. */
-static void vxf_window_release_dead(struct vxf_window *win,
-				    unsigned long first, unsigned long last,
-				    struct list_head *dead)
+static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 {
 	struct vxf_device *dev = win->dev;
-	struct inode *inode = READ_ONCE(dev->inode);
-	unsigned int shift = win->granule_shift + PAGE_SHIFT;
-	struct vxf_chunk *chunk, *next;
+	unsigned long index, next = first;
+	struct inode *inode;
+	u64 lo, hi, total = 0;
+	unsigned int n;
+	void *entry;
 
-	if (list_empty(dead))
-		return;
+	lockdep_assert_held(&dev->ring.lock);
+	do {
+		n = 0;
+		lo = last;
+		hi = first;
+		down_write(&win->map_sem);
+		mutex_lock(&win->lock);
+		xa_for_each_range(&win->pages, index, entry, next, last) {
+			if (!xa_is_value(entry)) {
+				vxf_chunk_unlink(win, entry, VXF_CHUNK_DEAD);
+				continue;
+			}
+			if (n == VXF_TAKE_BATCH)
+				break;
+			xa_erase(&win->pages, index);
+			win->take_pfns[n++] = xa_to_value(entry);
+			lo = min_t(u64, lo, index);
+			hi = index;
+			next = index + 1;
+		}
+		wake_up_all(&win->wq);
+		mutex_unlock(&win->lock);
+		up_write(&win->map_sem);
+		if (!n)
+			break;
 
-	/*
-	 * Every PFN of these chunks was inserted under map_sem before
-	 * vxf_window_take() marked them DEAD, so this zap removes them all.
-	 */
-	if (inode)
-		unmap_mapping_range(inode->i_mapping, (loff_t)first << shift,
-				    (loff_t)(last - first + 1) << shift, 1);
+		/*
+		 * Every PFN taken was inserted under map_sem before it left
+		 * the window, so this zap removes them all.
+		 */
+		inode = READ_ONCE(dev->inode);
+		if (inode)
+			unmap_mapping_range(inode->i_mapping,
+					    (loff_t)lo << PAGE_SHIFT,
+					    (loff_t)(hi - lo + 1) << PAGE_SHIFT,
+					    1);
+		dev->ops->unmap_pages(dev, win->take_pfns, n);
+		atomic64_sub(n, &win->mapped_pages);
+		total += n;
+	} while (n == VXF_TAKE_BATCH);
 
-	list_for_each_entry_safe(chunk, next, dead, link) {
-		list_del_init(&chunk->link);
-		dev->ops->unmap_refs(dev, vxf_chunk_handles(chunk),
-				     chunk->nr_refs);
-		atomic64_sub(chunk->req.count, &win->mapped_pages);
-		vxf_chunk_put(chunk);
-	}
+	return total;
 }
 
 /**
@@ -487,29 +539,23 @@ static void vxf_window_release_dead(struct vxf_window *win,
  * @count: number of pages, from 1, inside the window
  *
  * When this returns, no user mapping of the range is left and a later
- * access faults. Chunks that straddle the range are dropped whole. No guest
- * task is waited for: a fault that is inserting a PFN of the range holds
- * map_sem only for the insertion.
+ * access faults. No guest task is waited for: a fault that is inserting a
+ * PFN of the range holds map_sem only for the insertion.
  *
  * Context: process context, vxf_ring.lock held, transport connected.
  * Return: the number of pages that were mapped.
  */
 u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count)
 {
-	unsigned long lo = first >> win->granule_shift;
-	unsigned long hi = (first + count - 1) >> win->granule_shift;
-	LIST_HEAD(dead);
-	u64 pages;
+	u64 pages = vxf_window_take(win, first, first + count - 1);
 
-	pages = vxf_window_take(win, lo, hi, &dead);
-	vxf_window_release_dead(win, lo, hi, &dead);
 	vxf_count(win, VXF_CNT_REVOKES);
 	vxf_count_add(win, VXF_CNT_REVOKED_PAGES, pages);
 	return pages;
 }
 
 /**
- * vxf_window_drop_all() - drop every chunk of the window
+ * vxf_window_drop_all() - drop every page of the window
  * @win: the window
  *
  * For a reset or a disconnect: user mappings are zapped, page references
@@ -520,11 +566,7 @@ u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count)
  */
 void vxf_window_drop_all(struct vxf_window *win)
 {
-	unsigned long last = (win->nr_pages - 1) >> win->granule_shift;
-	LIST_HEAD(dead);
-
-	vxf_window_take(win, 0, last, &dead);
-	vxf_window_release_dead(win, 0, last, &dead);
+	vxf_window_take(win, 0, win->nr_pages - 1);
 }
 
 /**

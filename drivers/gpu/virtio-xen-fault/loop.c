@@ -35,11 +35,13 @@
 
 /**
  * struct vxf_loop_ref - pages a loop backend lent
+ * @loop: the backend that lent them
  * @page: first page (pinned)
  * @order: the reference covers (1 << order) contiguous pages
- * @users: one for the grant itself, one per frontend mapping
+ * @users: one for the grant itself, one per page the frontend maps
  */
 struct vxf_loop_ref {
+	struct vxf_loop *loop;
 	struct page *page;
 	unsigned int order;
 	refcount_t users;
@@ -52,6 +54,7 @@ struct vxf_loop_ref {
  * @ring_pages: both rings: the request ring's pages, then the event ring's
  * @ring_order: each ring is (1 << ring_order) pages
  * @refs: reference -> struct vxf_loop_ref (the xarray's lock guards lookups)
+ * @mapped: PFN -> struct vxf_loop_ref, for the pages the frontend maps
  * @kick_lock: protects @kicks
  * @kicks: frontend notifications not yet read by the backend
  * @kick_wq: the backend waiting in read() or poll()
@@ -62,6 +65,7 @@ struct vxf_loop {
 	struct page *ring_pages;
 	unsigned int ring_order;
 	struct xarray refs;
+	struct xarray mapped;
 	spinlock_t kick_lock;
 	u64 kicks;
 	wait_queue_head_t kick_wq;
@@ -76,8 +80,13 @@ static DEFINE_XARRAY(vxf_loop_devices);
 
 static void vxf_loop_ref_put(struct vxf_loop_ref *ref)
 {
+	unsigned long pfn = page_to_pfn(ref->page);
+	unsigned long i;
+
 	if (!refcount_dec_and_test(&ref->users))
 		return;
+	for (i = 0; i < 1UL << ref->order; i++)
+		xa_cmpxchg(&ref->loop->mapped, pfn + i, ref, NULL, 0);
 	unpin_user_page_range_dirty_lock(ref->page, 1UL << ref->order, true);
 	kfree(ref);
 }
@@ -92,15 +101,43 @@ static void vxf_loop_notify(struct vxf_device *dev)
 	wake_up_interruptible(&loop->kick_wq);
 }
 
+static void vxf_loop_unmap_page(struct vxf_loop *loop, unsigned long pfn)
+{
+	struct vxf_loop_ref *ref = xa_load(&loop->mapped, pfn);
+
+	if (!WARN_ON_ONCE(!ref))
+		vxf_loop_ref_put(ref);
+}
+
+/*
+ * Map one page of @ref. A page is mapped through one reference at a time,
+ * so that unmapping by PFN finds the reference that was counted.
+ */
+static int vxf_loop_map_page(struct vxf_loop *loop, struct vxf_loop_ref *ref,
+			     unsigned long pfn)
+{
+	void *old;
+
+	old = xa_cmpxchg(&loop->mapped, pfn, NULL, ref, GFP_KERNEL);
+	if (xa_is_err(old))
+		return xa_err(old);
+	if (old && old != ref)
+		return -EBUSY;
+	refcount_inc(&ref->users);
+	return 0;
+}
+
 static int vxf_loop_map_refs(struct vxf_device *dev, const u32 *refs,
 			     unsigned int nr, unsigned int order,
-			     unsigned long *pfns, unsigned long *handles)
+			     unsigned long *pfns)
 {
 	struct vxf_loop *loop = dev->priv;
+	unsigned int i, j, done = 0;
 	struct vxf_loop_ref *ref;
-	unsigned int i, j;
+	int err;
 
 	for (i = 0; i < nr; i++) {
+		/* Hold the reference while its pages are entered. */
 		xa_lock(&loop->refs);
 		ref = xa_load(&loop->refs, refs[i]);
 		if (ref && ref->order == order)
@@ -108,34 +145,44 @@ static int vxf_loop_map_refs(struct vxf_device *dev, const u32 *refs,
 		else
 			ref = NULL;
 		xa_unlock(&loop->refs);
-		if (!ref)
+		if (!ref) {
+			err = -EINVAL;
 			goto err_unwind;
+		}
 
-		handles[i] = (unsigned long)ref;
-		for (j = 0; j < 1U << order; j++)
-			pfns[(i << order) + j] = page_to_pfn(ref->page) + j;
+		for (j = 0; j < 1U << order; j++) {
+			err = vxf_loop_map_page(loop, ref,
+						page_to_pfn(ref->page) + j);
+			if (err)
+				break;
+			pfns[done++] = page_to_pfn(ref->page) + j;
+		}
+		vxf_loop_ref_put(ref);
+		if (err)
+			goto err_unwind;
 	}
 	return 0;
 
 err_unwind:
-	while (i--)
-		vxf_loop_ref_put((struct vxf_loop_ref *)handles[i]);
-	return -EINVAL;
+	while (done--)
+		vxf_loop_unmap_page(loop, pfns[done]);
+	return err;
 }
 
-static void vxf_loop_unmap_refs(struct vxf_device *dev,
-				unsigned long *handles, unsigned int nr)
+static void vxf_loop_unmap_pages(struct vxf_device *dev,
+				 const unsigned long *pfns, unsigned int nr)
 {
+	struct vxf_loop *loop = dev->priv;
 	unsigned int i;
 
 	for (i = 0; i < nr; i++)
-		vxf_loop_ref_put((struct vxf_loop_ref *)handles[i]);
+		vxf_loop_unmap_page(loop, pfns[i]);
 }
 
 static const struct vxf_transport_ops vxf_loop_ops = {
 	.notify = vxf_loop_notify,
 	.map_refs = vxf_loop_map_refs,
-	.unmap_refs = vxf_loop_unmap_refs,
+	.unmap_pages = vxf_loop_unmap_pages,
 };
 
 /* Forget a device that has neither a backend nor a user any more. */
@@ -166,6 +213,7 @@ static int vxf_loop_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&loop->lock);
 	xa_init_flags(&loop->refs, XA_FLAGS_ALLOC1);
+	xa_init(&loop->mapped);
 	spin_lock_init(&loop->kick_lock);
 	init_waitqueue_head(&loop->kick_wq);
 	file->private_data = loop;
@@ -189,6 +237,8 @@ static int vxf_loop_release(struct inode *inode, struct file *file)
 		vxf_loop_ref_put(ref);
 	}
 	xa_destroy(&loop->refs);
+	WARN_ON_ONCE(!xa_empty(&loop->mapped));
+	xa_destroy(&loop->mapped);
 	if (loop->ring_pages)
 		__free_pages(loop->ring_pages, loop->ring_order + 1);
 	kfree(loop);
@@ -329,6 +379,7 @@ static int vxf_loop_grant_one(struct vxf_loop *loop, struct page **pages,
 	ref = kzalloc(sizeof(*ref), GFP_KERNEL);
 	if (!ref)
 		return -ENOMEM;
+	ref->loop = loop;
 	ref->page = pages[0];
 	ref->order = order;
 	refcount_set(&ref->users, 1);

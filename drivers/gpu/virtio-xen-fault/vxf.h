@@ -61,17 +61,17 @@ enum vxf_counter {
 };
 
 /**
- * enum vxf_chunk_state - life of a chunk of window pages
- * @VXF_CHUNK_PENDING: a MAP is queued or in flight; faults wait for it
- * @VXF_CHUNK_PRESENT: the pages are mapped; faults insert their PFNs
+ * enum vxf_chunk_state - life of a MAP request and the pages it covers
+ * @VXF_CHUNK_PENDING: queued or in flight; faults on its pages wait for it
+ * @VXF_CHUNK_INSTALLED: answered; its pages are in the window as PFNs
  * @VXF_CHUNK_FAILED: the MAP failed; a retried fault gets SIGBUS, a new
  *	access replaces the chunk and asks again
- * @VXF_CHUNK_DEAD: no longer in the window (revoked, reset, disconnected);
- *	its waiters retry from scratch
+ * @VXF_CHUNK_DEAD: taken out of the window (revoked, reset, disconnected)
+ *	before it was answered; its waiters retry from scratch
  */
 enum vxf_chunk_state {
 	VXF_CHUNK_PENDING,
-	VXF_CHUNK_PRESENT,
+	VXF_CHUNK_INSTALLED,
 	VXF_CHUNK_FAILED,
 	VXF_CHUNK_DEAD,
 };
@@ -95,48 +95,47 @@ struct vxf_request {
 };
 
 /**
- * struct vxf_chunk - an aligned run of window pages mapped by one MAP
- * @kref: held by the window's xarray, the request in flight and each waiter
- * @req: the MAP request for this chunk
+ * struct vxf_chunk - a MAP of a run of window pages, while it is unanswered
+ * @kref: held by the window (while PENDING or FAILED), the request in
+ *	flight and each waiter
+ * @req: the MAP request
  * @state: enum vxf_chunk_state, written under vxf_window.lock
- * @stale: revoked or reset while the MAP was in flight: drop the answer
  * @error: why a FAILED chunk failed (negative errno)
- * @nr_refs: page references the transport holds for this chunk
- * @link: entry in a list of chunks being torn down
- * @slots: @req.count PFNs, then @nr_refs transport handles
+ * @pfns: the PFN of each page, filled in from the answer
+ *
+ * Mapped pages cost no chunk: the window keeps their PFNs directly.
  */
 struct vxf_chunk {
 	struct kref kref;
 	struct vxf_request req;
 	u8 state;
-	bool stale;
 	int error;
-	u32 nr_refs;
-	struct list_head link;
-	unsigned long slots[];
+	unsigned long pfns[];
 };
 
-static inline unsigned long *vxf_chunk_handles(struct vxf_chunk *chunk)
-{
-	return &chunk->slots[chunk->req.count];
-}
+/* Mapped pages taken out of a window per pass of map_sem. */
+#define VXF_TAKE_BATCH	256
 
 /**
  * struct vxf_window - a range of on-demand memory
  * @dev: the device the window belongs to
  * @nr_pages: size in pages
- * @granule_shift: a chunk is (1 << granule_shift) pages
+ * @granule_shift: a MAP asks for at most (1 << granule_shift) pages, from an
+ *	aligned block
  * @cache: VXF_CACHE_*
  * @fault_timeout: jiffies a fault waits for the backend
- * @map_sem: read by a fault while it checks a chunk and inserts its PFNs,
- *	written by whoever takes chunks away, so that no PFN is inserted
- *	after the zap that should have removed it
- * @lock: protects @chunks and the state of every chunk in it
- * @chunks: chunk index -> struct vxf_chunk
+ * @map_sem: read by a fault while it reads a page's PFN and inserts it,
+ *	written by whoever takes pages away, so that no PFN is inserted after
+ *	the zap that should have removed it
+ * @lock: protects @pages and the state of every chunk in it
+ * @pages: window page -> PFN (a value entry) when the page is mapped, or
+ *	the struct vxf_chunk of its MAP while that is pending or failed;
+ *	absent pages cost nothing
  * @wq: faults waiting for a chunk to leave VXF_CHUNK_PENDING
- * @mapped_pages: pages currently mapped (PRESENT chunks)
+ * @mapped_pages: pages currently mapped
  * @counters: enum vxf_counter
  * @lat_hist: fault latency histogram, see struct vxf_stats
+ * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
  */
 struct vxf_window {
 	struct vxf_device *dev;
@@ -146,11 +145,12 @@ struct vxf_window {
 	unsigned long fault_timeout;
 	struct rw_semaphore map_sem;
 	struct mutex lock;
-	struct xarray chunks;
+	struct xarray pages;
 	wait_queue_head_t wq;
 	atomic64_t mapped_pages;
 	atomic64_t counters[VXF_CNT_NR];
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
+	unsigned long take_pfns[VXF_TAKE_BATCH];
 };
 
 /**
@@ -179,21 +179,24 @@ struct vxf_ring {
 /**
  * struct vxf_transport_ops - what a transport does for the core
  * @notify: kick the backend (an event channel send)
- * @map_refs: turn @nr page references of order @order into PFNs (one per
- *	page, in @pfns) and per-reference handles (in @handles) that keep
- *	them valid until @unmap_refs; may sleep; returns 0 or -errno, and
- *	leaves nothing mapped on error
- * @unmap_refs: release what @map_refs returned; never fails from the
- *	core's point of view (a transport that cannot release a page keeps it
- *	and says so)
+ * @map_refs: turn @nr page references of order @order into the PFNs of the
+ *	pages they cover (in @pfns, one per page) and keep those pages valid
+ *	until @unmap_pages; may sleep; returns 0 or -errno, and leaves
+ *	nothing mapped on error
+ * @unmap_pages: release pages returned by @map_refs, by PFN, once no user
+ *	mapping of them is left; cannot fail (a transport that cannot release
+ *	a page keeps it and says so)
+ *
+ * The transport keeps whatever it needs to release a page (a grant handle,
+ * a pinned reference) itself, keyed by PFN.
  */
 struct vxf_transport_ops {
 	void (*notify)(struct vxf_device *dev);
 	int (*map_refs)(struct vxf_device *dev, const u32 *refs,
 			unsigned int nr, unsigned int order,
-			unsigned long *pfns, unsigned long *handles);
-	void (*unmap_refs)(struct vxf_device *dev, unsigned long *handles,
-			   unsigned int nr);
+			unsigned long *pfns);
+	void (*unmap_pages)(struct vxf_device *dev, const unsigned long *pfns,
+			    unsigned int nr);
 };
 
 /**
