@@ -288,6 +288,11 @@ static void vxf_fault_send(struct vxf_window *win, struct vxf_chunk *chunk,
 	}
 }
 
+static bool vxf_chunk_settled(struct vxf_chunk *chunk)
+{
+	return READ_ONCE(chunk->state) != VXF_CHUNK_PENDING;
+}
+
 /*
  * Wait until the chunk leaves PENDING, for at most the fault timeout.
  * Returns 0, -ETIMEDOUT (the MAP was given up), or -EINTR (fatal signal).
@@ -296,9 +301,8 @@ static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
 {
 	long left;
 
-	left = wait_event_killable_timeout(win->wq,
-				READ_ONCE(chunk->state) != VXF_CHUNK_PENDING,
-				win->fault_timeout);
+	left = wait_event_killable_timeout(win->wq, vxf_chunk_settled(chunk),
+					   win->fault_timeout);
 	if (left > 0)
 		return 0;
 	if (left < 0)

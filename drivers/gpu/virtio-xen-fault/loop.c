@@ -24,6 +24,7 @@
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
+#include <linux/sizes.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -31,7 +32,7 @@
 #include "vxf.h"
 
 /* References one backend may hold at once: 4 GiB of 4 KiB pages. */
-#define VXF_LOOP_MAX_REFS	(1U << 20)
+#define VXF_LOOP_MAX_REFS	SZ_1M
 
 /**
  * struct vxf_loop_ref - pages a loop backend lent
@@ -60,13 +61,13 @@ struct vxf_loop_ref {
  * @kick_wq: the backend waiting in read() or poll()
  */
 struct vxf_loop {
-	struct mutex lock;
+	struct mutex lock;		/* @dev, @ring_pages, @ring_order */
 	struct vxf_device *dev;
 	struct page *ring_pages;
 	unsigned int ring_order;
 	struct xarray refs;
 	struct xarray mapped;
-	spinlock_t kick_lock;
+	spinlock_t kick_lock;		/* @kicks */
 	u64 kicks;
 	wait_queue_head_t kick_wq;
 };

@@ -410,6 +410,7 @@ static void vxf_ring_process_locked(struct vxf_device *dev)
 		 * REVOKE takes it away (see "Ordering" in vxfif.h).
 		 */
 		evt_prod = READ_ONCE(ring->evt.sring->req_prod);
+		/* Events up to evt_prod are read after the index itself. */
 		virt_rmb();
 		if (RING_REQUEST_PROD_OVERFLOW(&ring->evt, evt_prod)) {
 			vxf_ring_break(dev, "event producer index out of range",

@@ -143,8 +143,8 @@ struct vxf_window {
 	unsigned int granule_shift;
 	u32 cache;
 	unsigned long fault_timeout;
-	struct rw_semaphore map_sem;
-	struct mutex lock;
+	struct rw_semaphore map_sem;	/* PFN insertion vs. taking away */
+	struct mutex lock;		/* @pages, chunk states */
 	struct xarray pages;
 	wait_queue_head_t wq;
 	atomic64_t mapped_pages;
@@ -166,7 +166,7 @@ struct vxf_window {
  * @backlog: requests waiting for a free slot
  */
 struct vxf_ring {
-	struct mutex lock;
+	struct mutex lock;		/* everything below; ring processing */
 	bool connected;
 	bool broken;
 	struct xenvxf_req_front_ring req;
@@ -229,7 +229,7 @@ struct vxf_device {
 	const struct vxf_transport_ops *ops;
 	void *priv;
 	void (*owner_idle)(struct vxf_device *dev);
-	spinlock_t users_lock;
+	spinlock_t users_lock;		/* @users, @dead */
 	unsigned int users;
 	bool dead;
 	bool registered;
