@@ -369,7 +369,7 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 			if (!err)
 				vxf_window_record_latency(win, start);
 			trace_vxf_fault_end(win->dev->index, vmf->pgoff,
-					    VM_FAULT_RETRY);
+					    (__force unsigned int)VM_FAULT_RETRY);
 			vxf_device_put(win->dev);
 			return VM_FAULT_RETRY;
 		}
@@ -387,7 +387,8 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 out:
 	if (ret & VM_FAULT_SIGBUS)
 		vxf_count(win, VXF_CNT_SIGBUS);
-	trace_vxf_fault_end(win->dev->index, vmf->pgoff, ret);
+	trace_vxf_fault_end(win->dev->index, vmf->pgoff,
+			    (__force unsigned int)ret);
 	return ret;
 }
 
