@@ -5,9 +5,9 @@
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
  * The fault and revoke subtests, the helpers the other files share, and
- * igt_main. Each subtest starts its own reference backend (tools/vxf-backend) in loop
- * mode, maps the window it creates and checks one behaviour a user of
- * /dev/vxfN relies on: contents survive revokes, failures end in SIGBUS or
+ * igt_main. Each subtest starts its own reference backend (tools/vxf-backend)
+ * in loop mode, maps the window it creates and checks one behaviour a user
+ * of /dev/vxfN relies on: contents survive revokes, failures end in SIGBUS or
  * EFAULT and never in a hang or silent garbage, get_user_pages is refused,
  * errors of the uapi are the documented ones.
  */
@@ -581,14 +581,14 @@ static void test_backend_timeout_sigbus(void)
 static void test_backend_killed_mid_fault(void)
 {
 	struct vxf_backend again;
+	struct reader r, after;
 	struct vxf_stats s0;
-	struct reader r;
 	struct window w;
 	char index[16];
 
 	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
 	      "30000", "--quiet");
-	check_page(&w, 0, expect_pattern, 0);
+	fill_page(&w, 0, 1);	/* mapped, and unlike a fresh backend's */
 	be_cmd(&w, "hang on");
 	s0 = stats(&w);
 	reader_start(&r, &w, 2);
@@ -602,6 +602,11 @@ static void test_backend_killed_mid_fault(void)
 	igt_assert_eq(r.sig, SIGBUS);
 	igt_assert_eq(info(&w).state, VXF_STATE_DISCONNECTED);
 
+	/*
+	 * The dead backend's pages are gone: page 0 may fail or wait for
+	 * the next backend, but must never show what it held.
+	 */
+	reader_start(&after, &w, 0);
 	snprintf(index, sizeof(index), "%d", w.be.index);
 	igt_assert_f(vxf_backend_start(&again, "--index", index, "--pages",
 				       "16", "--map-pages", "1", "--quiet",
@@ -609,9 +614,18 @@ static void test_backend_killed_mid_fault(void)
 		     "%s\n", vxf_backend_last_error());
 	igt_assert_eq(again.index, w.be.index);
 	w.be = again;
+	reader_join(&after, 40000);
+	igt_info("page 0 while reattaching: %s\n",
+		 after.ok ? "served" : "SIGBUS");
+	igt_assert_f(!after.ok || after.value == pattern(0, 0),
+		     "page 0 shows %#llx after its backend died%s\n",
+		     (unsigned long long)after.value,
+		     after.value == value(0, 0, 1) ? " (the dead backend's "
+		     "page is still mapped)" : "");
+
 	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
-	check_page(&w, 2, expect_pattern, 0);
 	check_page(&w, 0, expect_pattern, 0);
+	check_page(&w, 2, expect_pattern, 0);
 	fill_page(&w, 7, 1);
 	check_page(&w, 7, value, 1);
 	window_stop(&w);

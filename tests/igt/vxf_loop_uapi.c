@@ -97,7 +97,8 @@ static void test_coherence(const char *cache, int expect_cache)
 	struct window w;
 	uint64_t seq;
 
-	START(&w, "--pages", "4", "--cache", cache, "--quiet");
+	START(&w, "--pages", "4", "--map-pages", "1", "--cache", cache,
+	      "--quiet");
 	igt_assert_eq(info(&w).cache, expect_cache);
 	igt_assert_eq_u64(must_read(word(&w, 1, 5)), pattern(1, 5));
 	s0 = stats(&w);
@@ -119,7 +120,7 @@ static void test_coherence(const char *cache, int expect_cache)
 
 	s1 = stats(&w);
 	igt_assert_eq_u64(s1.revokes, s0.revokes);
-	igt_assert_eq_u64(s1.maps - s0.maps, 1);	/* page 2's */
+	igt_assert_lte_u64(s1.maps - s0.maps, 1);	/* page 2's */
 	window_stop(&w);
 }
 
