@@ -171,7 +171,8 @@ void vxf_device_users_inc(struct vxf_device *dev)
  * vxf_device_users_dec() - a user goes away
  * @dev: the device
  *
- * Tells the owner when it was the last one.
+ * When it was the last one, the window's pages go back to the backend
+ * (UNMAP) and the owner is told.
  *
  * Context: process context, possibly with the mmap lock held (vm_close).
  */
@@ -183,8 +184,11 @@ void vxf_device_users_dec(struct vxf_device *dev)
 	idle = !--dev->users;
 	spin_unlock(&dev->users_lock);
 
-	if (idle && dev->owner_idle)
-		dev->owner_idle(dev);
+	if (idle) {
+		vxf_ring_release_window(dev);
+		if (dev->owner_idle)
+			dev->owner_idle(dev);
+	}
 	vxf_device_put(dev);
 }
 

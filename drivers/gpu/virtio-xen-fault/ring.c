@@ -173,6 +173,25 @@ static void vxf_ring_drain_backlog(struct vxf_device *dev)
 		vxf_ring_push(dev);
 }
 
+/* vxf_ring_send() with vxf_ring.lock held. */
+static int __vxf_ring_send(struct vxf_device *dev, struct vxf_request *req)
+{
+	struct vxf_ring *ring = &dev->ring;
+	int err;
+
+	lockdep_assert_held(&ring->lock);
+	if (!ring->connected || ring->broken)
+		return -ENOTCONN;
+	if (RING_FULL(&ring->req) || !list_empty(&ring->backlog)) {
+		list_add_tail(&req->backlog, &ring->backlog);
+		return 0;
+	}
+	err = vxf_ring_put(dev, req);
+	if (!err)
+		vxf_ring_push(dev);
+	return err;
+}
+
 /**
  * vxf_ring_send() - queue a request for the backend
  * @dev: the device
@@ -188,24 +207,50 @@ static void vxf_ring_drain_backlog(struct vxf_device *dev)
  */
 int vxf_ring_send(struct vxf_device *dev, struct vxf_request *req)
 {
+	int err;
+
+	mutex_lock(&dev->ring.lock);
+	err = __vxf_ring_send(dev, req);
+	mutex_unlock(&dev->ring.lock);
+	return err;
+}
+
+/**
+ * vxf_ring_release_window() - give every page of an unused window back
+ * @dev: the device, which nobody maps or has open any more
+ *
+ * Drops every mapped page and sends UNMAP for the whole window, so that the
+ * backend may reclaim its memory without revoking it. Does nothing without
+ * a usable backend.
+ *
+ * Context: process context, possibly under the mmap lock (vm_close); takes
+ * vxf_ring.lock.
+ */
+void vxf_ring_release_window(struct vxf_device *dev)
+{
 	struct vxf_ring *ring = &dev->ring;
-	int err = 0;
+	struct vxf_window *win = &dev->win;
+	struct vxf_request *req;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return;	/* the pages stay mapped until a revoke or reset */
+	req->op = XENVXF_OP_UNMAP;
+	req->first = 0;
+	req->count = win->nr_pages;
+	INIT_LIST_HEAD(&req->backlog);
 
 	mutex_lock(&ring->lock);
-	if (!ring->connected || ring->broken) {
-		err = -ENOTCONN;
-		goto out;
+	if (ring->connected && !ring->broken &&
+	    atomic64_read(&win->mapped_pages)) {
+		vxf_window_drop_all(win);
+		if (!__vxf_ring_send(dev, req)) {
+			vxf_count(win, VXF_CNT_UNMAPS);
+			req = NULL;
+		}
 	}
-	if (RING_FULL(&ring->req) || !list_empty(&ring->backlog)) {
-		list_add_tail(&req->backlog, &ring->backlog);
-		goto out;
-	}
-	err = vxf_ring_put(dev, req);
-	if (!err)
-		vxf_ring_push(dev);
-out:
 	mutex_unlock(&ring->lock);
-	return err;
+	kfree(req);
 }
 
 /**

@@ -290,6 +290,7 @@ int vxf_ring_send(struct vxf_device *dev, struct vxf_request *req);
 void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
 			 int error);
 void vxf_ring_process(struct vxf_device *dev);
+void vxf_ring_release_window(struct vxf_device *dev);
 
 /* device.c */
 struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
