@@ -624,7 +624,7 @@ static void test_ring_full(struct bed *b)
 	CHECK(service(b) == -EPROTO);
 }
 
-static void test_out_of_slots(struct bed *b)
+static void test_full_window(struct bed *b)
 {
 	uint32_t refs[12];
 	uint64_t p;
@@ -634,6 +634,22 @@ static void test_out_of_slots(struct bed *b)
 	MAP_OK(b, 252, 4, refs);
 	CHECK(b->store.granted == WINDOW_PAGES);
 	CHECK(b->store.nr_free == 64);
+}
+
+/* A pool smaller than the window: a MAP that finds no slot is -ENOMEM. */
+static void test_small_pool(struct bed *b)
+{
+	uint32_t refs[12];
+
+	vxf_store_fini(&b->store);
+	CHECK(vxf_store_init(&b->store, &b->t, WINDOW_PAGES, 16) == 0);
+	MAP_OK(b, 0, 12, refs);
+	expect_status(b, XENVXF_OP_MAP, 0, 100, 5, -XEN_ENOMEM);
+	CHECK(b->store.granted == 12 && b->store.nr_free == 4);
+	MAP_OK(b, 100, 4, refs);
+	CHECK(b->store.nr_free == 0);
+	CHECK(vxf_store_reclaim(&b->store, 0, 12) == 12);
+	MAP_OK(b, 100, 5, refs);
 }
 
 /* Revoke storm with random MAPs and writes; the content must survive. */
@@ -710,7 +726,8 @@ static const struct test tests[] = {
 	{ "bad-answers", test_bad_answers },
 	{ "broken-req-ring", test_broken_req_ring },
 	{ "ring-full", test_ring_full },
-	{ "out-of-slots", test_out_of_slots },
+	{ "full-window", test_full_window },
+	{ "small-pool", test_small_pool },
 	{ "storm", test_storm },
 };
 
