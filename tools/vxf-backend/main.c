@@ -15,10 +15,30 @@
  *
  * Once connected it prints "ready index=N dev=/dev/vxfN pages=P" and reads
  * line commands on stdin, each answered by exactly one line on stdout
- * starting with "ok" or "err <reason>" (see usage() for the list). A
- * command that waits for the frontend (revoke, revoke-all, reset) holds
- * back the commands after it until it is answered, so replies come in
- * command order.
+ * starting with "ok" or "err <reason>":
+ *
+ *   revoke FIRST COUNT    ok revoke status=S pages=P | err revoke timeout
+ *                         (REVOKE with deadline_us 2000000; P = pages that
+ *                         had a slot and were migrated back, 0 if S != 0)
+ *   revoke-all            the same for the whole window
+ *   reset                 ok reset status=S | err reset timeout
+ *   fail FIRST COUNT      ok (MAPs overlapping it get -XEN_EIO)
+ *   unfail                ok (no fail range left)
+ *   delay US              ok (MAPs arriving from now on wait US)
+ *   hang on|off           ok (stop / resume answering MAPs)
+ *   storm US              ok (revoke a random range every US; 0 stops)
+ *   stats                 ok stats maps=N map_pages=N map_errors=N
+ *                         revokes=N revoke_done=N revoked_pages=N resets=N
+ *                         unmaps=N kicks_in=N kicks_out=N granted=N
+ *                         bad_requests=N
+ *   peek PAGE WORD        ok peek 0x<16 hex digits>
+ *   poke PAGE WORD VALUE  ok
+ *   quit                  ok quit (EOF, SIGTERM and SIGINT quit too)
+ *
+ * Numbers may be decimal or 0x-prefixed hex. A command that waits for the
+ * frontend (revoke, revoke-all, reset) holds back the commands after it
+ * until it is answered, so replies always come in command order; MAP
+ * service goes on meanwhile. Blank lines get no answer.
  *
  * Exit status: 0 after quit, EOF on stdin, SIGTERM or SIGINT; 1 for a
  * usage or setup error; 2 if the frontend or the loop device broke.
