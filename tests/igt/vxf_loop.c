@@ -575,6 +575,25 @@ static void test_backend_timeout_sigbus(void)
 	s1 = stats(&w);
 	igt_assert_lte_u64(1, s1.timeouts - s0.timeouts);
 	igt_assert_lte_u64(1, s1.sigbus - s0.sigbus);
+
+	window_stop(&w);	/* with the MAP still unanswered */
+
+	/* A MAP given up on and answered late changes nothing. */
+	START(&w, "--pages", "16", "--timeout-ms", "300", "--quiet");
+	be_cmd(&w, "hang on");
+	igt_assert(!vxf_try_read64(word(&w, 2, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	be_cmd(&w, "hang off");
+	check_page(&w, 9, expect_pattern, 0);
+	check_page(&w, 2, expect_pattern, 0);
+	be_cmd(&w, "revoke-all");
+	check_page(&w, 2, expect_pattern, 0);
+	window_stop(&w);
+
+	/* Nor in the next window, which may reuse what those freed. */
+	START(&w, "--pages", "16", "--quiet");
+	check_page(&w, 1, expect_pattern, 0);
+	check_page(&w, 15, expect_pattern, 0);
 	window_stop(&w);
 }
 

@@ -10,6 +10,7 @@
  */
 
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <linux/loop.h>
 #include <linux/magic.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -261,6 +263,30 @@ static void test_odirect_fails(void)
 	window_stop(&w);
 }
 
+/*
+ * io_uring pins registered buffers: registering the mapping must fail with
+ * EFAULT. Returns false if io_uring is unavailable here.
+ */
+static bool io_uring_register_fails(void *addr, size_t len)
+{
+	struct io_uring_params params = { };
+	struct iovec iov = { addr, len };
+	int ring, ret, err;
+
+	ring = syscall(__NR_io_uring_setup, 4, &params);
+	if (ring < 0) {
+		igt_info("io_uring unavailable: %s\n", strerror(errno));
+		return false;
+	}
+	ret = syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
+		      &iov, 1);
+	err = errno;
+	close(ring);
+	igt_assert_eq(ret, -1);
+	igt_assert_eq(err, EFAULT);
+	return true;
+}
+
 static void test_gup_fails(void)
 {
 	uint64_t local[VXF_WORDS_PER_PAGE];
@@ -315,6 +341,8 @@ static void test_gup_fails(void)
 	errno = 0;
 	igt_assert_eq(vmsplice(p[1], &riov, 1, 0), -1);
 	igt_assert_eq(errno, EFAULT);
+
+	io_uring_register_fails((void *)word(&w, 1, 0), VXF_PAGE_SIZE);
 
 	check_page(&w, 3, expect_pattern, 0);
 	window_stop(&w);
@@ -539,8 +567,9 @@ void vxf_loop_mm_subtests(void)
 	igt_subtest("odirect-fails")
 		test_odirect_fails();
 
-	igt_describe("process_vm_readv/writev and vmsplice on the mapping "
-		     "fail with EFAULT: get_user_pages is refused.");
+	igt_describe("process_vm_readv/writev, vmsplice and io_uring buffer "
+		     "registration of the mapping fail with EFAULT: "
+		     "get_user_pages is refused.");
 	igt_subtest("gup-fails")
 		test_gup_fails();
 
