@@ -116,7 +116,7 @@ double igt_seconds_elapsed(struct timespec *start);
  */
 #define igt_subtest(name) \
 	for (bool __subtest_run = __igt_run_subtest(name); __subtest_run; \
-	     __igt_subtest_done())
+	     __subtest_run = false, __igt_subtest_done())
 
 #define igt_subtest_f(f...) \
 	for (char *__subtest_name = NULL; \
