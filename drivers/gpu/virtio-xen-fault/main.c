@@ -34,8 +34,13 @@ static int __init vxf_init(void)
 	err = vxf_loop_init();
 	if (err)
 		goto err_debugfs;
+	err = vxf_xen_init();
+	if (err)
+		goto err_loop;
 	return 0;
 
+err_loop:
+	vxf_loop_exit();
 err_debugfs:
 	debugfs_remove(vxf_debugfs_root);
 	return err;
@@ -43,6 +48,7 @@ err_debugfs:
 
 static void __exit vxf_exit(void)
 {
+	vxf_xen_exit();
 	vxf_loop_exit();
 	debugfs_remove(vxf_debugfs_root);
 }

@@ -318,6 +318,10 @@ extern const struct file_operations vxf_user_fops;
 void vxf_debugfs_add(struct vxf_device *dev);
 void vxf_debugfs_remove(struct vxf_device *dev);
 
+/* xen.c */
+int vxf_xen_init(void);
+void vxf_xen_exit(void);
+
 #ifdef CONFIG_VIRTIO_XEN_FAULT_LOOP
 int vxf_loop_init(void);
 void vxf_loop_exit(void);

@@ -95,9 +95,8 @@
  * req-ring-ref%u, evt-ring-ref%u
  *      Values:         <uint32_t>
  *      Grant references of the pages of the request ring and of the event
- *      ring, %u from 0 to (1 << ring-page-order) - 1. With
- *      ring-page-order 0 the keys may also be written as "req-ring-ref"
- *      and "evt-ring-ref".
+ *      ring, %u from 0 to (1 << ring-page-order) - 1 (so "req-ring-ref0"
+ *      even for a one-page ring).
  *
  * event-channel
  *      Values:         <uint32_t>
