@@ -88,7 +88,7 @@ const char *vxf_backend_path(void)
 		slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
-		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(rel); i++) {
 			snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
 			if (is_executable(path))
 				return path;

@@ -29,6 +29,10 @@ static inline uint64_t vxf_pattern(uint64_t o)
 }
 #endif
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define VXF_PAGE_SIZE		4096UL
 #define VXF_WORDS_PER_PAGE	(VXF_PAGE_SIZE / sizeof(uint64_t))
 

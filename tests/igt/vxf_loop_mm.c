@@ -35,7 +35,7 @@ static int tmp_file(char *path, size_t len)
 	size_t i;
 	int fd;
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
 		if (!dirs[i])
 			continue;
 		snprintf(path, len, "%s/vxf-igt-XXXXXX", dirs[i]);
@@ -169,7 +169,7 @@ static int odirect_blockdev(void *aligned)
 	size_t i;
 	int fd;
 
-	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(devs); i++) {
 		fd = open(devs[i], O_RDONLY | O_DIRECT);
 		if (fd < 0)
 			continue;

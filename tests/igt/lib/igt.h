@@ -92,7 +92,8 @@ double igt_seconds_elapsed(struct timespec *start);
  */
 #define igt_main \
 	static void __igt_unique(__real_main)(void); \
-	int main(int argc, char **argv) { \
+	int main(int argc, char **argv) \
+	{ \
 		igt_subtest_init(argc, argv); \
 		__igt_unique(__real_main)(); \
 		igt_exit(); \
