@@ -650,6 +650,62 @@ static void test_backend_killed_mid_fault(void)
 	window_stop(&w);
 }
 
+static void test_revoke_during_map(void)
+{
+	struct vxf_stats s0;
+	struct reader r;
+	struct window w;
+	double t0;
+
+	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
+	      "30000", "--quiet");
+	fill_page(&w, 3, 1);
+	be_revoke(&w, 3, 1);	/* page 3 now lives in the backend only */
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	reader_start(&r, &w, 3);
+	igt_assert_f(wait_faults(&w, &s0, 1), "the fault never came\n");
+
+	/* The frontend answers a REVOKE without waiting for the fault. */
+	t0 = now_s();
+	be_revoke(&w, 0, 16);
+	igt_info("revoke answered in %.3f s with a MAP in flight\n",
+		 now_s() - t0);
+	be_cmd(&w, "hang off");
+	reader_join(&r, 20000);
+	igt_assert_f(r.ok, "signal %d\n", r.sig);
+	igt_assert_eq_u64(r.value, value(3, 0, 1));
+	check_page(&w, 3, value, 1);
+	window_stop(&w);
+}
+
+static void test_map_granule(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t page;
+
+	START(&w, "--pages", "10", "--map-pages", "8", "--quiet");
+	igt_assert_eq(info(&w).map_pages, 8);
+	s0 = stats(&w);
+	check_page(&w, 0, expect_pattern, 0);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.maps - s0.maps, 1);
+	igt_assert_eq_u64(s1.map_pages - s0.map_pages, 8);
+	for (page = 1; page < 8; page++)
+		check_page(&w, page, expect_pattern, 0);
+	igt_assert_eq_u64(stats(&w).maps, s1.maps);
+
+	/* The last granule is cut at the end of the window. */
+	check_page(&w, 9, expect_pattern, 0);
+	check_page(&w, 8, expect_pattern, 0);
+	s0 = stats(&w);
+	igt_assert_eq_u64(s0.maps - s1.maps, 1);
+	igt_assert_eq_u64(s0.map_pages - s1.map_pages, 2);
+	igt_assert_eq_u64(s0.mapped_pages, 10);
+	window_stop(&w);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -694,6 +750,15 @@ igt_main
 		     "backend reattached to the window serves it again.");
 	igt_subtest("backend-killed-mid-fault")
 		test_backend_killed_mid_fault();
+
+	igt_describe("A REVOKE of a page whose MAP is in flight is answered "
+		     "at once; the fault then gets the page's contents.");
+	igt_subtest("revoke-during-map")
+		test_revoke_during_map();
+
+	igt_describe("A fault maps a whole granule, cut at the window's end.");
+	igt_subtest("map-granule")
+		test_map_granule();
 
 	vxf_loop_mm_subtests();
 	vxf_loop_uapi_subtests();

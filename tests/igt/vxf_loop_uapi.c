@@ -91,6 +91,36 @@ static void test_bad_mmap(void)
 	window_stop(&w);
 }
 
+static void test_mmap_offset(void)
+{
+	struct window w;
+	uint64_t *p, *q;
+
+	START(&w, "--pages", "16", "--quiet");
+	p = vxf_map(w.fd, 4, 4, PROT_READ | PROT_WRITE);
+	igt_assert(p != MAP_FAILED);
+	q = vxf_map(w.fd, 6, 1, PROT_READ);
+	igt_assert(q != MAP_FAILED);
+	igt_assert_eq_u64(must_read(p), pattern(4, 0));
+	igt_assert_eq_u64(must_read(p + 3 * VXF_WORDS_PER_PAGE + 511),
+			  pattern(7, 511));
+	/* Three views of page 6: all the same memory, also after a revoke. */
+	must_write(p + 2 * VXF_WORDS_PER_PAGE + 1, 0x600d);
+	igt_assert_eq_u64(must_read(q + 1), 0x600d);
+	igt_assert_eq_u64(must_read(word(&w, 6, 1)), 0x600d);
+	be_revoke(&w, 6, 1);
+	must_write(word(&w, 6, 1), 0xbeef);
+	igt_assert_eq_u64(must_read(q + 1), 0xbeef);
+	igt_assert_eq_u64(must_read(p + 2 * VXF_WORDS_PER_PAGE + 1), 0xbeef);
+	/* Unmapping part of a view leaves the rest working. */
+	igt_assert_eq(munmap(p, VXF_PAGE_SIZE), 0);
+	be_revoke(&w, 0, 16);
+	igt_assert_eq_u64(must_read(p + VXF_WORDS_PER_PAGE), pattern(5, 0));
+	munmap(p + VXF_WORDS_PER_PAGE, 3 * VXF_PAGE_SIZE);
+	munmap(q, VXF_PAGE_SIZE);
+	window_stop(&w);
+}
+
 static void test_coherence(const char *cache, int expect_cache)
 {
 	struct vxf_stats s0, s1;
@@ -254,6 +284,11 @@ void vxf_loop_uapi_subtests(void)
 		     "the window.");
 	igt_subtest("bad-mmap")
 		test_bad_mmap();
+
+	igt_describe("Mappings at an offset, several views of one page, "
+		     "partial munmap.");
+	igt_subtest("mmap-offset")
+		test_mmap_offset();
 
 	igt_describe("What the backend writes is seen at once, and what we "
 		     "write it sees, without a revoke.");
