@@ -59,6 +59,7 @@
 
 #include <linux/vxf.h>
 
+#include "ctl.h"
 #include "proto.h"
 #include "store.h"
 #include "transport.h"
@@ -85,8 +86,7 @@
  * @rings: connected rings
  * @store: content
  * @proto: protocol
- * @waiting: a revoke/reset command waits for the frontend
- * @quit: leave the main loop
+ * @ctl: control channel state (ctl.quit: leave the main loop)
  * @eof: stdin is closed
  * @line: unprocessed input from stdin
  * @line_len: bytes in @line
@@ -107,8 +107,7 @@ struct backend {
 	struct vxf_store store;
 	struct vxf_proto proto;
 
-	bool waiting;
-	bool quit;
+	struct vxf_ctl ctl;
 	bool eof;
 	char line[LINE_MAX_LEN];
 	size_t line_len;
@@ -170,215 +169,26 @@ static void usage(FILE *f)
 
 /* ---- replies ----------------------------------------------------------- */
 
-static void reply(struct backend *b, const char *fmt, ...)
+static void reply_stdout(void *ctx, const char *line)
 {
-	va_list ap;
+	struct backend *b = ctx;
 
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
+	printf("%s\n", line);
 	if (fflush(stdout) || ferror(stdout)) {
 		if (!b->quiet)
 			fprintf(stderr, "vxf-backend: stdout closed, quitting\n");
-		b->quit = true;
+		b->ctl.quit = true;
 	}
 }
 
 static void on_evt_done(void *ctx, const struct vxf_proto_done *d)
 {
 	struct backend *b = ctx;
-	const char *what = d->type == XENVXF_EVT_RESET ? "reset" : "revoke";
 
-	if (!b->waiting)
-		return;
-	b->waiting = false;
-	if (d->timeout)
-		reply(b, "err %s timeout", what);
-	else if (d->type == XENVXF_EVT_RESET)
-		reply(b, "ok reset status=%d", d->status);
-	else
-		reply(b, "ok revoke status=%d pages=%" PRIu64, d->status,
-		      d->pages);
+	vxf_ctl_evt_done(&b->ctl, d);
 }
 
 /* ---- control commands -------------------------------------------------- */
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end ? -1 : 0;
-}
-
-/* Split @line into at most @max words; returns how many. */
-static int split_words(char *line, char **argv, int max)
-{
-	char *save = NULL, *w;
-	int n = 0;
-
-	for (w = strtok_r(line, " \t\r", &save); w;
-	     w = strtok_r(NULL, " \t\r", &save)) {
-		if (n == max)
-			return max + 1;
-		argv[n++] = w;
-	}
-	return n;
-}
-
-static void cmd_revoke(struct backend *b, uint64_t first, uint64_t count)
-{
-	int ret = vxf_proto_revoke(&b->proto, first, count, true, now_us());
-
-	if (ret == -EINVAL)
-		reply(b, "err revoke range outside the window");
-	else if (ret)
-		reply(b, "err revoke event ring full");
-	else
-		b->waiting = true;
-}
-
-static void cmd_reset(struct backend *b)
-{
-	if (vxf_proto_reset(&b->proto, true, now_us()))
-		reply(b, "err reset event ring full");
-	else
-		b->waiting = true;
-}
-
-static void cmd_stats(struct backend *b)
-{
-	const struct vxf_proto_stats *s = &b->proto.stats;
-
-	reply(b, "ok stats maps=%" PRIu64 " map_pages=%" PRIu64
-	      " map_errors=%" PRIu64 " revokes=%" PRIu64
-	      " revoke_done=%" PRIu64 " revoked_pages=%" PRIu64
-	      " resets=%" PRIu64 " unmaps=%" PRIu64 " kicks_in=%" PRIu64
-	      " kicks_out=%" PRIu64 " granted=%u bad_requests=%" PRIu64,
-	      s->maps, s->map_pages, s->map_errors, s->revokes,
-	      s->revoke_done, s->revoked_pages, s->resets, s->unmaps,
-	      s->kicks_in, s->kicks_out, b->store.granted, s->bad_requests);
-}
-
-static bool word_valid(struct backend *b, uint64_t page, uint64_t word)
-{
-	return page < b->store.window_pages && word < VXF_PATTERN_WORDS;
-}
-
-static void cmd_peek_poke(struct backend *b, int argc, char **argv)
-{
-	uint64_t page, word, value = 0;
-	bool poke = !strcmp(argv[0], "poke");
-
-	if (argc != (poke ? 4 : 3) || parse_u64(argv[1], &page) ||
-	    parse_u64(argv[2], &word) ||
-	    (poke && parse_u64(argv[3], &value))) {
-		reply(b, "err usage: %s", poke ? "poke PAGE WORD VALUE" :
-						 "peek PAGE WORD");
-		return;
-	}
-	if (!word_valid(b, page, word)) {
-		reply(b, "err %s outside the window", argv[0]);
-		return;
-	}
-	if (poke) {
-		vxf_store_poke(&b->store, page, word, value);
-		reply(b, "ok");
-	} else {
-		reply(b, "ok peek 0x%016" PRIx64,
-		      vxf_store_peek(&b->store, page, word));
-	}
-}
-
-/* Commands taking a FIRST COUNT range. */
-static void cmd_range(struct backend *b, int argc, char **argv)
-{
-	uint64_t first, count;
-
-	if (argc != 3 || parse_u64(argv[1], &first) ||
-	    parse_u64(argv[2], &count)) {
-		reply(b, "err usage: %s FIRST COUNT", argv[0]);
-		return;
-	}
-	if (!strcmp(argv[0], "revoke"))
-		cmd_revoke(b, first, count);
-	else if (vxf_proto_fail_add(&b->proto, first, count))
-		reply(b, "err fail bad range or too many ranges");
-	else
-		reply(b, "ok");
-}
-
-/* Commands taking one number or on/off. */
-static void cmd_knob(struct backend *b, int argc, char **argv)
-{
-	uint64_t v;
-
-	if (!strcmp(argv[0], "hang")) {
-		if (argc != 2 || (strcmp(argv[1], "on") &&
-				  strcmp(argv[1], "off"))) {
-			reply(b, "err usage: hang on|off");
-			return;
-		}
-		b->proto.hang = !strcmp(argv[1], "on");
-		reply(b, "ok");
-		return;
-	}
-	if (argc != 2 || parse_u64(argv[1], &v)) {
-		reply(b, "err usage: %s US", argv[0]);
-		return;
-	}
-	if (!strcmp(argv[0], "delay"))
-		b->proto.delay_us = v;
-	else
-		vxf_proto_set_storm(&b->proto, v, now_us());
-	reply(b, "ok");
-}
-
-static void cmd_unfail(struct backend *b)
-{
-	vxf_proto_fail_clear(&b->proto);
-	reply(b, "ok");
-}
-
-static void cmd_quit(struct backend *b)
-{
-	reply(b, "ok quit");
-	b->quit = true;
-}
-
-static void run_command(struct backend *b, char *line)
-{
-	char *argv[6];
-	int argc = split_words(line, argv, 5);
-
-	if (argc == 0)
-		return;	/* blank lines get no answer */
-	if (argc > 5)
-		reply(b, "err too many arguments");
-	else if (!strcmp(argv[0], "revoke") || !strcmp(argv[0], "fail"))
-		cmd_range(b, argc, argv);
-	else if (!strcmp(argv[0], "revoke-all") && argc == 1)
-		cmd_revoke(b, 0, b->store.window_pages);
-	else if (!strcmp(argv[0], "reset") && argc == 1)
-		cmd_reset(b);
-	else if (!strcmp(argv[0], "unfail") && argc == 1)
-		cmd_unfail(b);
-	else if (!strcmp(argv[0], "delay") || !strcmp(argv[0], "hang") ||
-		 !strcmp(argv[0], "storm"))
-		cmd_knob(b, argc, argv);
-	else if (!strcmp(argv[0], "stats") && argc == 1)
-		cmd_stats(b);
-	else if (!strcmp(argv[0], "peek") || !strcmp(argv[0], "poke"))
-		cmd_peek_poke(b, argc, argv);
-	else if (!strcmp(argv[0], "quit") && argc == 1)
-		cmd_quit(b);
-	else
-		reply(b, "err unknown command: %s", argv[0]);
-}
 
 /* Run the complete lines in the input buffer, stopping at a waiting one. */
 static void run_lines(struct backend *b)
@@ -386,16 +196,16 @@ static void run_lines(struct backend *b)
 	char *nl;
 	size_t len;
 
-	while (!b->waiting && !b->quit &&
+	while (!b->ctl.waiting && !b->ctl.quit &&
 	       (nl = memchr(b->line, '\n', b->line_len))) {
 		*nl = '\0';
 		len = nl - b->line + 1;
-		run_command(b, b->line);
+		vxf_ctl_run(&b->ctl, b->line, now_us());
 		memmove(b->line, b->line + len, b->line_len - len);
 		b->line_len -= len;
 	}
 	if (b->line_len == sizeof(b->line)) {
-		reply(b, "err line too long");
+		vxf_ctl_replyf(&b->ctl, "err line too long");
 		b->line_len = 0;
 	}
 }
@@ -456,8 +266,8 @@ static struct timespec sleep_time(struct backend *b, uint64_t now)
 
 static bool done_reading(struct backend *b)
 {
-	return b->quit || got_signal ||
-	       (b->eof && !b->waiting && !memchr(b->line, '\n', b->line_len));
+	return b->ctl.quit || got_signal ||
+	       (b->eof && !b->ctl.waiting && !memchr(b->line, '\n', b->line_len));
 }
 
 /* Returns 0 on a clean quit, 2 if the frontend or the device broke. */
@@ -481,7 +291,7 @@ static int serve(struct backend *b, const sigset_t *waitmask)
 		fds[1].fd = STDIN_FILENO;
 		fds[1].events = POLLIN;
 		fds[1].revents = 0;
-		nfds = b->eof || b->waiting ? 1 : 2;
+		nfds = b->eof || b->ctl.waiting ? 1 : 2;
 		ret = ppoll(fds, nfds, &ts, waitmask);
 		if (ret < 0 && errno == EINTR)
 			continue;
@@ -546,7 +356,7 @@ static int parse_fail(struct backend *b, const char *s)
 	if (!colon || b->nr_fail >= VXF_MAX_FAIL_RANGES)
 		return -1;
 	*colon = '\0';
-	if (parse_u64(buf, &first) || parse_u64(colon + 1, &count) || !count)
+	if (vxf_ctl_parse_u64(buf, &first) || vxf_ctl_parse_u64(colon + 1, &count) || !count)
 		return -1;
 	b->fail[b->nr_fail].first = first;
 	b->fail[b->nr_fail].count = count;
@@ -557,7 +367,7 @@ static int parse_fail(struct backend *b, const char *s)
 static int parse_num(const char *opt, const char *s, uint64_t max,
 		     uint64_t *v)
 {
-	if (parse_u64(s, v) || *v > max) {
+	if (vxf_ctl_parse_u64(s, v) || *v > max) {
 		fprintf(stderr, "vxf-backend: bad value for --%s: %s\n", opt,
 			s);
 		return -1;
@@ -698,6 +508,10 @@ static int setup(struct backend *b)
 		fprintf(stderr, "vxf-backend: out of memory\n");
 		goto err_store;
 	}
+	b->ctl.proto = &b->proto;
+	b->ctl.store = &b->store;
+	b->ctl.reply = reply_stdout;
+	b->ctl.reply_ctx = b;
 	b->proto.delay_us = b->delay_us;
 	b->proto.hang = b->no_answer;
 	for (i = 0; i < b->nr_fail; i++)

@@ -6,7 +6,10 @@
  * live in plain memory, a fake frontend in this file plays the guest with
  * ring.h's macros (front end of the request ring, back end of the event
  * ring), and "grants" are entries of a table from reference to address.
- * Time is simulated. Prints one line per test, exits 0 if all passed.
+ * Time is simulated. Every test runs twice: with a transport that grants
+ * the store's own pool (as loop mode), and with one that shares pages it
+ * allocates itself (as Xen's gntshr, "[share]"). Prints one line per test,
+ * exits 0 if all passed.
  */
 
 #include <errno.h>
@@ -23,6 +26,7 @@
 #define WINDOW_PAGES	256
 #define RING_BYTES	4096
 #define MAX_REFS	4096
+#define GRAVE_PAGES	64
 
 /* ---- fake transport ---------------------------------------------------- */
 
@@ -33,7 +37,11 @@ struct fake {
 	unsigned int notifies;
 	unsigned int grant_calls;
 	int fail_grant;
+	unsigned int unshared;
+	void *grave[GRAVE_PAGES];
 };
+
+static bool share_mode;
 
 static struct fake *to_fake(struct vxf_transport *t)
 {
@@ -123,9 +131,49 @@ static int fake_ungrant(struct vxf_transport *t, const uint32_t *refs,
 	return 0;
 }
 
+/* Share mode: a fresh page per reference, freed (poisoned) on unshare. */
+static void *fake_share(struct vxf_transport *t, uint32_t *ref)
+{
+	void *page;
+
+	if (to_fake(t)->fail_grant) {
+		to_fake(t)->grant_calls++;
+		errno = to_fake(t)->fail_grant;
+		return NULL;
+	}
+	page = aligned_alloc(4096, 4096);
+	if (!page)
+		return NULL;
+	memset(page, 0, 4096);
+	if (fake_grant(t, page, 1, ref)) {
+		free(page);
+		errno = ENOSPC;
+		return NULL;
+	}
+	return page;
+}
+
+static int fake_unshare(struct vxf_transport *t, void *addr, uint32_t ref)
+{
+	struct fake *f = to_fake(t);
+
+	if (ref >= MAX_REFS || f->ref_addr[ref] != addr)
+		return -ENOENT;
+	f->ref_addr[ref] = NULL;
+	/* Freed a little later, so that tests can still see the poison. */
+	free(f->grave[f->unshared % GRAVE_PAGES]);
+	f->grave[f->unshared++ % GRAVE_PAGES] = addr;
+	return 0;
+}
+
 static void fake_disconnect(struct vxf_transport *t)
 {
-	free(to_fake(t)->ring_mem);
+	struct fake *f = to_fake(t);
+	unsigned int i;
+
+	free(f->ring_mem);
+	for (i = 0; i < GRAVE_PAGES; i++)
+		free(f->grave[i]);
 }
 
 static void fake_destroy(struct vxf_transport *t)
@@ -141,6 +189,18 @@ static const struct vxf_transport_ops fake_ops = {
 	.ack_kicks = fake_ack_kicks,
 	.grant = fake_grant,
 	.ungrant = fake_ungrant,
+	.disconnect = fake_disconnect,
+	.destroy = fake_destroy,
+};
+
+static const struct vxf_transport_ops fake_share_ops = {
+	.name = "fake-share",
+	.connect = fake_connect,
+	.notify = fake_notify,
+	.kick_fd = fake_kick_fd,
+	.ack_kicks = fake_ack_kicks,
+	.share = fake_share,
+	.unshare = fake_unshare,
 	.disconnect = fake_disconnect,
 	.destroy = fake_destroy,
 };
@@ -177,7 +237,7 @@ static void bed_init(struct bed *b)
 	};
 
 	memset(b, 0, sizeof(*b));
-	b->t.ops = &fake_ops;
+	b->t.ops = share_mode ? &fake_share_ops : &fake_ops;
 	b->t.priv = &b->fake;
 	b->now = 1000000;
 	b->next_id = 1;
@@ -341,7 +401,8 @@ static void test_map_roundtrip(struct bed *b)
 	CHECK(b->fake.notifies >= 1);
 	CHECK(b->store.granted == 4);
 	grants = b->fake.grant_calls;
-	CHECK(grants == 1);	/* fresh FIFO slots are contiguous: one call */
+	/* fresh FIFO slots are contiguous: one call; share: one per page */
+	CHECK(grants == (share_mode ? 4 : 1));
 
 	/* Pages that have a slot are answered with the same reference. */
 	MAP_OK(b, 8, 4, again);
@@ -705,6 +766,16 @@ static void test_storm(struct bed *b)
 	       (unsigned long long)b->proto.stats.maps);
 }
 
+/* References still granted or shared (all must end with the store). */
+static unsigned int leaked_refs(const struct fake *f)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < MAX_REFS; i++)
+		n += f->ref_addr[i] != NULL;
+	return n;
+}
+
 struct test {
 	const char *name;
 	void (*fn)(struct bed *b);
@@ -737,13 +808,22 @@ int main(void)
 	unsigned int i;
 	int before;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+	for (i = 0; i < 2 * sizeof(tests) / sizeof(tests[0]); i++) {
+		const struct test *t = &tests[i % (sizeof(tests) /
+						   sizeof(tests[0]))];
+
+		share_mode = i >= sizeof(tests) / sizeof(tests[0]);
 		before = failures;
-		cur_test = tests[i].name;
+		cur_test = t->name;
 		bed_init(&bed);
-		tests[i].fn(&bed);
+		t->fn(&bed);
 		bed_fini(&bed);
-		printf("%-20s %s\n", tests[i].name,
+		if (leaked_refs(&bed.fake)) {
+			fprintf(stderr, "  %s: %u references left after fini\n",
+				t->name, leaked_refs(&bed.fake));
+			failures++;
+		}
+		printf("%-20s%s %s\n", t->name, share_mode ? " [share]" : "",
 		       failures == before ? "ok" : "FAIL");
 	}
 	printf("selftest: %s\n", failures ? "FAILED" : "all passed");

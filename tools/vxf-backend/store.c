@@ -2,6 +2,10 @@
 /*
  * store.c - content store of the vxf backend: private content, a pool of
  * grantable page slots, migration between the two on revoke and unmap.
+ *
+ * Slots are either pages of a pool of our own, granted and ungranted through
+ * the transport (loop mode), or pages the transport allocates and shares on
+ * demand and frees when they are unshared (Xen's gntshr): see transport.h.
  */
 
 #include <errno.h>
@@ -39,8 +43,15 @@ static uint8_t *content_page(struct vxf_store *s, uint64_t page)
 	return p;
 }
 
+static bool share_mode(const struct vxf_store *s)
+{
+	return s->slot_addr != NULL;
+}
+
 static uint8_t *slot_mem(const struct vxf_store *s, uint32_t slot)
 {
+	if (share_mode(s))
+		return s->slot_addr[slot];
 	return s->slots + (size_t)slot * PAGE_SZ;
 }
 
@@ -83,6 +94,7 @@ static void free_all(struct vxf_store *s)
 	free(s->page_slot);
 	free(s->slot_page);
 	free(s->slot_ref);
+	free(s->slot_addr);
 	free(s->free_fifo);
 	memset(s, 0, sizeof(*s));
 }
@@ -108,18 +120,23 @@ int vxf_store_init(struct vxf_store *s, struct vxf_transport *t,
 	s->content = map_anon(window_pages * PAGE_SZ, MAP_NORESERVE);
 	s->content_ready = calloc((window_pages + 63) / 64, 8);
 	s->page_slot = calloc(window_pages, sizeof(*s->page_slot));
-	s->slots = map_anon((size_t)nr_slots * PAGE_SZ,
-			    nr_slots <= POPULATE_MAX_SLOTS ? MAP_POPULATE :
-							     MAP_NORESERVE);
+	if (t->ops->share)
+		s->slot_addr = calloc(nr_slots, sizeof(*s->slot_addr));
+	else
+		s->slots = map_anon((size_t)nr_slots * PAGE_SZ,
+				    nr_slots <= POPULATE_MAX_SLOTS ?
+				    MAP_POPULATE : MAP_NORESERVE);
 	s->slot_page = calloc(nr_slots, sizeof(*s->slot_page));
 	s->slot_ref = calloc(nr_slots, sizeof(*s->slot_ref));
 	s->free_fifo = calloc(nr_slots, sizeof(*s->free_fifo));
-	if (!s->content || !s->content_ready || !s->page_slot || !s->slots ||
-	    !s->slot_page || !s->slot_ref || !s->free_fifo) {
+	if (!s->content || !s->content_ready || !s->page_slot ||
+	    (!s->slots && !s->slot_addr) || !s->slot_page || !s->slot_ref ||
+	    !s->free_fifo) {
 		free_all(s);
 		return -ENOMEM;
 	}
-	madvise(s->slots, (size_t)nr_slots * PAGE_SZ, MADV_NOHUGEPAGE);
+	if (s->slots)
+		madvise(s->slots, (size_t)nr_slots * PAGE_SZ, MADV_NOHUGEPAGE);
 	for (i = 0; i < nr_slots; i++) {
 		s->free_fifo[i] = i;
 		s->slot_page[i] = SLOT_FREE;
@@ -144,7 +161,41 @@ static void ungrant_refs(struct vxf_store *s, const uint32_t *refs,
 	s->granted -= nr;
 }
 
-/* Migrate back, poison and ungrant one slot; the ref goes to @refs. */
+/* Share mode: unshare (and so free) the pages of @nr slots. */
+static void unshare_slots(struct vxf_store *s, const uint32_t *slots,
+			  unsigned int nr)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		ret = s->t->ops->unshare(s->t, s->slot_addr[slots[i]],
+					 s->slot_ref[slots[i]]);
+		if (ret) {
+			s->ungrant_errors++;
+			fprintf(stderr, "vxf-backend: unshare of ref %u: %s\n",
+				s->slot_ref[slots[i]], strerror(-ret));
+		}
+		s->slot_addr[slots[i]] = NULL;
+		s->granted--;
+	}
+}
+
+/* End the lending of @nr slots and put them on the free list. */
+static void release_slots(struct vxf_store *s, const uint32_t *slots,
+			  const uint32_t *refs, unsigned int nr)
+{
+	unsigned int i;
+
+	if (share_mode(s))
+		unshare_slots(s, slots, nr);
+	else
+		ungrant_refs(s, refs, nr);
+	for (i = 0; i < nr; i++)
+		slot_put(s, slots[i]);
+}
+
+/* Migrate back and poison one slot; its ref goes to @ref. */
 static void reclaim_page(struct vxf_store *s, uint64_t page, uint32_t *ref)
 {
 	uint32_t slot = s->page_slot[page] - 1;
@@ -174,7 +225,7 @@ uint64_t vxf_store_reclaim(struct vxf_store *s, uint64_t first,
 			   uint64_t count)
 {
 	uint32_t refs[256], slots[256];
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 	uint64_t page, done = 0;
 
 	for (page = first; page < first + count; page++) {
@@ -185,16 +236,38 @@ uint64_t vxf_store_reclaim(struct vxf_store *s, uint64_t first,
 		n++;
 		done++;
 		if (n == 256) {
-			ungrant_refs(s, refs, n);
-			for (i = 0; i < n; i++)
-				slot_put(s, slots[i]);
+			release_slots(s, slots, refs, n);
 			n = 0;
 		}
 	}
-	ungrant_refs(s, refs, n);
-	for (i = 0; i < n; i++)
-		slot_put(s, slots[i]);
+	release_slots(s, slots, refs, n);
 	return done;
+}
+
+/* Share mode: get a page for each of @slots[0..n) from the transport. */
+static int share_slots(struct vxf_store *s, const uint32_t *slots,
+		       unsigned int n, uint32_t *refs)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		errno = 0;
+		s->slot_addr[slots[i]] = s->t->ops->share(s->t, &refs[i]);
+		if (!s->slot_addr[slots[i]]) {
+			ret = errno ? -errno : -ENOMEM;
+			fprintf(stderr, "vxf-backend: sharing a page: %s\n",
+				strerror(-ret));
+			for (; i > 0; i--)
+				s->slot_ref[slots[i - 1]] = refs[i - 1];
+			unshare_slots(s, slots, i);
+			return ret;
+		}
+		s->granted++;
+	}
+	for (i = 0; i < n; i++)
+		s->slot_ref[slots[i]] = refs[i];
+	return 0;
 }
 
 /* Grant the runs of address-contiguous slots among @slots[0..n). */
@@ -203,6 +276,9 @@ static int grant_slots(struct vxf_store *s, const uint32_t *slots,
 {
 	unsigned int start = 0, end, i;
 	int ret;
+
+	if (share_mode(s))
+		return share_slots(s, slots, n, refs);
 
 	while (start < n) {
 		end = start + 1;
@@ -252,8 +328,6 @@ int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
 		if (slot_take(s, &new_slots[n]))
 			goto fail_untake;
 		new_pages[n] = page;
-		memcpy(slot_mem(s, new_slots[n]), content_page(s, page),
-		       PAGE_SZ);
 		n++;
 	}
 	ret = grant_slots(s, new_slots, n, new_refs);
@@ -261,7 +335,10 @@ int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
 		ret = -XEN_EIO;
 		goto fail_release;
 	}
+	/* The references reach the frontend only with the answer. */
 	for (i = 0; i < n; i++) {
+		memcpy(slot_mem(s, new_slots[i]), content_page(s, new_pages[i]),
+		       PAGE_SZ);
 		s->slot_page[new_slots[i]] = new_pages[i];
 		s->page_slot[new_pages[i]] = new_slots[i] + 1;
 	}
@@ -342,10 +419,10 @@ void *vxf_store_slot_addr(const struct vxf_store *s, uint64_t page)
 	return slot_mem(s, s->page_slot[page] - 1);
 }
 
-/* Ungrant every slot without touching its memory (the backend quits). */
+/* Ungrant every slot without copying it back (the backend quits). */
 static void ungrant_all(struct vxf_store *s)
 {
-	uint32_t refs[256];
+	uint32_t refs[256], slots[256];
 	unsigned int n = 0;
 	uint32_t slot;
 
@@ -353,14 +430,14 @@ static void ungrant_all(struct vxf_store *s)
 		if (s->slot_page[slot] == SLOT_FREE)
 			continue;
 		s->page_slot[s->slot_page[slot]] = 0;
+		slots[n] = slot;
 		refs[n++] = s->slot_ref[slot];
-		slot_put(s, slot);
 		if (n == 256) {
-			ungrant_refs(s, refs, n);
+			release_slots(s, slots, refs, n);
 			n = 0;
 		}
 	}
-	ungrant_refs(s, refs, n);
+	release_slots(s, slots, refs, n);
 }
 
 /**

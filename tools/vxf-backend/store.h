@@ -3,10 +3,12 @@
  * store.h - content store of the vxf backend
  *
  * The truth about the window's content lives in a private buffer that is
- * never lent. Pages the frontend maps are copied into "slots", pages of a
- * pool that is granted through the transport; when a page is revoked or
- * unmapped its slot is copied back (migration), poisoned, ungranted and
- * returned to a FIFO free list, so that a stale mapping reads poison.
+ * never lent. Pages the frontend maps are copied into "slots": pages of a
+ * pool that is granted through the transport, or pages that the transport
+ * allocates and shares itself (see transport.h). When a page is revoked or
+ * unmapped its slot is copied back (migration), poisoned, ungranted (or
+ * unshared) and returned to a FIFO free list, so that a stale mapping reads
+ * poison.
  */
 
 #ifndef VXF_BACKEND_STORE_H
@@ -27,7 +29,9 @@
  * @content_ready: bitmap: page of @content holds its initial pattern
  * @page_slot: per window page, slot index + 1, 0 for none
  * @nr_slots: size of the slot pool
- * @slots: the slot pool memory
+ * @slots: the slot pool memory (transports with @grant)
+ * @slot_addr: per slot, its page while shared, else NULL (transports with
+ *	@share; @slots is NULL then)
  * @slot_page: per slot, the window page it holds, or UINT64_MAX if free
  * @slot_ref: per slot, its reference while granted
  * @free_fifo: ring of free slot indices, oldest freed first
@@ -44,6 +48,7 @@ struct vxf_store {
 	uint32_t *page_slot;
 	uint32_t nr_slots;
 	uint8_t *slots;
+	void **slot_addr;
 	uint64_t *slot_page;
 	uint32_t *slot_ref;
 	uint32_t *free_fifo;

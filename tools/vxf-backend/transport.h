@@ -3,8 +3,14 @@
  * transport.h - what the vxf backend needs from a transport
  *
  * The protocol logic (proto.c) and the content store (store.c) only talk to
- * the other end through this table: loop mode (loop.c, /dev/vxf-loop) today,
- * Xen (gnttab, evtchn, xenstore) later, an in-memory fake in selftest.c.
+ * the other end through this table: loop mode (loop.c, /dev/vxf-loop), Xen
+ * (xen.c: gntshr, gnttab, evtchn, xenstore), an in-memory fake in selftest.c.
+ *
+ * Slot memory comes in one of two ways. A transport that can lend any page
+ * of the process (loop) implements @grant/@ungrant: the store keeps its own
+ * pool and asks for references to it. A transport that lends only pages it
+ * allocates itself (Xen's gntshr) implements @share/@unshare: the store takes
+ * each slot's page from it and gives it back when the slot is reclaimed.
  */
 
 #ifndef VXF_BACKEND_TRANSPORT_H
@@ -61,6 +67,12 @@ struct vxf_transport;
  * @grant: lend @nr contiguous pages at @addr, one reference each, written
  *	to @refs in address order. Returns 0 or -errno (nothing granted).
  * @ungrant: end @nr references. Returns 0 or -errno.
+ * @share: allocate one zeroed page and lend it; its reference goes to
+ *	@ref. Returns the page's address, or NULL with errno set. Optional:
+ *	when set, the store uses it instead of @grant/@ungrant.
+ * @unshare: end the lending of a page from @share and free it (the
+ *	transport may defer the freeing while the other end still maps it).
+ *	Returns 0 or -errno.
  * @disconnect: stop being the backend; undo connect.
  * @destroy: free the transport (after disconnect).
  *
@@ -78,6 +90,8 @@ struct vxf_transport_ops {
 		     uint32_t *refs);
 	int (*ungrant)(struct vxf_transport *t, const uint32_t *refs,
 		       unsigned int nr);
+	void *(*share)(struct vxf_transport *t, uint32_t *ref);
+	int (*unshare)(struct vxf_transport *t, void *addr, uint32_t ref);
 	void (*disconnect)(struct vxf_transport *t);
 	void (*destroy)(struct vxf_transport *t);
 };

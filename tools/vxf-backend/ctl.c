@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ctl.c - line commands of the vxf backend's control channel: parse one
+ * line, act on one window's protocol state and store, answer one line.
+ * See main.c's header for the commands and their replies.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "vxf_pattern.h"
+
+#define REPLY_MAX	512
+
+void vxf_ctl_replyf(struct vxf_ctl *c, const char *fmt, ...)
+{
+	char line[REPLY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->reply(c->reply_ctx, line);
+}
+
+/**
+ * vxf_ctl_evt_done() - answer the command that waited for this event
+ * @c: control state
+ * @d: how the event ended
+ */
+void vxf_ctl_evt_done(struct vxf_ctl *c, const struct vxf_proto_done *d)
+{
+	const char *what = d->type == XENVXF_EVT_RESET ? "reset" : "revoke";
+
+	if (!c->waiting)
+		return;
+	c->waiting = false;
+	if (d->timeout)
+		vxf_ctl_replyf(c, "err %s timeout", what);
+	else if (d->type == XENVXF_EVT_RESET)
+		vxf_ctl_replyf(c, "ok reset status=%d", d->status);
+	else
+		vxf_ctl_replyf(c, "ok revoke status=%d pages=%" PRIu64,
+			       d->status, d->pages);
+}
+
+/* Decimal or 0x-hex, no sign, no trailing junk. */
+int vxf_ctl_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+/* Split @line into at most @max words; returns how many. */
+static int split_words(char *line, char **argv, int max)
+{
+	char *save = NULL, *w;
+	int n = 0;
+
+	for (w = strtok_r(line, " \t\r", &save); w;
+	     w = strtok_r(NULL, " \t\r", &save)) {
+		if (n == max)
+			return max + 1;
+		argv[n++] = w;
+	}
+	return n;
+}
+
+static void cmd_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
+		       uint64_t now)
+{
+	int ret = vxf_proto_revoke(c->proto, first, count, true, now);
+
+	if (ret == -EINVAL)
+		vxf_ctl_replyf(c, "err revoke range outside the window");
+	else if (ret)
+		vxf_ctl_replyf(c, "err revoke event ring full");
+	else
+		c->waiting = true;
+}
+
+static void cmd_reset(struct vxf_ctl *c, uint64_t now)
+{
+	if (vxf_proto_reset(c->proto, true, now))
+		vxf_ctl_replyf(c, "err reset event ring full");
+	else
+		c->waiting = true;
+}
+
+static void cmd_stats(struct vxf_ctl *c)
+{
+	const struct vxf_proto_stats *s = &c->proto->stats;
+
+	vxf_ctl_replyf(c, "ok stats maps=%" PRIu64 " map_pages=%" PRIu64
+		       " map_errors=%" PRIu64 " revokes=%" PRIu64
+		       " revoke_done=%" PRIu64 " revoked_pages=%" PRIu64
+		       " resets=%" PRIu64 " unmaps=%" PRIu64
+		       " kicks_in=%" PRIu64 " kicks_out=%" PRIu64
+		       " granted=%u bad_requests=%" PRIu64,
+		       s->maps, s->map_pages, s->map_errors, s->revokes,
+		       s->revoke_done, s->revoked_pages, s->resets, s->unmaps,
+		       s->kicks_in, s->kicks_out, c->store->granted,
+		       s->bad_requests);
+}
+
+static void cmd_peek_poke(struct vxf_ctl *c, int argc, char **argv)
+{
+	uint64_t page, word, value = 0;
+	bool poke = !strcmp(argv[0], "poke");
+
+	if (argc != (poke ? 4 : 3) || vxf_ctl_parse_u64(argv[1], &page) ||
+	    vxf_ctl_parse_u64(argv[2], &word) ||
+	    (poke && vxf_ctl_parse_u64(argv[3], &value))) {
+		vxf_ctl_replyf(c, "err usage: %s",
+			       poke ? "poke PAGE WORD VALUE" : "peek PAGE WORD");
+		return;
+	}
+	if (page >= c->store->window_pages || word >= VXF_PATTERN_WORDS) {
+		vxf_ctl_replyf(c, "err %s outside the window", argv[0]);
+		return;
+	}
+	if (poke) {
+		vxf_store_poke(c->store, page, word, value);
+		vxf_ctl_replyf(c, "ok");
+	} else {
+		vxf_ctl_replyf(c, "ok peek 0x%016" PRIx64,
+			       vxf_store_peek(c->store, page, word));
+	}
+}
+
+/* Commands taking a FIRST COUNT range. */
+static void cmd_range(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
+{
+	uint64_t first, count;
+
+	if (argc != 3 || vxf_ctl_parse_u64(argv[1], &first) ||
+	    vxf_ctl_parse_u64(argv[2], &count)) {
+		vxf_ctl_replyf(c, "err usage: %s FIRST COUNT", argv[0]);
+		return;
+	}
+	if (!strcmp(argv[0], "revoke"))
+		cmd_revoke(c, first, count, now);
+	else if (vxf_proto_fail_add(c->proto, first, count))
+		vxf_ctl_replyf(c, "err fail bad range or too many ranges");
+	else
+		vxf_ctl_replyf(c, "ok");
+}
+
+/* Commands taking one number or on/off. */
+static void cmd_knob(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
+{
+	uint64_t v;
+
+	if (!strcmp(argv[0], "hang")) {
+		if (argc != 2 || (strcmp(argv[1], "on") &&
+				  strcmp(argv[1], "off"))) {
+			vxf_ctl_replyf(c, "err usage: hang on|off");
+			return;
+		}
+		c->proto->hang = !strcmp(argv[1], "on");
+		vxf_ctl_replyf(c, "ok");
+		return;
+	}
+	if (argc != 2 || vxf_ctl_parse_u64(argv[1], &v)) {
+		vxf_ctl_replyf(c, "err usage: %s US", argv[0]);
+		return;
+	}
+	if (!strcmp(argv[0], "delay"))
+		c->proto->delay_us = v;
+	else
+		vxf_proto_set_storm(c->proto, v, now);
+	vxf_ctl_replyf(c, "ok");
+}
+
+/**
+ * vxf_ctl_run() - run one command line
+ * @c: control state (must not be waiting)
+ * @line: the line, without its newline; modified
+ * @now_us: monotonic time
+ *
+ * Exactly one reply, now or (revoke, revoke-all, reset) from
+ * vxf_ctl_evt_done() later; none for a blank line.
+ */
+void vxf_ctl_run(struct vxf_ctl *c, char *line, uint64_t now_us)
+{
+	char *argv[6];
+	int argc = split_words(line, argv, 5);
+
+	if (argc == 0)
+		return;
+	if (argc > 5) {
+		vxf_ctl_replyf(c, "err too many arguments");
+	} else if (!strcmp(argv[0], "revoke") || !strcmp(argv[0], "fail")) {
+		cmd_range(c, argc, argv, now_us);
+	} else if (!strcmp(argv[0], "revoke-all") && argc == 1) {
+		cmd_revoke(c, 0, c->store->window_pages, now_us);
+	} else if (!strcmp(argv[0], "reset") && argc == 1) {
+		cmd_reset(c, now_us);
+	} else if (!strcmp(argv[0], "unfail") && argc == 1) {
+		vxf_proto_fail_clear(c->proto);
+		vxf_ctl_replyf(c, "ok");
+	} else if (!strcmp(argv[0], "delay") || !strcmp(argv[0], "hang") ||
+		   !strcmp(argv[0], "storm")) {
+		cmd_knob(c, argc, argv, now_us);
+	} else if (!strcmp(argv[0], "stats") && argc == 1) {
+		cmd_stats(c);
+	} else if (!strcmp(argv[0], "peek") || !strcmp(argv[0], "poke")) {
+		cmd_peek_poke(c, argc, argv);
+	} else if (!strcmp(argv[0], "quit") && argc == 1) {
+		vxf_ctl_replyf(c, "ok quit");
+		c->quit = true;
+	} else {
+		vxf_ctl_replyf(c, "err unknown command: %s", argv[0]);
+	}
+}
