@@ -64,6 +64,9 @@
 #include "store.h"
 #include "transport.h"
 #include "vxf_pattern.h"
+#ifdef VXF_HAVE_XEN
+#include "xen.h"
+#endif
 
 #define LINE_MAX_LEN		4096
 #define MAX_SLEEP_US		1000000ULL
@@ -80,6 +83,9 @@
  * @seed: randomness seed
  * @no_answer: start with MAP answers hung
  * @quiet: no informational messages on stderr
+ * @xen: Xen mode (--xen) instead of loop mode
+ * @stats_on_exit: Xen mode: print the grant counters when exiting
+ * @ring_order_set: --ring-order was given
  * @fail: initial fail ranges
  * @nr_fail: entries of @fail
  * @t: transport
@@ -99,6 +105,9 @@ struct backend {
 	uint64_t seed;
 	bool no_answer;
 	bool quiet;
+	bool xen;
+	bool stats_on_exit;
+	bool ring_order_set;
 	struct vxf_range fail[VXF_MAX_FAIL_RANGES];
 	unsigned int nr_fail;
 
@@ -311,7 +320,8 @@ static int serve(struct backend *b, const sigset_t *waitmask)
 enum {
 	OPT_LOOP = 256, OPT_INDEX, OPT_PAGES, OPT_MAP_PAGES, OPT_RING_ORDER,
 	OPT_CACHE, OPT_TIMEOUT, OPT_DELAY, OPT_FAIL, OPT_NO_ANSWER,
-	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP,
+	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP, OPT_XEN,
+	OPT_STATS_ON_EXIT,
 };
 
 static const struct option long_opts[] = {
@@ -330,6 +340,8 @@ static const struct option long_opts[] = {
 	{ "slots", required_argument, NULL, OPT_SLOTS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "xen", no_argument, NULL, OPT_XEN },
+	{ "stats-on-exit", no_argument, NULL, OPT_STATS_ON_EXIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -405,6 +417,7 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 			      &v))
 			return -1;
 		b->params.ring_order = v;
+		b->ring_order_set = true;
 		return 0;
 	case OPT_CACHE:
 		if (parse_cache(arg, &b->params.cache)) {
@@ -443,9 +456,34 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 	case OPT_HELP:
 		usage(stdout);
 		exit(0);
+	case OPT_XEN:
+		b->xen = true;
+		return 0;
+	case OPT_STATS_ON_EXIT:
+		b->stats_on_exit = true;
+		return 0;
 	}
 	usage(stderr);
 	return -1;
+}
+
+/* Options that mean nothing in Xen mode, and the Xen defaults. */
+static int check_xen_args(struct backend *b)
+{
+#ifdef VXF_HAVE_XEN
+	if (b->params.index >= 0 || b->params.map_pages ||
+	    b->params.fault_timeout_ms) {
+		fprintf(stderr, "vxf-backend: --index, --map-pages and --timeout-ms are loop mode only\n");
+		return -1;
+	}
+	if (!b->ring_order_set)
+		b->params.ring_order = XENVXF_MAX_RING_PAGE_ORDER;
+	return 0;
+#else
+	(void)b;
+	fprintf(stderr, "vxf-backend: built without Xen support: use vxf-backend-xen\n");
+	return -1;
+#endif
 }
 
 static int parse_args(struct backend *b, int argc, char **argv)
@@ -464,10 +502,12 @@ static int parse_args(struct backend *b, int argc, char **argv)
 			argv[optind]);
 		return -1;
 	}
-	if (!loop) {
-		fprintf(stderr, "vxf-backend: --loop is required (no other transport yet)\n");
+	if (loop == b->xen) {
+		fprintf(stderr, "vxf-backend: give one of --loop and --xen\n");
 		return -1;
 	}
+	if (b->xen)
+		return check_xen_args(b);
 	if (b->params.index >= 0 && !pages_set)
 		b->params.window_pages = 0;	/* the window's own size */
 	return 0;
@@ -556,6 +596,32 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGINT);
 }
 
+static int run_xen(struct backend *b, const sigset_t *waitmask)
+{
+#ifdef VXF_HAVE_XEN
+	struct vxf_xen_opts o = {
+		.window_pages = b->params.window_pages,
+		.cache = b->params.cache,
+		.max_ring_order = b->params.ring_order,
+		.nr_slots = b->nr_slots,
+		.delay_us = b->delay_us,
+		.storm_us = b->storm_us,
+		.seed = b->seed,
+		.no_answer = b->no_answer,
+		.quiet = b->quiet,
+		.stats_on_exit = b->stats_on_exit,
+		.fail = b->fail,
+		.nr_fail = b->nr_fail,
+	};
+
+	return vxf_xen_main(&o, waitmask, &got_signal);
+#else
+	(void)b;
+	(void)waitmask;
+	return 1;
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	static struct backend b;
@@ -565,6 +631,8 @@ int main(int argc, char **argv)
 	if (parse_args(&b, argc, argv))
 		return 1;
 	setup_signals(&waitmask);
+	if (b.xen)
+		return run_xen(&b, &waitmask);
 	if (setup(&b))
 		return 1;
 	printf("ready index=%d dev=%s pages=%" PRIu64 "\n", b.rings.index,
