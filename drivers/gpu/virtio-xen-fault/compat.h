@@ -10,6 +10,7 @@
 #define _VXF_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/pfn_t.h>
 #include <linux/version.h>
 
 /* vm_flags became read-only behind helpers in 6.3. */
@@ -34,6 +35,22 @@ static inline void vxf_release_fault_lock(struct vm_fault *vmf)
 #else
 	mmap_read_unlock(vmf->vma->vm_mm);
 #endif
+}
+
+/* ->huge_fault() took an enum page_entry_size before 6.6, an order since. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define VXF_HUGE_FAULT_ARGS	struct vm_fault *vmf, unsigned int order
+#define VXF_HUGE_FAULT_IS_PMD	(order == PMD_ORDER)
+#else
+#define VXF_HUGE_FAULT_ARGS	struct vm_fault *vmf, enum page_entry_size pe_size
+#define VXF_HUGE_FAULT_IS_PMD	(pe_size == PE_SIZE_PMD)
+#endif
+
+/* vmf_insert_pfn_pmd() takes a pfn_t on the kernels named in the README. */
+static inline vm_fault_t vxf_insert_pfn_pmd(struct vm_fault *vmf,
+					    unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write);
 }
 
 #endif /* _VXF_COMPAT_H */

@@ -33,8 +33,8 @@ static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
 {
 	struct vxf_chunk *chunk;
 
-	chunk = kzalloc(struct_size(chunk, pfns, 1U << win->granule_shift),
-			GFP_KERNEL);
+	chunk = kvzalloc(struct_size(chunk, pfns, 1U << win->granule_shift),
+			 GFP_KERNEL);
 	if (!chunk)
 		return NULL;
 
@@ -47,7 +47,7 @@ static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
 
 static void vxf_chunk_release(struct kref *kref)
 {
-	kfree(container_of(kref, struct vxf_chunk, kref));
+	kvfree(container_of(kref, struct vxf_chunk, kref));
 }
 
 /**
@@ -61,6 +61,32 @@ void vxf_chunk_put(struct vxf_chunk *chunk)
 	kref_put(&chunk->kref, vxf_chunk_release);
 }
 
+static void *vxf_entry(unsigned long pfn, bool huge)
+{
+	return xa_mk_value(pfn << 1 | (huge ? VXF_ENTRY_HUGE : 0));
+}
+
+static bool vxf_entry_huge(void *entry)
+{
+	return xa_to_value(entry) & VXF_ENTRY_HUGE;
+}
+
+/* The PFN of window page @pgoff, whose entry is @entry. */
+static unsigned long vxf_entry_pfn(void *entry, u64 pgoff)
+{
+	unsigned long pfn = xa_to_value(entry) >> 1;
+
+	if (vxf_entry_huge(entry))
+		pfn += pgoff & (XENVXF_SUPERPAGE_PAGES - 1);
+	return pfn;
+}
+
+/* Whether a chunk is one whole superpage block (one multi-index entry). */
+static bool vxf_chunk_huge(const struct vxf_chunk *chunk)
+{
+	return chunk->req.count == XENVXF_SUPERPAGE_PAGES;
+}
+
 /*
  * Take a PENDING or FAILED chunk off its pages and give it @state. Drops the
  * window's reference: the caller must not touch the chunk afterwards unless
@@ -72,8 +98,12 @@ static void vxf_chunk_unlink(struct vxf_window *win, struct vxf_chunk *chunk,
 	u64 i;
 
 	lockdep_assert_held(&win->lock);
-	for (i = 0; i < chunk->req.count; i++)
-		xa_cmpxchg(&win->pages, chunk->req.first + i, chunk, NULL, 0);
+	if (vxf_chunk_huge(chunk))
+		xa_cmpxchg(&win->pages, chunk->req.first, chunk, NULL, 0);
+	else
+		for (i = 0; i < chunk->req.count; i++)
+			xa_cmpxchg(&win->pages, chunk->req.first + i, chunk,
+				   NULL, 0);
 	chunk->state = state;
 	vxf_chunk_put(chunk);
 }
@@ -104,7 +134,9 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 
 	win->dev = dev;
 	win->nr_pages = params->nr_pages;
-	win->granule_shift = ilog2(map_pages);
+	win->superpage = params->superpage;
+	win->granule_shift = params->superpage ? XENVXF_SUPERPAGE_ORDER :
+			     ilog2(map_pages);
 	win->cache = params->cache;
 	win->fault_timeout = msecs_to_jiffies(timeout_ms);
 	init_rwsem(&win->map_sem);
@@ -150,14 +182,36 @@ static void vxf_window_record_latency(struct vxf_window *win, u64 start_ns)
 	atomic64_inc(&win->lat_hist[min(bucket, VXF_LAT_BUCKETS - 1U)]);
 }
 
-/* The run of absent pages around @pgoff inside its aligned block. */
+/*
+ * What to ask for when @pgoff is absent: its whole aligned block of
+ * (1 << granule_shift) pages if the window uses superpages and the block is
+ * entirely absent and inside the window, otherwise the run of absent pages
+ * around @pgoff inside its aligned block of at most XENVXF_MAX_MAP_PAGES.
+ */
 static void vxf_window_absent_run(struct vxf_window *win, u64 pgoff,
 				  struct vxf_request *req)
 {
-	u64 block = round_down(pgoff, 1ULL << win->granule_shift);
-	u64 end = min(block + (1ULL << win->granule_shift), win->nr_pages);
-	u64 lo = pgoff, hi = pgoff + 1;
+	unsigned int shift = win->granule_shift;
+	unsigned long index;
+	u64 block, end, lo, hi;
 
+	if (win->superpage) {
+		block = round_down(pgoff, XENVXF_SUPERPAGE_PAGES);
+		index = block;
+		if (block + XENVXF_SUPERPAGE_PAGES <= win->nr_pages &&
+		    !xa_find(&win->pages, &index,
+			     block + XENVXF_SUPERPAGE_PAGES - 1, XA_PRESENT)) {
+			req->first = block;
+			req->count = XENVXF_SUPERPAGE_PAGES;
+			return;
+		}
+		shift = VXF_SMALL_MAP_SHIFT;
+	}
+
+	block = round_down(pgoff, 1ULL << shift);
+	end = min(block + (1ULL << shift), win->nr_pages);
+	lo = pgoff;
+	hi = pgoff + 1;
 	while (lo > block && !xa_load(&win->pages, lo - 1))
 		lo--;
 	while (hi < end && !xa_load(&win->pages, hi))
@@ -169,10 +223,15 @@ static void vxf_window_absent_run(struct vxf_window *win, u64 pgoff,
 /* Put a new chunk on all its pages, or on none. */
 static int vxf_chunk_link(struct vxf_window *win, struct vxf_chunk *chunk)
 {
+	u64 last = chunk->req.first + chunk->req.count - 1;
 	u64 i;
 	int err;
 
 	lockdep_assert_held(&win->lock);
+	if (vxf_chunk_huge(chunk))
+		return xa_err(xa_store_range(&win->pages, chunk->req.first,
+					     last, chunk, GFP_KERNEL));
+
 	for (i = 0; i < chunk->req.count; i++) {
 		err = xa_err(xa_store(&win->pages, chunk->req.first + i, chunk,
 				      GFP_KERNEL));
@@ -206,18 +265,28 @@ static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 	*sendp = false;
 again:
 	down_read(&win->map_sem);
-	mutex_lock(&win->lock);
+	/*
+	 * A mapped page's entry only goes away under map_sem written: no
+	 * window lock is needed to insert it.
+	 */
 	entry = xa_load(&win->pages, vmf->pgoff);
 	if (xa_is_value(entry)) {
-		mutex_unlock(&win->lock);
 		ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
-				     xa_to_value(entry));
+				     vxf_entry_pfn(entry, vmf->pgoff));
 		up_read(&win->map_sem);
 		if (!tried)
 			vxf_count(win, VXF_CNT_FAULTS_PRESENT);
 		goto out;
 	}
 
+	mutex_lock(&win->lock);
+	entry = xa_load(&win->pages, vmf->pgoff);
+	if (xa_is_value(entry)) {
+		/* Installed since the first look: take the fast path. */
+		mutex_unlock(&win->lock);
+		up_read(&win->map_sem);
+		goto again;
+	}
 	chunk = entry;
 	if (chunk && chunk->state == VXF_CHUNK_FAILED && !tried) {
 		/* A new access gives the backend another chance. */
@@ -264,7 +333,7 @@ unlock:
 	mutex_unlock(&win->lock);
 	up_read(&win->map_sem);
 out:
-	kfree(fresh);
+	kvfree(fresh);
 	return ret;
 }
 
@@ -393,6 +462,45 @@ out:
 }
 
 /**
+ * vxf_window_huge_fault() - map a whole 2 MiB block with one PMD
+ * @win: the window
+ * @vmf: a PMD-sized fault; vmf->pgoff is the window page
+ *
+ * Only a block that is mapped, as one superpage, and that lines up with the
+ * PMD inside the VMA, is inserted here; anything else falls back to the PTE
+ * path, which asks for the block and makes the next access come back here.
+ *
+ * Context: a page fault, mmap lock or per-VMA lock held for reading.
+ * Return: VM_FAULT_NOPAGE, VM_FAULT_FALLBACK, or an error.
+ */
+vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address & PMD_MASK;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+	void *entry;
+
+	if (!win->superpage || vmf->pgoff >= win->nr_pages)
+		return VM_FAULT_FALLBACK;
+	if (((vmf->address >> PAGE_SHIFT) ^ vmf->pgoff) &
+	    (XENVXF_SUPERPAGE_PAGES - 1))
+		return VM_FAULT_FALLBACK;
+	if (addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
+		return VM_FAULT_FALLBACK;
+
+	down_read(&win->map_sem);
+	entry = xa_load(&win->pages, vmf->pgoff);
+	if (xa_is_value(entry) && vxf_entry_huge(entry)) {
+		ret = vxf_insert_pfn_pmd(vmf, xa_to_value(entry) >> 1,
+					 vmf->flags & FAULT_FLAG_WRITE);
+		vxf_count(win, VXF_CNT_FAULTS);
+		vxf_count(win, VXF_CNT_FAULTS_PRESENT);
+	}
+	up_read(&win->map_sem);
+	return ret;
+}
+
+/**
  * vxf_window_map_failed() - a MAP will not be answered with pages
  * @win: the window
  * @chunk: the chunk whose MAP failed
@@ -461,10 +569,27 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 
 	mutex_lock(&win->lock);
 	if (chunk->state == VXF_CHUNK_PENDING) {
-		/* Replacing existing entries allocates nothing. */
-		for (i = 0; i < count; i++)
-			xa_store(&win->pages, chunk->req.first + i,
-				 xa_mk_value(chunk->pfns[i]), GFP_KERNEL);
+		if (vxf_chunk_huge(chunk)) {
+			/* The same range as the chunk's entry. */
+			err = xa_err(xa_store_range(&win->pages,
+						    chunk->req.first,
+						    chunk->req.first + count - 1,
+						    vxf_entry(chunk->pfns[0],
+							      true),
+						    GFP_KERNEL));
+			if (err) {
+				mutex_unlock(&win->lock);
+				dev->ops->unmap_pages(dev, chunk->pfns, count);
+				vxf_window_map_failed(win, chunk, err);
+				return;
+			}
+		} else {
+			/* Replacing existing entries allocates nothing. */
+			for (i = 0; i < count; i++)
+				xa_store(&win->pages, chunk->req.first + i,
+					 vxf_entry(chunk->pfns[i], false),
+					 GFP_KERNEL);
+		}
 		chunk->state = VXF_CHUNK_INSTALLED;
 		atomic64_add(count, &win->mapped_pages);
 		/* The window's reference; the caller still holds one. */
@@ -476,6 +601,19 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 
 	if (!installed)
 		dev->ops->unmap_pages(dev, chunk->pfns, count);
+}
+
+/* Take the 2 MiB block at @index out; its PFNs go to take_pfns[@n...]. */
+static unsigned int vxf_take_block(struct vxf_window *win, u64 index,
+				   void *entry, unsigned int n)
+{
+	unsigned long pfn = vxf_entry_pfn(entry, index);
+	unsigned int i;
+
+	xa_erase(&win->pages, index);
+	for (i = 0; i < XENVXF_SUPERPAGE_PAGES; i++)
+		win->take_pfns[n + i] = pfn + i;
+	return XENVXF_SUPERPAGE_PAGES;
 }
 
 /*
@@ -496,8 +634,8 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 	lockdep_assert_held(&dev->ring.lock);
 	do {
 		n = 0;
-		lo = last;
-		hi = first;
+		lo = U64_MAX;
+		hi = 0;
 		down_write(&win->map_sem);
 		mutex_lock(&win->lock);
 		xa_for_each_range(&win->pages, index, entry, next, last) {
@@ -505,12 +643,25 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 				vxf_chunk_unlink(win, entry, VXF_CHUNK_DEAD);
 				continue;
 			}
+			if (vxf_entry_huge(entry)) {
+				/* A block goes whole, even if partly revoked. */
+				if (n + XENVXF_SUPERPAGE_PAGES > VXF_TAKE_BATCH)
+					break;
+				index = round_down(index,
+						   XENVXF_SUPERPAGE_PAGES);
+				n += vxf_take_block(win, index, entry, n);
+				lo = min_t(u64, lo, index);
+				hi = max_t(u64, hi,
+					   index + XENVXF_SUPERPAGE_PAGES - 1);
+				next = index + XENVXF_SUPERPAGE_PAGES;
+				continue;
+			}
 			if (n == VXF_TAKE_BATCH)
 				break;
 			xa_erase(&win->pages, index);
-			win->take_pfns[n++] = xa_to_value(entry);
+			win->take_pfns[n++] = vxf_entry_pfn(entry, index);
 			lo = min_t(u64, lo, index);
-			hi = index;
+			hi = max_t(u64, hi, index);
 			next = index + 1;
 		}
 		wake_up_all(&win->wq);

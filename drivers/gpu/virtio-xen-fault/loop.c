@@ -86,8 +86,10 @@ static void vxf_loop_ref_put(struct vxf_loop_ref *ref)
 
 	if (!refcount_dec_and_test(&ref->users))
 		return;
+	/* One erase takes a multi-index entry whole. */
 	for (i = 0; i < 1UL << ref->order; i++)
-		xa_cmpxchg(&ref->loop->mapped, pfn + i, ref, NULL, 0);
+		if (xa_load(&ref->loop->mapped, pfn + i) == ref)
+			xa_erase(&ref->loop->mapped, pfn + i);
 	unpin_user_page_range_dirty_lock(ref->page, 1UL << ref->order, true);
 	kfree(ref);
 }
@@ -111,20 +113,30 @@ static void vxf_loop_unmap_page(struct vxf_loop *loop, unsigned long pfn)
 }
 
 /*
- * Map one page of @ref. A page is mapped through one reference at a time,
- * so that unmapping by PFN finds the reference that was counted.
+ * Map the pages of @ref: one count per page. A page is mapped through one
+ * reference at a time, so that unmapping by PFN finds the reference that was
+ * counted. A 2 MiB reference takes one multi-index entry.
+ *
+ * Context: vxf_ring.lock held (so @loop->mapped has no other writer).
  */
-static int vxf_loop_map_page(struct vxf_loop *loop, struct vxf_loop_ref *ref,
-			     unsigned long pfn)
+static int vxf_loop_map_ref(struct vxf_loop *loop, struct vxf_loop_ref *ref)
 {
+	unsigned long first = page_to_pfn(ref->page);
+	unsigned long last = first + (1UL << ref->order) - 1;
+	unsigned long index = first;
 	void *old;
+	int err;
 
-	old = xa_cmpxchg(&loop->mapped, pfn, NULL, ref, GFP_KERNEL);
-	if (xa_is_err(old))
-		return xa_err(old);
+	old = xa_find(&loop->mapped, &index, last, XA_PRESENT);
 	if (old && old != ref)
 		return -EBUSY;
-	refcount_inc(&ref->users);
+	if (!old) {
+		err = xa_err(xa_store_range(&loop->mapped, first, last, ref,
+					    GFP_KERNEL));
+		if (err)
+			return err;
+	}
+	refcount_add(1U << ref->order, &ref->users);
 	return 0;
 }
 
@@ -151,13 +163,10 @@ static int vxf_loop_map_refs(struct vxf_device *dev, const u32 *refs,
 			goto err_unwind;
 		}
 
-		for (j = 0; j < 1U << order; j++) {
-			err = vxf_loop_map_page(loop, ref,
-						page_to_pfn(ref->page) + j);
-			if (err)
-				break;
-			pfns[done++] = page_to_pfn(ref->page) + j;
-		}
+		err = vxf_loop_map_ref(loop, ref);
+		if (!err)
+			for (j = 0; j < 1U << order; j++)
+				pfns[done++] = page_to_pfn(ref->page) + j;
 		vxf_loop_ref_put(ref);
 		if (err)
 			goto err_unwind;
@@ -255,7 +264,8 @@ static struct vxf_device *vxf_loop_find(const struct vxf_loop_connect *c)
 	dev = xa_load(&vxf_loop_devices, c->index);
 	if (!dev)
 		dev = ERR_PTR(-ENOENT);
-	else if (c->window_pages && c->window_pages != dev->win.nr_pages)
+	else if ((c->window_pages && c->window_pages != dev->win.nr_pages) ||
+		 (c->flags && !dev->win.superpage))
 		dev = ERR_PTR(-EINVAL);
 	else
 		vxf_device_get(dev);
@@ -269,6 +279,7 @@ static struct vxf_device *vxf_loop_create(const struct vxf_loop_connect *c)
 	struct vxf_window_params params = {
 		.nr_pages = c->window_pages,
 		.map_pages = c->map_pages,
+		.superpage = c->flags & VXF_LOOP_F_SUPERPAGE,
 		.cache = c->cache,
 		.fault_timeout_ms = c->fault_timeout_ms,
 	};
@@ -314,7 +325,8 @@ static long vxf_loop_connect(struct vxf_loop *loop,
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
-	if (c.flags || c.ring_order > XENVXF_MAX_RING_PAGE_ORDER || c.index < -1)
+	if ((c.flags & ~VXF_LOOP_F_SUPERPAGE) ||
+	    c.ring_order > XENVXF_MAX_RING_PAGE_ORDER || c.index < -1)
 		return -EINVAL;
 
 	mutex_lock(&loop->lock);

@@ -34,10 +34,20 @@ static vm_fault_t vxf_vm_fault(struct vm_fault *vmf)
 	return vxf_window_fault(&dev->win, vmf);
 }
 
+static vm_fault_t vxf_vm_huge_fault(VXF_HUGE_FAULT_ARGS)
+{
+	struct vxf_device *dev = vmf->vma->vm_private_data;
+
+	if (!VXF_HUGE_FAULT_IS_PMD)
+		return VM_FAULT_FALLBACK;
+	return vxf_window_huge_fault(&dev->win, vmf);
+}
+
 static const struct vm_operations_struct vxf_vm_ops = {
 	.open = vxf_vm_open,
 	.close = vxf_vm_close,
 	.fault = vxf_vm_fault,
+	.huge_fault = vxf_vm_huge_fault,
 };
 
 static int vxf_user_open(struct inode *inode, struct file *file)
@@ -127,6 +137,8 @@ const struct file_operations vxf_user_fops = {
 	.open = vxf_user_open,
 	.release = vxf_user_release,
 	.mmap = vxf_user_mmap,
+	/* 2 MiB aligned addresses for 2 MiB aligned offsets, for PMDs. */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.unlocked_ioctl = vxf_user_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

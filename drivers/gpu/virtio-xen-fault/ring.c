@@ -296,10 +296,12 @@ static bool vxf_rsp_valid(struct vxf_device *dev,
 		return false;
 	if (req->op != XENVXF_OP_MAP || rsp->status)
 		return true;
-	/* Superpage references are not negotiated yet: order 0 only. */
-	if (rsp->ref_order != 0 || rsp->nr_refs > XENVXF_MAX_REFS)
-		return false;
-	return ((u32)rsp->nr_refs << rsp->ref_order) == req->count;
+	/* A whole superpage block comes as one order-9 reference. */
+	if (rsp->ref_order == XENVXF_SUPERPAGE_ORDER)
+		return dev->win.superpage && rsp->nr_refs == 1 &&
+		       req->count == XENVXF_SUPERPAGE_PAGES;
+	return rsp->ref_order == 0 && rsp->nr_refs <= XENVXF_MAX_REFS &&
+	       rsp->nr_refs == req->count;
 }
 
 static int vxf_ring_handle_response(struct vxf_device *dev,

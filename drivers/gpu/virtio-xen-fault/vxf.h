@@ -114,7 +114,17 @@ struct vxf_chunk {
 };
 
 /* Mapped pages taken out of a window per pass of map_sem. */
-#define VXF_TAKE_BATCH	256
+#define VXF_TAKE_BATCH	(2 * XENVXF_SUPERPAGE_PAGES)
+
+/* Pages asked for at once, in a superpage window, when not a whole block. */
+#define VXF_SMALL_MAP_SHIFT	3
+
+/*
+ * A mapped page's entry in vxf_window.pages: its PFN shifted left by one,
+ * with bit 0 set for a 2 MiB block stored as one multi-index entry, whose
+ * PFN is that of the block's first page.
+ */
+#define VXF_ENTRY_HUGE	1UL
 
 /**
  * struct vxf_window - a range of on-demand memory
@@ -122,6 +132,8 @@ struct vxf_chunk {
  * @nr_pages: size in pages
  * @granule_shift: a MAP asks for at most (1 << granule_shift) pages, from an
  *	aligned block
+ * @superpage: a whole absent 2 MiB block is asked for as one order-9
+ *	reference (granule_shift is then XENVXF_SUPERPAGE_ORDER)
  * @cache: VXF_CACHE_*
  * @fault_timeout: jiffies a fault waits for the backend
  * @map_sem: read by a fault while it reads a page's PFN and inserts it,
@@ -141,6 +153,7 @@ struct vxf_window {
 	struct vxf_device *dev;
 	u64 nr_pages;
 	unsigned int granule_shift;
+	bool superpage;
 	u32 cache;
 	unsigned long fault_timeout;
 	struct rw_semaphore map_sem;	/* PFN insertion vs. taking away */
@@ -241,12 +254,14 @@ struct vxf_device {
  * struct vxf_window_params - what a window is made of
  * @nr_pages: size in pages
  * @map_pages: pages per MAP, a power of two; 0 for the module default
+ * @superpage: use 2 MiB blocks (overrides @map_pages)
  * @cache: VXF_CACHE_*
  * @fault_timeout_ms: 0 for the module default
  */
 struct vxf_window_params {
 	u64 nr_pages;
 	u32 map_pages;
+	bool superpage;
 	u32 cache;
 	u32 fault_timeout_ms;
 };
@@ -261,6 +276,7 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 		    const struct vxf_window_params *params);
 void vxf_window_destroy(struct vxf_window *win);
 vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf);
+vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf);
 void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			 const struct xenvxf_rsp *rsp);
 void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,

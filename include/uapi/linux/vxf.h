@@ -132,7 +132,8 @@ struct vxf_stats {
  * @map_pages: in: pages per MAP, a power of two, at most
  *	XENVXF_MAX_MAP_PAGES; 0 for the module's default
  * @fault_timeout_ms: in: fault timeout, 0 for the module's default
- * @flags: in: zero
+ * @flags: in: VXF_LOOP_F_* for a new window, 0 when reattaching (a
+ *	reattached window keeps its flags)
  * @ring_offset: out: mmap() offset of the rings on the loop file: the
  *	request ring's pages, then the event ring's pages
  *
@@ -186,6 +187,16 @@ struct vxf_loop_ungrant {
 };
 
 #define VXF_LOOP_MAX_GRANT	4096
+
+/*
+ * The window uses 2 MiB superpages: a MAP of a whole absent, aligned 2 MiB
+ * block (512 pages) is answered with one reference of order 9, which user
+ * mappings map with one PMD where the kernel allows it (6.12: yes; 6.1:
+ * never for device mappings, so 4 KiB entries are used). Smaller MAPs (at
+ * most 8 pages) are answered with order-0 references as usual.
+ * VXF_IOC_INFO then reports map_pages 512.
+ */
+#define VXF_LOOP_F_SUPERPAGE	(1U << 0)
 
 #define VXF_LOOP_IOC_CONNECT	_IOWR(VXF_IOC_MAGIC, 0x40, struct vxf_loop_connect)
 #define VXF_LOOP_IOC_NOTIFY	_IO(VXF_IOC_MAGIC, 0x41)
