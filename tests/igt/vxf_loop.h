@@ -7,7 +7,8 @@
  * vxf_loop.c holds the fault/revoke subtests and these helpers (which use
  * IGT assertions); vxf_loop_mm.c the subtests about the rest of mm (kernel
  * accesses, get_user_pages, fork, munmap/mprotect/mremap), vxf_loop_uapi.c
- * those about the uapi's errors and coherence.
+ * those about the uapi's errors and coherence, vxf_loop_obs.c those about
+ * debugfs, tracepoints and UNMAP of an unused window.
  */
 
 #ifndef VXF_LOOP_H
@@ -61,5 +62,6 @@ bool wait_pid(pid_t pid, int *status, int ms);
 
 void vxf_loop_mm_subtests(void);
 void vxf_loop_uapi_subtests(void);
+void vxf_loop_obs_subtests(void);
 
 #endif /* VXF_LOOP_H */

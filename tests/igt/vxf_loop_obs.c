@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vxf_loop_obs.c - vxf_loop subtests: what the driver lets one observe, and
+ * what it does when nobody uses a window any more
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * The debugfs files of a window agree with VXF_IOC_STATS, the vxf:*
+ * tracepoints fire for faults, MAPs and revokes, and a window whose last
+ * user went away gives its pages back to the backend (UNMAP).
+ */
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "igt.h"
+#include "vxf_loop.h"
+
+static const char *const tracing_dirs[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+/* Read a whole small file into @buf; false if it cannot be read. */
+static bool read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	while ((size_t)got < len - 1 &&
+	       (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return got > 0;
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return false;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text);
+}
+
+/* The value of "@key N" in a debugfs stats file. */
+static uint64_t debugfs_value(const char *text, const char *key)
+{
+	char needle[64];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\n%s ", key);
+	p = strstr(text, needle);
+	if (!p && !strncmp(text, needle + 1, strlen(needle + 1)))
+		p = text - 1;
+	igt_assert_f(p, "no \"%s\" in debugfs stats\n", key);
+	return strtoull(p + strlen(needle), NULL, 10);
+}
+
+static void test_debugfs_stats(void)
+{
+	char path[128], text[4096];
+	struct vxf_stats st;
+	struct window w;
+	uint64_t p;
+
+	START(&w, "--pages", "32", "--quiet");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/vxf/vxf%d/stats",
+		 w.be.index);
+	igt_require_f(access(path, R_OK) == 0, "no %s (debugfs?)\n", path);
+
+	for (p = 0; p < 8; p++)
+		check_page(&w, p, expect_pattern, 0);
+	be_revoke(&w, 0, 4);
+	check_page(&w, 1, expect_pattern, 0);
+
+	st = stats(&w);
+	igt_assert(read_file(path, text, sizeof(text)));
+	igt_assert_eq_u64(debugfs_value(text, "faults"), st.faults);
+	igt_assert_eq_u64(debugfs_value(text, "maps"), st.maps);
+	igt_assert_eq_u64(debugfs_value(text, "revokes"), st.revokes);
+	igt_assert_eq_u64(debugfs_value(text, "revoked_pages"),
+			  st.revoked_pages);
+	igt_assert_eq_u64(debugfs_value(text, "mapped_pages"),
+			  st.mapped_pages);
+	igt_assert_lte_u64(9, st.faults);
+	igt_assert_eq_u64(st.revokes, 1);
+	igt_assert_eq_u64(st.revoked_pages, 4);
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/vxf/vxf%d/info",
+		 w.be.index);
+	igt_assert(read_file(path, text, sizeof(text)));
+	igt_assert_f(strstr(text, "state connected\n"), "info: %s\n", text);
+	igt_assert_f(strstr(text, "window_pages 32\n"), "info: %s\n", text);
+	window_stop(&w);
+}
+
+static const char *tracing_dir(void)
+{
+	static char path[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tracing_dirs); i++) {
+		snprintf(path, sizeof(path), "%s/events/vxf/enable",
+			 tracing_dirs[i]);
+		if (access(path, W_OK) == 0)
+			return tracing_dirs[i];
+	}
+	return NULL;
+}
+
+static void test_tracepoints(void)
+{
+	static const char *const events[] = {
+		"vxf_fault_start", "vxf_fault_end", "vxf_map_request",
+		"vxf_map_answer", "vxf_revoke_start", "vxf_revoke_done",
+	};
+	const char *dir = tracing_dir();
+	char path[128], needle[64];
+	static char text[1 << 20];
+	struct window w;
+	size_t i;
+
+	igt_require_f(dir, "no tracefs with the vxf events\n");
+	START(&w, "--pages", "8", "--quiet");
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	igt_assert(write_file(path, ""));
+	snprintf(path, sizeof(path), "%s/events/vxf/enable", dir);
+	igt_assert(write_file(path, "1"));
+
+	check_page(&w, 3, expect_pattern, 0);
+	be_revoke(&w, 3, 1);
+	check_page(&w, 3, expect_pattern, 0);
+
+	igt_assert(write_file(path, "0"));
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	igt_assert(read_file(path, text, sizeof(text)));
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		snprintf(needle, sizeof(needle), "%s: vxf%d ", events[i],
+			 w.be.index);
+		igt_assert_f(strstr(text, needle), "no %s in the trace\n",
+			     needle);
+	}
+	snprintf(needle, sizeof(needle), "vxf%d page=3 ", w.be.index);
+	igt_assert_f(strstr(text, needle), "no fault of page 3 traced\n");
+	window_stop(&w);
+}
+
+static void test_unmap_on_last_close(void)
+{
+	struct vxf_backend_stats bs;
+	struct vxf_stats st;
+	struct window w;
+	uint64_t p;
+
+	START(&w, "--pages", "16", "--quiet");
+	for (p = 0; p < 16; p++)
+		fill_page(&w, p, 5);
+	st = stats(&w);
+	igt_assert_eq_u64(st.mapped_pages, 16);
+	igt_assert_eq_u64(st.unmaps, 0);
+
+	/* The last user goes: the backend gets its pages back at once. */
+	munmap(w.map, w.pages * VXF_PAGE_SIZE);
+	close(w.fd);
+	igt_assert_eq(vxf_backend_stats(&w.be, &bs), 0);
+	igt_assert_eq_u64(bs.unmaps, 1);
+	igt_assert_eq_u64(bs.granted, 0);
+	for (p = 0; p < 16; p++)
+		igt_assert_eq_u64(be_peek(&w, p, 7), value(p, 7, 5));
+
+	/* A new user finds the data again, fetched anew. */
+	w.fd = vxf_open(&w.be);
+	igt_assert(w.fd >= 0);
+	w.map = vxf_map(w.fd, 0, w.pages, PROT_READ | PROT_WRITE);
+	igt_assert(w.map != MAP_FAILED);
+	st = stats(&w);
+	igt_assert_eq_u64(st.unmaps, 1);
+	igt_assert_eq_u64(st.mapped_pages, 0);
+	for (p = 0; p < 16; p++)
+		check_page(&w, p, value, 5);
+	igt_assert_eq_u64(stats(&w).mapped_pages, 16);
+	window_stop(&w);
+}
+
+void vxf_loop_obs_subtests(void)
+{
+	igt_describe("debugfs stats and info agree with VXF_IOC_STATS.");
+	igt_subtest("debugfs-stats")
+		test_debugfs_stats();
+
+	igt_describe("The vxf:* tracepoints fire for faults, MAPs and "
+		     "revokes of the window.");
+	igt_subtest("tracepoints")
+		test_tracepoints();
+
+	igt_describe("When the last mapping and file go away the window "
+		     "sends UNMAP: the backend has every page back, with the "
+		     "data, and a new user faults them in again.");
+	igt_subtest("unmap-on-last-close")
+		test_unmap_on_last_close();
+}
