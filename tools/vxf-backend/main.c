@@ -3,15 +3,25 @@
  * main.c - vxf-backend: reference backend of virtio-xen-fault
  *
  * The other end of the vxf rings: serves MAP/UNMAP, sends REVOKE/RESET,
- * keeps the window's content (see vxf_pattern.h). Loop mode only for now
- * (/dev/vxf-loop); the protocol (proto.c), the content (store.c) and the
- * transport (loop.c) are separate so that a Xen transport can be added.
+ * keeps the window's content (see vxf_pattern.h). Loop mode
+ * (/dev/vxf-loop, loop.c) and Xen mode (xen.c, vxf-backend-xen only); the
+ * protocol (proto.c), the content (store.c) and the control commands
+ * (ctl.c) know nothing of the transport.
  *
  * Usage:
  *   vxf-backend --loop [--index N] [--pages N] [--map-pages N]
  *               [--ring-order N] [--cache wb|wc|uc] [--timeout-ms N]
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
+ *   vxf-backend-xen --xen [--pages N] [--cache wb|wc|uc] [--ring-order N]
+ *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
+ *               [--storm-us N] [--seed N] [--slots N] [--quiet]
+ *               [--stats-on-exit]
+ *
+ * Xen mode serves every vxf device under this domain's backend/vxf; its
+ * stdin commands, its xenstore test channel and its life cycle are
+ * documented at the top of xen.c. The loop mode text below holds for it
+ * per device.
  *
  * Once connected it prints "ready index=N dev=/dev/vxfN pages=P" and reads
  * line commands on stdin, each answered by exactly one line on stdout
@@ -141,9 +151,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vxf-backend --loop [options]\n"
-"  Reference backend of virtio-xen-fault, loop mode (/dev/vxf-loop).\n"
+"       vxf-backend-xen --xen [options]\n"
+"  Reference backend of virtio-xen-fault.\n"
 "options:\n"
-"  --loop               use /dev/vxf-loop (the only transport so far)\n"
+"  --loop               loop mode: use /dev/vxf-loop\n"
+"  --xen                Xen mode (vxf-backend-xen, in dom0): serve every\n"
+"                       device under /local/domain/<self>/backend/vxf over\n"
+"                       xenstore, gnttab/gntshr and evtchn; --pages,\n"
+"                       --cache, --slots and the knobs apply to each device;\n"
+"                       --ring-order is the largest order accepted\n"
+"                       (default 4); EOF on stdin does not stop it\n"
+"  --stats-on-exit      Xen mode: print 'exit grants shared=N mapped=N\n"
+"                       evtchns=N devices=N' after closing every device\n"
 "  --index N            reattach to /dev/vxfN (default: create a window)\n"
 "  --pages N            window size in pages (default 1024; when\n"
 "                       reattaching, default: the window's size)\n"
@@ -173,7 +192,16 @@ static void usage(FILE *f)
 "  peek PAGE WORD       -> ok peek 0x<16 hex digits>\n"
 "  poke PAGE WORD VALUE -> ok\n"
 "  quit                 -> ok quit (also EOF, SIGTERM, SIGINT)\n"
-"exit: 0 quit, 1 usage/setup error, 2 frontend or device broke\n");
+"exit: 0 quit, 1 usage/setup error, 2 frontend or device broke\n"
+"Xen mode: stdout 'ready xen domid=D dir=PATH pages=P'; stdin commands\n"
+"  are the above, prefixed 'dev DOMID DEVID ' (bare: the only device), plus\n"
+"  'devices', 'grants' (ok grants shared=N mapped=N evtchns=N devices=N;\n"
+"  also on SIGUSR1) and 'quit'. Test channel for tests in a domU: write\n"
+"  'SEQ COMMAND' to device/vxf/DEVID/test-cmd, read 'SEQ REPLY' from\n"
+"  device/vxf/DEVID/test-reply; COMMAND is one of the above or 'die'\n"
+"  (SIGKILL the backend, no cleanup). Details: top of xen.c.\n"
+"  Each device shares at most --slots pages at once (default pages + 64;\n"
+"  dom0's xen-gntalloc 'limit' parameter caps all of them, default 1024).\n");
 }
 
 /* ---- replies ----------------------------------------------------------- */
