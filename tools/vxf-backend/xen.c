@@ -113,6 +113,7 @@ struct srv;
  * @fe: frontend directory
  * @phase: where the handshake is
  * @failed_cycles: closes in a row that never reached Connected
+ * @served: this cycle reached Connected
  * @gt: gnttab handle (rings), while connected
  * @gs: gntshr handle (slot pages), while connected
  * @xce: evtchn handle, while connected
@@ -138,6 +139,7 @@ struct xdev {
 	char fe[PATH_LEN];
 	enum phase phase;
 	unsigned int failed_cycles;
+	bool served;
 
 	xengnttab_handle *gt;
 	xengntshr_handle *gs;
@@ -799,7 +801,6 @@ static void dev_fail(struct xdev *d)
 	dev_disconnect(d);
 	set_state(d, XenbusStateClosing);
 	d->phase = PH_CLOSING;
-	d->failed_cycles++;
 }
 
 static void dev_connect(struct xdev *d)
@@ -819,6 +820,7 @@ static void dev_connect(struct xdev *d)
 	set_state(d, XenbusStateConnected);
 	d->phase = PH_CONNECTED;
 	d->failed_cycles = 0;
+	d->served = true;
 	info(d->srv, "%s: Connected (ring %u page(s), port %u)", d->be,
 	     d->ring_pages, d->port);
 }
@@ -826,13 +828,13 @@ static void dev_connect(struct xdev *d)
 /* The frontend closed (or went away): Closed, and InitWait again. */
 static void dev_closed(struct xdev *d, bool again)
 {
-	bool was_connected = d->phase == PH_CONNECTED;
-
 	dev_disconnect(d);
 	set_state(d, XenbusStateClosed);
 	d->phase = PH_CLOSED;
-	if (!was_connected && again)
+	/* failed_cycles was reset to 0 if this cycle reached Connected. */
+	if (again && !d->served)
 		d->failed_cycles++;
+	d->served = false;
 	if (!again)
 		return;
 	if (d->failed_cycles >= MAX_FAILED_CYCLES) {
@@ -872,10 +874,6 @@ static void fe_changed(struct xdev *d)
 		break;
 	case XenbusStateClosing:
 		if (d->phase == PH_INITWAIT || d->phase == PH_CONNECTED) {
-			if (d->phase == PH_CONNECTED)
-				d->failed_cycles = 0;
-			else
-				d->failed_cycles++;
 			dev_disconnect(d);
 			set_state(d, XenbusStateClosing);
 			d->phase = PH_CLOSING;
@@ -972,8 +970,10 @@ static int check_pair(struct srv *s, unsigned int domid, unsigned int devid,
 			be, fe, want);
 		return -EINVAL;
 	}
-	if (!domain_alive(s, domid) || xs_get(s, fe, "state", st, sizeof(st)))
-		return -ENOENT;		/* gone or not there yet */
+	if (!domain_alive(s, domid))
+		return -ENOENT;		/* gone */
+	if (xs_get(s, fe, "state", st, sizeof(st)))
+		return -EAGAIN;		/* frontend not written yet */
 	if (xs_get(s, fe, "backend", back, sizeof(back)) || strcmp(back, be)) {
 		fprintf(stderr, "vxf-backend: %s: its backend key does not name %s; ignored\n",
 			fe, be);
@@ -982,17 +982,40 @@ static int check_pair(struct srv *s, unsigned int domid, unsigned int devid,
 	return 0;
 }
 
+/*
+ * The backend entries came before the frontend's: watch the frontend's
+ * state until it is there ('p' events retry dev_add()). Watching twice or
+ * unwatching what is not watched fails harmlessly.
+ */
+static void pending_watch(struct srv *s, unsigned int domid,
+			  unsigned int devid, const char *fe, bool on)
+{
+	char path[PATH_LEN + 16], tok[48];
+
+	snprintf(path, sizeof(path), "%s/state", fe);
+	snprintf(tok, sizeof(tok), "p %u %u", domid, devid);
+	if (on)
+		xs_watch(s->xs, path, tok);
+	else
+		xs_unwatch(s->xs, path, tok);
+}
+
 static void dev_add(struct srv *s, unsigned int domid, unsigned int devid)
 {
 	char be[PATH_LEN], fe[PATH_LEN];
 	struct xdev *d;
 	uint64_t st;
+	int ret;
 
 	if (dev_find(s, domid, devid) || s->nr_devs >= MAX_DEVICES)
 		return;
 	snprintf(be, sizeof(be), "%s/%u/%u", s->root, domid, devid);
-	if (check_pair(s, domid, devid, be, fe))
+	ret = check_pair(s, domid, devid, be, fe);
+	if (ret == -EAGAIN)
+		pending_watch(s, domid, devid, fe, true);
+	if (ret)
 		return;
+	pending_watch(s, domid, devid, fe, false);
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		fprintf(stderr, "vxf-backend: %s: out of memory\n", be);
@@ -1081,6 +1104,10 @@ static void on_dev_event(struct srv *s, const char *token)
 
 	if (sscanf(token, "%c %u %u", &kind, &domid, &devid) != 3)
 		return;
+	if (kind == 'p') {
+		dev_add(s, domid, devid);
+		return;
+	}
 	d = dev_find(s, domid, devid);
 	if (!d)
 		return;		/* stale event of a forgotten device */
