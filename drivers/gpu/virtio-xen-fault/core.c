@@ -22,6 +22,8 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
+#include <xen/interface/hvm/vxf_fault.h>
+
 #include "compat.h"
 #include "trace.h"
 #include "vxf.h"
@@ -255,7 +257,8 @@ err_unwind:
  */
 static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 				   struct vm_fault *vmf, bool tried,
-				   struct vxf_chunk **waitp, bool *sendp)
+				   struct vxf_chunk **waitp, bool *sendp,
+				   bool *reportp)
 {
 	struct vxf_chunk *chunk, *fresh = NULL;
 	vm_fault_t ret = 0;
@@ -263,6 +266,7 @@ static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 
 	*waitp = NULL;
 	*sendp = false;
+	*reportp = false;
 again:
 	down_read(&win->map_sem);
 	/*
@@ -293,11 +297,19 @@ again:
 		vxf_chunk_unlink(win, chunk, VXF_CHUNK_DEAD);
 		chunk = NULL;
 	}
-	if (chunk) {
-		if (chunk->state != VXF_CHUNK_PENDING) {
+	if (chunk && chunk->state != VXF_CHUNK_PENDING) {
+		ret = VM_FAULT_SIGBUS;
+		goto unlock;
+	}
+	if (win->hv_gfn) {
+		/* The hypervisor sees the access and reports it. */
+		if (READ_ONCE(win->dev->ring.connected))
+			*reportp = true;
+		else
 			ret = VM_FAULT_SIGBUS;
-			goto unlock;
-		}
+		goto unlock;
+	}
+	if (chunk) {
 		kref_get(&chunk->kref);
 		*waitp = chunk;
 		if (!tried)
@@ -381,6 +393,42 @@ static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
 	return -ETIMEDOUT;
 }
 
+/*
+ * Hypervisor mode: the access reaches the hypervisor (here its stand-in),
+ * which reports it and holds the faulting context until the report is
+ * resolved. Returns VM_FAULT_RETRY when the fault lock was dropped, 0 to
+ * look again with the lock held, or VM_FAULT_SIGBUS.
+ */
+static vm_fault_t vxf_fault_report(struct vxf_window *win,
+				   struct vm_fault *vmf)
+{
+	struct vxf_device *dev = win->dev;
+	const struct vxf_hv_ops *ops = vxf_hv_ops(dev);
+	unsigned long timeout = 2 * win->fault_timeout;
+	u8 access = vmf->flags & FAULT_FLAG_WRITE ? XEN_FAULT_ACCESS_WRITE :
+						    XEN_FAULT_ACCESS_READ;
+	u64 seq;
+
+	if (!ops || !ops->report ||
+	    ops->report(dev, vmf->pgoff, access,
+			vmf->flags & FAULT_FLAG_USER, &seq))
+		return VM_FAULT_SIGBUS;
+
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY)) {
+		ops->report_wait(dev, seq, timeout);
+		return 0;
+	}
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
+		ops->report_wait(dev, seq, 0);
+		return VM_FAULT_RETRY;
+	}
+	vxf_device_get(dev);
+	vxf_release_fault_lock(vmf);
+	ops->report_wait(dev, seq, timeout);
+	vxf_device_put(dev);
+	return VM_FAULT_RETRY;
+}
+
 /**
  * vxf_window_fault() - resolve a fault on a window page
  * @win: the window
@@ -400,8 +448,8 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 	u64 start = ktime_get_ns();
 	struct vxf_chunk *chunk;
 	unsigned int attempt;
+	bool send, report;
 	vm_fault_t ret;
-	bool send;
 	int err;
 
 	trace_vxf_fault_start(win->dev->index, vmf->pgoff, vmf->flags);
@@ -414,7 +462,15 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 
 	for (attempt = 0; ; attempt++) {
 		ret = vxf_fault_lookup(win, vmf, tried || attempt, &chunk,
-				       &send);
+				       &send, &report);
+		if (report) {
+			ret = vxf_fault_report(win, vmf);
+			if (!ret && attempt >= VXF_NORETRY_ATTEMPTS)
+				ret = VM_FAULT_SIGBUS;
+			if (ret)
+				goto out_report;
+			continue;
+		}
 		if (!chunk)
 			goto out;
 		if (send)
@@ -453,6 +509,9 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 		if (!err)
 			vxf_window_record_latency(win, start);
 	}
+out_report:
+	if (ret == VM_FAULT_RETRY)
+		return ret;	/* the fault lock was dropped: win may be gone */
 out:
 	if (ret & VM_FAULT_SIGBUS)
 		vxf_count(win, VXF_CNT_SIGBUS);
@@ -498,6 +557,116 @@ vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf)
 	}
 	up_read(&win->map_sem);
 	return ret;
+}
+
+/**
+ * vxf_window_hv_fault() - the hypervisor reported an access to a page
+ * @win: the window
+ * @page: the window page, checked to be inside the window
+ * @write: the access was a write
+ *
+ * Joins the page's MAP in flight, or sends one.
+ *
+ * Context: process context; takes map_sem, the window lock, vxf_ring.lock.
+ * Return: what to do with the report now.
+ */
+enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
+				       bool write)
+{
+	struct vxf_chunk *chunk, *fresh;
+	enum vxf_hv_action act;
+	bool made = false;
+	void *entry;
+	int err;
+
+	fresh = vxf_chunk_alloc(win);
+	down_read(&win->map_sem);
+	mutex_lock(&win->lock);
+	entry = xa_load(&win->pages, page);
+	chunk = xa_is_value(entry) ? NULL : entry;
+	if (xa_is_value(entry)) {
+		act = VXF_HV_RESOLVE;	/* mapped in the meantime */
+	} else if (chunk && chunk->state == VXF_CHUNK_PENDING) {
+		act = VXF_HV_WAIT;
+		vxf_count(win, VXF_CNT_COALESCED);
+	} else if (chunk || !READ_ONCE(win->dev->ring.connected) || !fresh) {
+		act = VXF_HV_FAIL;
+	} else {
+		vxf_window_absent_run(win, page, &fresh->req);
+		made = !vxf_chunk_link(win, fresh);
+		act = made ? VXF_HV_WAIT : VXF_HV_FAIL;
+	}
+	mutex_unlock(&win->lock);
+	up_read(&win->map_sem);
+	if (!made) {
+		kvfree(fresh);
+		return act;
+	}
+
+	/* The chunk this report made: the request in flight holds a ref. */
+	chunk = fresh;
+	if (write)
+		chunk->req.flags |= XENVXF_MAP_F_WRITE;
+	vxf_count(win, VXF_CNT_MAPS);
+	vxf_count_add(win, VXF_CNT_MAP_PAGES, chunk->req.count);
+	kref_get(&chunk->kref);
+	err = vxf_ring_send(win->dev, &chunk->req);
+	if (err) {
+		vxf_window_map_failed(win, chunk, err);
+		vxf_chunk_put(chunk);
+		act = VXF_HV_FAIL;
+	}
+	return act;
+}
+
+/**
+ * vxf_window_hv_state() - how a reported page stands now
+ * @win: the window
+ * @page: the window page
+ *
+ * Context: process context; takes the window lock.
+ * Return: VXF_HV_WAIT while its MAP is in flight, VXF_HV_FAIL if that MAP
+ * failed, VXF_HV_RESOLVE otherwise (mapped, or to be asked for again).
+ */
+enum vxf_hv_action vxf_window_hv_state(struct vxf_window *win, u64 page)
+{
+	enum vxf_hv_action act = VXF_HV_RESOLVE;
+	struct vxf_chunk *chunk;
+	void *entry;
+
+	mutex_lock(&win->lock);
+	entry = xa_load(&win->pages, page);
+	chunk = xa_is_value(entry) ? NULL : entry;
+	if (chunk)
+		act = chunk->state == VXF_CHUNK_PENDING ? VXF_HV_WAIT :
+							  VXF_HV_FAIL;
+	mutex_unlock(&win->lock);
+	return act;
+}
+
+/**
+ * vxf_window_hv_give_up() - the fault timeout passed for a reported page
+ * @win: the window
+ * @page: the window page
+ *
+ * Context: process context; takes vxf_ring.lock and the window lock.
+ */
+void vxf_window_hv_give_up(struct vxf_window *win, u64 page)
+{
+	struct vxf_chunk *chunk = NULL;
+	void *entry;
+
+	mutex_lock(&win->lock);
+	entry = xa_load(&win->pages, page);
+	if (entry && !xa_is_value(entry)) {
+		chunk = entry;
+		kref_get(&chunk->kref);
+	}
+	mutex_unlock(&win->lock);
+	if (chunk) {
+		vxf_ring_cancel_map(win->dev, chunk, -ETIMEDOUT);
+		vxf_chunk_put(chunk);
+	}
 }
 
 /**
@@ -711,6 +880,34 @@ u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count)
 }
 
 /**
+ * vxf_window_hv_revoke() - the hypervisor took pages away (loop stand-in)
+ * @win: the window
+ * @first: first window page
+ * @count: number of pages, from 1, inside the window
+ *
+ * As the hypervisor's Revoke removes p2m entries: the pages are gone from
+ * every user mapping and released at once; the frontend hears nothing
+ * until a task touches one of them.
+ *
+ * Context: process context; takes vxf_ring.lock.
+ * Return: the number of pages that were mapped, or -ENOTCONN.
+ */
+u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count)
+{
+	struct vxf_ring *ring = &win->dev->ring;
+	u64 pages = 0;
+
+	mutex_lock(&ring->lock);
+	if (ring->connected && !ring->broken) {
+		pages = vxf_window_take(win, first, first + count - 1);
+		vxf_count(win, VXF_CNT_REVOKES);
+		vxf_count_add(win, VXF_CNT_REVOKED_PAGES, pages);
+	}
+	mutex_unlock(&ring->lock);
+	return pages;
+}
+
+/**
  * vxf_window_drop_all() - drop every page of the window
  * @win: the window
  *
@@ -752,6 +949,10 @@ void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st)
 	st->sigbus = atomic64_read(&c[VXF_CNT_SIGBUS]);
 	st->protocol_errors = atomic64_read(&c[VXF_CNT_PROTOCOL_ERRORS]);
 	st->disconnects = atomic64_read(&c[VXF_CNT_DISCONNECTS]);
+	st->hv_reports = atomic64_read(&c[VXF_CNT_HV_REPORTS]);
+	st->hv_rejected = atomic64_read(&c[VXF_CNT_HV_REJECTED]);
+	st->hv_overflows = atomic64_read(&c[VXF_CNT_HV_OVERFLOWS]);
+	st->hv_failed = atomic64_read(&c[VXF_CNT_HV_FAILED]);
 	st->mapped_pages = atomic64_read(&win->mapped_pages);
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
 		st->lat_hist[i] = atomic64_read(&win->lat_hist[i]);

@@ -126,6 +126,7 @@ static void vxf_device_release(struct kref *kref)
 	struct vxf_device *dev = container_of(kref, struct vxf_device, kref);
 
 	WARN_ON_ONCE(dev->ops);
+	vxf_hv_detach(dev);
 	vxf_window_destroy(&dev->win);
 	xa_destroy(&dev->ring.inflight);
 	ida_free(&vxf_ida, dev->index);
@@ -302,4 +303,5 @@ void vxf_device_info(struct vxf_device *dev, struct vxf_info *info)
 			 XENVXF_PROTOCOL_VERSION : 0;
 	info->index = dev->index;
 	info->fault_timeout_ms = jiffies_to_msecs(win->fault_timeout);
+	info->hv_gfn = win->hv_gfn;
 }

@@ -255,6 +255,12 @@ static int vxf_loop_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static u32 vxf_loop_window_flags(struct vxf_device *dev)
+{
+	return (dev->win.superpage ? VXF_LOOP_F_SUPERPAGE : 0) |
+	       (dev->hv ? VXF_LOOP_F_HV : 0);
+}
+
 /* Find the device to reattach to, with a reference. */
 static struct vxf_device *vxf_loop_find(const struct vxf_loop_connect *c)
 {
@@ -265,7 +271,7 @@ static struct vxf_device *vxf_loop_find(const struct vxf_loop_connect *c)
 	if (!dev)
 		dev = ERR_PTR(-ENOENT);
 	else if ((c->window_pages && c->window_pages != dev->win.nr_pages) ||
-		 (c->flags && !dev->win.superpage))
+		 (c->flags && c->flags != vxf_loop_window_flags(dev)))
 		dev = ERR_PTR(-EINVAL);
 	else
 		vxf_device_get(dev);
@@ -289,6 +295,11 @@ static struct vxf_device *vxf_loop_create(const struct vxf_loop_connect *c)
 	dev = vxf_device_create(&params, vxf_loop_forget_if_idle);
 	if (IS_ERR(dev))
 		return dev;
+	if (c->flags & VXF_LOOP_F_HV) {
+		err = vxf_loop_hv_setup(dev);
+		if (err)
+			goto err_put;
+	}
 
 	mutex_lock(&vxf_loop_devices_lock);
 	err = xa_err(xa_store(&vxf_loop_devices, dev->index, dev,
@@ -325,7 +336,7 @@ static long vxf_loop_connect(struct vxf_loop *loop,
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
-	if ((c.flags & ~VXF_LOOP_F_SUPERPAGE) ||
+	if ((c.flags & ~(VXF_LOOP_F_SUPERPAGE | VXF_LOOP_F_HV)) ||
 	    c.ring_order > XENVXF_MAX_RING_PAGE_ORDER || c.index < -1)
 		return -EINVAL;
 
@@ -516,8 +527,7 @@ static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
 
 	/* The rest needs a connected backend; loop->dev never changes then. */
 	if (!READ_ONCE(loop->dev))
-		return cmd == VXF_LOOP_IOC_NOTIFY || cmd == VXF_LOOP_IOC_STATS ?
-		       -ENOTCONN : -ENOTTY;
+		return _IOC_TYPE(cmd) == VXF_IOC_MAGIC ? -ENOTCONN : -ENOTTY;
 
 	switch (cmd) {
 	case VXF_LOOP_IOC_NOTIFY:
@@ -526,6 +536,10 @@ static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
 	case VXF_LOOP_IOC_STATS:
 		vxf_window_get_stats(&loop->dev->win, &st);
 		return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+	case VXF_LOOP_IOC_HV_REVOKE:
+		return vxf_loop_hv_revoke(loop->dev, uarg);
+	case VXF_LOOP_IOC_HV_INJECT:
+		return vxf_loop_hv_inject(loop->dev, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -490,6 +490,8 @@ void vxf_ring_process(struct vxf_device *dev)
 	if (ring->connected && !ring->broken)
 		vxf_ring_process_locked(dev);
 	mutex_unlock(&ring->lock);
+	/* MAPs may have settled: reported faults waiting on them go on. */
+	vxf_hv_kick(dev);
 }
 
 /**

@@ -57,7 +57,47 @@ enum vxf_counter {
 	VXF_CNT_SIGBUS,
 	VXF_CNT_PROTOCOL_ERRORS,
 	VXF_CNT_DISCONNECTS,
+	VXF_CNT_HV_REPORTS,
+	VXF_CNT_HV_REJECTED,
+	VXF_CNT_HV_OVERFLOWS,
+	VXF_CNT_HV_FAILED,
 	VXF_CNT_NR
+};
+
+/**
+ * enum vxf_hv_action - what to do with a reported access
+ * @VXF_HV_RESOLVE: let the vCPU retry now (the page is there, or is to be
+ *	asked for again)
+ * @VXF_HV_FAIL: fail the access (drop the guest mapping, then retry)
+ * @VXF_HV_WAIT: a MAP of the page is in flight: resolve when it settles
+ */
+enum vxf_hv_action {
+	VXF_HV_RESOLVE,
+	VXF_HV_FAIL,
+	VXF_HV_WAIT,
+};
+
+struct vxf_hv;
+
+/**
+ * struct vxf_hv_ops - the hypervisor side of reported faults
+ * @resolve: end the wait of the vCPU that reported record @seq
+ * @report: (stand-in only) an access to absent window page @page, as the
+ *	hypervisor would see it; writes a record and returns its seq
+ * @report_wait: (stand-in only) hold the faulting context until record
+ *	@seq is resolved, at most @timeout jiffies; 0, -ETIMEDOUT or -EINTR
+ * @release: free the hypervisor side's data at device release
+ *
+ * On real Xen, @report and @report_wait do not exist: the hypervisor holds
+ * the vCPU itself, and the guest's page tables always map the window.
+ */
+struct vxf_hv_ops {
+	void (*resolve)(struct vxf_device *dev, u64 seq);
+	int (*report)(struct vxf_device *dev, u64 page, u8 access, bool user,
+		      u64 *seq);
+	int (*report_wait)(struct vxf_device *dev, u64 seq,
+			   unsigned long timeout);
+	void (*release)(struct vxf_device *dev);
 };
 
 /**
@@ -147,6 +187,8 @@ struct vxf_chunk {
  * @mapped_pages: pages currently mapped
  * @counters: enum vxf_counter
  * @lat_hist: fault latency histogram, see struct vxf_stats
+ * @hv_gfn: guest frame of page 0 in hypervisor fault records, 0 when faults
+ *	are not reported by a hypervisor
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
  */
 struct vxf_window {
@@ -163,6 +205,7 @@ struct vxf_window {
 	atomic64_t mapped_pages;
 	atomic64_t counters[VXF_CNT_NR];
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
+	u64 hv_gfn;
 	unsigned long take_pfns[VXF_TAKE_BATCH];
 };
 
@@ -231,6 +274,8 @@ struct vxf_transport_ops {
  * @inode: the inode whose address space every open file shares, so that one
  *	unmap_mapping_range() reaches every user mapping
  * @debugfs: the device's debugfs directory
+ * @hv: fault reports from the hypervisor, for the device's whole life
+ * @hv_priv: the hypervisor side's data (the loop stand-in's)
  */
 struct vxf_device {
 	struct kref kref;
@@ -248,6 +293,8 @@ struct vxf_device {
 	bool registered;
 	struct inode *inode;
 	struct dentry *debugfs;
+	struct vxf_hv *hv;
+	void *hv_priv;
 };
 
 /**
@@ -285,6 +332,11 @@ u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count);
 void vxf_window_drop_all(struct vxf_window *win);
 void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st);
 void vxf_chunk_put(struct vxf_chunk *chunk);
+enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
+				       bool write);
+enum vxf_hv_action vxf_window_hv_state(struct vxf_window *win, u64 page);
+void vxf_window_hv_give_up(struct vxf_window *win, u64 page);
+u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count);
 
 static inline void vxf_count(struct vxf_window *win, enum vxf_counter c)
 {
@@ -334,6 +386,15 @@ extern const struct file_operations vxf_user_fops;
 void vxf_debugfs_add(struct vxf_device *dev);
 void vxf_debugfs_remove(struct vxf_device *dev);
 
+/* hv.c */
+struct xen_fault_report_area;
+int vxf_hv_attach(struct vxf_device *dev, const struct vxf_hv_ops *ops,
+		  struct xen_fault_report_area *area, u32 window_id,
+		  u64 base_gfn);
+void vxf_hv_detach(struct vxf_device *dev);
+void vxf_hv_kick(struct vxf_device *dev);
+const struct vxf_hv_ops *vxf_hv_ops(struct vxf_device *dev);
+
 /* xen.c */
 int vxf_xen_init(void);
 void vxf_xen_exit(void);
@@ -341,6 +402,13 @@ void vxf_xen_exit(void);
 #ifdef CONFIG_VIRTIO_XEN_FAULT_LOOP
 int vxf_loop_init(void);
 void vxf_loop_exit(void);
+
+/* loop_hv.c */
+int vxf_loop_hv_setup(struct vxf_device *dev);
+long vxf_loop_hv_revoke(struct vxf_device *dev,
+			struct vxf_loop_hv_revoke __user *uarg);
+long vxf_loop_hv_inject(struct vxf_device *dev,
+			struct vxf_loop_hv_inject __user *uarg);
 #else
 static inline int vxf_loop_init(void) { return 0; }
 static inline void vxf_loop_exit(void) { }

@@ -59,7 +59,9 @@
  * @protocol: negotiated protocol version, 0 when disconnected
  * @index: N of /dev/vxfN
  * @fault_timeout_ms: how long a fault waits for the backend before SIGBUS
- * @pad: zero
+ * @hv_gfn: when faults are reported by the hypervisor (or its loop-mode
+ *	stand-in), the guest frame number of window page 0 as fault records
+ *	name it; 0 otherwise
  */
 struct vxf_info {
 	__u64 window_pages;
@@ -69,7 +71,7 @@ struct vxf_info {
 	__u32 protocol;
 	__u32 index;
 	__u32 fault_timeout_ms;
-	__u64 pad;
+	__u64 hv_gfn;
 };
 
 #define VXF_LAT_BUCKETS		16
@@ -95,6 +97,11 @@ struct vxf_info {
  * @lat_hist: fault latency of faults that waited for a MAP: bucket i counts
  *	latencies in [2^i, 2^(i+1)) microseconds, the last bucket everything
  *	above
+ * @hv_reports: fault records from the hypervisor handled
+ * @hv_rejected: fault records rejected (malformed, stale, out of any window)
+ * @hv_overflows: report ring overruns seen (a corrupt producer index, or
+ *	accesses the hypervisor could not report)
+ * @hv_failed: reported accesses failed (they end in SIGBUS or EFAULT)
  */
 struct vxf_stats {
 	__u64 faults;
@@ -113,6 +120,10 @@ struct vxf_stats {
 	__u64 disconnects;
 	__u64 mapped_pages;
 	__u64 lat_hist[VXF_LAT_BUCKETS];
+	__u64 hv_reports;
+	__u64 hv_rejected;
+	__u64 hv_overflows;
+	__u64 hv_failed;
 };
 
 #define VXF_IOC_INFO		_IOR(VXF_IOC_MAGIC, 0x00, struct vxf_info)
@@ -198,10 +209,53 @@ struct vxf_loop_ungrant {
  */
 #define VXF_LOOP_F_SUPERPAGE	(1U << 0)
 
+/*
+ * Hypervisor mode, played by the loop device (see
+ * include/xen/interface/hvm/vxf_fault.h for the interface it stands in
+ * for): the backend takes pages away with VXF_LOOP_IOC_HV_REVOKE, at once
+ * and without asking the frontend, and the frontend learns of it only when
+ * a task touches such a page: the stand-in writes a fault record to the
+ * report area and raises the event, and the driver asks for the page (MAP)
+ * and resolves the record. REVOKE on the event ring still works.
+ */
+#define VXF_LOOP_F_HV		(1U << 1)
+
+/**
+ * struct vxf_loop_hv_revoke - VXF_LOOP_IOC_HV_REVOKE: take pages away now
+ * @first: first window page
+ * @count: number of pages, from 1
+ *
+ * As the hypervisor's Revoke would: every user mapping of the range is gone
+ * and the pages' references are released when this returns; nothing is sent
+ * to the frontend. Errors: EINVAL (range), ENOTCONN, EOPNOTSUPP (window
+ * without VXF_LOOP_F_HV).
+ */
+struct vxf_loop_hv_revoke {
+	__u64 first;
+	__u64 count;
+};
+
+/**
+ * struct vxf_loop_hv_inject - VXF_LOOP_IOC_HV_INJECT: write raw records
+ * @records: pointer to @nr struct xen_fault_record (vxf_fault.h), written
+ *	to the report area as they are, then the event is raised; for tests
+ *	of malformed, stale and flooding records
+ * @nr: number of records, at most 4096
+ * @written: out: records written before the ring was full (the rest count
+ *	as overflow, as the hypervisor would count them)
+ */
+struct vxf_loop_hv_inject {
+	__u64 records;
+	__u32 nr;
+	__u32 written;
+};
+
 #define VXF_LOOP_IOC_CONNECT	_IOWR(VXF_IOC_MAGIC, 0x40, struct vxf_loop_connect)
 #define VXF_LOOP_IOC_NOTIFY	_IO(VXF_IOC_MAGIC, 0x41)
 #define VXF_LOOP_IOC_GRANT	_IOWR(VXF_IOC_MAGIC, 0x42, struct vxf_loop_grant)
 #define VXF_LOOP_IOC_UNGRANT	_IOW(VXF_IOC_MAGIC, 0x43, struct vxf_loop_ungrant)
 #define VXF_LOOP_IOC_STATS	_IOR(VXF_IOC_MAGIC, 0x44, struct vxf_stats)
+#define VXF_LOOP_IOC_HV_REVOKE	_IOW(VXF_IOC_MAGIC, 0x45, struct vxf_loop_hv_revoke)
+#define VXF_LOOP_IOC_HV_INJECT	_IOWR(VXF_IOC_MAGIC, 0x46, struct vxf_loop_hv_inject)
 
 #endif /* _UAPI_LINUX_VXF_H */

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv.c - faults reported by the hypervisor (include/xen/interface/hvm/
+ * vxf_fault.h, a proposal)
+ *
+ * When the backend revokes through the hypervisor, the guest learns of a
+ * hole only when it touches it: the hypervisor writes a fault record to the
+ * report area and raises an event, and holds the faulting vCPU at the
+ * instruction (taking interrupts) until the record is resolved. This file
+ * consumes the records: each is copied out of the shared page once and
+ * checked, then joins the MAP of its page (one MAP however many records),
+ * and is resolved once that MAP settles: the page is there (the access
+ * completes), or the MAP failed (the driver's own mapping is dropped first,
+ * so the retried access takes a guest page fault and ends in SIGBUS or
+ * -EFAULT), or it was given up after the fault timeout.
+ *
+ * Who plays the hypervisor (Xen, or the loop stand-in) is behind struct
+ * vxf_hv_ops.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include <xen/interface/hvm/vxf_fault.h>
+
+#include "vxf.h"
+
+/* How often pending records are looked at when nothing else happens. */
+#define VXF_HV_SWEEP_MS		50
+
+/**
+ * struct vxf_hv_pending - a record waiting for its page's MAP to settle
+ * @page: window page
+ * @since: jiffies when it arrived, for the fault timeout
+ */
+struct vxf_hv_pending {
+	u64 page;
+	unsigned long since;
+};
+
+/**
+ * struct vxf_hv - the report area and the records being served
+ * @dev: the device
+ * @ops: the hypervisor, or its stand-in
+ * @area: the report area (guest memory the hypervisor writes)
+ * @window_id: id of the window, as records name it
+ * @base_gfn: guest frame of window page 0
+ * @work: consumes records and settles pending ones
+ * @lock: serialises @work's runs with teardown; protects @cons, @last_seq,
+ *	@pending
+ * @cons: records consumed, the private copy of area->cons
+ * @overflow_seen: area->overflow when last looked at
+ * @last_seq: the newest record seen
+ * @pending: seq -> struct vxf_hv_pending
+ * @dead: torn down; nothing more is read
+ */
+struct vxf_hv {
+	struct vxf_device *dev;
+	const struct vxf_hv_ops *ops;
+	struct xen_fault_report_area *area;
+	u32 window_id;
+	u64 base_gfn;
+	struct delayed_work work;
+	struct mutex lock;	/* @cons, @last_seq, @pending, @dead */
+	u32 cons;
+	u32 overflow_seen;
+	u64 last_seq;
+	struct xarray pending;
+	bool dead;
+};
+
+static void vxf_hv_resolve(struct vxf_hv *hv, u64 seq)
+{
+	hv->ops->resolve(hv->dev, seq);
+}
+
+/* The ops of the hypervisor (or stand-in) reporting for @dev. */
+const struct vxf_hv_ops *vxf_hv_ops(struct vxf_device *dev)
+{
+	return dev->hv ? dev->hv->ops : NULL;
+}
+
+/*
+ * Fail a reported access: drop the guest's own mapping of the page, so that
+ * the retried access faults in the guest (and finds the FAILED chunk), then
+ * let the vCPU retry.
+ */
+static void vxf_hv_fail(struct vxf_hv *hv, u64 page, u64 seq)
+{
+	struct inode *inode = READ_ONCE(hv->dev->inode);
+
+	if (inode)
+		unmap_mapping_range(inode->i_mapping, (loff_t)page << PAGE_SHIFT,
+				    PAGE_SIZE, 1);
+	vxf_count(&hv->dev->win, VXF_CNT_HV_FAILED);
+	vxf_hv_resolve(hv, seq);
+}
+
+/* Check one record; returns the window page, or -1 if it is rejected. */
+static s64 vxf_hv_check(struct vxf_hv *hv, const struct xen_fault_record *rec)
+{
+	struct vxf_window *win = &hv->dev->win;
+
+	if (rec->seq <= hv->last_seq)
+		return -1;	/* stale or replayed */
+	hv->last_seq = rec->seq;
+	if (rec->window != hv->window_id || rec->vcpu >= nr_cpu_ids ||
+	    !rec->access || (rec->access & ~XEN_FAULT_ACCESS_MASK))
+		return -1;
+	if (rec->gfn < hv->base_gfn || rec->gfn - hv->base_gfn >= win->nr_pages)
+		return -1;
+	return rec->gfn - hv->base_gfn;
+}
+
+static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
+{
+	struct vxf_window *win = &hv->dev->win;
+	struct vxf_hv_pending *p;
+	s64 page;
+
+	page = vxf_hv_check(hv, rec);
+	if (page < 0) {
+		vxf_count(win, VXF_CNT_HV_REJECTED);
+		dev_warn_ratelimited(hv->dev->misc.this_device,
+				     "rejected fault record seq %llu gfn %#llx window %u vcpu %u access %#x\n",
+				     rec->seq, rec->gfn, rec->window, rec->vcpu,
+				     rec->access);
+		/* A vCPU may wait on it all the same: let it retry. */
+		if (rec->seq == hv->last_seq)
+			vxf_hv_resolve(hv, rec->seq);
+		return;
+	}
+
+	vxf_count(win, VXF_CNT_HV_REPORTS);
+	switch (vxf_window_hv_fault(win, page,
+				    rec->access & XEN_FAULT_ACCESS_WRITE)) {
+	case VXF_HV_RESOLVE:
+		vxf_hv_resolve(hv, rec->seq);
+		return;
+	case VXF_HV_FAIL:
+		vxf_hv_fail(hv, page, rec->seq);
+		return;
+	default:
+		break;
+	}
+
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	if (p) {
+		p->page = page;
+		p->since = jiffies;
+		if (!xa_err(xa_store(&hv->pending, rec->seq, p, GFP_KERNEL)))
+			return;
+		kfree(p);
+	}
+	/* Cannot track it: let the vCPU retry (and report again). */
+	vxf_hv_resolve(hv, rec->seq);
+}
+
+/* Copy out and handle every record the hypervisor produced. */
+static void vxf_hv_consume(struct vxf_hv *hv)
+{
+	struct xen_fault_report_area *area = hv->area;
+	struct xen_fault_record rec;
+	u32 prod, overflow;
+
+	overflow = READ_ONCE(area->overflow);
+	if (overflow != hv->overflow_seen) {
+		vxf_count_add(&hv->dev->win, VXF_CNT_HV_OVERFLOWS,
+			      overflow - hv->overflow_seen);
+		hv->overflow_seen = overflow;
+	}
+
+	prod = READ_ONCE(area->prod);
+	/* Records up to prod are read after the index itself. */
+	virt_rmb();
+	if (prod - hv->cons > XEN_FAULT_RING_SIZE) {
+		vxf_count(&hv->dev->win, VXF_CNT_HV_OVERFLOWS);
+		dev_warn_ratelimited(hv->dev->misc.this_device,
+				     "fault report producer index out of range (%u, %u); skipping\n",
+				     prod, hv->cons);
+		hv->cons = prod;
+		WRITE_ONCE(area->cons, prod);
+		return;
+	}
+
+	while (hv->cons != prod) {
+		memcpy(&rec, &area->rec[hv->cons % XEN_FAULT_RING_SIZE],
+		       sizeof(rec));
+		hv->cons++;
+		vxf_hv_handle(hv, &rec);
+	}
+	/* The slots are free once the copies are taken. */
+	virt_mb();
+	WRITE_ONCE(area->cons, hv->cons);
+}
+
+/* Resolve the pending records whose MAP has settled, or timed out. */
+static bool vxf_hv_settle(struct vxf_hv *hv)
+{
+	struct vxf_window *win = &hv->dev->win;
+	struct vxf_hv_pending *p;
+	unsigned long seq;
+	bool left = false;
+
+	xa_for_each(&hv->pending, seq, p) {
+		enum vxf_hv_action act = vxf_window_hv_state(win, p->page);
+
+		if (act == VXF_HV_WAIT &&
+		    time_after(jiffies, p->since + win->fault_timeout)) {
+			vxf_window_hv_give_up(win, p->page);
+			act = VXF_HV_FAIL;
+		}
+		if (act == VXF_HV_WAIT) {
+			left = true;
+			continue;
+		}
+		xa_erase(&hv->pending, seq);
+		if (act == VXF_HV_FAIL)
+			vxf_hv_fail(hv, p->page, seq);
+		else
+			vxf_hv_resolve(hv, seq);
+		kfree(p);
+	}
+	return left;
+}
+
+static void vxf_hv_work(struct work_struct *work)
+{
+	struct vxf_hv *hv = container_of(to_delayed_work(work), struct vxf_hv,
+					 work);
+	bool left;
+
+	mutex_lock(&hv->lock);
+	if (hv->dead) {
+		mutex_unlock(&hv->lock);
+		return;
+	}
+	vxf_hv_consume(hv);
+	left = vxf_hv_settle(hv);
+	mutex_unlock(&hv->lock);
+
+	/* MAP answers kick this too; the timer only catches time-outs. */
+	if (left)
+		mod_delayed_work(system_wq, &hv->work,
+				 msecs_to_jiffies(VXF_HV_SWEEP_MS));
+}
+
+/**
+ * vxf_hv_kick() - records arrived, or a MAP settled: look again
+ * @dev: the device
+ *
+ * Context: any, including hard interrupt (the event channel's handler).
+ */
+void vxf_hv_kick(struct vxf_device *dev)
+{
+	struct vxf_hv *hv = dev->hv;
+
+	if (hv)
+		mod_delayed_work(system_wq, &hv->work, 0);
+}
+
+/**
+ * vxf_hv_attach() - start consuming fault reports for a device
+ * @dev: the device
+ * @ops: the hypervisor or its stand-in
+ * @area: the report area, zeroed, in guest memory
+ * @window_id: the id the window was registered under
+ * @base_gfn: guest frame of window page 0
+ *
+ * Context: process context, before the first report can arrive.
+ * Return: 0 or -ENOMEM.
+ */
+int vxf_hv_attach(struct vxf_device *dev, const struct vxf_hv_ops *ops,
+		  struct xen_fault_report_area *area, u32 window_id,
+		  u64 base_gfn)
+{
+	struct vxf_hv *hv;
+
+	hv = kzalloc(sizeof(*hv), GFP_KERNEL);
+	if (!hv)
+		return -ENOMEM;
+	hv->dev = dev;
+	hv->ops = ops;
+	hv->area = area;
+	hv->window_id = window_id;
+	hv->base_gfn = base_gfn;
+	INIT_DELAYED_WORK(&hv->work, vxf_hv_work);
+	mutex_init(&hv->lock);
+	xa_init(&hv->pending);
+	dev->win.hv_gfn = base_gfn;
+	dev->hv = hv;
+	return 0;
+}
+
+/**
+ * vxf_hv_detach() - stop consuming reports; resolve every pending one
+ * @dev: the device, being released
+ *
+ * The vCPUs held on pending records retry. The hypervisor side's data goes
+ * too.
+ *
+ * Context: process context; not from the hv work itself.
+ */
+void vxf_hv_detach(struct vxf_device *dev)
+{
+	struct vxf_hv *hv = dev->hv;
+	struct vxf_hv_pending *p;
+	unsigned long seq;
+
+	if (!hv)
+		return;
+	mutex_lock(&hv->lock);
+	hv->dead = true;
+	xa_for_each(&hv->pending, seq, p) {
+		xa_erase(&hv->pending, seq);
+		vxf_hv_resolve(hv, seq);
+		kfree(p);
+	}
+	mutex_unlock(&hv->lock);
+	cancel_delayed_work_sync(&hv->work);
+	xa_destroy(&hv->pending);
+	if (hv->ops->release)
+		hv->ops->release(dev);
+	dev->hv = NULL;
+	kfree(hv);
+}
