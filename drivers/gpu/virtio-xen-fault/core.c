@@ -400,7 +400,7 @@ static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
  * look again with the lock held, or VM_FAULT_SIGBUS.
  */
 static vm_fault_t vxf_fault_report(struct vxf_window *win,
-				   struct vm_fault *vmf)
+				   struct vm_fault *vmf, u64 start)
 {
 	struct vxf_device *dev = win->dev;
 	const struct vxf_hv_ops *ops = vxf_hv_ops(dev);
@@ -415,7 +415,8 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
 		return VM_FAULT_SIGBUS;
 
 	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY)) {
-		ops->report_wait(dev, seq, timeout);
+		if (!ops->report_wait(dev, seq, timeout))
+			vxf_window_record_latency(win, start);
 		return 0;
 	}
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
@@ -424,7 +425,8 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
 	}
 	vxf_device_get(dev);
 	vxf_release_fault_lock(vmf);
-	ops->report_wait(dev, seq, timeout);
+	if (!ops->report_wait(dev, seq, timeout))
+		vxf_window_record_latency(win, start);
 	vxf_device_put(dev);
 	return VM_FAULT_RETRY;
 }
@@ -464,7 +466,7 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 		ret = vxf_fault_lookup(win, vmf, tried || attempt, &chunk,
 				       &send, &report);
 		if (report) {
-			ret = vxf_fault_report(win, vmf);
+			ret = vxf_fault_report(win, vmf, start);
 			if (!ret && attempt >= VXF_NORETRY_ATTEMPTS)
 				ret = VM_FAULT_SIGBUS;
 			if (ret)
@@ -899,7 +901,10 @@ u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count)
 
 	mutex_lock(&ring->lock);
 	if (ring->connected && !ring->broken) {
+		/* Id 0: no event on the ring stands behind it. */
+		trace_vxf_revoke_start(win->dev->index, 0, first, count);
 		pages = vxf_window_take(win, first, first + count - 1);
+		trace_vxf_revoke_done(win->dev->index, 0, 0, pages);
 		vxf_count(win, VXF_CNT_REVOKES);
 		vxf_count_add(win, VXF_CNT_REVOKED_PAGES, pages);
 	}
