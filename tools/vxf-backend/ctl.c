@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "vxf_fault.h"
 #include "vxf_pattern.h"
 
 #define REPLY_MAX	512
@@ -138,6 +139,84 @@ static void cmd_peek_poke(struct vxf_ctl *c, int argc, char **argv)
 	}
 }
 
+/*
+ * hv-revoke FIRST COUNT: the hypervisor takes the pages away at once (no
+ * REVOKE to the frontend); their slots come back to the store.
+ */
+static void cmd_hv_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count)
+{
+	struct vxf_transport *t = c->store->t;
+	uint64_t pages;
+	int ret;
+
+	if (!t->ops->hv_revoke) {
+		vxf_ctl_replyf(c, "err hv-revoke needs hypervisor mode");
+		return;
+	}
+	if (!count || first >= c->store->window_pages ||
+	    count > c->store->window_pages - first) {
+		vxf_ctl_replyf(c, "err hv-revoke range outside the window");
+		return;
+	}
+	ret = t->ops->hv_revoke(t, first, count);
+	if (ret) {
+		vxf_ctl_replyf(c, "err hv-revoke: %s", strerror(-ret));
+		return;
+	}
+	pages = vxf_store_reclaim(c->store, first, count);
+	vxf_ctl_replyf(c, "ok hv-revoke pages=%" PRIu64, pages);
+}
+
+/*
+ * hv-inject SEQ GFN WINDOW VCPU ACCESS: write COUNT (the sixth word, default
+ * 1) raw fault records, seq and gfn counting up from the given ones.
+ */
+static void cmd_hv_inject(struct vxf_ctl *c, int argc, char **argv)
+{
+	struct vxf_transport *t = c->store->t;
+	uint64_t v[6] = { 0, 0, 0, 0, 0, 1 };
+	struct xen_fault_record *recs;
+	unsigned int i, written = 0;
+	int ret;
+
+	if (argc < 6 || argc > 7) {
+		vxf_ctl_replyf(c, "err usage: hv-inject SEQ GFN WINDOW VCPU ACCESS [COUNT]");
+		return;
+	}
+	for (i = 1; i < (unsigned int)argc; i++)
+		if (vxf_ctl_parse_u64(argv[i], &v[i - 1])) {
+			vxf_ctl_replyf(c, "err hv-inject bad number: %s",
+				       argv[i]);
+			return;
+		}
+	if (!t->ops->hv_inject) {
+		vxf_ctl_replyf(c, "err hv-inject needs hypervisor mode");
+		return;
+	}
+	if (!v[5] || v[5] > 4096) {
+		vxf_ctl_replyf(c, "err hv-inject COUNT from 1 to 4096");
+		return;
+	}
+	recs = calloc(v[5], sizeof(*recs));
+	if (!recs) {
+		vxf_ctl_replyf(c, "err hv-inject: out of memory");
+		return;
+	}
+	for (i = 0; i < v[5]; i++) {
+		recs[i].seq = v[0] + i;
+		recs[i].gfn = v[1] + i;
+		recs[i].window = (uint32_t)v[2];
+		recs[i].vcpu = (uint32_t)v[3];
+		recs[i].access = (uint8_t)v[4];
+	}
+	ret = t->ops->hv_inject(t, recs, v[5], &written);
+	free(recs);
+	if (ret)
+		vxf_ctl_replyf(c, "err hv-inject: %s", strerror(-ret));
+	else
+		vxf_ctl_replyf(c, "ok hv-inject written=%u", written);
+}
+
 /* Commands taking a FIRST COUNT range. */
 static void cmd_range(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
 {
@@ -150,6 +229,8 @@ static void cmd_range(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
 	}
 	if (!strcmp(argv[0], "revoke"))
 		cmd_revoke(c, first, count, now);
+	else if (!strcmp(argv[0], "hv-revoke"))
+		cmd_hv_revoke(c, first, count);
 	else if (vxf_proto_fail_add(c->proto, first, count))
 		vxf_ctl_replyf(c, "err fail bad range or too many ranges");
 	else
@@ -193,14 +274,19 @@ static void cmd_knob(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
  */
 void vxf_ctl_run(struct vxf_ctl *c, char *line, uint64_t now_us)
 {
-	char *argv[6];
-	int argc = split_words(line, argv, 5);
+	char *argv[8];
+	int argc = split_words(line, argv, 7);
 
 	if (argc == 0)
 		return;
-	if (argc > 5) {
+	if (argc > 7) {
 		vxf_ctl_replyf(c, "err too many arguments");
-	} else if (!strcmp(argv[0], "revoke") || !strcmp(argv[0], "fail")) {
+	} else if (!strcmp(argv[0], "hv-inject")) {
+		cmd_hv_inject(c, argc, argv);
+	} else if (argc > 5) {
+		vxf_ctl_replyf(c, "err too many arguments");
+	} else if (!strcmp(argv[0], "revoke") || !strcmp(argv[0], "fail") ||
+		   !strcmp(argv[0], "hv-revoke")) {
 		cmd_range(c, argc, argv, now_us);
 	} else if (!strcmp(argv[0], "revoke-all") && argc == 1) {
 		cmd_revoke(c, 0, c->store->window_pages, now_us);

@@ -109,6 +109,7 @@ static int loop_connect(struct vxf_transport *t,
 	c.cache = p->cache;
 	c.map_pages = p->map_pages;
 	c.fault_timeout_ms = p->fault_timeout_ms;
+	c.flags = p->flags;
 	ret = ioctl_retry(l->fd, VXF_LOOP_IOC_CONNECT, &c);
 	if (ret) {
 		fprintf(stderr, "vxf-backend: VXF_LOOP_IOC_CONNECT: %s\n",
@@ -201,6 +202,28 @@ static void loop_destroy(struct vxf_transport *t)
 	t->priv = NULL;
 }
 
+static int loop_hv_revoke(struct vxf_transport *t, uint64_t first,
+			  uint64_t count)
+{
+	struct vxf_loop_hv_revoke r = { .first = first, .count = count };
+
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_HV_REVOKE, &r);
+}
+
+static int loop_hv_inject(struct vxf_transport *t, const void *records,
+			  unsigned int nr, unsigned int *written)
+{
+	struct vxf_loop_hv_inject in = {
+		.records = (uintptr_t)records,
+		.nr = nr,
+	};
+	int ret;
+
+	ret = ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_HV_INJECT, &in);
+	*written = in.written;
+	return ret;
+}
+
 static const struct vxf_transport_ops vxf_loop_ops = {
 	.name = "loop",
 	.connect = loop_connect,
@@ -209,6 +232,8 @@ static const struct vxf_transport_ops vxf_loop_ops = {
 	.ack_kicks = loop_ack_kicks,
 	.grant = loop_grant,
 	.ungrant = loop_ungrant,
+	.hv_revoke = loop_hv_revoke,
+	.hv_inject = loop_hv_inject,
 	.disconnect = loop_disconnect,
 	.destroy = loop_destroy,
 };

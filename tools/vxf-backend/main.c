@@ -173,6 +173,10 @@ static void usage(FILE *f)
 "  --delay-us N         answer each MAP N us after it arrived\n"
 "  --fail FIRST:COUNT   MAPs overlapping the range get -XEN_EIO (repeat)\n"
 "  --no-answer          do not answer MAPs (as 'hang on')\n"
+"  --hv                 loop mode: hypervisor mode, played by the loop\n"
+"                       device (VXF_LOOP_F_HV): hv-revoke takes pages away\n"
+"                       with no message to the frontend, which learns of\n"
+"                       it from fault records on its next access\n"
 "  --storm-us N         revoke a random range every N us\n"
 "  --seed N             seed of all randomness (default 1)\n"
 "  --slots N            page slot pool size (default pages + 64,\n"
@@ -191,6 +195,9 @@ static void usage(FILE *f)
 "                          granted=N bad_requests=N\n"
 "  peek PAGE WORD       -> ok peek 0x<16 hex digits>\n"
 "  poke PAGE WORD VALUE -> ok\n"
+"  hv-revoke FIRST COUNT -> ok hv-revoke pages=P (--hv)\n"
+"  hv-inject SEQ GFN WINDOW VCPU ACCESS [COUNT] -> ok hv-inject written=W\n"
+"                       (--hv: raw fault records, for tests)\n"
 "  quit                 -> ok quit (also EOF, SIGTERM, SIGINT)\n"
 "exit: 0 quit, 1 usage/setup error, 2 frontend or device broke\n"
 "Xen mode: stdout 'ready xen domid=D dir=PATH pages=P'; stdin commands\n"
@@ -349,6 +356,7 @@ enum {
 	OPT_LOOP = 256, OPT_INDEX, OPT_PAGES, OPT_MAP_PAGES, OPT_RING_ORDER,
 	OPT_CACHE, OPT_TIMEOUT, OPT_DELAY, OPT_FAIL, OPT_NO_ANSWER,
 	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP, OPT_XEN,
+	OPT_HV,
 	OPT_STATS_ON_EXIT,
 };
 
@@ -363,6 +371,7 @@ static const struct option long_opts[] = {
 	{ "delay-us", required_argument, NULL, OPT_DELAY },
 	{ "fail", required_argument, NULL, OPT_FAIL },
 	{ "no-answer", no_argument, NULL, OPT_NO_ANSWER },
+	{ "hv", no_argument, NULL, OPT_HV },
 	{ "storm-us", required_argument, NULL, OPT_STORM },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "slots", required_argument, NULL, OPT_SLOTS },
@@ -465,6 +474,9 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 			fprintf(stderr, "vxf-backend: bad --fail: %s\n", arg);
 			return -1;
 		}
+		return 0;
+	case OPT_HV:
+		b->params.flags |= VXF_LOOP_F_HV;
 		return 0;
 	case OPT_NO_ANSWER:
 		b->no_answer = true;

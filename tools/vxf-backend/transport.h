@@ -27,6 +27,7 @@
  * @cache: VXF_CACHE_* of the window
  * @map_pages: pages per MAP (0: transport default)
  * @fault_timeout_ms: frontend fault timeout (0: transport default)
+ * @flags: VXF_LOOP_F_* (loop mode only)
  */
 struct vxf_transport_params {
 	int index;
@@ -35,6 +36,7 @@ struct vxf_transport_params {
 	unsigned int cache;
 	unsigned int map_pages;
 	unsigned int fault_timeout_ms;
+	unsigned int flags;
 };
 
 /**
@@ -73,6 +75,12 @@ struct vxf_transport;
  * @unshare: end the lending of a page from @share and free it (the
  *	transport may defer the freeing while the other end still maps it).
  *	Returns 0 or -errno.
+ * @hv_revoke: optional (hypervisor mode): take pages [@first, @first +
+ *	@count) away at once, without asking the frontend. Returns 0 or
+ *	-errno.
+ * @hv_inject: optional (hypervisor mode, tests): write @nr raw fault
+ *	records (struct xen_fault_record) to the report area; *@written
+ *	says how many fitted. Returns 0 or -errno.
  * @disconnect: stop being the backend; undo connect.
  * @destroy: free the transport (after disconnect).
  *
@@ -92,6 +100,10 @@ struct vxf_transport_ops {
 		       unsigned int nr);
 	void *(*share)(struct vxf_transport *t, uint32_t *ref);
 	int (*unshare)(struct vxf_transport *t, void *addr, uint32_t ref);
+	int (*hv_revoke)(struct vxf_transport *t, uint64_t first,
+			 uint64_t count);
+	int (*hv_inject)(struct vxf_transport *t, const void *records,
+			 unsigned int nr, unsigned int *written);
 	void (*disconnect)(struct vxf_transport *t);
 	void (*destroy)(struct vxf_transport *t);
 };
