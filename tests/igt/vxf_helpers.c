@@ -157,13 +157,29 @@ static int parse_ready(struct vxf_backend *be, const char *line)
 	return 0;
 }
 
+/**
+ * vxf_hv_mode - whether windows run in hypervisor mode (VXF_TEST_HV=1)
+ *
+ * Then every backend is started with --hv and vxf_backend_revoke() takes
+ * pages away through the hypervisor (stand-in), unannounced, instead of the
+ * cooperative REVOKE: the same tests then check the hypervisor-report path.
+ */
+bool vxf_hv_mode(void)
+{
+	const char *v = getenv("VXF_TEST_HV");
+
+	return v && *v && strcmp(v, "0");
+}
+
 static void exec_backend(const char *const *args, int cmd_rd, int reply_wr)
 {
-	const char *argv[VXF_MAX_ARGS + 3];
+	const char *argv[VXF_MAX_ARGS + 4];
 	int n = 0;
 
 	argv[n++] = vxf_backend_path();
 	argv[n++] = "--loop";
+	if (vxf_hv_mode())
+		argv[n++] = "--hv";
 	while (args && *args && n < VXF_MAX_ARGS + 2)
 		argv[n++] = *args++;
 	argv[n] = NULL;
@@ -354,9 +370,15 @@ int vxf_backend_revoke(struct vxf_backend *be, uint64_t first, uint64_t count)
 {
 	char line[512];
 	const char *p;
-	int ret = vxf_backend_cmd(be, line, sizeof(line), "revoke %" PRIu64
-				  " %" PRIu64, first, count);
+	int ret;
 
+	if (vxf_hv_mode())
+		return vxf_backend_cmd(be, line, sizeof(line),
+				       "hv-revoke %" PRIu64 " %" PRIu64,
+				       first, count) ? -EINVAL : 0;
+
+	ret = vxf_backend_cmd(be, line, sizeof(line), "revoke %" PRIu64
+			      " %" PRIu64, first, count);
 	if (ret)
 		return ret;
 	p = strstr(line, "status=");

@@ -68,6 +68,7 @@ struct vxf_backend_stats {
 };
 
 const char *vxf_backend_path(void);
+bool vxf_hv_mode(void);
 bool vxf_backend_available(void);
 int vxf_backend_start(struct vxf_backend *be, ...)
 	__attribute__((sentinel));

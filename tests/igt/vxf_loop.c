@@ -116,6 +116,10 @@ void be_revoke_all(struct window *w)
 	char line[256];
 	const char *p;
 
+	if (vxf_hv_mode()) {
+		be_revoke(w, 0, w->pages);
+		return;
+	}
 	igt_assert_f(vxf_backend_cmd(&w->be, line, sizeof(line),
 				     "revoke-all") == 0,
 		     "%s\n", vxf_backend_last_error());
