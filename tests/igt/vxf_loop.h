@@ -8,7 +8,8 @@
  * IGT assertions); vxf_loop_mm.c the subtests about the rest of mm (kernel
  * accesses, get_user_pages, fork, munmap/mprotect/mremap), vxf_loop_uapi.c
  * those about the uapi's errors and coherence, vxf_loop_obs.c those about
- * debugfs, tracepoints and UNMAP of an unused window.
+ * debugfs, tracepoints and UNMAP of an unused window, vxf_loop_hv.c those
+ * about faults reported by the hypervisor (its loop-mode stand-in).
  */
 
 #ifndef VXF_LOOP_H
@@ -63,5 +64,6 @@ bool wait_pid(pid_t pid, int *status, int ms);
 void vxf_loop_mm_subtests(void);
 void vxf_loop_uapi_subtests(void);
 void vxf_loop_obs_subtests(void);
+void vxf_loop_hv_subtests(void);
 
 #endif /* VXF_LOOP_H */
