@@ -9,6 +9,7 @@
  *
  * Lock order, outermost first:
  *
+ *	vxf_hv.lock (the work consuming hypervisor fault reports)
  *	mmap_lock or the per-VMA lock (a fault)
  *	  vxf_ring.lock
  *	    vxf_window.map_sem
