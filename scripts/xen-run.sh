@@ -566,6 +566,10 @@ vcpus = $DOMU_VCPUS
 on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "destroy"
+# Under nested emulation Xen sometimes answers CPUID 0xd with the size of
+# a stale XCR0 ("XSAVE consistency problem: size 832 != kernel_size 576"
+# WARNING at boot): no AVX in the domU keeps the xstate layout trivial.
+cpuid = "host,avx=0"
 CFG
 	if ! xl create -p /vxf/$name.cfg >/tmp/xl-$name.log 2>&1; then
 		cat /tmp/xl-$name.log
@@ -574,6 +578,7 @@ CFG
 		break
 	fi
 	id=$(xl domid $name)
+	xenstore-write /local/domain/0/vxf-ids/$name $id
 	DOMU_IDS="$DOMU_IDS $id"
 	DOMU_NAMES="$DOMU_NAMES $name"
 	log=/var/log/xen/console/guest-$name.log
@@ -606,10 +611,23 @@ if [ $created = 1 ]; then
 		for n in $DOMU_NAMES; do xl unpause $n; done
 		mark "VXF-DOMU-UNPAUSED $DOMU_NAMES"
 		# xenstore-exists is much cheaper than xl under emulation
+		# A PVH domU has no ACPI S5: its poweroff -f halts and Xen takes a
+		# while to notice. Once its init printed VXF-DOMU-DONE, give it 3 s,
+		# then destroy it.
 		t=$((DOMU_TIMEOUT * 2))
+		declare -A done_at=()
 		while [ $t -gt 0 ]; do
 			alive=0
-			for d in $DOMU_IDS; do xenstore-exists /local/domain/$d && alive=1; done
+			for n in $DOMU_NAMES; do
+				d=$(xenstore-read /local/domain/0/vxf-ids/$n 2>/dev/null)
+				xenstore-exists /local/domain/$d || continue
+				alive=1
+				if [ -z "${done_at[$n]}" ]; then
+					grep -aq '^VXF-DOMU-DONE' /var/log/xen/console/guest-$n.log 2>/dev/null && done_at[$n]=$t
+				elif [ $((done_at[$n] - t)) -ge 6 ]; then
+					xl destroy $n >/dev/null 2>&1
+				fi
+			done
 			[ $alive = 1 ] || break
 			sleep 0.5
 			t=$((t - 1))
