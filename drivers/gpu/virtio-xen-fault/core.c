@@ -349,13 +349,16 @@ out:
 	return ret;
 }
 
-/* Queue the MAP of a chunk this fault made. */
-static void vxf_fault_send(struct vxf_window *win, struct vxf_chunk *chunk,
-			   struct vm_fault *vmf)
+/*
+ * Queue the MAP of a chunk just linked into the window. On failure the chunk
+ * is FAILED and -errno returned.
+ */
+static int vxf_chunk_send(struct vxf_window *win, struct vxf_chunk *chunk,
+			  bool write)
 {
 	int err;
 
-	if (vmf->vma->vm_flags & VM_WRITE)
+	if (write)
 		chunk->req.flags |= XENVXF_MAP_F_WRITE;
 	vxf_count(win, VXF_CNT_MAPS);
 	vxf_count_add(win, VXF_CNT_MAP_PAGES, chunk->req.count);
@@ -367,6 +370,7 @@ static void vxf_fault_send(struct vxf_window *win, struct vxf_chunk *chunk,
 		vxf_window_map_failed(win, chunk, err);
 		vxf_chunk_put(chunk);
 	}
+	return err;
 }
 
 static bool vxf_chunk_settled(struct vxf_chunk *chunk)
@@ -476,7 +480,8 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 		if (!chunk)
 			goto out;
 		if (send)
-			vxf_fault_send(win, chunk, vmf);
+			vxf_chunk_send(win, chunk,
+				       vmf->vma->vm_flags & VM_WRITE);
 
 		if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
 			if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
@@ -579,7 +584,6 @@ enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 	enum vxf_hv_action act;
 	bool made = false;
 	void *entry;
-	int err;
 
 	fresh = vxf_chunk_alloc(win);
 	down_read(&win->map_sem);
@@ -605,20 +609,8 @@ enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 		return act;
 	}
 
-	/* The chunk this report made: the request in flight holds a ref. */
-	chunk = fresh;
-	if (write)
-		chunk->req.flags |= XENVXF_MAP_F_WRITE;
-	vxf_count(win, VXF_CNT_MAPS);
-	vxf_count_add(win, VXF_CNT_MAP_PAGES, chunk->req.count);
-	kref_get(&chunk->kref);
-	err = vxf_ring_send(win->dev, &chunk->req);
-	if (err) {
-		vxf_window_map_failed(win, chunk, err);
-		vxf_chunk_put(chunk);
-		act = VXF_HV_FAIL;
-	}
-	return act;
+	/* The chunk this report made: send its MAP. */
+	return vxf_chunk_send(win, fresh, write) ? VXF_HV_FAIL : act;
 }
 
 /**
