@@ -146,6 +146,8 @@ fi
 	add_bin "$TOP/tools/vxf-backend/vxf-backend" /bin/vxf-backend
 [ -x "$TOP/tools/vxf-demo/vxf-demo" ] &&
 	add_bin "$TOP/tools/vxf-demo/vxf-demo" /bin/vxf-demo
+[ -x "$TOP/tools/vxf-bench/vxf-bench" ] &&
+	add_bin "$TOP/tools/vxf-bench/vxf-bench" /bin/vxf-bench
 NTESTS=0
 for t in "$TOP"/tests/igt/vxf_*; do
 	if [ ! -f "$t" ] || [ ! -x "$t" ]; then
