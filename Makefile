@@ -9,6 +9,8 @@
 #   make deps         install the Debian packages the project needs
 #   make kernels      fetch Debian's 6.12 image+headers and 6.1 headers
 #   make demo         boot the 6.12 kernel in QEMU and run /bin/vxf-demo
+#   make bench        boot it once running tools/vxf-bench; prints figures
+#                     against same-VM references, plots .cache/bench/
 #   make check        everything: builds, checkpatch, sparse, in-tree,
 #                     DKMS, VM test suite; ends with "N passed, N failed"
 #
@@ -33,10 +35,10 @@ endif
 
 MODULE_CONFIG := CONFIG_VIRTIO_XEN_FAULT=m CONFIG_VIRTIO_XEN_FAULT_LOOP=y
 KO := drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
-TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo
+TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo tools/vxf-bench
 VM_TIMEOUT ?= 600
 
-.PHONY: all modules tools deps kernels demo check clean distclean help
+.PHONY: all modules tools deps kernels demo bench check clean distclean help
 
 all: modules
 
@@ -70,6 +72,14 @@ demo: deps kernels
 	$(MAKE) tools
 	./scripts/vm-run.sh --timeout $(VM_TIMEOUT) $(KO) /bin/vxf-demo
 
+# Like the demo: the 6.12 headers, and only what the benchmark needs.
+# scripts/bench.sh never compares a figure with a limit.
+bench: deps kernels
+	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
+	$(MAKE) -C tools/vxf-backend
+	$(MAKE) -C tools/vxf-bench
+	./scripts/bench.sh
+
 check:
 	./scripts/check.sh
 
@@ -87,6 +97,6 @@ distclean: clean
 	rm -rf .cache
 
 help:
-	@sed -n '3,17p' Makefile
+	@sed -n '3,19p' Makefile
 
 endif
