@@ -41,6 +41,7 @@ static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
 		return NULL;
 
 	kref_init(&chunk->kref);
+	init_waitqueue_head(&chunk->wq);
 	chunk->req.op = XENVXF_OP_MAP;
 	INIT_LIST_HEAD(&chunk->req.backlog);
 	chunk->state = VXF_CHUNK_PENDING;
@@ -107,6 +108,7 @@ static void vxf_chunk_unlink(struct vxf_window *win, struct vxf_chunk *chunk,
 			xa_cmpxchg(&win->pages, chunk->req.first + i, chunk,
 				   NULL, 0);
 	chunk->state = state;
+	wake_up_all(&chunk->wq);
 	vxf_chunk_put(chunk);
 }
 
@@ -144,7 +146,6 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 	init_rwsem(&win->map_sem);
 	mutex_init(&win->lock);
 	xa_init(&win->pages);
-	init_waitqueue_head(&win->wq);
 	atomic64_set(&win->mapped_pages, 0);
 	for (i = 0; i < VXF_CNT_NR; i++)
 		atomic64_set(&win->counters[i], 0);
@@ -386,7 +387,7 @@ static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
 {
 	long left;
 
-	left = wait_event_killable_timeout(win->wq, vxf_chunk_settled(chunk),
+	left = wait_event_killable_timeout(chunk->wq, vxf_chunk_settled(chunk),
 					   win->fault_timeout);
 	if (left > 0)
 		return 0;
@@ -686,7 +687,7 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 		else
 			vxf_count(win, VXF_CNT_MAP_ERRORS);
 	}
-	wake_up_all(&win->wq);
+	wake_up_all(&chunk->wq);
 	mutex_unlock(&win->lock);
 }
 
@@ -759,7 +760,7 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 		vxf_chunk_put(chunk);
 		installed = true;
 	}
-	wake_up_all(&win->wq);
+	wake_up_all(&chunk->wq);
 	mutex_unlock(&win->lock);
 
 	if (!installed)
@@ -827,7 +828,6 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 			hi = max_t(u64, hi, index);
 			next = index + 1;
 		}
-		wake_up_all(&win->wq);
 		mutex_unlock(&win->lock);
 		up_write(&win->map_sem);
 		if (!n)

@@ -141,6 +141,7 @@ struct vxf_request {
  *	flight and each waiter
  * @req: the MAP request
  * @state: enum vxf_chunk_state, written under vxf_window.lock
+ * @wq: faults waiting for the chunk to leave VXF_CHUNK_PENDING
  * @error: why a FAILED chunk failed (negative errno)
  * @pfns: the PFN of each page, filled in from the answer
  *
@@ -150,6 +151,7 @@ struct vxf_chunk {
 	struct kref kref;
 	struct vxf_request req;
 	u8 state;
+	wait_queue_head_t wq;
 	int error;
 	unsigned long pfns[];
 };
@@ -184,7 +186,6 @@ struct vxf_chunk {
  * @pages: window page -> PFN (a value entry) when the page is mapped, or
  *	the struct vxf_chunk of its MAP while that is pending or failed;
  *	absent pages cost nothing
- * @wq: faults waiting for a chunk to leave VXF_CHUNK_PENDING
  * @mapped_pages: pages currently mapped
  * @counters: enum vxf_counter
  * @lat_hist: fault latency histogram, see struct vxf_stats
@@ -202,7 +203,6 @@ struct vxf_window {
 	struct rw_semaphore map_sem;	/* PFN insertion vs. taking away */
 	struct mutex lock;		/* @pages, chunk states */
 	struct xarray pages;
-	wait_queue_head_t wq;
 	atomic64_t mapped_pages;
 	atomic64_t counters[VXF_CNT_NR];
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
