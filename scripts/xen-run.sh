@@ -54,7 +54,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-XCACHE="$TOP/.cache/xen"
+XCACHE=${VXF_XEN_CACHE:-$TOP/.cache/xen}	# override only to test a fresh build
 SUITE=bookworm
 XENVER=4.17
 INCLUDE="xen-utils-$XENVER,xenstore-utils,xen-hypervisor-$XENVER-amd64,kmod"
@@ -93,7 +93,8 @@ xenstore-chmod /local/domain/$DOMID/data/vxf-smoke n$DOMID r0
 echo "xenstore readback: $(xenstore-read /local/domain/$DOMID/data/vxf-smoke)"
 vxf_xs_dump $DOMID
 if [ -x /vxf/bin/vxf-backend ]; then /vxf/bin/vxf-backend --help >/dev/null 2>&1; echo "vxf-backend runs in dom0: rc=$?"; fi
-xl info | grep -E "^(xen_major|xen_minor|xen_extra|total_memory|free_memory|nr_cpus)"'
+xl info | grep -E "^(xen_major|xen_minor|xen_extra|total_memory|free_memory|nr_cpus)"
+for d in $DOMU_NAMES; do xl domid $d >/dev/null || { echo "$d not in xl list"; exit 1; }; done'
 	DOM0_POST='xl list
 echo "domU console log lines: $(wc -l < $(vxf_domu_log 1))"'
 }
@@ -614,23 +615,22 @@ if [ $created = 1 ]; then
 		# A PVH domU has no ACPI S5: its poweroff -f halts and Xen takes a
 		# while to notice. Once its init printed VXF-DOMU-DONE, give it 3 s,
 		# then destroy it.
-		t=$((DOMU_TIMEOUT * 2))
+		end=$((SECONDS + DOMU_TIMEOUT))
 		declare -A done_at=()
-		while [ $t -gt 0 ]; do
+		while [ $SECONDS -lt $end ]; do
 			alive=0
 			for n in $DOMU_NAMES; do
 				d=$(xenstore-read /local/domain/0/vxf-ids/$n 2>/dev/null)
 				xenstore-exists /local/domain/$d || continue
 				alive=1
 				if [ -z "${done_at[$n]}" ]; then
-					grep -aq '^VXF-DOMU-DONE' /var/log/xen/console/guest-$n.log 2>/dev/null && done_at[$n]=$t
-				elif [ $((done_at[$n] - t)) -ge 6 ]; then
+					grep -aq '^VXF-DOMU-DONE' /var/log/xen/console/guest-$n.log 2>/dev/null && done_at[$n]=$SECONDS
+				elif [ $((SECONDS - done_at[$n])) -ge 3 ]; then
 					xl destroy $n >/dev/null 2>&1
 				fi
 			done
 			[ $alive = 1 ] || break
 			sleep 0.5
-			t=$((t - 1))
 		done
 		if [ $alive = 1 ]; then
 			mark "VXF-DOMU-TIMEOUT after ${DOMU_TIMEOUT}s"
@@ -719,9 +719,10 @@ while kill -0 "$QPID" 2>/dev/null; do
 		# all stages seen: give the machine a moment to power off
 		if [ "$(echo "$(now) - $last > 10" | bc)" = 1 ]; then break; fi
 	fi
-	if grep -Eq -- "$FATAL" "$LOG"; then
+	# (a domU's panic is not: dom0 destroys it and still runs --dom0-post)
+	if grep -Ea -- "$FATAL" "$LOG" | grep -vq '^vxf-domu'; then
 		sleep 2	# let the rest of the report reach the log
-		FAILED_STAGE="${FAILED_STAGE:-fatal: $(grep -Em1 -- "$FATAL" "$LOG" | tr -d '\r')}"
+		FAILED_STAGE="${FAILED_STAGE:-fatal: $(grep -Ea -- "$FATAL" "$LOG" | grep -v '^vxf-domu' | head -n 1 | tr -d '\r')}"
 		break
 	fi
 	sleep 0.5
