@@ -12,6 +12,7 @@ PKGS=(
 	clang lld llvm dwarves
 	sparse dkms
 	qemu-system-x86 busybox-static
+	debootstrap e2fsprogs	# scripts/xen-run.sh: dom0 root filesystem, its ext4 image
 	gnuplot-nox
 	libxen-dev
 	linux-source-6.12
