@@ -80,6 +80,12 @@ bench: deps kernels
 	$(MAKE) -C tools/vxf-bench
 	./scripts/bench.sh
 
+# Xen 4.17 + PV dom0 + PVH domU under QEMU TCG (scripts/xen-run.sh)
+.PHONY: xen-smoke
+xen-smoke: deps kernels
+	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
+	./scripts/xen-smoke.sh
+
 check:
 	./scripts/check.sh
 
