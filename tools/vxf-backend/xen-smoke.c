@@ -5,7 +5,8 @@
  * Static, needs nothing but the driver: waits for /dev/vxfN, maps the
  * window, checks the pattern of the first pages, writes a word, has the
  * backend revoke the range through the xenstore test channel (test-cmd /
- * test-reply in device/vxf/DEVID, spoken over /dev/xen/xenbus), checks that
+ * test-reply in device/vxf/DEVID, spoken over /dev/xen/xenbus by
+ * tests/igt/vxf_xs.c, shared with the IGT helpers), checks that
  * the write survived the migration and the backend sees it (peek), and
  * prints the backend's stats. Exit 0 when everything held.
  *
@@ -28,16 +29,15 @@
 #include <unistd.h>
 
 #include <linux/vxf.h>
-#include <xen/io/xs_wire.h>
 
 #include "vxf_pattern.h"
+#include "vxf_xs.h"
 
 #define PAGE		4096UL
 #define REPLY_WAIT_MS	20000
 
 static int xb_fd = -1;
 static unsigned int devid;
-static unsigned int seq;
 
 static void msleep(unsigned int ms)
 {
@@ -47,68 +47,29 @@ static void msleep(unsigned int ms)
 		;
 }
 
-/* One xenstore request over /dev/xen/xenbus; the reply's payload to @out. */
-static int xs_req(uint32_t type, const char *a, const char *b, size_t blen,
-		  char *out, size_t max)
-{
-	struct xsd_sockmsg m = { .type = type, .req_id = 1 };
-	char buf[sizeof(m) + XENSTORE_PAYLOAD_MAX];
-	size_t alen = strlen(a) + 1;
-	ssize_t n;
-
-	if (alen + blen > XENSTORE_PAYLOAD_MAX)
-		return -EINVAL;
-	m.len = alen + blen;
-	memcpy(buf, &m, sizeof(m));
-	memcpy(buf + sizeof(m), a, alen);
-	if (blen)
-		memcpy(buf + sizeof(m) + alen, b, blen);
-	if (write(xb_fd, buf, sizeof(m) + m.len) != (ssize_t)(sizeof(m) + m.len))
-		return -errno;
-	n = read(xb_fd, buf, sizeof(buf));
-	if (n < (ssize_t)sizeof(m))
-		return -EIO;
-	memcpy(&m, buf, sizeof(m));
-	if (m.type == XS_ERROR)
-		return -ENOENT;
-	if (out) {
-		if (m.len >= max)
-			return -E2BIG;
-		memcpy(out, buf + sizeof(m), m.len);
-		out[m.len] = '\0';
-	}
-	return 0;
-}
-
 /* Run one backend command over the test channel; its reply in @reply. */
 static int backend_cmd(const char *cmd, char *reply, size_t max)
 {
-	char path[96], line[256], got[512], tag[16];
-	unsigned int waited;
+	struct timespec t0, t1;
+	int ret;
 
-	seq++;
-	snprintf(tag, sizeof(tag), "s%u-%u", (unsigned int)getpid(), seq);
-	snprintf(line, sizeof(line), "%s %s", tag, cmd);
-	snprintf(path, sizeof(path), "device/vxf/%u/test-cmd", devid);
-	if (xs_req(XS_WRITE, path, line, strlen(line), NULL, 0)) {
-		fprintf(stderr, "xen-smoke: writing %s failed\n", path);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = vxf_xs_test_cmd(xb_fd, devid, cmd, reply, max, REPLY_WAIT_MS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr, "xen-smoke: no reply to '%s' within %u ms\n",
+			cmd, REPLY_WAIT_MS);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "device/vxf/%u/test-reply", devid);
-	for (waited = 0; waited < REPLY_WAIT_MS; waited += 10) {
-		if (!xs_req(XS_READ, path, NULL, 0, got, sizeof(got)) &&
-		    !strncmp(got, tag, strlen(tag)) &&
-		    got[strlen(tag)] == ' ') {
-			snprintf(reply, max, "%s", got + strlen(tag) + 1);
-			printf("xen-smoke: backend '%s' -> '%s' (%u ms)\n", cmd,
-			       reply, waited);
-			return 0;
-		}
-		msleep(10);
+	if (ret) {
+		fprintf(stderr, "xen-smoke: device/vxf/%u test channel: %s\n",
+			devid, strerror(-ret));
+		return -1;
 	}
-	fprintf(stderr, "xen-smoke: no reply to '%s' within %u ms\n", cmd,
-		REPLY_WAIT_MS);
-	return -1;
+	printf("xen-smoke: backend '%s' -> '%s' (%ld ms)\n", cmd, reply,
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+		      (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	return 0;
 }
 
 static int open_window(const char *dev, unsigned int wait_s)
@@ -208,9 +169,10 @@ int main(int argc, char **argv)
 		else
 			i++;	/* run after the checks */
 	}
-	xb_fd = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
+	xb_fd = vxf_xs_open();
 	if (xb_fd < 0) {
-		perror("xen-smoke: /dev/xen/xenbus");
+		fprintf(stderr, "xen-smoke: /dev/xen/xenbus: %s\n",
+			strerror(-xb_fd));
 		return 1;
 	}
 	snprintf(dev, sizeof(dev), "/dev/vxf%u", index);
