@@ -10,7 +10,8 @@
 # N skipped"; the exit status is 1 if anything failed.
 #
 # checkpatch --strict: ERROR and WARNING fail the step, CHECK lines are
-# listed in the log and counted in the PASS line but do not fail it.
+# listed in the log and counted in the PASS line but do not fail it;
+# compat.h (the out-of-tree version shim) may use LINUX_VERSION_CODE.
 #
 # Environment: VM_TIMEOUT (default 900 s for the suite boot),
 # CHECK_ONLY="step step..." to run a subset (dependencies are not pulled in).
@@ -153,16 +154,24 @@ do_tools() {
 	INFO="$(grep -c 'warning:' "$LOG" || true) warnings"
 }
 
+# compat.h is the out-of-tree shim over kernel versions: it alone may test
+# LINUX_VERSION_CODE (an upstream submission would not carry it)
+COMPAT_IGNORE=LINUX_VERSION_CODE,CONSTANT_COMPARISON
 do_checkpatch() {
-	local src files e=0 w=0 c=0 e1 w1 c1
+	local src cp files e=0 w=0 c=0 e1 w1 c1
 	src=$(./scripts/ktree.sh src 6.12 | tail -n 1) || { REASON="linux-source unpack failed"; return 1; }
-	mapfile -t files < <(find "$DRV" -maxdepth 1 -name '*.[ch]' | sort; find include -name '*.h' | sort)
+	cp=("$src/scripts/checkpatch.pl" --no-tree --strict --show-types --color=never)
+	mapfile -t files < <(find "$DRV" -maxdepth 1 -name '*.[ch]' ! -name '*.mod.c' \
+		! -name compat.h | sort; find include -name '*.h' | sort)
 	if [ ${#files[@]} -eq 0 ]; then
 		REASON="no files"
 		return 1
 	fi
-	"$src/scripts/checkpatch.pl" --no-tree --strict --show-types --color=never \
-		-f "${files[@]}"
+	"${cp[@]}" -f "${files[@]}"
+	if [ -f "$DRV/compat.h" ]; then
+		"${cp[@]}" --ignore "$COMPAT_IGNORE" -f "$DRV/compat.h"
+		files+=("$DRV/compat.h")
+	fi
 	# one "total: E errors, W warnings, C checks, L lines checked" per file
 	while read -r _ e1 _ w1 _ c1 _; do
 		e=$((e + e1)); w=$((w + w1)); c=$((c + c1))

@@ -25,18 +25,19 @@ die() { echo "intree: ERROR: $*" >&2; exit 1; }
 [ -f "$TOP/$DRV/Makefile" ] || die "$DRV/Makefile missing"
 
 t0=$(date +%s)
-SRC=$("$TOP/scripts/ktree.sh" src "$VER" | tail -n 1)
+TARBALL=/usr/src/linux-source-$VER.tar.xz
+[ -f "$TARBALL" ] || die "$TARBALL missing (make deps)"
 "$TOP/scripts/kernels.sh" >/dev/null
 # shellcheck source=/dev/null
 . "$TOP/.cache/kernels/env.sh"
 HDR=$KDIR_612
 
-stamp="$(cat "$SRC/.vxf-stamp") $KVER_612 $(gcc-12 --version | head -n 1)"
+stamp="$(dpkg-query -W -f='${Version}' "linux-source-$VER") $KVER_612 $(gcc-12 --version | head -n 1)"
 if [ "$(cat "$TREE/.vxf-stamp" 2>/dev/null || true)" != "$stamp" ]; then
-	echo "intree: creating $TREE from $SRC" >&2
-	rm -rf "$TREE"
-	mkdir -p "$(dirname "$TREE")"
-	cp -a "$SRC" "$TREE.tmp"
+	echo "intree: creating $TREE from $TARBALL" >&2
+	rm -rf "$TREE" "$TREE.tmp"
+	mkdir -p "$TREE.tmp"
+	tar -xJf "$TARBALL" -C "$TREE.tmp" --strip-components=1
 	mv "$TREE.tmp" "$TREE"
 	# hook the driver into drivers/gpu/
 	printf '\nsource "%s/Kconfig"\n' "$DRV" >>"$TREE/drivers/gpu/Kconfig"
@@ -64,21 +65,42 @@ find "$TREE/$DRV" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
 		install -D -m 0644 "$TOP/include/$h" "$TREE/include/$h"
 	done
 
-"$TREE/scripts/config" --file "$TREE/.config" \
-	--module VIRTIO_XEN_FAULT --enable VIRTIO_XEN_FAULT_LOOP
-make -s -C "$TREE" olddefconfig
-grep -q '^CONFIG_VIRTIO_XEN_FAULT=m$' "$TREE/.config" ||
-	die "CONFIG_VIRTIO_XEN_FAULT=m did not survive olddefconfig (Kconfig dependencies?)"
-grep -q '^CONFIG_VIRTIO_XEN_FAULT_LOOP=y$' "$TREE/.config" ||
-	die "CONFIG_VIRTIO_XEN_FAULT_LOOP=y did not survive olddefconfig"
-
-make -s -C "$TREE" -j"$(nproc)" modules_prepare
-[ -f "$TREE/.vxf-stamp.pending" ] && mv "$TREE/.vxf-stamp.pending" "$TREE/.vxf-stamp"
+# (Re)configure only when the tree is new or the driver's Kconfig changed:
+# rewriting .config makes modules_prepare redo its work.
+kstamp=$(cat "$TOP/$DRV/Kconfig" "$HDR/.config" | md5sum | cut -d' ' -f1)
+if [ "$(cat "$TREE/.vxf-kconfig" 2>/dev/null || true)" != "$kstamp" ]; then
+	rm -f "$TREE/.vxf-kconfig"
+	"$TREE/scripts/config" --file "$TREE/.config" \
+		--module VIRTIO_XEN_FAULT --enable VIRTIO_XEN_FAULT_LOOP
+	make -s -C "$TREE" olddefconfig
+	grep -q '^CONFIG_VIRTIO_XEN_FAULT=m$' "$TREE/.config" ||
+		die "CONFIG_VIRTIO_XEN_FAULT=m did not survive olddefconfig (Kconfig dependencies?)"
+	grep -q '^CONFIG_VIRTIO_XEN_FAULT_LOOP=y$' "$TREE/.config" ||
+		die "CONFIG_VIRTIO_XEN_FAULT_LOOP=y did not survive olddefconfig"
+	make -s -C "$TREE" -j"$(nproc)" modules_prepare
+	echo "$kstamp" >"$TREE/.vxf-kconfig"
+fi
+if [ -f "$TREE/.vxf-stamp.pending" ]; then
+	mv "$TREE/.vxf-stamp.pending" "$TREE/.vxf-stamp"
+fi
 t2=$(date +%s)
 
-make -C "$TREE" -j"$(nproc)" "$@" "$DRV/"
-make -C "$TREE" -j"$(nproc)" "$@" "$DRV/virtio-xen-fault.ko"
+# 1. the real in-tree build: drivers/gpu/Makefile -> our Makefile, with
+#    the options from .config
+# 2. link and modpost the module against Debian's Module.symvers (a
+#    single-target .ko build would need vmlinux.o)
+BLOG="$TREE/.vxf-build.log"
+{
+	make -C "$TREE" -j"$(nproc)" "$@" "$DRV/" &&
+	make -C "$TREE" -j"$(nproc)" "$@" M="$DRV" modules
+} 2>&1 | tee "$BLOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "build failed"
 [ -f "$TREE/$DRV/virtio-xen-fault.ko" ] || die "no $DRV/virtio-xen-fault.ko"
+# ours: in our files, or about our module (modpost); not host tools'
+nw=$(grep -i 'warning:' "$BLOG" | grep -cE "$DRV|vxf|modpost" || true)
+if [ "$nw" -gt 0 ]; then
+	die "$nw warnings, first: $(grep -i 'warning:' "$BLOG" | grep -m1 -E "$DRV|vxf|modpost")"
+fi
 t3=$(date +%s)
 echo "intree: OK $TREE/$DRV/virtio-xen-fault.ko" \
 	"(tree $((t1 - t0))s, prepare $((t2 - t1))s, driver $((t3 - t2))s)" >&2
