@@ -19,6 +19,8 @@
 
 #define VXF_LOOP_DEV	"/dev/vxf-loop"
 #define RING_PAGE_SIZE	4096UL
+/* XENVXF_SUPERPAGE_ORDER of vxfif.h, which wants ring.h's setup. */
+#define SUPERPAGE_ORDER	9
 
 /**
  * struct vxf_loop - loop transport state
@@ -59,10 +61,9 @@ static void loop_disconnect(struct vxf_transport *t)
 	l->fd = -1;
 }
 
-/* Size of an existing window, for reattaching without --pages. */
-static int window_size(int index, uint64_t *window_pages)
+/* What an existing window is, for reattaching: its size and granule. */
+static int window_info(int index, struct vxf_info *info)
 {
-	struct vxf_info info;
 	char dev[64];
 	int fd, ret;
 
@@ -74,15 +75,12 @@ static int window_size(int index, uint64_t *window_pages)
 			strerror(errno));
 		return ret;
 	}
-	ret = ioctl_retry(fd, VXF_IOC_INFO, &info);
+	ret = ioctl_retry(fd, VXF_IOC_INFO, info);
 	close(fd);
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "vxf-backend: VXF_IOC_INFO on %s: %s\n", dev,
 			strerror(-ret));
-		return ret;
-	}
-	*window_pages = info.window_pages;
-	return 0;
+	return ret;
 }
 
 static int loop_connect(struct vxf_transport *t,
@@ -91,6 +89,7 @@ static int loop_connect(struct vxf_transport *t,
 {
 	struct vxf_loop *l = to_loop(t);
 	struct vxf_loop_connect c;
+	struct vxf_info info;
 	size_t ring_bytes = RING_PAGE_SIZE << p->ring_order;
 	void *rings;
 	int ret;
@@ -118,10 +117,16 @@ static int loop_connect(struct vxf_transport *t,
 	}
 	/* The driver writes the window's size back; older ones may not. */
 	r->window_pages = c.window_pages ? c.window_pages : p->window_pages;
-	if (!r->window_pages) {
-		ret = window_size(c.index, &r->window_pages);
+	r->flags = p->flags;
+	if (p->index >= 0) {
+		/* A reattached window keeps its flags: learn its granule. */
+		ret = window_info(c.index, &info);
 		if (ret)
 			goto err_close;
+		if (!r->window_pages)
+			r->window_pages = info.window_pages;
+		if (info.map_pages == 1U << SUPERPAGE_ORDER)
+			r->flags |= VXF_LOOP_F_SUPERPAGE;
 	}
 	l->rings_len = 2 * ring_bytes;
 	rings = mmap(NULL, l->rings_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -185,6 +190,19 @@ static int loop_grant(struct vxf_transport *t, void *addr, unsigned int nr,
 	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_GRANT, &g);
 }
 
+static int loop_grant_huge(struct vxf_transport *t, void *addr,
+			   uint32_t *ref)
+{
+	struct vxf_loop_grant g = {
+		.addr = (uintptr_t)addr,
+		.nr_refs = 1,
+		.order = SUPERPAGE_ORDER,
+		.refs = (uintptr_t)ref,
+	};
+
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_GRANT, &g);
+}
+
 static int loop_ungrant(struct vxf_transport *t, const uint32_t *refs,
 			unsigned int nr)
 {
@@ -231,6 +249,7 @@ static const struct vxf_transport_ops vxf_loop_ops = {
 	.kick_fd = loop_kick_fd,
 	.ack_kicks = loop_ack_kicks,
 	.grant = loop_grant,
+	.grant_huge = loop_grant_huge,
 	.ungrant = loop_ungrant,
 	.hv_revoke = loop_hv_revoke,
 	.hv_inject = loop_hv_inject,

@@ -13,6 +13,7 @@
  *               [--ring-order N] [--cache wb|wc|uc] [--timeout-ms N]
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
+ *               [--hv] [--superpages [--huge-slots N]]
  *   vxf-backend-xen --xen [--pages N] [--cache wb|wc|uc] [--ring-order N]
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
@@ -83,11 +84,14 @@
 #define DEFAULT_PAGES		1024
 #define EXTRA_SLOTS		64
 #define MAX_DEFAULT_SLOTS	(65536 + EXTRA_SLOTS)
+#define MAX_DEFAULT_HUGE	256	/* 512 MiB of huge slots */
 
 /**
  * struct backend - the whole program's state
  * @params: what to ask the transport for
  * @nr_slots: slot pool size, 0 for the default
+ * @nr_huge: huge slot pool size (superpages), 0 for the default
+ * @huge_set: --huge-slots was given
  * @delay_us: initial MAP answer delay
  * @storm_us: initial revoke storm period
  * @seed: randomness seed
@@ -110,6 +114,8 @@
 struct backend {
 	struct vxf_transport_params params;
 	uint32_t nr_slots;
+	uint32_t nr_huge;
+	bool huge_set;
 	uint64_t delay_us;
 	uint64_t storm_us;
 	uint64_t seed;
@@ -177,6 +183,13 @@ static void usage(FILE *f)
 "                       device (VXF_LOOP_F_HV): hv-revoke takes pages away\n"
 "                       with no message to the frontend, which learns of\n"
 "                       it from fault records on its next access\n"
+"  --superpages         loop mode: 2 MiB superpages (VXF_LOOP_F_SUPERPAGE):\n"
+"                       a MAP of a whole aligned 512-page block is answered\n"
+"                       with one order-9 reference to a THP-backed huge\n"
+"                       slot; any reclaim of one of its pages reclaims the\n"
+"                       block (needs transparent huge pages)\n"
+"  --huge-slots N       huge slot pool size (default: the window's whole\n"
+"                       2 MiB blocks, at most 256)\n"
 "  --storm-us N         revoke a random range every N us\n"
 "  --seed N             seed of all randomness (default 1)\n"
 "  --slots N            page slot pool size (default pages + 64,\n"
@@ -357,7 +370,7 @@ enum {
 	OPT_CACHE, OPT_TIMEOUT, OPT_DELAY, OPT_FAIL, OPT_NO_ANSWER,
 	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP, OPT_XEN,
 	OPT_HV,
-	OPT_STATS_ON_EXIT,
+	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS,
 };
 
 static const struct option long_opts[] = {
@@ -379,6 +392,8 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "xen", no_argument, NULL, OPT_XEN },
 	{ "stats-on-exit", no_argument, NULL, OPT_STATS_ON_EXIT },
+	{ "superpages", no_argument, NULL, OPT_SUPERPAGES },
+	{ "huge-slots", required_argument, NULL, OPT_HUGE_SLOTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -478,6 +493,15 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 	case OPT_HV:
 		b->params.flags |= VXF_LOOP_F_HV;
 		return 0;
+	case OPT_SUPERPAGES:
+		b->params.flags |= VXF_LOOP_F_SUPERPAGE;
+		return 0;
+	case OPT_HUGE_SLOTS:
+		if (parse_num("huge-slots", arg, 65536, &v))
+			return -1;
+		b->nr_huge = v;
+		b->huge_set = true;
+		return 0;
 	case OPT_NO_ANSWER:
 		b->no_answer = true;
 		return 0;
@@ -514,6 +538,10 @@ static int check_xen_args(struct backend *b)
 	if (b->params.index >= 0 || b->params.map_pages ||
 	    b->params.fault_timeout_ms) {
 		fprintf(stderr, "vxf-backend: --index, --map-pages and --timeout-ms are loop mode only\n");
+		return -1;
+	}
+	if ((b->params.flags & VXF_LOOP_F_SUPERPAGE) || b->huge_set) {
+		fprintf(stderr, "vxf-backend: --superpages is loop mode only (feature-superpage=0 over Xen)\n");
 		return -1;
 	}
 	if (!b->ring_order_set)
@@ -560,6 +588,13 @@ static uint32_t default_slots(uint64_t window_pages)
 	return n > MAX_DEFAULT_SLOTS ? MAX_DEFAULT_SLOTS : (uint32_t)n;
 }
 
+static uint32_t default_huge_slots(uint64_t window_pages)
+{
+	uint64_t n = window_pages / XENVXF_SUPERPAGE_PAGES;
+
+	return n > MAX_DEFAULT_HUGE ? MAX_DEFAULT_HUGE : (uint32_t)n;
+}
+
 static int setup(struct backend *b)
 {
 	unsigned int i;
@@ -582,12 +617,23 @@ static int setup(struct backend *b)
 			b->rings.window_pages, b->nr_slots);
 		goto err_disconnect;
 	}
+	if (b->rings.flags & VXF_LOOP_F_SUPERPAGE) {
+		if (!b->huge_set)
+			b->nr_huge = default_huge_slots(b->rings.window_pages);
+		ret = vxf_store_init_huge(&b->store, b->nr_huge);
+		if (ret) {
+			fprintf(stderr, "vxf-backend: cannot set up %u huge slots: %s\n",
+				b->nr_huge, strerror(-ret));
+			goto err_store;
+		}
+	}
 	ret = vxf_proto_init(&b->proto, &b->t, &b->store, &b->rings, b->seed,
 			     on_evt_done, b);
 	if (ret) {
 		fprintf(stderr, "vxf-backend: out of memory\n");
 		goto err_store;
 	}
+	b->proto.superpage = b->rings.flags & VXF_LOOP_F_SUPERPAGE;
 	b->ctl.proto = &b->proto;
 	b->ctl.store = &b->store;
 	b->ctl.reply = reply_stdout;
@@ -679,8 +725,8 @@ int main(int argc, char **argv)
 	       b.rings.dev, b.rings.window_pages);
 	fflush(stdout);
 	if (!b.quiet)
-		fprintf(stderr, "vxf-backend: serving %s, %u slots\n",
-			b.rings.dev, b.nr_slots);
+		fprintf(stderr, "vxf-backend: serving %s, %u slots, %u huge slots\n",
+			b.rings.dev, b.nr_slots, b.store.nr_huge);
 	status = serve(&b, &waitmask);
 	if (status)
 		fprintf(stderr, "vxf-backend: giving up on %s\n", b.rings.dev);

@@ -112,23 +112,35 @@ static void answer_map(struct vxf_proto *p, const struct xenvxf_req *req)
 		return;
 	}
 	memset(&rsp, 0, sizeof(rsp));
-	ret = vxf_store_map(p->store, req->first_page, req->count, rsp.ref);
+	if (req->count == XENVXF_SUPERPAGE_PAGES) {
+		/* map_valid(): only in a superpage window, aligned */
+		ret = vxf_store_map_huge(p->store, req->first_page, rsp.ref);
+		rsp.ref_order = XENVXF_SUPERPAGE_ORDER;
+		rsp.nr_refs = 1;
+	} else {
+		ret = vxf_store_map(p->store, req->first_page, req->count,
+				    rsp.ref);
+		rsp.ref_order = 0;
+		rsp.nr_refs = req->count;
+	}
 	if (ret) {
 		answer_status(p, req, ret);
 		return;
 	}
 	rsp.id = req->id;
 	rsp.operation = XENVXF_OP_MAP;
-	rsp.ref_order = 0;
-	rsp.nr_refs = req->count;
 	p->stats.map_pages += req->count;
 	push_rsp(p, &rsp);
 }
 
+/* At most XENVXF_MAX_MAP_PAGES, or a whole aligned superpage block. */
 static bool map_valid(const struct vxf_proto *p, const struct xenvxf_req *req)
 {
+	bool huge = p->superpage && req->count == XENVXF_SUPERPAGE_PAGES &&
+		    !(req->first_page % XENVXF_SUPERPAGE_PAGES);
+
 	return !(req->flags & ~XENVXF_MAP_F_MASK) &&
-	       req->count <= XENVXF_MAX_MAP_PAGES &&
+	       (req->count <= XENVXF_MAX_MAP_PAGES || huge) &&
 	       range_valid(p, req->first_page, req->count);
 }
 

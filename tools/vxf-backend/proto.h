@@ -122,6 +122,9 @@ struct vxf_range {
  * @rng: random state
  * @kick: the frontend must be kicked at the end of this round
  * @broken: the frontend or the transport broke (negative errno), or 0
+ * @superpage: the window uses superpages: a MAP of a whole aligned 2 MiB
+ *	block is valid and answered with one order-9 reference (the store
+ *	must have huge slots)
  * @stats: counters
  * @done: called when an event a control command waits for ends
  * @done_ctx: its argument
@@ -147,6 +150,7 @@ struct vxf_proto {
 	uint64_t rng;
 	bool kick;
 	int broken;
+	bool superpage;
 	struct vxf_proto_stats stats;
 	vxf_proto_done_fn done;
 	void *done_ctx;

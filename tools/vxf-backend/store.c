@@ -6,6 +6,10 @@
  * Slots are either pages of a pool of our own, granted and ungranted through
  * the transport (loop mode), or pages the transport allocates and shares on
  * demand and frees when they are unshared (Xen's gntshr): see transport.h.
+ *
+ * Superpage windows (loop mode) add huge slots: 2 MiB blocks of
+ * THP-backed memory, each granted with one order-9 reference for a whole
+ * aligned block of 512 window pages, and reclaimed whole.
  */
 
 #include <errno.h>
@@ -22,6 +26,13 @@
 #define SLOT_FREE	UINT64_MAX
 /* Pools up to this size (64 MiB) are faulted in up front. */
 #define POPULATE_MAX_SLOTS	16384
+#define HUGE_PAGES	VXF_STORE_HUGE_PAGES
+#define HUGE_SZ		VXF_STORE_HUGE_SIZE
+#define HUGE_FREE	UINT64_MAX
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25	/* Linux 6.1 */
+#endif
 
 static void *map_anon(size_t len, int extra)
 {
@@ -84,6 +95,44 @@ static void slot_untake(struct vxf_store *s, uint32_t slot)
 	s->slot_page[slot] = SLOT_FREE;
 }
 
+/* Huge slot index + 1 holding @page's block, 0 for none. */
+static uint32_t block_slot(const struct vxf_store *s, uint64_t page)
+{
+	uint64_t blk = page / HUGE_PAGES;
+
+	return blk < s->nr_blocks ? s->block_huge[blk] : 0;
+}
+
+static uint8_t *huge_slot_mem(const struct vxf_store *s, uint32_t hs)
+{
+	return s->huge_mem + (size_t)hs * HUGE_SZ;
+}
+
+static int huge_take(struct vxf_store *s, uint32_t *hs)
+{
+	if (!s->huge_free)
+		return -1;
+	*hs = s->huge_fifo[s->huge_head];
+	s->huge_head = (s->huge_head + 1) % s->nr_huge;
+	s->huge_free--;
+	return 0;
+}
+
+static void huge_put(struct vxf_store *s, uint32_t hs)
+{
+	s->huge_fifo[(s->huge_head + s->huge_free) % s->nr_huge] = hs;
+	s->huge_free++;
+	s->huge_block[hs] = HUGE_FREE;
+}
+
+static void huge_untake(struct vxf_store *s, uint32_t hs)
+{
+	s->huge_head = (s->huge_head + s->nr_huge - 1) % s->nr_huge;
+	s->huge_fifo[s->huge_head] = hs;
+	s->huge_free++;
+	s->huge_block[hs] = HUGE_FREE;
+}
+
 static void free_all(struct vxf_store *s)
 {
 	if (s->content)
@@ -96,6 +145,12 @@ static void free_all(struct vxf_store *s)
 	free(s->slot_ref);
 	free(s->slot_addr);
 	free(s->free_fifo);
+	if (s->huge_mem)
+		munmap(s->huge_mem, (size_t)s->nr_huge * HUGE_SZ);
+	free(s->block_huge);
+	free(s->huge_block);
+	free(s->huge_ref);
+	free(s->huge_fifo);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -142,6 +197,73 @@ int vxf_store_init(struct vxf_store *s, struct vxf_transport *t,
 		s->slot_page[i] = SLOT_FREE;
 	}
 	s->nr_free = nr_slots;
+	return 0;
+}
+
+/**
+ * vxf_store_init_huge() - add a pool of 2 MiB huge slots (superpages)
+ * @s: store set up by vxf_store_init(), with a transport that has
+ *	@grant_huge
+ * @nr_huge: number of huge slots
+ *
+ * The pool is reserved, 2 MiB aligned and marked MADV_HUGEPAGE here; a
+ * huge slot is faulted in (as one transparent huge page, if the kernel
+ * gives one) the first time a block is copied into it.
+ *
+ * Return: 0, -EOPNOTSUPP (transport without order-9 grants), or -ENOMEM
+ * (no pool, the store is as before).
+ */
+int vxf_store_init_huge(struct vxf_store *s, uint32_t nr_huge)
+{
+	size_t len = (size_t)nr_huge * HUGE_SZ, head;
+	uint8_t *p;
+	uint32_t i;
+
+	if (!s->t->ops->grant_huge || share_mode(s))
+		return -EOPNOTSUPP;
+	if (!nr_huge)
+		return 0;
+	p = map_anon(len + HUGE_SZ, MAP_NORESERVE);
+	if (!p)
+		return -ENOMEM;
+	/* Keep the 2 MiB aligned part only. */
+	head = -(uintptr_t)p & (HUGE_SZ - 1);
+	if (head)
+		munmap(p, head);
+	munmap(p + head + len, HUGE_SZ - head);
+	p += head;
+
+	s->nr_blocks = s->window_pages / HUGE_PAGES;
+	s->block_huge = calloc(s->nr_blocks ? s->nr_blocks : 1,
+			       sizeof(*s->block_huge));
+	s->huge_block = calloc(nr_huge, sizeof(*s->huge_block));
+	s->huge_ref = calloc(nr_huge, sizeof(*s->huge_ref));
+	s->huge_fifo = calloc(nr_huge, sizeof(*s->huge_fifo));
+	if (!s->block_huge || !s->huge_block || !s->huge_ref ||
+	    !s->huge_fifo) {
+		munmap(p, len);
+		free(s->block_huge);
+		free(s->huge_block);
+		free(s->huge_ref);
+		free(s->huge_fifo);
+		s->block_huge = NULL;
+		s->huge_block = NULL;
+		s->huge_ref = NULL;
+		s->huge_fifo = NULL;
+		s->nr_blocks = 0;
+		return -ENOMEM;
+	}
+	if (madvise(p, len, MADV_HUGEPAGE))
+		fprintf(stderr, "vxf-backend: madvise(MADV_HUGEPAGE): %s (no transparent huge pages?)\n",
+			strerror(errno));
+	s->huge_mem = p;
+	s->nr_huge = nr_huge;
+	for (i = 0; i < nr_huge; i++) {
+		s->huge_fifo[i] = i;
+		s->huge_block[i] = HUGE_FREE;
+	}
+	s->huge_head = 0;
+	s->huge_free = nr_huge;
 	return 0;
 }
 
@@ -209,6 +331,26 @@ static void reclaim_page(struct vxf_store *s, uint64_t page, uint32_t *ref)
 	s->page_slot[page] = 0;
 }
 
+/* Migrate back, poison, ungrant and free the huge slot of block @blk. */
+static void reclaim_huge(struct vxf_store *s, uint64_t blk)
+{
+	uint32_t hs = s->block_huge[blk] - 1;
+	uint8_t *mem = huge_slot_mem(s, hs);
+	uint64_t first = blk * HUGE_PAGES;
+	unsigned int i, j;
+
+	for (i = 0; i < HUGE_PAGES; i++) {
+		uint64_t *w = (uint64_t *)(mem + (size_t)i * PAGE_SZ);
+
+		memcpy(content_page(s, first + i), w, PAGE_SZ);
+		for (j = 0; j < VXF_PATTERN_WORDS; j++)
+			w[j] = VXF_POISON;
+	}
+	s->block_huge[blk] = 0;
+	ungrant_refs(s, &s->huge_ref[hs], 1);
+	huge_put(s, hs);
+}
+
 /**
  * vxf_store_reclaim() - take back the slots of a range
  * @s: store
@@ -216,10 +358,12 @@ static void reclaim_page(struct vxf_store *s, uint64_t page, uint32_t *ref)
  * @count: number of pages (the range must be inside the window)
  *
  * Copies each slot back into the content, poisons it, ungrants its
- * reference and puts the slot at the tail of the free list. Only call it
- * when the frontend no longer maps the range.
+ * reference and puts the slot at the tail of the free list. A 2 MiB block
+ * in a huge slot goes back whole, even if the range covers part of it (the
+ * frontend drops a superpage whole). Only call it when the frontend no
+ * longer maps the range.
  *
- * Return: the number of pages that had a slot.
+ * Return: the number of pages that had a slot (512 per huge slot).
  */
 uint64_t vxf_store_reclaim(struct vxf_store *s, uint64_t first,
 			   uint64_t count)
@@ -229,6 +373,11 @@ uint64_t vxf_store_reclaim(struct vxf_store *s, uint64_t first,
 	uint64_t page, done = 0;
 
 	for (page = first; page < first + count; page++) {
+		if (block_slot(s, page)) {
+			reclaim_huge(s, page / HUGE_PAGES);
+			done += HUGE_PAGES;
+			continue;
+		}
 		if (!s->page_slot[page])
 			continue;
 		slots[n] = s->page_slot[page] - 1;
@@ -307,8 +456,11 @@ static int grant_slots(struct vxf_store *s, const uint32_t *slots,
  * @count: pages, at most 64; the range must be inside the window
  * @refs: out: one reference per page, in page order
  *
+ * A huge slot holding pages of the range is reclaimed first: a frontend
+ * that asks for some pages of a block does not map the block whole.
+ *
  * Return: 0, or -XEN_ENOMEM (no free slot) / -XEN_EIO (grant failed), in
- * which case nothing changed.
+ * which case no small slot changed.
  */
 int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
 		  uint32_t *refs)
@@ -320,6 +472,9 @@ int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
 
 	if (count > 64)
 		return -XEN_EINVAL;
+	for (i = 0; i < count; i++)
+		if (block_slot(s, first + i))
+			reclaim_huge(s, (first + i) / HUGE_PAGES);
 	for (i = 0; i < count; i++) {
 		uint64_t page = first + i;
 
@@ -354,9 +509,88 @@ fail_release:
 	return ret;
 }
 
+/* Print once why a superpage could not be lent. */
+static void huge_warn(struct vxf_store *s, const char *why)
+{
+	if (s->huge_warned)
+		return;
+	s->huge_warned = true;
+	fprintf(stderr, "vxf-backend: cannot lend a 2 MiB superpage: %s; such MAPs get -XEN_ENOMEM (said once)\n",
+		why);
+}
+
+/**
+ * vxf_store_map_huge() - supply a whole 2 MiB block with one reference
+ * @s: store with huge slots
+ * @first: first window page of the block, 512-aligned, block inside the
+ *	window
+ * @ref: out: the block's order-9 reference
+ *
+ * Small slots still held for pages of the block are reclaimed (the frontend
+ * asks for the whole block only when it maps none of it), the block's
+ * content is copied into a huge slot, which is granted with one order-9
+ * reference. A block already in a huge slot is answered with its reference.
+ * If the huge slot is not one physically contiguous huge page (GRANT says
+ * EINVAL), it is collapsed with MADV_COLLAPSE and granted once more.
+ *
+ * Return: 0, -XEN_EINVAL (no huge slots, bad block), -XEN_ENOMEM (no free
+ * huge slot, or no huge page to back it), -XEN_EIO (grant failed).
+ */
+int vxf_store_map_huge(struct vxf_store *s, uint64_t first, uint32_t *ref)
+{
+	uint64_t blk = first / HUGE_PAGES;
+	uint8_t *mem;
+	uint32_t hs;
+	unsigned int i;
+	int ret;
+
+	if (!s->nr_huge || first % HUGE_PAGES || blk >= s->nr_blocks)
+		return -XEN_EINVAL;
+	if (s->block_huge[blk]) {
+		*ref = s->huge_ref[s->block_huge[blk] - 1];
+		return 0;
+	}
+	if (huge_take(s, &hs)) {
+		huge_warn(s, "every huge slot is in use (see --huge-slots)");
+		return -XEN_ENOMEM;
+	}
+	vxf_store_reclaim(s, first, HUGE_PAGES);
+
+	/* The first write faults the slot in, as a THP if there is one. */
+	mem = huge_slot_mem(s, hs);
+	for (i = 0; i < HUGE_PAGES; i++)
+		memcpy(mem + (size_t)i * PAGE_SZ, content_page(s, first + i),
+		       PAGE_SZ);
+	ret = s->t->ops->grant_huge(s->t, mem, ref);
+	if (ret == -EINVAL && !madvise(mem, HUGE_SZ, MADV_COLLAPSE))
+		ret = s->t->ops->grant_huge(s->t, mem, ref);
+	if (ret) {
+		huge_untake(s, hs);
+		if (ret == -EINVAL) {
+			huge_warn(s, "its memory is not one 2 MiB transparent huge page (THP disabled, or no free huge page?)");
+			return -XEN_ENOMEM;
+		}
+		fprintf(stderr, "vxf-backend: grant of a 2 MiB block: %s\n",
+			strerror(-ret));
+		return -XEN_EIO;
+	}
+	s->granted++;
+	s->huge_ref[hs] = *ref;
+	s->huge_block[hs] = blk;
+	s->block_huge[blk] = hs + 1;
+	return 0;
+}
+
+/* Whether @page is lent as part of a 2 MiB block. */
+bool vxf_store_page_huge(const struct vxf_store *s, uint64_t page)
+{
+	return page < s->window_pages && block_slot(s, page);
+}
+
 bool vxf_store_page_mapped(const struct vxf_store *s, uint64_t page)
 {
-	return page < s->window_pages && s->page_slot[page];
+	return page < s->window_pages &&
+	       (s->page_slot[page] || block_slot(s, page));
 }
 
 /**
@@ -372,6 +606,18 @@ bool vxf_store_random_mapped(const struct vxf_store *s, uint64_t rnd,
 {
 	unsigned int i;
 
+	if (s->huge_free < s->nr_huge && (s->nr_free == s->nr_slots ||
+					  rnd % 2)) {
+		for (i = 0; i < s->nr_huge; i++) {
+			uint32_t hs = (rnd / 2 + i) % s->nr_huge;
+
+			if (s->huge_block[hs] != HUGE_FREE) {
+				*page = s->huge_block[hs] * HUGE_PAGES +
+					(rnd >> 32) % HUGE_PAGES;
+				return true;
+			}
+		}
+	}
 	if (s->nr_free == s->nr_slots)
 		return false;
 	for (i = 0; i < 16; i++) {
@@ -390,9 +636,13 @@ bool vxf_store_random_mapped(const struct vxf_store *s, uint64_t rnd,
 static uint64_t *word_addr(struct vxf_store *s, uint64_t page,
 			   unsigned int word)
 {
+	uint32_t hs = block_slot(s, page);
 	uint8_t *base;
 
-	if (s->page_slot[page])
+	if (hs)
+		base = huge_slot_mem(s, hs - 1) +
+		       (page % HUGE_PAGES) * PAGE_SZ;
+	else if (s->page_slot[page])
 		base = slot_mem(s, s->page_slot[page] - 1);
 	else
 		base = content_page(s, page);
@@ -414,8 +664,14 @@ void vxf_store_poke(struct vxf_store *s, uint64_t page, unsigned int word,
 
 void *vxf_store_slot_addr(const struct vxf_store *s, uint64_t page)
 {
+	uint32_t hs;
+
 	if (!vxf_store_page_mapped(s, page))
 		return NULL;
+	hs = block_slot(s, page);
+	if (hs)
+		return huge_slot_mem(s, hs - 1) +
+		       (page % HUGE_PAGES) * PAGE_SZ;
 	return slot_mem(s, s->page_slot[page] - 1);
 }
 
@@ -426,6 +682,13 @@ static void ungrant_all(struct vxf_store *s)
 	unsigned int n = 0;
 	uint32_t slot;
 
+	for (slot = 0; slot < s->nr_huge; slot++) {
+		if (s->huge_block[slot] == HUGE_FREE)
+			continue;
+		s->block_huge[s->huge_block[slot]] = 0;
+		ungrant_refs(s, &s->huge_ref[slot], 1);
+		huge_put(s, slot);
+	}
 	for (slot = 0; slot < s->nr_slots; slot++) {
 		if (s->slot_page[slot] == SLOT_FREE)
 			continue;

@@ -9,6 +9,12 @@
  * unmapped its slot is copied back (migration), poisoned, ungranted (or
  * unshared) and returned to a FIFO free list, so that a stale mapping reads
  * poison.
+ *
+ * Superpage windows have a second pool of 2 MiB "huge slots": anonymous
+ * memory backed by transparent huge pages, each lent whole with one
+ * reference of order 9. A whole aligned block of 512 window pages lives in
+ * one huge slot while the frontend maps it, and is reclaimed whole when any
+ * of its pages is.
  */
 
 #ifndef VXF_BACKEND_STORE_H
@@ -20,6 +26,8 @@
 #include "transport.h"
 
 #define VXF_STORE_PAGE_SIZE	4096UL
+#define VXF_STORE_HUGE_PAGES	512U	/* XENVXF_SUPERPAGE_PAGES */
+#define VXF_STORE_HUGE_SIZE	(VXF_STORE_PAGE_SIZE * VXF_STORE_HUGE_PAGES)
 
 /**
  * struct vxf_store - window content and page slots
@@ -37,8 +45,19 @@
  * @free_fifo: ring of free slot indices, oldest freed first
  * @free_head: index of the next slot to take in @free_fifo
  * @nr_free: free slots
- * @granted: slots granted now
+ * @granted: references granted now (a huge slot's counts once)
  * @ungrant_errors: ungrant failures seen
+ * @nr_huge: size of the huge slot pool, 0 without superpages
+ * @huge_mem: the huge pool, @nr_huge * 2 MiB, 2 MiB aligned
+ * @block_huge: per whole 2 MiB block of the window, huge slot index + 1,
+ *	0 for none
+ * @nr_blocks: whole blocks in the window
+ * @huge_block: per huge slot, the block it holds, or UINT64_MAX if free
+ * @huge_ref: per huge slot, its reference while granted
+ * @huge_fifo: ring of free huge slots, oldest freed first
+ * @huge_head: index of the next huge slot to take in @huge_fifo
+ * @huge_free: free huge slots
+ * @huge_warned: the "no huge page" message was printed
  */
 struct vxf_store {
 	struct vxf_transport *t;
@@ -56,13 +75,26 @@ struct vxf_store {
 	uint32_t nr_free;
 	uint32_t granted;
 	uint64_t ungrant_errors;
+	uint32_t nr_huge;
+	uint8_t *huge_mem;
+	uint32_t *block_huge;
+	uint64_t nr_blocks;
+	uint64_t *huge_block;
+	uint32_t *huge_ref;
+	uint32_t *huge_fifo;
+	uint32_t huge_head;
+	uint32_t huge_free;
+	bool huge_warned;
 };
 
 int vxf_store_init(struct vxf_store *s, struct vxf_transport *t,
 		   uint64_t window_pages, uint32_t nr_slots);
+int vxf_store_init_huge(struct vxf_store *s, uint32_t nr_huge);
 void vxf_store_fini(struct vxf_store *s);
 int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
 		  uint32_t *refs);
+int vxf_store_map_huge(struct vxf_store *s, uint64_t first, uint32_t *ref);
+bool vxf_store_page_huge(const struct vxf_store *s, uint64_t page);
 uint64_t vxf_store_reclaim(struct vxf_store *s, uint64_t first,
 			   uint64_t count);
 bool vxf_store_page_mapped(const struct vxf_store *s, uint64_t page);

@@ -47,6 +47,8 @@ struct vxf_transport_params {
  * @index: the window's index (N of /dev/vxfN)
  * @window_pages: the window's size (learnt when reattaching with 0)
  * @dev: the window's device node, for humans
+ * @flags: the window's VXF_LOOP_F_* (loop mode: also learnt when
+ *	reattaching), 0 for transports without them
  */
 struct vxf_transport_rings {
 	void *req;
@@ -55,6 +57,7 @@ struct vxf_transport_rings {
 	int index;
 	uint64_t window_pages;
 	char dev[64];
+	unsigned int flags;
 };
 
 struct vxf_transport;
@@ -68,7 +71,11 @@ struct vxf_transport;
  *	if the transport broke.
  * @grant: lend @nr contiguous pages at @addr, one reference each, written
  *	to @refs in address order. Returns 0 or -errno (nothing granted).
- * @ungrant: end @nr references. Returns 0 or -errno.
+ * @grant_huge: optional (superpage windows): lend the 2 MiB aligned,
+ *	physically contiguous 512 pages at @addr with one reference of order
+ *	XENVXF_SUPERPAGE_ORDER, written to @ref. Returns 0 or -errno; -EINVAL
+ *	when the memory is not one contiguous 2 MiB block.
+ * @ungrant: end @nr references (of any order). Returns 0 or -errno.
  * @share: allocate one zeroed page and lend it; its reference goes to
  *	@ref. Returns the page's address, or NULL with errno set. Optional:
  *	when set, the store uses it instead of @grant/@ungrant.
@@ -96,6 +103,7 @@ struct vxf_transport_ops {
 	int64_t (*ack_kicks)(struct vxf_transport *t);
 	int (*grant)(struct vxf_transport *t, void *addr, unsigned int nr,
 		     uint32_t *refs);
+	int (*grant_huge)(struct vxf_transport *t, void *addr, uint32_t *ref);
 	int (*ungrant)(struct vxf_transport *t, const uint32_t *refs,
 		       unsigned int nr);
 	void *(*share)(struct vxf_transport *t, uint32_t *ref);
