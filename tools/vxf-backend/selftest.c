@@ -8,8 +8,11 @@
  * ring), and "grants" are entries of a table from reference to address.
  * Time is simulated. Every test runs twice: with a transport that grants
  * the store's own pool (as loop mode), and with one that shares pages it
- * allocates itself (as Xen's gntshr, "[share]"). Prints one line per test,
- * exits 0 if all passed.
+ * allocates itself (as Xen's gntshr, "[share]"). The super-* tests use a
+ * bigger window with superpages and 2 MiB huge slots granted with order-9
+ * references (the share transport has none: there they check that the
+ * store refuses huge slots). Prints one line per test, exits 0 if all
+ * passed.
  */
 
 #include <errno.h>
@@ -27,6 +30,8 @@
 #define RING_BYTES	4096
 #define MAX_REFS	4096
 #define GRAVE_PAGES	64
+/* Superpage tests: two whole 2 MiB blocks and a partial one. */
+#define SUPER_PAGES	(2 * 512 + 76)
 
 /* ---- fake transport ---------------------------------------------------- */
 
@@ -37,6 +42,8 @@ struct fake {
 	unsigned int notifies;
 	unsigned int grant_calls;
 	int fail_grant;
+	bool huge_not_contig;
+	unsigned int huge_grants;
 	unsigned int unshared;
 	void *grave[GRAVE_PAGES];
 };
@@ -117,6 +124,18 @@ static int fake_grant(struct vxf_transport *t, void *addr, unsigned int nr,
 	return 0;
 }
 
+/* One order-9 reference; the loop device's contiguity check is faked. */
+static int fake_grant_huge(struct vxf_transport *t, void *addr,
+			   uint32_t *ref)
+{
+	struct fake *f = to_fake(t);
+
+	if ((uintptr_t)addr % (512 * 4096UL) || f->huge_not_contig)
+		return -EINVAL;
+	f->huge_grants++;
+	return fake_grant(t, addr, 1, ref);
+}
+
 static int fake_ungrant(struct vxf_transport *t, const uint32_t *refs,
 			unsigned int nr)
 {
@@ -188,6 +207,7 @@ static const struct vxf_transport_ops fake_ops = {
 	.kick_fd = fake_kick_fd,
 	.ack_kicks = fake_ack_kicks,
 	.grant = fake_grant,
+	.grant_huge = fake_grant_huge,
 	.ungrant = fake_ungrant,
 	.disconnect = fake_disconnect,
 	.destroy = fake_destroy,
@@ -229,11 +249,11 @@ static void on_done(void *ctx, const struct vxf_proto_done *d)
 	b->last_done = *d;
 }
 
-static void bed_init(struct bed *b)
+static void bed_init_pages(struct bed *b, uint64_t pages)
 {
 	struct vxf_transport_params params = {
 		.index = -1,
-		.window_pages = WINDOW_PAGES,
+		.window_pages = pages,
 	};
 
 	memset(b, 0, sizeof(*b));
@@ -242,7 +262,7 @@ static void bed_init(struct bed *b)
 	b->now = 1000000;
 	b->next_id = 1;
 	if (fake_connect(&b->t, &params, &b->rings) ||
-	    vxf_store_init(&b->store, &b->t, WINDOW_PAGES, WINDOW_PAGES + 64) ||
+	    vxf_store_init(&b->store, &b->t, pages, pages + 64) ||
 	    vxf_proto_init(&b->proto, &b->t, &b->store, &b->rings, 42,
 			   on_done, b)) {
 		fprintf(stderr, "selftest: setup failed\n");
@@ -254,11 +274,42 @@ static void bed_init(struct bed *b)
 		       RING_BYTES);
 }
 
+static void bed_init(struct bed *b)
+{
+	bed_init_pages(b, WINDOW_PAGES);
+}
+
 static void bed_fini(struct bed *b)
 {
 	vxf_proto_fini(&b->proto);
 	vxf_store_fini(&b->store);
 	fake_disconnect(&b->t);
+}
+
+/*
+ * Start over with a SUPER_PAGES window; with superpages and @nr_huge huge
+ * slots if @super. Returns false in share mode when @super (no huge slots
+ * there: checked here).
+ */
+static bool bed_super(struct bed *b, bool super, uint32_t nr_huge)
+{
+	bed_fini(b);
+	bed_init_pages(b, SUPER_PAGES);
+	if (!super)
+		return true;
+	if (share_mode) {
+		if (vxf_store_init_huge(&b->store, nr_huge) != -EOPNOTSUPP) {
+			fprintf(stderr, "  share mode took huge slots\n");
+			exit(1);
+		}
+		return false;
+	}
+	if (vxf_store_init_huge(&b->store, nr_huge)) {
+		fprintf(stderr, "selftest: huge slot setup failed\n");
+		exit(1);
+	}
+	b->proto.superpage = true;
+	return true;
 }
 
 static int service(struct bed *b)
@@ -766,6 +817,242 @@ static void test_storm(struct bed *b)
 	       (unsigned long long)b->proto.stats.maps);
 }
 
+/* ---- superpages -------------------------------------------------------- */
+
+/* MAP a whole block and check the one order-9 answer; its ref out. */
+#define MAP_HUGE_OK(b, first, refp) do {				\
+	struct xenvxf_rsp __r;						\
+	uint64_t __id = fe_map(b, first, 512);				\
+	CHECK(__id);							\
+	CHECK(service(b) == 0);						\
+	CHECK(fe_rsp(b, &__r));						\
+	CHECK(__r.id == __id && __r.status == 0);			\
+	CHECK(__r.operation == XENVXF_OP_MAP);				\
+	CHECK(__r.ref_order == XENVXF_SUPERPAGE_ORDER && __r.nr_refs == 1); \
+	*(refp) = __r.ref[0];						\
+} while (0)
+
+/* Word @word of page @i of the block behind a huge reference. */
+static uint64_t *huge_word(struct bed *b, uint32_t ref, unsigned int i,
+			   unsigned int word)
+{
+	uint64_t *base = ref_word(b, ref, 0);
+
+	return base ? base + (size_t)i * 512 + word : NULL;
+}
+
+/* Poison in each 4 KiB page of a freed huge slot. */
+static bool huge_is_poison(const void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < 512; i++)
+		if (!page_is_poison((const char *)p + i * 4096UL))
+			return false;
+	return true;
+}
+
+static void test_super_map(struct bed *b)
+{
+	uint32_t ref, again, refs[8];
+	unsigned int i;
+
+	if (!bed_super(b, true, 2))
+		return;
+	MAP_HUGE_OK(b, 512, &ref);
+	for (i = 0; i < 512; i++)
+		CHECK(vxf_pattern_check_page(huge_word(b, ref, i, 0),
+					     512 + i) < 0);
+	CHECK(b->store.granted == 1 && b->fake.huge_grants == 1);
+	CHECK(b->proto.stats.maps == 1 && b->proto.stats.map_pages == 512);
+	CHECK(vxf_store_page_huge(&b->store, 700));
+	CHECK(vxf_store_page_mapped(&b->store, 1023));
+	CHECK(!vxf_store_page_mapped(&b->store, 1024));
+
+	/* peek and poke go to the huge slot while it is lent. */
+	*huge_word(b, ref, 3, 7) = 0x5555;
+	CHECK(vxf_store_peek(&b->store, 515, 7) == 0x5555);
+	vxf_store_poke(&b->store, 600, 9, 0x6666);
+	CHECK(*huge_word(b, ref, 88, 9) == 0x6666);
+	CHECK(vxf_store_slot_addr(&b->store, 515) == huge_word(b, ref, 3, 0));
+
+	/* Asked again: the same reference, no new grant. */
+	MAP_HUGE_OK(b, 512, &again);
+	CHECK(again == ref && b->fake.huge_grants == 1);
+
+	/* The partial tail block is served in small order-0 runs. */
+	MAP_OK(b, 1096, 4, refs);
+	CHECK(page_is_pattern(b, refs[3], 1099));
+
+	/* Unaligned, or past the window's end: invalid. */
+	expect_status(b, XENVXF_OP_MAP, 0, 256, 512, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0, 1024, 512, -XEN_EINVAL);
+	expect_status(b, XENVXF_OP_MAP, 0, 0, 513, -XEN_EINVAL);
+	CHECK(b->proto.stats.bad_requests == 3);
+}
+
+/* Without superpages a 512-page MAP stays invalid, as before. */
+static void test_super_needs_flag(struct bed *b)
+{
+	bed_super(b, false, 0);
+	expect_status(b, XENVXF_OP_MAP, 0, 0, 512, -XEN_EINVAL);
+	CHECK(b->proto.stats.bad_requests == 1 && b->store.granted == 0);
+}
+
+static void test_super_revoke(struct bed *b)
+{
+	struct xenvxf_evt evt;
+	uint32_t ref, after;
+	void *old;
+
+	if (!bed_super(b, true, 2))
+		return;
+	MAP_HUGE_OK(b, 0, &ref);
+	old = ref_word(b, ref, 0);
+	*huge_word(b, ref, 100, 1) = 0xfeed;
+	*huge_word(b, ref, 511, 2) = 0xbeef;
+
+	/* One page revoked: the whole block comes back. */
+	CHECK(vxf_proto_revoke(&b->proto, 100, 1, true, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
+	CHECK(service(b) == 0);
+	CHECK(b->done_calls == 1 && b->last_done.pages == 512);
+	CHECK(b->proto.stats.revoked_pages == 512);
+	CHECK(b->store.granted == 0 && !ref_word(b, ref, 0));
+	CHECK(huge_is_poison(old));
+	CHECK(!vxf_store_page_mapped(&b->store, 300));
+	CHECK(vxf_store_peek(&b->store, 100, 1) == 0xfeed);
+	CHECK(vxf_store_peek(&b->store, 511, 2) == 0xbeef);
+	CHECK(vxf_store_peek(&b->store, 300, 4) == vxf_pattern_word(300, 4));
+
+	/* Mapped again (into the other huge slot), data intact. */
+	MAP_HUGE_OK(b, 0, &after);
+	CHECK(ref_word(b, after, 0) != old);
+	CHECK(*huge_word(b, after, 100, 1) == 0xfeed);
+	CHECK(*huge_word(b, after, 511, 2) == 0xbeef);
+
+	/* UNMAP of one page and RESET reclaim whole blocks too. */
+	expect_status(b, XENVXF_OP_UNMAP, 0, 5, 1, 0);
+	CHECK(b->store.granted == 0);
+	MAP_HUGE_OK(b, 512, &after);
+	CHECK(vxf_proto_reset(&b->proto, true, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	fe_answer(b, evt.id, XENVXF_EVT_RESET, 0);
+	CHECK(service(b) == 0);
+	CHECK(b->store.granted == 0 && b->store.huge_free == 2);
+}
+
+/* Small slots and huge slots of one block take over from each other. */
+static void test_super_small_and_huge(struct bed *b)
+{
+	uint32_t refs[8], ref, small;
+
+	if (!bed_super(b, true, 2))
+		return;
+	MAP_OK(b, 8, 8, refs);
+	*ref_word(b, refs[2], 3) = 0xaaaa;
+	/* The frontend asks for the block whole: it maps none of it. */
+	MAP_HUGE_OK(b, 0, &ref);
+	CHECK(b->store.granted == 1 && !ref_word(b, refs[2], 0));
+	CHECK(*huge_word(b, ref, 10, 3) == 0xaaaa);
+	*huge_word(b, ref, 20, 3) = 0xbbbb;
+	/* It asks for a few pages of it: it no longer maps it whole. */
+	MAP_OK(b, 20, 1, &small);
+	CHECK(b->store.granted == 1 && !ref_word(b, ref, 0));
+	CHECK(!vxf_store_page_huge(&b->store, 20));
+	CHECK(*ref_word(b, small, 3) == 0xbbbb);
+	CHECK(vxf_store_peek(&b->store, 10, 3) == 0xaaaa);
+}
+
+/* No huge page behind a slot, or no slot left: -XEN_ENOMEM, no leak. */
+static void test_super_no_huge(struct bed *b)
+{
+	uint32_t ref;
+
+	if (!bed_super(b, true, 1))
+		return;
+	b->fake.huge_not_contig = true;
+	expect_status(b, XENVXF_OP_MAP, 0, 0, 512, -XEN_ENOMEM);
+	CHECK(b->store.granted == 0 && b->store.huge_free == 1);
+	CHECK(b->store.huge_warned);
+	b->fake.huge_not_contig = false;
+	MAP_HUGE_OK(b, 0, &ref);
+	expect_status(b, XENVXF_OP_MAP, 0, 512, 512, -XEN_ENOMEM);
+	CHECK(b->store.granted == 1 && b->proto.stats.map_errors == 2);
+}
+
+/*
+ * Revoke storm over a superpage window, the fake frontend behaving as the
+ * driver: it asks for a whole block when it maps none of it, else for one
+ * page, and drops a whole block when any page of it is revoked.
+ */
+static void test_super_storm(struct bed *b)
+{
+	static uint64_t truth[SUPER_PAGES];
+	static uint64_t *fe_addr[SUPER_PAGES];
+	struct xenvxf_evt evt;
+	struct xenvxf_rsp rsp;
+	uint64_t rnd = 7, p, q, blk, first, count;
+	unsigned int iter, i, revokes = 0;
+
+	if (!bed_super(b, true, 2))
+		return;
+	memset(fe_addr, 0, sizeof(fe_addr));
+	for (p = 0; p < SUPER_PAGES; p++)
+		truth[p] = vxf_pattern_word(p, 5);
+	for (iter = 0; iter < 20000; iter++) {
+		rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+		p = (rnd >> 20) % SUPER_PAGES;
+		blk = p / 512;
+		if (fe_addr[p]) {
+			CHECK(*fe_addr[p] == truth[p]);
+			*fe_addr[p] = truth[p] = rnd;
+		} else {
+			bool whole = (blk + 1) * 512 <= SUPER_PAGES;
+
+			for (q = blk * 512; whole && q < (blk + 1) * 512; q++)
+				whole = !fe_addr[q];
+			first = whole ? blk * 512 : p;
+			count = whole ? 512 : 1;
+			CHECK(fe_map(b, first, count));
+			CHECK(service(b) == 0);
+			CHECK(fe_rsp(b, &rsp) && rsp.status == 0);
+			for (q = 0; q < count; q++)
+				fe_addr[first + q] = (whole ?
+					huge_word(b, rsp.ref[0], q, 5) :
+					ref_word(b, rsp.ref[0], 5));
+			CHECK(*fe_addr[p] == truth[p]);
+		}
+		if ((rnd >> 50) % 8)
+			continue;
+		/* Revoke a few pages, maybe across blocks. */
+		first = (rnd >> 8) % SUPER_PAGES;
+		count = 1 + (rnd >> 40) % 16;
+		if (count > SUPER_PAGES - first)
+			count = SUPER_PAGES - first;
+		CHECK(vxf_proto_revoke(&b->proto, first, count, false,
+				       b->now) == 0);
+		CHECK(fe_evt(b, &evt));
+		for (q = first; q < first + count; q++) {
+			blk = q / 512;
+			if ((blk + 1) * 512 <= SUPER_PAGES &&
+			    vxf_store_page_huge(&b->store, q))
+				for (i = 0; i < 512; i++)
+					fe_addr[blk * 512 + i] = NULL;
+			fe_addr[q] = NULL;
+		}
+		fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
+		CHECK(service(b) == 0);
+		revokes++;
+	}
+	for (p = 0; p < SUPER_PAGES; p++)
+		CHECK(vxf_store_peek(&b->store, p, 5) == truth[p]);
+	printf("  super-storm: %u revokes, %llu pages migrated, %llu maps\n",
+	       revokes, (unsigned long long)b->proto.stats.revoked_pages,
+	       (unsigned long long)b->proto.stats.maps);
+}
+
 /* References still granted or shared (all must end with the store). */
 static unsigned int leaked_refs(const struct fake *f)
 {
@@ -800,6 +1087,12 @@ static const struct test tests[] = {
 	{ "full-window", test_full_window },
 	{ "small-pool", test_small_pool },
 	{ "storm", test_storm },
+	{ "super-map", test_super_map },
+	{ "super-needs-flag", test_super_needs_flag },
+	{ "super-revoke", test_super_revoke },
+	{ "super-small-and-huge", test_super_small_and_huge },
+	{ "super-no-huge", test_super_no_huge },
+	{ "super-storm", test_super_storm },
 };
 
 int main(void)
