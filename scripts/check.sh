@@ -244,7 +244,7 @@ report_subtests() {
 			res=${res%% *}
 			started=""
 			case "$res" in
-			SUCCESS) pass "$bin/$name (${line##* })" ;;
+			SUCCESS) pass "$bin/$name ${line##* }" ;;
 			SKIP) NSKIP=$((NSKIP + 1)); echo "SKIP: $bin/$name" ;;
 			*) fail "$bin/$name ($res, log $SUITE_OUT)"; nfail_bin=$((nfail_bin + 1)) ;;
 			esac
