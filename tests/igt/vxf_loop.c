@@ -768,4 +768,5 @@ igt_main
 	vxf_loop_uapi_subtests();
 	vxf_loop_obs_subtests();
 	vxf_loop_hv_subtests();
+	vxf_loop_super_subtests();
 }

@@ -65,5 +65,6 @@ void vxf_loop_mm_subtests(void);
 void vxf_loop_uapi_subtests(void);
 void vxf_loop_obs_subtests(void);
 void vxf_loop_hv_subtests(void);
+void vxf_loop_super_subtests(void);
 
 #endif /* VXF_LOOP_H */
