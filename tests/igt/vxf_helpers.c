@@ -5,7 +5,11 @@
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
  * The backend runs as a child process in loop mode; we talk to it over its
- * stdin (one command a line) and stdout (one reply a line). The helpers also
+ * stdin (one command a line) and stdout (one reply a line). In Xen mode
+ * (vxf_xen_mode(): a domU whose vxf device the dom0 backend serves) nothing
+ * is started: the helpers attach to that device's window and send the same
+ * commands over the backend's xenstore test channel (vxf_xs.c); start-time
+ * options become runtime commands where there is one. The helpers also
  * open and map the window and catch the SIGBUS/SIGSEGV of a failed access so
  * that a test can check for it. No IGT calls: tools/vxf-demo links this too.
  */
@@ -31,10 +35,14 @@
 #include <unistd.h>
 
 #include "vxf_helpers.h"
+#include "vxf_xs.h"
 
 #define VXF_READY_TIMEOUT_MS	15000
 #define VXF_REPLY_TIMEOUT_MS	30000
 #define VXF_MAX_ARGS		64
+#define VXF_XEN_ATTACH_MS	60000
+/* Xen mode: a fault timeout at least this long counts as "long enough". */
+#define VXF_XEN_LONG_TIMEOUT_MS	5000
 
 static char last_error[512];
 
@@ -99,6 +107,9 @@ const char *vxf_backend_path(void)
 
 bool vxf_backend_available(void)
 {
+	if (vxf_xen_mode())
+		return access("/dev/xen/xenbus", R_OK | W_OK) == 0 ||
+		       access("/proc/xen/xenbus", R_OK | W_OK) == 0;
 	return is_executable(vxf_backend_path());
 }
 
@@ -149,6 +160,7 @@ static int parse_ready(struct vxf_backend *be, const char *line)
 	p = strstr(line, "pages=");
 	if (!p || sscanf(p, "pages=%" SCNu64, &be->pages) != 1)
 		return -EINVAL;
+	be->window_pages = be->pages;
 	p = strstr(line, "dev=");
 	if (p)
 		sscanf(p, "dev=%63s", be->dev);
@@ -169,6 +181,238 @@ bool vxf_hv_mode(void)
 	const char *v = getenv("VXF_TEST_HV");
 
 	return v && *v && strcmp(v, "0");
+}
+
+static unsigned int xen_devid(void)
+{
+	const char *v = getenv("VXF_TEST_XEN_DEVID");
+
+	return v && *v ? strtoul(v, NULL, 0) : 0;
+}
+
+/**
+ * vxf_xen_mode - whether the tests use the dom0 backend's window (Xen mode)
+ *
+ * VXF_TEST_XEN=1 says so, VXF_TEST_XEN=0 says not; unset, Xen mode is
+ * chosen in a domU that has the vxf device VXF_TEST_XEN_DEVID (default 0)
+ * on its xenbus, or that has /dev/vxf0 but no /dev/vxf-loop.
+ */
+bool vxf_xen_mode(void)
+{
+	const char *v = getenv("VXF_TEST_XEN");
+	char path[64];
+
+	if (v && *v)
+		return strcmp(v, "0");
+	snprintf(path, sizeof(path), "/sys/bus/xen/devices/vxf-%u",
+		 xen_devid());
+	return access(path, F_OK) == 0 ||
+	       (access("/dev/vxf-loop", F_OK) && !access("/dev/vxf0", F_OK));
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	const struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Xen mode: one command over the test channel, its reply line. */
+static int xen_cmd(struct vxf_backend *be, const char *cmd, char *line,
+		   size_t len)
+{
+	int ret;
+
+	if (be->xs_fd < 0) {
+		be->xs_fd = vxf_xs_open();
+		if (be->xs_fd < 0) {
+			ret = be->xs_fd;
+			set_error("xenbus: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	ret = vxf_xs_test_cmd(be->xs_fd, be->devid, cmd, line, len,
+			      VXF_REPLY_TIMEOUT_MS);
+	if (ret)
+		set_error("no reply to '%s' on device/vxf/%u: %s", cmd,
+			  be->devid, strerror(-ret));
+	return ret;
+}
+
+/* Xen mode: wait for the window, then its INFO; an open fd or -errno. */
+static int xen_wait_connected(struct vxf_backend *be, struct vxf_info *in)
+{
+	int fd = -1, ms;
+
+	for (ms = 0; ms < VXF_XEN_ATTACH_MS; ms += 20) {
+		if (fd < 0)
+			fd = open(be->dev, O_RDWR | O_CLOEXEC);
+		if (fd >= 0 && !ioctl(fd, VXF_IOC_INFO, in) &&
+		    in->state == VXF_STATE_CONNECTED)
+			return fd;
+		sleep_ms(20);
+	}
+	if (fd < 0)
+		set_error("%s did not appear within %d ms", be->dev,
+			  VXF_XEN_ATTACH_MS);
+	else
+		set_error("%s not connected within %d ms (state %u)", be->dev,
+			  VXF_XEN_ATTACH_MS, in->state);
+	if (fd >= 0)
+		close(fd);
+	return -ETIMEDOUT;
+}
+
+/*
+ * Xen mode: give the first @be->pages pages back their initial contents
+ * (an earlier test may have written them; the backend keeps what it is
+ * given), then revoke the whole window so that the test starts with
+ * nothing mapped.
+ */
+static int xen_restore(struct vxf_backend *be, int fd)
+{
+	volatile uint64_t *map;
+	uint64_t page, w, want;
+	int ret;
+
+	map = mmap(NULL, be->pages * VXF_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		set_error("mmap %s: %s", be->dev, strerror(errno));
+		return -errno;
+	}
+	for (page = 0; page < be->pages; page++) {
+		for (w = 0; w < VXF_WORDS_PER_PAGE; w++) {
+			want = vxf_pattern(page * VXF_PAGE_SIZE + w * 8);
+			if (map[page * VXF_WORDS_PER_PAGE + w] != want)
+				map[page * VXF_WORDS_PER_PAGE + w] = want;
+		}
+	}
+	munmap((void *)map, be->pages * VXF_PAGE_SIZE);
+	ret = vxf_backend_cmd(be, NULL, 0, "revoke-all");
+	return ret;
+}
+
+static int unsupported(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(last_error, sizeof(last_error), "Xen mode: ");
+	va_start(ap, fmt);
+	vsnprintf(last_error + n, sizeof(last_error) - n, fmt, ap);
+	va_end(ap);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Xen mode's vxf_backend_startv(): the window is the dom0 backend's, of a
+ * fixed size; the test uses its first --pages pages. Knobs the backend takes
+ * at run time are reset, then set from @args; a window parameter that
+ * differs from what was asked makes the start fail with -EOPNOTSUPP (the
+ * test skips).
+ */
+static int xen_attach(struct vxf_backend *be, const char *const *args)
+{
+	static const char *const resets[] = {
+		"storm 0", "hang off", "unfail", "delay 0",
+	};
+	char knobs[8][64], cache[8] = "";
+	uint64_t pages = 0, map_pages = 0, timeout_ms = 0, first, count;
+	unsigned int nknobs = 0, i;
+	struct vxf_info in;
+	int fd, ret;
+
+	be->xen = true;
+	be->xs_fd = -1;
+	be->devid = xen_devid();
+	if (getenv("VXF_TEST_XEN_DEV"))
+		snprintf(be->dev, sizeof(be->dev), "%s",
+			 getenv("VXF_TEST_XEN_DEV"));
+	else
+		snprintf(be->dev, sizeof(be->dev), "/dev/vxf%u", be->devid);
+
+	for (; args && *args; args++) {
+		const char *a = args[0], *v = args[1];
+
+		if (!strcmp(a, "--quiet") || !strcmp(a, "--no-answer"))
+			v = NULL;
+		else if (!v)
+			return unsupported("%s without a value", a);
+		if (!strcmp(a, "--quiet")) {
+			continue;
+		} else if (!strcmp(a, "--no-answer")) {
+			snprintf(knobs[nknobs++], sizeof(knobs[0]), "hang on");
+		} else if (!strcmp(a, "--pages")) {
+			pages = strtoull(v, NULL, 0);
+		} else if (!strcmp(a, "--map-pages")) {
+			map_pages = strtoull(v, NULL, 0);
+		} else if (!strcmp(a, "--timeout-ms")) {
+			timeout_ms = strtoull(v, NULL, 0);
+		} else if (!strcmp(a, "--cache")) {
+			snprintf(cache, sizeof(cache), "%s", v);
+		} else if (!strcmp(a, "--fail")) {
+			if (sscanf(v, "%" SCNu64 ":%" SCNu64, &first,
+				   &count) != 2)
+				return unsupported("bad --fail %s", v);
+			snprintf(knobs[nknobs++], sizeof(knobs[0]),
+				 "fail %" PRIu64 " %" PRIu64, first, count);
+		} else if (!strcmp(a, "--delay-us")) {
+			snprintf(knobs[nknobs++], sizeof(knobs[0]), "delay %s",
+				 v);
+		} else if (!strcmp(a, "--storm-us")) {
+			snprintf(knobs[nknobs++], sizeof(knobs[0]), "storm %s",
+				 v);
+		} else if (!strcmp(a, "--index") || !strcmp(a, "--seed") ||
+			   !strcmp(a, "--ring-order")) {
+			/* same device; no effect on what a test sees */
+		} else {
+			return unsupported("the dom0 backend takes no %s per test",
+					   a);
+		}
+		if (nknobs == ARRAY_SIZE(knobs))
+			return unsupported("too many options");
+		if (v)
+			args++;
+	}
+
+	fd = xen_wait_connected(be, &in);
+	if (fd < 0)
+		return fd;
+	be->index = in.index;
+	be->window_pages = in.window_pages;
+	be->pages = pages ? pages : in.window_pages;
+	ret = 0;
+	if (pages > in.window_pages)
+		ret = unsupported("needs %" PRIu64 " pages, the window has %llu",
+				  pages, (unsigned long long)in.window_pages);
+	else if (map_pages && map_pages != in.map_pages)
+		ret = unsupported("needs map granule %" PRIu64 ", the window has %u",
+				  map_pages, in.map_pages);
+	else if (timeout_ms && timeout_ms < VXF_XEN_LONG_TIMEOUT_MS &&
+		 timeout_ms != in.fault_timeout_ms)
+		ret = unsupported("needs fault timeout %" PRIu64 " ms, the window has %u ms",
+				  timeout_ms, in.fault_timeout_ms);
+	else if (timeout_ms >= VXF_XEN_LONG_TIMEOUT_MS &&
+		 in.fault_timeout_ms < VXF_XEN_LONG_TIMEOUT_MS)
+		ret = unsupported("needs a fault timeout of %" PRIu64 " ms, the window has %u ms",
+				  timeout_ms, in.fault_timeout_ms);
+	else if (*cache && strcmp(cache, in.cache == VXF_CACHE_WC ? "wc" :
+				  in.cache == VXF_CACHE_UC ? "uc" : "wb"))
+		ret = unsupported("needs cache %s, the window has %u", cache,
+				  in.cache);
+	for (i = 0; !ret && i < ARRAY_SIZE(resets); i++)
+		ret = vxf_backend_cmd(be, NULL, 0, "%s", resets[i]);
+	if (!ret)
+		ret = xen_restore(be, fd);
+	for (i = 0; !ret && i < nknobs; i++)
+		ret = vxf_backend_cmd(be, NULL, 0, "%s", knobs[i]);
+	close(fd);
+	if (ret) {
+		vxf_xs_close(be->xs_fd);
+		be->xs_fd = -1;
+	}
+	return ret;
 }
 
 static void exec_backend(const char *const *args, int cmd_rd, int reply_wr)
@@ -195,7 +439,8 @@ static void exec_backend(const char *const *args, int cmd_rd, int reply_wr)
  * @be: filled in
  * @args: extra arguments after --loop, NULL-terminated (may be NULL)
  *
- * Returns 0, or -errno with vxf_backend_last_error() saying why.
+ * Returns 0, or -errno with vxf_backend_last_error() saying why; in Xen
+ * mode -EOPNOTSUPP when the dom0 backend's window cannot be what @args ask.
  */
 int vxf_backend_startv(struct vxf_backend *be, const char *const *args)
 {
@@ -204,6 +449,8 @@ int vxf_backend_startv(struct vxf_backend *be, const char *const *args)
 
 	memset(be, 0, sizeof(*be));
 	be->cmd_fd = be->reply_fd = -1;
+	if (vxf_xen_mode())
+		return xen_attach(be, args);
 	signal(SIGPIPE, SIG_IGN);	/* a dead backend is an error, not death */
 	if (pipe2(cmd, O_CLOEXEC) || pipe2(reply, O_CLOEXEC)) {
 		set_error("pipe: %s", strerror(errno));
@@ -286,6 +533,14 @@ int vxf_backend_cmd(struct vxf_backend *be, char *reply, size_t len,
 	va_end(ap);
 	if (n < 0 || n >= (int)sizeof(cmd) - 1)
 		return -EINVAL;
+	if (be->xen) {
+		if (!strcmp(cmd, "quit"))
+			return 0;	/* the dom0 backend stays */
+		ret = xen_cmd(be, cmd, line, sizeof(line));
+		if (ret)
+			return ret;
+		goto got_line;
+	}
 	cmd[n++] = '\n';
 	if (be->cmd_fd < 0 || write(be->cmd_fd, cmd, n) != n) {
 		set_error("backend gone: %s", strerror(errno));
@@ -298,10 +553,12 @@ int vxf_backend_cmd(struct vxf_backend *be, char *reply, size_t len,
 		set_error("no reply to '%.*s': %s", n - 1, cmd, strerror(-ret));
 		return ret;
 	}
+	cmd[n - 1] = '\0';
+got_line:
 	if (reply)
 		snprintf(reply, len, "%s", line);
 	if (strncmp(line, "ok", 2)) {
-		set_error("'%.*s' -> '%s'", n - 1, cmd, line);
+		set_error("'%s' -> '%s'", cmd, line);
 		return -EIO;
 	}
 	return 0;
@@ -429,6 +686,11 @@ done:
  */
 int vxf_backend_stop(struct vxf_backend *be)
 {
+	if (be->xen) {
+		vxf_xs_close(be->xs_fd);
+		be->xs_fd = -1;
+		return 0;
+	}
 	if (!be->pid)
 		return 0;
 	vxf_backend_cmd(be, NULL, 0, "quit");
@@ -438,9 +700,18 @@ int vxf_backend_stop(struct vxf_backend *be)
 
 /**
  * vxf_backend_kill - kill -9 the backend (a backend crash) and reap it
+ *
+ * Xen mode: the dom0 backend SIGKILLs itself ("die"); whoever runs it in
+ * dom0 starts a new one.
  */
 void vxf_backend_kill(struct vxf_backend *be)
 {
+	if (be->xen) {
+		vxf_backend_cmd(be, NULL, 0, "die");
+		vxf_xs_close(be->xs_fd);
+		be->xs_fd = -1;
+		return;
+	}
 	if (be->pid) {
 		kill(be->pid, SIGKILL);
 		waitpid(be->pid, NULL, 0);

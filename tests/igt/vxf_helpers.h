@@ -46,6 +46,10 @@ static inline uint64_t vxf_pattern(uint64_t o)
  * @dev: device path, from its ready line
  * @buf: bytes read from its stdout, not yet consumed
  * @buf_len: valid bytes in @buf
+ * @xen: attached to the dom0 backend's window (Xen mode), no process
+ * @devid: Xen mode: the vxf device (device/vxf/@devid)
+ * @xs_fd: Xen mode: the xenbus device, -1 when not open
+ * @window_pages: Xen mode: the whole window (@pages is what the test uses)
  */
 struct vxf_backend {
 	pid_t pid;
@@ -56,6 +60,10 @@ struct vxf_backend {
 	char dev[64];
 	char buf[4096];
 	size_t buf_len;
+	bool xen;
+	unsigned int devid;
+	int xs_fd;
+	uint64_t window_pages;
 };
 
 /**
@@ -69,6 +77,7 @@ struct vxf_backend_stats {
 
 const char *vxf_backend_path(void);
 bool vxf_hv_mode(void);
+bool vxf_xen_mode(void);
 bool vxf_backend_available(void);
 int vxf_backend_start(struct vxf_backend *be, ...)
 	__attribute__((sentinel));

@@ -9,7 +9,8 @@
  * accesses, get_user_pages, fork, munmap/mprotect/mremap), vxf_loop_uapi.c
  * those about the uapi's errors and coherence, vxf_loop_obs.c those about
  * debugfs, tracepoints and UNMAP of an unused window, vxf_loop_hv.c those
- * about faults reported by the hypervisor (its loop-mode stand-in).
+ * about faults reported by the hypervisor (its loop-mode stand-in),
+ * vxf_xen.c those that need the dom0 backend (Xen mode of the helpers).
  */
 
 #ifndef VXF_LOOP_H
@@ -66,5 +67,6 @@ void vxf_loop_uapi_subtests(void);
 void vxf_loop_obs_subtests(void);
 void vxf_loop_hv_subtests(void);
 void vxf_loop_super_subtests(void);
+void vxf_xen_subtests(void);
 
 #endif /* VXF_LOOP_H */

@@ -37,7 +37,8 @@ struct xsd_sockmsg {
 
 #include "vxf_xs.h"
 
-#define VXF_XS_POLL_MS	5
+/* test-reply is polled every 1 ms at first, backing off to this */
+#define VXF_XS_POLL_MAX_MS	32
 
 /**
  * vxf_xs_open - open the xenbus device
@@ -181,7 +182,7 @@ int vxf_xs_test_cmd(int fd, unsigned int devid, const char *cmd,
 	char path[96], line[320], got[512], tag[32];
 	struct timespec ts;
 	size_t tl;
-	int ret, waited;
+	int ret, waited, step;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(tag, sizeof(tag), "%x.%lx.%u", (unsigned int)getpid(),
@@ -196,7 +197,7 @@ int vxf_xs_test_cmd(int fd, unsigned int devid, const char *cmd,
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "device/vxf/%u/test-reply", devid);
-	for (waited = 0; waited <= timeout_ms; waited += VXF_XS_POLL_MS) {
+	for (waited = 0, step = 1; waited <= timeout_ms; waited += step) {
 		ret = vxf_xs_read(fd, path, got, sizeof(got));
 		if (ret && ret != -ENOENT)
 			return ret;
@@ -204,7 +205,10 @@ int vxf_xs_test_cmd(int fd, unsigned int devid, const char *cmd,
 			snprintf(reply, max, "%s", got + tl + 1);
 			return 0;
 		}
-		sleep_ms(VXF_XS_POLL_MS);
+		if (waited)	/* xenstored runs in dom0: do not flood it */
+			step = step * 2 > VXF_XS_POLL_MAX_MS ?
+			       VXF_XS_POLL_MAX_MS : step * 2;
+		sleep_ms(step);
 	}
 	return -ETIMEDOUT;
 }
