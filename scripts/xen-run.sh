@@ -549,7 +549,13 @@ mark "VXF-DOM0-XENSTORED-OK"
 # payload output: one prefixing reader kept alive by our own fd 7
 mkfifo /run/vxf-out
 sed -u 's/^/dom0| /' </run/vxf-out >$con &
+OUTPID=$!
 exec 7<>/run/vxf-out
+# live copies of the domU consoles ("vxf-domuN~ "), for runs that hang;
+# the complete logs are dumped ("vxf-domuN| ") once the domUs are gone
+sleep 1000000 &
+KEEP=$!
+LIVEPIDS=""
 
 DOMU_IDS=""
 DOMU_NAMES=""
@@ -583,7 +589,8 @@ CFG
 	DOMU_IDS="$DOMU_IDS $id"
 	DOMU_NAMES="$DOMU_NAMES $name"
 	log=/var/log/xen/console/guest-$name.log
-	( tail -n +1 -F "$log" 2>/dev/null | sed -u "s/^/$name| /" >$con ) &
+	tail -n +1 -F --pid=$KEEP "$log" 2>/dev/null | sed -u "s/^/$name~ /" >$con &
+	LIVEPIDS="$LIVEPIDS $!"
 	mark "VXF-DOMU-CREATED $name domid=$id"
 	if [ "$VXF_PAIR" = 1 ]; then vxf_pair_todo="$vxf_pair_todo $id"; fi
 done
@@ -643,11 +650,18 @@ if [ $created = 1 ]; then
 		else
 			mark "VXF-DOMU-ENDED"
 		fi
-		sleep 1	# let the console readers drain
 	fi
+	kill $KEEP
+	for p in $LIVEPIDS; do wait $p; done
+	for n in $DOMU_NAMES; do
+		sed "s/^/$n| /" /var/log/xen/console/guest-$n.log >$con
+		mark "VXF-DOMU-LOG-END $n"
+	done
 	runp POST /vxf/dom0-post || post=$?
 fi
-sleep 0.3
+# drain the payload prefixer (a payload's background job may hold the fifo)
+exec 7>&-
+for i in $(seq 30); do kill -0 $OUTPID 2>/dev/null || break; sleep 0.1; done
 mark "VXF-DOM0-PAYLOAD-EXIT=$pre,$post"
 finish
 EOF
@@ -751,10 +765,14 @@ fi
 
 sed -i 's/\r*$//; s/\r/\n/g' "$LOG"
 grep -a '^(XEN)' "$LOG" >"$LOGP.xen.log" || true
-grep -avE '^\(XEN\)|^dom0\| |^vxf-domu[0-9]\| ' "$LOG" >"$LOGP.dom0.log" || true
+grep -avE '^\(XEN\)|^dom0\| |^vxf-domu[0-9][|~] ' "$LOG" >"$LOGP.dom0.log" || true
 DOMU_LOGS=()
 for i in $(seq 1 "$NDOMU"); do
-	sed -n "s/^vxf-domu$i| //p" "$LOG" >"$LOGP.vxf-domu$i.log"
+	if grep -aq "^VXF-DOMU-LOG-END vxf-domu$i " "$LOG"; then
+		sed -n "s/^vxf-domu$i| //p" "$LOG" >"$LOGP.vxf-domu$i.log"
+	else	# dom0 never dumped it: the live copy, maybe incomplete
+		sed -n "s/^vxf-domu$i~ //p" "$LOG" >"$LOGP.vxf-domu$i.log"
+	fi
 	DOMU_LOGS+=("$LOGP.vxf-domu$i.log")
 done
 
