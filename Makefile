@@ -104,10 +104,14 @@ xen-smoke: deps kernels
 check:
 	./scripts/check.sh
 
+# kbuild's clean of an external module deletes every *.o and *.ko below M:
+# point it at the driver, not at the top (.cache/ holds kernels and trees).
 clean:
 	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
-		$(MAKE) -C $(KDIR) M=$(TOP) $(MODULE_CONFIG) clean; \
+		$(MAKE) -C $(KDIR) M=$(TOP)/drivers/gpu/virtio-xen-fault \
+			$(MODULE_CONFIG) clean; \
 	fi
+	rm -f Module.symvers modules.order .module-common.o
 	@for d in $(TOOL_DIRS); do \
 		if [ -f "$$d/Makefile" ]; then $(MAKE) -C "$$d" clean; fi; \
 	done

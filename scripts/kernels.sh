@@ -49,8 +49,11 @@ want=$(apt-cache policy "${PKGS[@]}" | awk '
 [ "$(wc -l <<<"$want")" -eq ${#PKGS[@]} ] || die "no candidate version for some of: ${PKGS[*]}"
 
 STAMP="$CACHE/stamp"
+# modules.dep too: a "make clean" with M= at the top once deleted the
+# extracted modules, so their presence is part of the cache being whole.
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] &&
-   [ -f "$ROOT/boot/vmlinuz-$KVER_612" ]; then
+   [ -f "$ROOT/boot/vmlinuz-$KVER_612" ] &&
+   [ -n "$(find "$ROOT/lib/modules/$KVER_612/kernel" -name '*.ko*' -print -quit 2>/dev/null)" ]; then
 	echo "kernels: cached ($KVER_612, $KVER_61)"
 else
 	echo "kernels: fetching ${PKGS[*]}"
