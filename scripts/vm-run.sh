@@ -10,6 +10,7 @@
 #               (.ko.xz/.ko.zst/.ko.gz are decompressed first)
 #   PAYLOAD     shell command line run in the guest, default "run-tests":
 #               every /tests/vxf_* in turn with VXF_BACKEND=/bin/vxf-backend
+#               ("run-tests hv": the same in hypervisor mode)
 # options:
 #   --timeout S    hard limit for the whole boot (default 600)
 #   --log FILE     console log (default .cache/logs/vm-<date>.console.log)
@@ -17,6 +18,17 @@
 #   --no-module    boot without loading a module
 #   --no-rmmod     do not unload the module after the payload
 #   --allow-warn   do not fail on "WARNING:" (only for experiments)
+#   --append ARGS  extra kernel command line (e.g. nr_cpus=1)
+#
+# The guest always boots with slub_debug=FZPU (Debian's kernels have no
+# KASAN: this catches use-after-free and overruns in slab objects), and
+# with null_blk loaded (/dev/nullb0) when the kernel has the module, so
+# that O_DIRECT has a block device to go through.
+#
+# QEMU runs single-threaded TCG (thread=single): with one host thread per
+# vCPU, text patching (static keys, tracepoints) races with the other
+# vCPU executing the patched code, and the kernel dies of a stray int3 in
+# a few percent of boots. One thread costs nothing measurable here.
 #
 # The payload's stdout+stderr go to the guest's second serial port, which
 # is copied to this script's stdout; kernel messages go to the console log.
@@ -32,8 +44,9 @@ KERNEL=
 LOAD_MODULE=1
 RMMOD=1
 ALLOW_WARN=0
+APPEND=
 
-usage() { sed -n '8,20p' "$0" >&2; exit 3; }
+usage() { sed -n '8,21p' "$0" >&2; exit 3; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -43,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--no-module) LOAD_MODULE=0; shift ;;
 	--no-rmmod) RMMOD=0; shift ;;
 	--allow-warn) ALLOW_WARN=1; shift ;;
+	--append) APPEND=$2; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) echo "vm-run: unknown option $1" >&2; usage ;;
@@ -142,6 +156,26 @@ if [ "$LOAD_MODULE" -eq 1 ]; then
 	MODLIST="$MODLIST /lib/modules/vxf/99-$(basename "${KO%%.ko*}").ko"
 fi
 
+# A block device for O_DIRECT tests, loaded before the driver and left.
+# Kernel modules are put in /lib/modules/extra/ with their dependencies
+# first (the image ships no modules.dep: modinfo tells).
+: >"$R/lib/modules/extra.list"
+add_kernel_mod() {
+	local name=$1 f d
+	grep -qx "$name" "$R/lib/modules/extra.list" && return 0
+	f=$(find "$MODDIR/kernel" -name "$name.ko*" 2>/dev/null | head -n 1)
+	[ -n "$f" ] || return 1
+	for d in $(modinfo -F depends "$f" | tr ',' ' '); do
+		add_kernel_mod "$d" || return 1
+	done
+	mkdir -p "$R/lib/modules/extra"
+	add_ko "$f" "$R/lib/modules/extra/$name.ko"
+	echo "$name" >>"$R/lib/modules/extra.list"
+}
+if [ -n "$MODDIR" ] && [ -d "$MODDIR/kernel" ]; then
+	add_kernel_mod null_blk || echo "vm-run: no null_blk: O_DIRECT tests will skip" >&2
+fi
+
 [ -x "$TOP/tools/vxf-backend/vxf-backend" ] &&
 	add_bin "$TOP/tools/vxf-backend/vxf-backend" /bin/vxf-backend
 [ -x "$TOP/tools/vxf-demo/vxf-demo" ] &&
@@ -160,17 +194,23 @@ done
 cat >"$R/bin/run-tests" <<'EOF'
 #!/bin/sh
 # Run every /tests/vxf_* in turn; exit 1 if any exits other than 0 (pass)
-# or 77 (skip).
+# or 77 (skip). "run-tests hv" runs them with VXF_TEST_HV=1 (hypervisor
+# mode) and names them NAME@hv in the markers.
 export VXF_BACKEND=/bin/vxf-backend
+tag=
+if [ "${1:-}" = hv ]; then
+	export VXF_TEST_HV=1
+	tag=@hv
+fi
 rc=0
 n=0
 for t in /tests/vxf_*; do
 	[ -x "$t" ] || continue
 	n=$((n + 1))
-	echo "VXF-TEST-BEGIN $(basename "$t")"
+	echo "VXF-TEST-BEGIN $(basename "$t")$tag"
 	"$t"
 	r=$?
-	echo "VXF-TEST-END $(basename "$t") rc=$r"
+	echo "VXF-TEST-END $(basename "$t")$tag rc=$r"
 	case $r in 0|77) ;; *) rc=1 ;; esac
 done
 if [ "$n" -eq 0 ]; then
@@ -200,6 +240,9 @@ mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug
 echo "VXF-INIT-START uptime=$(cut -d' ' -f1 /proc/uptime)"
 OUT=/dev/ttyS1
+for m in $(cat /lib/modules/extra.list); do
+	insmod "/lib/modules/extra/$m.ko" $([ "$m" = null_blk ] && echo nr_devices=1)
+done
 ok=1
 for m in $MODLIST; do
 	if insmod "$m"; then
@@ -243,6 +286,7 @@ CMDLINE="console=ttyS0,115200 rdinit=/init panic=-1 oops=panic"
 CMDLINE+=" hung_task_timeout_secs=60 watchdog_thresh=20 softlockup_panic=0"
 CMDLINE+=" mitigations=off audit=0 8250.nr_uarts=2 i8042.noaux i8042.nokbd"
 CMDLINE+=" tsc=reliable no_timer_check random.trust_cpu=on"
+CMDLINE+=" slub_debug=FZPU${APPEND:+ $APPEND}"
 
 echo "vm-run: kernel $(basename "$KERNEL"), module ${KO}, payload: $PAYLOAD" >&2
 echo "vm-run: $NTESTS test binaries; console log $LOG" >&2
@@ -251,7 +295,8 @@ echo "vm-run: $NTESTS test binaries; console log $LOG" >&2
 t0=$(date +%s.%N)
 set +e
 timeout --kill-after=10 "$TIMEOUT" \
-	qemu-system-x86_64 -accel tcg -m 2G -smp 2 -nographic -no-reboot \
+	qemu-system-x86_64 -accel tcg,thread=single -m 2G -smp 2 -nographic \
+	-no-reboot \
 	-monitor none -serial "file:$LOG" -serial "file:$OUT" \
 	-net none -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
 	-append "$CMDLINE" </dev/null >"$WORK/qemu.out" 2>&1

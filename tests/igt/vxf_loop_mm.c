@@ -164,7 +164,8 @@ static int odirect_blockdev(void *aligned)
 {
 	static const char *const devs[] = {
 		"/dev/vda", "/dev/vdb", "/dev/sda", "/dev/sdb", "/dev/nvme0n1",
-		"/dev/xvda", "/dev/ram0", "/dev/pmem0", "/dev/loop0",
+		"/dev/xvda", "/dev/ram0", "/dev/pmem0", "/dev/nullb0",
+		"/dev/loop0",
 	};
 	size_t i;
 	int fd;
