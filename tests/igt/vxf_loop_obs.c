@@ -5,7 +5,8 @@
  *
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
- * The debugfs files of a window agree with VXF_IOC_STATS, the vxf:*
+ * The debugfs files of a window, and the counters the backend reads
+ * through the loop device, agree with VXF_IOC_STATS, the vxf:*
  * tracepoints fire for faults, MAPs and revokes, and a window whose last
  * user went away gives its pages back to the backend (UNMAP).
  */
@@ -66,6 +67,18 @@ static uint64_t debugfs_value(const char *text, const char *key)
 	return strtoull(p + strlen(needle), NULL, 10);
 }
 
+/* The value of " @key=N" in a backend reply line. */
+static uint64_t reply_value(const char *line, const char *key)
+{
+	char needle[64];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), " %s=", key);
+	p = strstr(line, needle);
+	igt_assert_f(p, "no %s in '%s'\n", key, line);
+	return strtoull(p + strlen(needle), NULL, 10);
+}
+
 static void test_debugfs_stats(void)
 {
 	char path[128], text[4096], want[64];
@@ -98,6 +111,14 @@ static void test_debugfs_stats(void)
 	igt_assert_eq_u64(st.revoked_pages - s0.revoked_pages, 4);
 	if (!w.be.xen)
 		igt_assert_eq_u64(s0.faults + s0.revokes + s0.revoked_pages, 0);
+
+	/* The backend reads the same counters through the loop device. */
+	igt_assert(vxf_backend_cmd(&w.be, text, sizeof(text), "stats") == 0);
+	igt_assert_eq_u64(reply_value(text, "fe_faults"), st.faults);
+	igt_assert_eq_u64(reply_value(text, "fe_maps"), st.maps);
+	igt_assert_eq_u64(reply_value(text, "fe_revokes"), st.revokes);
+	igt_assert_eq_u64(reply_value(text, "fe_mapped_pages"),
+			  st.mapped_pages);
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/vxf/vxf%d/info",
 		 w.be.index);
@@ -200,7 +221,8 @@ static void test_unmap_on_last_close(void)
 
 void vxf_loop_obs_subtests(void)
 {
-	igt_describe("debugfs stats and info agree with VXF_IOC_STATS.");
+	igt_describe("debugfs stats and info, and VXF_LOOP_IOC_STATS, agree "
+		     "with VXF_IOC_STATS.");
 	igt_subtest("debugfs-stats")
 		test_debugfs_stats();
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/vxf.h>
+
 #include "ctl.h"
 #include "vxf_fault.h"
 #include "vxf_pattern.h"
@@ -98,20 +100,40 @@ static void cmd_reset(struct vxf_ctl *c, uint64_t now)
 		c->waiting = true;
 }
 
+/*
+ * The frontend's own counters, read through the loop device (empty where
+ * the transport cannot read them).
+ */
+static void fe_stats_words(struct vxf_ctl *c, char *buf, size_t len)
+{
+	struct vxf_transport *t = c->store->t;
+	struct vxf_stats st;
+
+	buf[0] = '\0';
+	if (!t->ops->fe_stats || t->ops->fe_stats(t, &st))
+		return;
+	snprintf(buf, len, " fe_faults=%llu fe_maps=%llu fe_revokes=%llu"
+		 " fe_mapped_pages=%llu", (unsigned long long)st.faults,
+		 (unsigned long long)st.maps, (unsigned long long)st.revokes,
+		 (unsigned long long)st.mapped_pages);
+}
+
 static void cmd_stats(struct vxf_ctl *c)
 {
 	const struct vxf_proto_stats *s = &c->proto->stats;
+	char fe[160];
 
+	fe_stats_words(c, fe, sizeof(fe));
 	vxf_ctl_replyf(c, "ok stats maps=%" PRIu64 " map_pages=%" PRIu64
 		       " map_errors=%" PRIu64 " revokes=%" PRIu64
 		       " revoke_done=%" PRIu64 " revoked_pages=%" PRIu64
 		       " resets=%" PRIu64 " unmaps=%" PRIu64
 		       " kicks_in=%" PRIu64 " kicks_out=%" PRIu64
-		       " granted=%u bad_requests=%" PRIu64,
+		       " granted=%u bad_requests=%" PRIu64 "%s",
 		       s->maps, s->map_pages, s->map_errors, s->revokes,
 		       s->revoke_done, s->revoked_pages, s->resets, s->unmaps,
 		       s->kicks_in, s->kicks_out, c->store->granted,
-		       s->bad_requests);
+		       s->bad_requests, fe);
 }
 
 static void cmd_peek_poke(struct vxf_ctl *c, int argc, char **argv)

@@ -242,6 +242,11 @@ static int loop_hv_inject(struct vxf_transport *t, const void *records,
 	return ret;
 }
 
+static int loop_fe_stats(struct vxf_transport *t, void *st)
+{
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_STATS, st);
+}
+
 static const struct vxf_transport_ops vxf_loop_ops = {
 	.name = "loop",
 	.connect = loop_connect,
@@ -253,6 +258,7 @@ static const struct vxf_transport_ops vxf_loop_ops = {
 	.ungrant = loop_ungrant,
 	.hv_revoke = loop_hv_revoke,
 	.hv_inject = loop_hv_inject,
+	.fe_stats = loop_fe_stats,
 	.disconnect = loop_disconnect,
 	.destroy = loop_destroy,
 };
