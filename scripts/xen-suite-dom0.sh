@@ -1,0 +1,211 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dom0 half of scripts/xen-suite.sh, run by scripts/xen-run.sh's dom0
+# payloads (bash, /vxf/lib.sh sourced, xenstore pairs written):
+#   pre   start vxf-backend-xen --xen in a restart loop (a test's "die"
+#         kills it; a new one takes over the devices), write each domU's
+#         vxf 0 pair once its init runs (not with xen-run.sh --vxf-pair:
+#         see pair_when_up), and record in the background when both
+#         domUs' devices are connected at once
+#   post  harness-level checks, as IGT lines between VXF-TEST-BEGIN/END:
+#           xen-two-domus-at-once             both domUs ran the suite,
+#                                             connected at the same time
+#           domu3 (a third domU, created here, alone on the backend) runs
+#           the xen-* subtests, then keeps faults in flight with the backend
+#           hung (xen_hold_faults);
+#           xen-domu-destroyed-backend-clean  `xl destroy` of that domU:
+#                                             the backend (same process)
+#                                             ends with shared=0 mapped=0
+#           xen-domu3-kernel-clean            its console shows no
+#                                             Oops/BUG/WARNING/Call Trace
+#         then stop the backend (--stats-on-exit line).
+#   stop  only that last part (scripts/xen-demo.sh)
+# Files in $VXF_FILES: vxf-backend-xen, xen_hold_faults (for the domUs).
+set -euo pipefail
+# shellcheck source=/dev/null
+. /vxf/lib.sh
+
+BE=/vxf/bin/vxf-backend-xen
+BE_LOG=/tmp/vxf-be.log
+BE_PAGES=${BE_PAGES:-1024}
+STOP=/tmp/vxf-be.stop
+up() { cut -d' ' -f1 /proc/uptime; }
+log() { echo "xen-suite: $* (uptime $(up))"; }
+
+PIDF=/tmp/vxf-be.pid
+# the running backend's pid (the restart loop writes it)
+be_pid() {
+	local p
+	p=$(cat "$PIDF" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+}
+
+# the backend's grants line (SIGUSR1 prints it on stdout, into BE_LOG)
+be_grants() {
+	local pid n
+	pid=$(be_pid) || return 1
+	n=$(grep -c '^grants ' "$BE_LOG" || true)
+	kill -USR1 "$pid" || return 1
+	for _ in $(seq 50); do
+		[ "$(grep -c '^grants ' "$BE_LOG" || true)" -gt "$n" ] && break
+		sleep 0.1
+	done
+	grep '^grants ' "$BE_LOG" | tail -n 1
+}
+
+# sub NAME START_UPTIME RESULT [why]: one IGT result line
+sub() {
+	local t
+	t=$(awk -v a="$(up)" -v b="$2" 'BEGIN { printf "%.3f", a - b }')
+	echo "Starting subtest: $1"
+	[ -z "${4:-}" ] || echo "$1: $4"
+	echo "Subtest $1: $3 (${t}s)"
+}
+
+do_pre() {
+	local d i=0
+	install -m 0755 "$VXF_FILES/vxf-backend-xen" "$BE"
+	: >"$BE_LOG"
+	# the restart loop (stops after 5 exits in a row within 2 s of the
+	# start); stdin stays /dev/null (EOF only stops reading it)
+	setsid bash -c "fast=0
+	while [ ! -e $STOP ] && [ \$fast -lt 5 ]; do
+		t=\$SECONDS
+		$BE --xen --pages $BE_PAGES --stats-on-exit </dev/null >>$BE_LOG 2>&1 &
+		echo \$! >$PIDF
+		wait \$!
+		echo \"backend exited rc=\$? uptime \$(cut -d' ' -f1 /proc/uptime)\" >>$BE_LOG
+		if [ \$((SECONDS - t)) -lt 2 ]; then fast=\$((fast + 1)); else fast=0; fi
+		sleep 0.2
+	done" </dev/null >/dev/null 2>&1 &
+	for d in $DOMU_IDS; do
+		i=$((i + 1))
+		pair_when_up "$i" "$d"
+	done
+	# both devices Connected at one moment: proof of two served at once
+	# shellcheck disable=SC2086
+	set -- $DOMU_IDS
+	if [ $# -ge 2 ]; then
+		setsid bash -c "while [ ! -e $STOP ]; do
+			[ \"\$(xenstore-read /local/domain/0/backend/vxf/$1/0/state 2>/dev/null)\" = 4 ] &&
+			[ \"\$(xenstore-read /local/domain/0/backend/vxf/$2/0/state 2>/dev/null)\" = 4 ] &&
+			{ echo both >/tmp/vxf-both; break; }
+			sleep 0.5
+		done" </dev/null >/dev/null 2>&1 &
+	fi
+	sleep 1
+	log "backend pid $(be_pid || echo none) will serve $DOMU_IDS ($BE_PAGES pages each)"
+}
+
+# pair_when_up N DOMID: write domU N's vxf 0 pair once its init runs, in
+# the background. A pair that exists while the domU kernel boots makes
+# xenbus_probe_frontend wait 30 s for a device that no built-in driver
+# will ever connect (the module is loaded by init).
+pair_when_up() {
+	local log
+	log=$(vxf_domu_log "$1")
+	setsid bash -c ". /vxf/lib.sh
+		end=\$((SECONDS + 600))
+		while [ \$SECONDS -lt \$end ]; do
+			grep -aq '^VXF-DOMU-INIT-START' $log 2>/dev/null && break
+			sleep 0.2
+		done
+		vxf_xs_pair $2 >/dev/null" </dev/null >/dev/null 2>&1 &
+}
+
+# a grants line with nothing shared or mapped
+clean() { echo "$1" | grep -q ' shared=0 mapped=0 '; }
+
+# kernel trouble in a console log, but QEMU's nested-xstate warning
+kernel_trouble() {
+	grep -aE 'Kernel panic|Oops|BUG:|general protection fault|soft lockup|hard LOCKUP|rcu: INFO|UBSAN:|refcount_t:|list_(add|del) corruption|WARNING:|Call Trace' "$1" |
+		grep -v 'fpu__init_system_xstate' | head -n 3
+}
+
+domu3() {
+	local cfg=/vxf/vxf-domu3.cfg id t0 log3 pid0 g ok why tr end tailpid
+	log3=$(vxf_domu_log 3)
+	sed -e 's/^name = .*/name = "vxf-domu3"/' -e 's/vxf\.index=1/vxf.index=3/' \
+		/vxf/vxf-domu1.cfg >"$cfg"
+	xl create -p "$cfg" >/tmp/xl-vxf-domu3.log 2>&1 || { cat /tmp/xl-vxf-domu3.log; return 1; }
+	id=$(xl domid vxf-domu3)
+	pair_when_up 3 "$id"
+	tail -n +1 -F "$log3" 2>/dev/null | sed -u 's/^/domu3| /' &
+	tailpid=$!
+	xl unpause vxf-domu3
+	log "domu3 (domid $id) created"
+
+	# its xen-* subtests, then the held faults
+	end=$((SECONDS + 400))
+	while [ $SECONDS -lt $end ]; do
+		grep -aqE '^(xen_hold_faults: holding|VXF-DOMU-DONE)' "$log3" 2>/dev/null && break
+		sleep 0.2
+	done
+	sleep 0.5
+	echo "VXF-TEST-BEGIN dom0/xen-suite"
+	ok=0
+	grep -aq '^xen_hold_faults: holding [1-9]' "$log3" && ok=1
+	pid0=$(be_pid || true)
+	g=$(be_grants || true)
+	log "before destroy: backend pid $pid0, $g"
+	t0=$(up)
+	xl destroy vxf-domu3
+	why="domU destroyed with faults in flight"
+	[ $ok = 1 ] || why="no faults were held: $(grep -a 'xen_hold_faults' "$log3" | tail -n 1)"
+	for _ in $(seq 40); do
+		g=$(be_grants || true)
+		clean "$g" && break
+		sleep 0.5
+	done
+	log "after destroy: backend pid $(be_pid || true), $g"
+	if [ $ok = 1 ] && [ "$(be_pid || true)" = "$pid0" ] && clean "$g"; then
+		sub xen-domu-destroyed-backend-clean "$t0" SUCCESS "$why; $g"
+	else
+		sub xen-domu-destroyed-backend-clean "$t0" FAIL "$why; backend pid $pid0 -> $(be_pid || true); $g"
+	fi
+	t0=$(up)
+	tr=$(kernel_trouble "$log3" || true)
+	if [ -z "$tr" ] && grep -aq '^VXF-DOMU-PAYLOAD-BEGIN' "$log3"; then
+		sub xen-domu3-kernel-clean "$t0" SUCCESS
+	else
+		sub xen-domu3-kernel-clean "$t0" FAIL "${tr:-no payload start}"
+	fi
+	kill "$tailpid" 2>/dev/null || true
+}
+
+do_post() {
+	local t0 n1 n2 f1 f2 rc=0
+	echo "VXF-TEST-BEGIN dom0/xen-suite-pair"
+	t0=$(up)
+	n1=$(grep -ac '^Subtest .*: SUCCESS' "$(vxf_domu_log 1)" || true)
+	n2=$(grep -ac '^Subtest .*: SUCCESS' "$(vxf_domu_log 2)" || true)
+	f1=$(grep -acE '^Subtest .*: (FAIL|CRASH|TIMEOUT)' "$(vxf_domu_log 1)" || true)
+	f2=$(grep -acE '^Subtest .*: (FAIL|CRASH|TIMEOUT)' "$(vxf_domu_log 2)" || true)
+	if [ -e /tmp/vxf-both ] && [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ] && [ "$f1$f2" = 00 ]; then
+		sub xen-two-domus-at-once "$t0" SUCCESS "both connected at once; passed $n1 + $n2"
+	else
+		sub xen-two-domus-at-once "$t0" FAIL "both connected: $([ -e /tmp/vxf-both ] && echo yes || echo no); passed $n1/$n2, failed $f1/$f2"
+	fi
+	echo "VXF-TEST-END dom0/xen-suite-pair rc=0"
+	domu3 || rc=$?
+	echo "VXF-TEST-END dom0/xen-suite rc=$rc"
+	do_stop
+}
+
+# print the backend's grants, stop it (its --stats-on-exit line), show its log
+do_stop() {
+	log "backend pid $(be_pid || echo none): $(be_grants || echo 'no grants line')"
+	log "backend exits so far: $(grep -c '^backend exited' "$BE_LOG" || true)"
+	touch "$STOP"
+	kill -TERM "$(be_pid)" 2>/dev/null || true
+	for _ in $(seq 50); do be_pid >/dev/null || break; sleep 0.1; done
+	sed 's/^/backend| /' "$BE_LOG" | grep -v '^backend| grants ' | tail -n 20
+	return 0
+}
+
+case "${1:-}" in
+pre) do_pre ;;
+post) do_post ;;
+stop) do_stop ;;
+*) echo "usage: $0 pre|post|stop" >&2; exit 2 ;;
+esac
