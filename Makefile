@@ -9,6 +9,8 @@
 #   make deps         install the Debian packages the project needs
 #   make kernels      fetch Debian's 6.12 image+headers and 6.1 headers
 #   make demo         boot the 6.12 kernel in QEMU and run /bin/vxf-demo
+#   make xen-demo     boot Xen 4.17 + dom0 + a domU in QEMU, run xen-smoke and
+#                     vxf-demo in the domU against the dom0 backend
 #   make bench        boot it once running tools/vxf-bench; prints figures
 #                     against same-VM references, plots .cache/bench/
 #   make check        everything: builds, checkpatch, sparse, in-tree,
@@ -100,6 +102,15 @@ bench: deps kernels
 xen-smoke: deps kernels
 	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
 	./scripts/xen-smoke.sh
+
+# Xen 4.17 + PV dom0 + PVH domU: xen-smoke and vxf-demo in the domU against
+# the dom0 backend (vxf-backend-xen --xen); prints what both sides counted
+.PHONY: xen-demo
+xen-demo: deps kernels
+	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
+	$(MAKE) -C tools/vxf-backend
+	$(MAKE) -C tools/vxf-demo
+	./scripts/xen-demo.sh
 
 check:
 	./scripts/check.sh

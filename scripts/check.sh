@@ -6,8 +6,9 @@
 # "FAIL: name (reason, log)". A step whose prerequisite failed is counted
 # as failed with reason "skipped: dependency failed". The VM suite adds one
 # test per IGT subtest result (SUCCESS passes; FAIL, CRASH and TIMEOUT
-# fail; SKIP is counted apart). The last line is "N passed, N failed,
-# N skipped"; the exit status is 1 if anything failed.
+# fail; SKIP is counted apart), and so does the Xen suite (xen-suite). The
+# last line is "N passed, N failed, N skipped"; the exit status is 1 if
+# anything failed.
 #
 # checkpatch --strict: ERROR and WARNING fail the step, CHECK lines are
 # listed in the log and counted in the PASS line but do not fail it;
@@ -275,6 +276,24 @@ report_subtests() {
 	done <"$SUITE_OUT"
 }
 
+# Xen 4.17 + PV dom0 + two PVH domUs under QEMU TCG: the suite in Xen mode
+# against the dom0 backend, and the harness-level checks (backend clean
+# after a domU is destroyed with faults in flight, two domUs at once); see
+# scripts/xen-suite.sh. Its subtests count like the VM suite's, named
+# domuN/vxf_loop/SUBTEST and dom0/xen-suite*/CHECK; a boot failure is this
+# step's FAIL.
+XEN_OUT="$LOGS/xen-suite.out"
+do_xen_suite() {
+	local rc
+	: >"$XEN_OUT"
+	if ./scripts/xen-suite.sh --out "$XEN_OUT" \
+		--domu-module "$BUILD/gcc-6.12/$DRV/$KONAME"; then rc=0; else rc=$?; fi
+	if [ $rc -ge 2 ] || ! grep -q '^VXF-TEST-BEGIN ' "$XEN_OUT"; then
+		REASON="xen-suite exit $rc: $(grep -m1 'xen-run: FAIL:\|xen-run: ERROR:\|xen-suite:' "$XEN_OUT.full" "$LOG" 2>/dev/null | sed 's/^[^:]*:xen-[a-z]*: //'); log $XEN_OUT.full"
+		return 1
+	fi
+}
+
 # --- run ------------------------------------------------------------------------
 
 step deps "" do_deps
@@ -297,6 +316,8 @@ step intree-6.12 "kernels" do_intree
 step dkms "kernels" do_dkms
 step vm-suite "build-gcc-6.12 tools" do_vm_boot
 want vm-suite && report_subtests
+step xen-suite "build-gcc-6.12 tools" do_xen_suite
+want xen-suite && SUITE_OUT=$XEN_OUT report_subtests
 
 T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
