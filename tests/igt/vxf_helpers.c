@@ -275,20 +275,33 @@ static int xen_restore(struct vxf_backend *be, int fd)
 	uint64_t page, w, want;
 	int ret;
 
+	vxf_catch_faults();
 	map = mmap(NULL, be->pages * VXF_PAGE_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		set_error("mmap %s: %s", be->dev, strerror(errno));
 		return -errno;
 	}
-	for (page = 0; page < be->pages; page++) {
+	ret = 0;
+	for (page = 0; page < be->pages && !ret; page++) {
+		volatile uint64_t *p = map + page * VXF_WORDS_PER_PAGE;
+		uint64_t got;
+
+		if (!vxf_try_read64(p, &got)) {	/* the one that faults */
+			set_error("restoring page %" PRIu64 " of %s: signal %d",
+				  page, be->dev, vxf_last_fault_signal());
+			ret = -EIO;
+			break;
+		}
 		for (w = 0; w < VXF_WORDS_PER_PAGE; w++) {
 			want = vxf_pattern(page * VXF_PAGE_SIZE + w * 8);
-			if (map[page * VXF_WORDS_PER_PAGE + w] != want)
-				map[page * VXF_WORDS_PER_PAGE + w] = want;
+			if (p[w] != want)
+				p[w] = want;
 		}
 	}
 	munmap((void *)map, be->pages * VXF_PAGE_SIZE);
+	if (ret)
+		return ret;
 	ret = vxf_backend_cmd(be, NULL, 0, "revoke-all");
 	return ret;
 }
@@ -321,7 +334,7 @@ static int xen_attach(struct vxf_backend *be, const char *const *args)
 	uint64_t pages = 0, map_pages = 0, timeout_ms = 0, first, count;
 	unsigned int nknobs = 0, i;
 	struct vxf_info in;
-	int fd, ret;
+	int fd, ret, ms;
 
 	be->xen = true;
 	be->xs_fd = -1;
@@ -401,7 +414,21 @@ static int xen_attach(struct vxf_backend *be, const char *const *args)
 				  in.cache == VXF_CACHE_UC ? "uc" : "wb"))
 		ret = unsupported("needs cache %s, the window has %u", cache,
 				  in.cache);
-	for (i = 0; !ret && i < ARRAY_SIZE(resets); i++)
+	/*
+	 * The frontend may call itself connected a little before the backend
+	 * has mapped its rings ("err not connected"): wait for both.
+	 */
+	for (ms = 0; !ret; ms += 50) {
+		char line[256];
+
+		ret = vxf_backend_cmd(be, line, sizeof(line), "%s", resets[0]);
+		if (ret != -EIO || !strstr(line, "not connected") ||
+		    ms >= VXF_XEN_ATTACH_MS)
+			break;
+		ret = 0;
+		sleep_ms(50);
+	}
+	for (i = 1; !ret && i < ARRAY_SIZE(resets); i++)
 		ret = vxf_backend_cmd(be, NULL, 0, "%s", resets[i]);
 	if (!ret)
 		ret = xen_restore(be, fd);
