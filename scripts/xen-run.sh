@@ -24,7 +24,7 @@
 #   --domu-mem MB        memory per domU (default 512)
 #   --domu-vcpus N       vCPUs per domU (default 1)
 #   --files DIR          copied to /vxf/files in dom0 and /files in domUs
-#   --timeout S          hard limit for QEMU (default 420)
+#   --timeout S          hard limit for QEMU (default 600)
 #   --domu-timeout S     bounded wait in dom0 for the domU(s) (default 180)
 #   --mem MB             QEMU machine memory (default 3072; dom0 gets 1024)
 #   --allow-warn         do not fail on "WARNING:"
@@ -60,7 +60,7 @@ XENVER=4.17
 INCLUDE="xen-utils-$XENVER,xenstore-utils,xen-hypervisor-$XENVER-amd64,kmod"
 RECIPE=1		# bump when the rootfs recipe changes
 
-TIMEOUT=420
+TIMEOUT=600
 DOMU_TIMEOUT=180
 QMEM=3072
 DOM0_MEM=1024
@@ -704,7 +704,7 @@ STAGES=(
 	'xenstored/xenconsoled|^VXF-DOM0-XENSTORED-OK|90'
 	'domU start|^VXF-DOMU-CREATED vxf-domu'"$NDOMU"' |90'
 	'domU unpause (dom0 payload)|^VXF-DOMU-UNPAUSED|'"$((TIMEOUT))"
-	'domU payload|^VXF-DOMU-(ENDED|TIMEOUT)|'"$((DOMU_TIMEOUT + 30))"
+	'domU payload|^VXF-DOMU-(ENDED|TIMEOUT)|'"$((DOMU_TIMEOUT + 120))"
 	'dom0 post payload|^VXF-DOM0-DONE|'"$((TIMEOUT))"
 )
 FATAL='Kernel panic - not syncing|\(XEN\) Panic on CPU|\(XEN\) Xen BUG at|VXF-DOM0-(ROOT|XENFS|XENSTORED)-FAIL|VXF-DOMU-CREATE-FAIL'

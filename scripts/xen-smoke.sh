@@ -11,4 +11,4 @@
 # usage: scripts/xen-smoke.sh [xen-run.sh options, e.g. --domus 2, --vxf-pair]
 # Exit status as scripts/xen-run.sh (0 = all good).
 set -euo pipefail
-exec "$(dirname "$0")/xen-run.sh" --smoke --timeout 420 --domu-timeout 180 "$@"
+exec "$(dirname "$0")/xen-run.sh" --smoke --timeout 600 --domu-timeout 180 "$@"
