@@ -116,10 +116,14 @@ pair_when_up() {
 # a grants line with nothing shared or mapped
 clean() { echo "$1" | grep -q ' shared=0 mapped=0 '; }
 
-# kernel trouble in a console log, but QEMU's nested-xstate warning
+# kernel trouble in a console log, but the report of QEMU's nested-xstate
+# warning (WARNING ... fpu__init_system_xstate up to its end-trace line)
 kernel_trouble() {
-	grep -aE 'Kernel panic|Oops|BUG:|general protection fault|soft lockup|hard LOCKUP|rcu: INFO|UBSAN:|refcount_t:|list_(add|del) corruption|WARNING:|Call Trace' "$1" |
-		grep -v 'fpu__init_system_xstate' | head -n 3
+	awk '/WARNING:.*fpu__init_system_xstate/ { skip = 1 }
+		!skip { print }
+		skip && /---\[ end trace/ { skip = 0 }' "$1" |
+		grep -aE 'Kernel panic|Oops|BUG:|general protection fault|soft lockup|hard LOCKUP|rcu: INFO|UBSAN:|refcount_t:|list_(add|del) corruption|WARNING:|Call Trace' |
+		head -n 3
 }
 
 domu3() {
@@ -173,8 +177,17 @@ domu3() {
 	kill "$tailpid" 2>/dev/null || true
 }
 
+# which daemons run, which domains exist (for a run that went wrong)
+diag() {
+	local c
+	c=$(cat /proc/[0-9]*/comm 2>/dev/null | grep -E '^(xenstored|oxenstored|xenconsoled|vxf-backend-xen|xl)$' | sort | uniq -c | tr -s ' \n' ' ')
+	log "running:$c"
+	timeout 20 xl list 2>&1 | sed 's/^/xl list: /' || log "xl list failed"
+}
+
 do_post() {
 	local t0 n1 n2 f1 f2 rc=0
+	diag
 	echo "VXF-TEST-BEGIN dom0/xen-suite-pair"
 	t0=$(up)
 	n1=$(grep -ac '^Subtest .*: SUCCESS' "$(vxf_domu_log 1)" || true)
