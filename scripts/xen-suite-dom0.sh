@@ -80,6 +80,7 @@ do_pre() {
 	done" </dev/null >/dev/null 2>&1 &
 	for d in $DOMU_IDS; do
 		i=$((i + 1))
+		vxf_dir "$d"
 		pair_when_up "$i" "$d"
 	done
 	# both devices Connected at one moment: proof of two served at once
@@ -113,6 +114,16 @@ pair_when_up() {
 		vxf_xs_pair $2 >/dev/null" </dev/null >/dev/null 2>&1 &
 }
 
+# vxf_dir DOMID: an empty device/vxf owned by the domU, made while it is
+# paused. Nodes dom0 creates below inherit its permissions, so the
+# frontend keys pair_when_up writes later are the domU's from the start
+# (else the domU may probe the device before xenstore-chmod and fail to
+# write its state: EACCES).
+vxf_dir() {
+	xenstore-write "/local/domain/$1/device/vxf" "" &&
+		xenstore-chmod "/local/domain/$1/device/vxf" "n$1" r0
+}
+
 # a grants line with nothing shared or mapped
 clean() { echo "$1" | grep -q ' shared=0 mapped=0 '; }
 
@@ -133,6 +144,7 @@ domu3() {
 		/vxf/vxf-domu1.cfg >"$cfg"
 	xl create -p "$cfg" >/tmp/xl-vxf-domu3.log 2>&1 || { cat /tmp/xl-vxf-domu3.log; return 1; }
 	id=$(xl domid vxf-domu3)
+	vxf_dir "$id"
 	pair_when_up 3 "$id"
 	tail -n +1 -F "$log3" 2>/dev/null | sed -u 's/^/domu3| /' &
 	tailpid=$!
