@@ -293,10 +293,16 @@ static int xen_restore(struct vxf_backend *be, int fd)
 			ret = -EIO;
 			break;
 		}
-		for (w = 0; w < VXF_WORDS_PER_PAGE; w++) {
+		for (w = 0; w < VXF_WORDS_PER_PAGE && !ret; w++) {
 			want = vxf_pattern(page * VXF_PAGE_SIZE + w * 8);
-			if (p[w] != want)
-				p[w] = want;
+			/* the page may go again (a revoke): fault safely */
+			if ((!vxf_try_read64(p + w, &got) || got != want) &&
+			    !vxf_try_write64(p + w, want)) {
+				set_error("restoring page %" PRIu64 " of %s: signal %d",
+					  page, be->dev,
+					  vxf_last_fault_signal());
+				ret = -EIO;
+			}
 		}
 	}
 	munmap((void *)map, be->pages * VXF_PAGE_SIZE);
