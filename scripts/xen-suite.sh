@@ -20,6 +20,9 @@
 # the format scripts/check.sh counts; a boot or harness failure prints
 # "VXF-XEN-RUN-FAIL rc=N" and the reason. The full xen-run output goes
 # to FILE.full.
+# Environment: XEN_SUITE_TIMEOUT (QEMU hard limit, default 600 s),
+# XEN_SUITE_DOMU_TIMEOUT (dom0's wait for domUs 1 and 2, default 300 s),
+# XEN_SUITE_DOMU2 (domU 2's --run-subtest list).
 # Exit status: that of scripts/xen-run.sh (0 all good, 1 a payload failed,
 # 2 boot/kernel trouble, 3 setup error).
 # Needs: the driver module and tools/vxf-backend (vxf-backend-xen) and
@@ -76,7 +79,7 @@ echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
 set +e
 "$TOP/scripts/xen-run.sh" --domus 2 --files "$FILES" \
-	--timeout "${XEN_SUITE_TIMEOUT:-900}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-600}" \
+	--timeout "${XEN_SUITE_TIMEOUT:-600}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-300}" \
 	--dom0-payload 'bash $VXF_FILES/xen-suite-dom0.sh pre' \
 	--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh post' \
 	--domu-payload "$DOMU" "$@" >"$OUT.full" 2>&1
