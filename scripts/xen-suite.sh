@@ -22,6 +22,7 @@
 # to FILE.full.
 # Environment: XEN_SUITE_TIMEOUT (QEMU hard limit, default 600 s),
 # XEN_SUITE_DOMU_TIMEOUT (dom0's wait for domUs 1 and 2, default 300 s),
+# XEN_SUITE_DOMU1 (domU 1's --run-subtest list; default: every subtest),
 # XEN_SUITE_DOMU2 (domU 2's --run-subtest list).
 # Exit status: that of scripts/xen-run.sh (0 all good, 1 a payload failed,
 # 2 boot/kernel trouble, 3 setup error).
@@ -56,7 +57,7 @@ DOMU2_SUBTESTS=${XEN_SUITE_DOMU2:-first-touch,revoke-storm-8-threads,coalesce-on
 
 # busybox sh in each domU; DOMU_INDEX 3 is the domU xen-suite-dom0.sh
 # creates after the first two ended
-DOMU="DOMU2_SUBTESTS='$DOMU2_SUBTESTS'"'
+DOMU="DOMU1_SUBTESTS='${XEN_SUITE_DOMU1:-}' DOMU2_SUBTESTS='$DOMU2_SUBTESTS'"'
 export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=180
 b=domu$DOMU_INDEX/vxf_loop
 if [ "$DOMU_INDEX" = 3 ]; then
@@ -67,8 +68,10 @@ if [ "$DOMU_INDEX" = 3 ]; then
 else
 	export VXF_XEN_SHARED=1
 	echo "VXF-TEST-BEGIN $b"
-	if [ "$DOMU_INDEX" = 1 ]; then
+	if [ "$DOMU_INDEX" = 1 ] && [ -z "$DOMU1_SUBTESTS" ]; then
 		/tests/vxf_loop
+	elif [ "$DOMU_INDEX" = 1 ]; then
+		/tests/vxf_loop --run-subtest "$DOMU1_SUBTESTS"
 	else
 		/tests/vxf_loop --run-subtest "$DOMU2_SUBTESTS"
 	fi
