@@ -6,9 +6,9 @@
 # "FAIL: name (reason, log)". A step whose prerequisite failed is counted
 # as failed with reason "skipped: dependency failed". The VM suite adds one
 # test per IGT subtest result (SUCCESS passes; FAIL, CRASH and TIMEOUT
-# fail; SKIP is counted apart), and so does the Xen suite (xen-suite). The
-# last line is "N passed, N failed, N skipped"; the exit status is 1 if
-# anything failed.
+# fail; SKIP is counted apart), and so does the Xen suite (xen-suite,
+# only with VXF_XEN=1: see below). The last line is "N passed, N failed,
+# N skipped"; the exit status is 1 if anything failed.
 #
 # checkpatch --strict: ERROR and WARNING fail the step, CHECK lines are
 # listed in the log and counted in the PASS line but do not fail it;
@@ -282,6 +282,13 @@ report_subtests() {
 # scripts/xen-suite.sh. Its subtests count like the VM suite's, named
 # domuN/vxf_loop/SUBTEST and dom0/xen-suite*/CHECK; a boot failure is this
 # step's FAIL.
+#
+# Not part of the default make check: on the 2-CPU CI machines dom0's
+# userspace under nested SVM in TCG gets its memory corrupted (segfaults
+# in xenstore-exists, grep, bash; glibc reporting a corrupt heap) in about
+# half of the boots, even with no vxf activity at all, so the step would
+# fail for reasons that are not the project's. VXF_XEN=1 (or make
+# xen-check) runs it.
 XEN_OUT="$LOGS/xen-suite.out"
 do_xen_suite() {
 	local rc
@@ -316,8 +323,10 @@ step intree-6.12 "kernels" do_intree
 step dkms "kernels" do_dkms
 step vm-suite "build-gcc-6.12 tools" do_vm_boot
 want vm-suite && report_subtests
-step xen-suite "build-gcc-6.12 tools" do_xen_suite
-want xen-suite && SUITE_OUT=$XEN_OUT report_subtests
+if [ "${VXF_XEN:-0}" = 1 ]; then
+	step xen-suite "build-gcc-6.12 tools" do_xen_suite
+	want xen-suite && SUITE_OUT=$XEN_OUT report_subtests
+fi
 
 T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
