@@ -421,15 +421,6 @@ static void test_revoke_storm(void)
 #define COALESCE_THREADS	4
 #define COALESCE_PAGE		5
 
-struct reader {
-	struct window *w;
-	pthread_t thread;
-	uint64_t page;
-	uint64_t value;
-	bool ok;
-	int sig;
-};
-
 static void *reader_thread(void *arg)
 {
 	struct reader *r = arg;
@@ -439,14 +430,14 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-static void reader_start(struct reader *r, struct window *w, uint64_t page)
+void reader_start(struct reader *r, struct window *w, uint64_t page)
 {
 	*r = (struct reader){ .w = w, .page = page };
 	igt_assert_eq(pthread_create(&r->thread, NULL, reader_thread, r), 0);
 }
 
 /* Join a reader, failing after @ms rather than hanging. */
-static void reader_join(struct reader *r, int ms)
+void reader_join(struct reader *r, int ms)
 {
 	struct timespec ts;
 

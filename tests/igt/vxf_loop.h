@@ -10,12 +10,14 @@
  * those about the uapi's errors and coherence, vxf_loop_obs.c those about
  * debugfs, tracepoints and UNMAP of an unused window, vxf_loop_hv.c those
  * about faults reported by the hypervisor (its loop-mode stand-in),
- * vxf_xen.c those that need the dom0 backend (Xen mode of the helpers).
+ * vxf_xen.c those that need the dom0 backend (Xen mode of the helpers),
+ * vxf_loop_super.c those about 2 MiB superpage windows.
  */
 
 #ifndef VXF_LOOP_H
 #define VXF_LOOP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,6 +38,24 @@ struct window {
 	void *map;
 	uint64_t pages;
 	uint64_t faults_target;
+};
+
+/**
+ * struct reader - a thread reading word 0 of one window page
+ * @w: the window
+ * @thread: the thread
+ * @page: the page
+ * @value: what it read
+ * @ok: the read completed (no signal)
+ * @sig: the signal that ended it otherwise
+ */
+struct reader {
+	struct window *w;
+	pthread_t thread;
+	uint64_t page;
+	uint64_t value;
+	bool ok;
+	int sig;
 };
 
 #define START(w, ...) \
@@ -61,6 +81,8 @@ void fill_page(struct window *w, uint64_t page, uint64_t gen);
 bool wait_faults(struct window *w, const struct vxf_stats *since, uint64_t n);
 double now_s(void);
 bool wait_pid(pid_t pid, int *status, int ms);
+void reader_start(struct reader *r, struct window *w, uint64_t page);
+void reader_join(struct reader *r, int ms);
 
 void vxf_loop_mm_subtests(void);
 void vxf_loop_uapi_subtests(void);

@@ -31,44 +31,6 @@
 
 #define RESTART_MS	60000
 
-struct xreader {
-	struct window *w;
-	pthread_t thread;
-	uint64_t page;
-	uint64_t value;
-	bool ok;
-	int sig;
-	double took;
-};
-
-static void *xreader_thread(void *arg)
-{
-	struct xreader *r = arg;
-	double t0 = now_s();
-
-	r->ok = vxf_try_read64(word(r->w, r->page, 0), &r->value);
-	r->sig = vxf_last_fault_signal();
-	r->took = now_s() - t0;
-	return NULL;
-}
-
-static void xreader_start(struct xreader *r, struct window *w, uint64_t page)
-{
-	*r = (struct xreader){ .w = w, .page = page };
-	igt_assert_eq(pthread_create(&r->thread, NULL, xreader_thread, r), 0);
-}
-
-static void xreader_join(struct xreader *r, int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	igt_assert_f(pthread_timedjoin_np(r->thread, NULL, &ts) == 0,
-		     "a fault on page %llu did not end within %d ms\n",
-		     (unsigned long long)r->page, ms);
-}
-
 static void require_xen_alone(void)
 {
 	const char *shared = getenv("VXF_XEN_SHARED");
@@ -81,7 +43,7 @@ static void require_xen_alone(void)
 
 static void test_killed_restarted(void)
 {
-	struct xreader r, after;
+	struct reader r, after;
 	struct vxf_stats s0;
 	struct window w;
 	double t0;
@@ -91,13 +53,13 @@ static void test_killed_restarted(void)
 	fill_page(&w, 0, 1);	/* mapped, and unlike a fresh backend's */
 	be_cmd(&w, "hang on");
 	s0 = stats(&w);
-	xreader_start(&r, &w, 2);
+	reader_start(&r, &w, 2);
 	igt_assert_f(wait_faults(&w, &s0, 1), "the fault never came\n");
 	usleep(50 * 1000);
 
 	t0 = now_s();
 	vxf_backend_kill(&w.be);	/* "die": SIGKILL in dom0 */
-	xreader_join(&r, 30000);
+	reader_join(&r, 30000);
 	igt_info("fault ended %.3f s after the backend died: %s\n",
 		 now_s() - t0, r.ok ? "served" : "signal");
 	igt_assert_f(!r.ok, "read %#llx while the backend was dead\n",
@@ -105,13 +67,13 @@ static void test_killed_restarted(void)
 	igt_assert_eq(r.sig, SIGBUS);
 
 	/* dom0 starts a new backend: the window reconnects by itself. */
-	xreader_start(&after, &w, 0);
+	reader_start(&after, &w, 0);
 	t0 = now_s();
 	igt_assert_f(vxf_backend_start(&w.be, "--pages", "16", "--quiet",
 				       NULL) == 0,
 		     "%s\n", vxf_backend_last_error());
 	igt_info("reconnected %.3f s later\n", now_s() - t0);
-	xreader_join(&after, 40000);
+	reader_join(&after, 40000);
 	igt_info("page 0 while reconnecting: %s\n",
 		 after.ok ? "served" : "SIGBUS");
 	igt_assert_f(!after.ok || after.value == pattern(0, 0),
