@@ -35,10 +35,13 @@ static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
 {
 	struct vxf_chunk *chunk;
 
+	if (vxf_inject(VXF_INJECT_ALLOC))
+		return NULL;
 	chunk = kvzalloc(struct_size(chunk, pfns, 1U << win->granule_shift),
 			 GFP_KERNEL);
 	if (!chunk)
 		return NULL;
+	vxf_live_add(VXF_LIVE_CHUNKS, 1);
 
 	kref_init(&chunk->kref);
 	init_waitqueue_head(&chunk->wq);
@@ -51,6 +54,7 @@ static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
 static void vxf_chunk_release(struct kref *kref)
 {
 	kvfree(container_of(kref, struct vxf_chunk, kref));
+	vxf_live_add(VXF_LIVE_CHUNKS, -1);
 }
 
 /**
@@ -346,7 +350,8 @@ unlock:
 	mutex_unlock(&win->lock);
 	up_read(&win->map_sem);
 out:
-	kvfree(fresh);
+	if (fresh)
+		vxf_chunk_put(fresh);
 	return ret;
 }
 
@@ -387,8 +392,12 @@ static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
 {
 	long left;
 
-	left = wait_event_killable_timeout(chunk->wq, vxf_chunk_settled(chunk),
-					   win->fault_timeout);
+	if (vxf_inject(VXF_INJECT_TIMEOUT))
+		left = 0;
+	else
+		left = wait_event_killable_timeout(chunk->wq,
+						   vxf_chunk_settled(chunk),
+						   win->fault_timeout);
 	if (left > 0)
 		return 0;
 	if (left < 0)
@@ -606,7 +615,8 @@ enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 	mutex_unlock(&win->lock);
 	up_read(&win->map_sem);
 	if (!made) {
-		kvfree(fresh);
+		if (fresh)
+			vxf_chunk_put(fresh);
 		return act;
 	}
 
@@ -721,8 +731,11 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 	if (READ_ONCE(chunk->state) != VXF_CHUNK_PENDING)
 		return;
 
-	err = dev->ops->map_refs(dev, rsp->ref, rsp->nr_refs, rsp->ref_order,
-				 chunk->pfns);
+	if (vxf_inject(VXF_INJECT_MAP))
+		err = -ENOMEM;
+	else
+		err = dev->ops->map_refs(dev, rsp->ref, rsp->nr_refs,
+					 rsp->ref_order, chunk->pfns);
 	if (err) {
 		dev_warn_ratelimited(dev->misc.this_device,
 				     "backend gave unusable page references for pages %llu+%u: %d\n",

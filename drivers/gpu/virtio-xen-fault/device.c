@@ -34,6 +34,7 @@ struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
+	vxf_live_add(VXF_LIVE_DEVICES, 1);
 
 	kref_init(&dev->kref);
 	spin_lock_init(&dev->users_lock);
@@ -53,6 +54,7 @@ struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
 
 err_free:
 	kfree(dev);
+	vxf_live_add(VXF_LIVE_DEVICES, -1);
 	return ERR_PTR(err);
 }
 
@@ -132,6 +134,7 @@ static void vxf_device_release(struct kref *kref)
 	ida_free(&vxf_ida, dev->index);
 	iput(dev->inode);
 	kfree(dev);
+	vxf_live_add(VXF_LIVE_DEVICES, -1);
 }
 
 /**

@@ -98,29 +98,14 @@ static void vxf_hv_fail(struct vxf_hv *hv, u64 page, u64 seq)
 	vxf_hv_resolve(hv, seq);
 }
 
-/* Check one record; returns the window page, or -1 if it is rejected. */
-static s64 vxf_hv_check(struct vxf_hv *hv, const struct xen_fault_record *rec)
-{
-	struct vxf_window *win = &hv->dev->win;
-
-	if (rec->seq <= hv->last_seq)
-		return -1;	/* stale or replayed */
-	hv->last_seq = rec->seq;
-	if (rec->window != hv->window_id || rec->vcpu >= nr_cpu_ids ||
-	    !rec->access || (rec->access & ~XEN_FAULT_ACCESS_MASK))
-		return -1;
-	if (rec->gfn < hv->base_gfn || rec->gfn - hv->base_gfn >= win->nr_pages)
-		return -1;
-	return rec->gfn - hv->base_gfn;
-}
-
 static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
 {
 	struct vxf_window *win = &hv->dev->win;
 	struct vxf_hv_pending *p;
 	s64 page;
 
-	page = vxf_hv_check(hv, rec);
+	page = vxf_hv_record_page(rec, hv->window_id, hv->base_gfn,
+				  win->nr_pages, &hv->last_seq);
 	if (page < 0) {
 		vxf_count(win, VXF_CNT_HV_REJECTED);
 		dev_warn_ratelimited(hv->dev->misc.this_device,
@@ -150,8 +135,10 @@ static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
 	if (p) {
 		p->page = page;
 		p->since = jiffies;
-		if (!xa_err(xa_store(&hv->pending, rec->seq, p, GFP_KERNEL)))
+		if (!xa_err(xa_store(&hv->pending, rec->seq, p, GFP_KERNEL))) {
+			vxf_live_add(VXF_LIVE_HV_PENDING, 1);
 			return;
+		}
 		kfree(p);
 	}
 	/* Cannot track it: let the vCPU retry (and report again). */
@@ -175,7 +162,7 @@ static void vxf_hv_consume(struct vxf_hv *hv)
 	prod = READ_ONCE(area->prod);
 	/* Records up to prod are read after the index itself. */
 	virt_rmb();
-	if (prod - hv->cons > XEN_FAULT_RING_SIZE) {
+	if (!vxf_hv_prod_valid(prod, hv->cons)) {
 		vxf_count(&hv->dev->win, VXF_CNT_HV_OVERFLOWS);
 		dev_warn_ratelimited(hv->dev->misc.this_device,
 				     "fault report producer index out of range (%u, %u); skipping\n",
@@ -222,6 +209,7 @@ static bool vxf_hv_settle(struct vxf_hv *hv)
 		else
 			vxf_hv_resolve(hv, seq);
 		kfree(p);
+		vxf_live_add(VXF_LIVE_HV_PENDING, -1);
 	}
 	return left;
 }
@@ -317,6 +305,7 @@ void vxf_hv_detach(struct vxf_device *dev)
 		xa_erase(&hv->pending, seq);
 		vxf_hv_resolve(hv, seq);
 		kfree(p);
+		vxf_live_add(VXF_LIVE_HV_PENDING, -1);
 	}
 	mutex_unlock(&hv->lock);
 	cancel_delayed_work_sync(&hv->work);

@@ -91,6 +91,8 @@ static void vxf_loop_ref_put(struct vxf_loop_ref *ref)
 		if (xa_load(&ref->loop->mapped, pfn + i) == ref)
 			xa_erase(&ref->loop->mapped, pfn + i);
 	unpin_user_page_range_dirty_lock(ref->page, 1UL << ref->order, true);
+	vxf_live_add(VXF_LIVE_LOOP_PINNED_PAGES, -(1L << ref->order));
+	vxf_live_add(VXF_LIVE_LOOP_REFS, -1);
 	kfree(ref);
 }
 
@@ -221,6 +223,7 @@ static int vxf_loop_open(struct inode *inode, struct file *file)
 	loop = kzalloc(sizeof(*loop), GFP_KERNEL);
 	if (!loop)
 		return -ENOMEM;
+	vxf_live_add(VXF_LIVE_LOOP_BACKENDS, 1);
 	mutex_init(&loop->lock);
 	xa_init_flags(&loop->refs, XA_FLAGS_ALLOC1);
 	xa_init(&loop->mapped);
@@ -252,6 +255,7 @@ static int vxf_loop_release(struct inode *inode, struct file *file)
 	if (loop->ring_pages)
 		__free_pages(loop->ring_pages, loop->ring_order + 1);
 	kfree(loop);
+	vxf_live_add(VXF_LIVE_LOOP_BACKENDS, -1);
 	return 0;
 }
 
@@ -414,6 +418,9 @@ static int vxf_loop_grant_one(struct vxf_loop *loop, struct page **pages,
 		kfree(ref);
 		return err == -EBUSY ? -ENOSPC : err;
 	}
+	/* From here the reference owns the pins of its pages. */
+	vxf_live_add(VXF_LIVE_LOOP_REFS, 1);
+	vxf_live_add(VXF_LIVE_LOOP_PINNED_PAGES, 1L << order);
 	return 0;
 }
 

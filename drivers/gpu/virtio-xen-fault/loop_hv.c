@@ -251,7 +251,7 @@ long vxf_loop_hv_revoke(struct vxf_device *dev,
 		return -EFAULT;
 	if (!dev->hv)
 		return -EOPNOTSUPP;
-	if (!r.count || r.first >= nr || r.count > nr - r.first)
+	if (!vxf_range_valid(r.first, r.count, nr))
 		return -EINVAL;
 	if (!READ_ONCE(dev->ring.connected))
 		return -ENOTCONN;

@@ -31,6 +31,7 @@ static int __init vxf_init(void)
 	int err;
 
 	vxf_debugfs_root = debugfs_create_dir("vxf", NULL);
+	vxf_debugfs_init();
 	err = vxf_loop_init();
 	if (err)
 		goto err_debugfs;

@@ -86,8 +86,7 @@ static int vxf_user_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_PRIVATE would need copy-on-write of memory the host owns. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	if (vma->vm_pgoff >= win->nr_pages ||
-	    pages > win->nr_pages - vma->vm_pgoff)
+	if (!vxf_range_valid(vma->vm_pgoff, pages, win->nr_pages))
 		return -ENXIO;
 
 	switch (win->cache) {

@@ -46,6 +46,7 @@ static void vxf_request_done(struct vxf_device *dev, struct vxf_request *req,
 
 	if (req->op != XENVXF_OP_MAP) {
 		kfree(req);
+		vxf_live_add(VXF_LIVE_REQUESTS, -1);
 		return;
 	}
 
@@ -235,6 +236,7 @@ void vxf_ring_release_window(struct vxf_device *dev)
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return;	/* the pages stay mapped until a revoke or reset */
+	vxf_live_add(VXF_LIVE_REQUESTS, 1);
 	req->op = XENVXF_OP_UNMAP;
 	req->first = 0;
 	req->count = win->nr_pages;
@@ -250,7 +252,10 @@ void vxf_ring_release_window(struct vxf_device *dev)
 		}
 	}
 	mutex_unlock(&ring->lock);
+	if (!req)
+		return;	/* the ring owns it */
 	kfree(req);
+	vxf_live_add(VXF_LIVE_REQUESTS, -1);
 }
 
 /**
@@ -287,23 +292,6 @@ void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
 		vxf_chunk_put(chunk);
 }
 
-/* Check an answer against its request. Returns false for a violation. */
-static bool vxf_rsp_valid(struct vxf_device *dev,
-			  const struct vxf_request *req,
-			  const struct xenvxf_rsp *rsp)
-{
-	if (rsp->operation != req->op)
-		return false;
-	if (req->op != XENVXF_OP_MAP || rsp->status)
-		return true;
-	/* A whole superpage block comes as one order-9 reference. */
-	if (rsp->ref_order == XENVXF_SUPERPAGE_ORDER)
-		return dev->win.superpage && rsp->nr_refs == 1 &&
-		       req->count == XENVXF_SUPERPAGE_PAGES;
-	return rsp->ref_order == 0 && rsp->nr_refs <= XENVXF_MAX_REFS &&
-	       rsp->nr_refs == req->count;
-}
-
 static int vxf_ring_handle_response(struct vxf_device *dev,
 				    const struct xenvxf_rsp *rsp)
 {
@@ -329,7 +317,7 @@ static int vxf_ring_handle_response(struct vxf_device *dev,
 	}
 
 	req = entry;
-	if (!vxf_rsp_valid(dev, req, rsp)) {
+	if (!vxf_rsp_valid(req, rsp, dev->win.superpage)) {
 		vxf_ring_break(dev, "malformed answer", rsp->id,
 			       rsp->nr_refs);
 		return -EPROTO;
@@ -369,8 +357,7 @@ static int vxf_ring_handle_revoke(struct vxf_device *dev,
 	struct vxf_window *win = &dev->win;
 	u64 pages;
 
-	if (!evt->count || evt->first_page >= win->nr_pages ||
-	    evt->count > win->nr_pages - evt->first_page) {
+	if (!vxf_range_valid(evt->first_page, evt->count, win->nr_pages)) {
 		vxf_count(win, VXF_CNT_PROTOCOL_ERRORS);
 		dev_warn_ratelimited(vxf_ring_dev(dev),
 				     "REVOKE of pages %llu+%u outside the window\n",

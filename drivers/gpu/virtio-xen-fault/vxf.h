@@ -350,6 +350,53 @@ static inline void vxf_count_add(struct vxf_window *win, enum vxf_counter c,
 	atomic64_add(n, &win->counters[c]);
 }
 
+/*
+ * Objects alive, by kind, for leak checks: <debugfs>/vxf/allocations
+ * (debugfs.c). Each is counted where it is allocated and freed.
+ */
+enum vxf_live {
+	VXF_LIVE_DEVICES,
+	VXF_LIVE_CHUNKS,
+	VXF_LIVE_REQUESTS,
+	VXF_LIVE_HV_PENDING,
+	VXF_LIVE_LOOP_BACKENDS,
+	VXF_LIVE_LOOP_REFS,
+	VXF_LIVE_LOOP_PINNED_PAGES,
+	VXF_LIVE_XEN_MAPPED_PAGES,
+	VXF_LIVE_NR
+};
+
+extern atomic_long_t vxf_live[VXF_LIVE_NR];
+
+static inline void vxf_live_add(enum vxf_live what, long n)
+{
+	atomic_long_add(n, &vxf_live[what]);
+}
+
+/*
+ * Fault injection for tests (inject.c): module parameters inject_alloc,
+ * inject_map and inject_timeout make that many of the next chunk
+ * allocations, transport mappings or fault waits fail.
+ */
+enum vxf_inject_site {
+	VXF_INJECT_ALLOC,
+	VXF_INJECT_MAP,
+	VXF_INJECT_TIMEOUT,
+	VXF_INJECT_NR
+};
+
+bool vxf_inject(enum vxf_inject_site site);
+extern atomic_long_t vxf_injected[VXF_INJECT_NR];
+
+/* check.c */
+struct xen_fault_record;
+bool vxf_range_valid(u64 first, u64 count, u64 nr_pages);
+bool vxf_rsp_valid(const struct vxf_request *req, const struct xenvxf_rsp *rsp,
+		   bool superpage);
+s64 vxf_hv_record_page(const struct xen_fault_record *rec, u32 window_id,
+		       u64 base_gfn, u64 nr_pages, u64 *last_seq);
+bool vxf_hv_prod_valid(u32 prod, u32 cons);
+
 /* ring.c */
 void vxf_ring_init(struct vxf_ring *ring);
 void vxf_ring_connect(struct vxf_device *dev, struct xenvxf_req_sring *req,
@@ -384,6 +431,7 @@ void vxf_device_info(struct vxf_device *dev, struct vxf_info *info);
 extern const struct file_operations vxf_user_fops;
 
 /* debugfs.c */
+void vxf_debugfs_init(void);
 void vxf_debugfs_add(struct vxf_device *dev);
 void vxf_debugfs_remove(struct vxf_device *dev);
 

@@ -108,6 +108,7 @@ static void vxf_xen_unmap_batch(struct vxf_xen_front *front,
 		return;
 	}
 	gnttab_free_pages(nr, pages);
+	vxf_live_add(VXF_LIVE_XEN_MAPPED_PAGES, -(long)nr);
 }
 
 static int vxf_xen_map_refs(struct vxf_device *dev, const u32 *refs,
@@ -142,6 +143,7 @@ static int vxf_xen_map_refs(struct vxf_device *dev, const u32 *refs,
 		swap(pages[good], pages[i]);
 		handles[good++] = ops[i].handle;
 	}
+	vxf_live_add(VXF_LIVE_XEN_MAPPED_PAGES, good);
 	if (err || good != nr)
 		goto err_unmap;
 
