@@ -766,5 +766,6 @@ igt_main
 	vxf_loop_obs_subtests();
 	vxf_loop_hv_subtests();
 	vxf_loop_super_subtests();
+	vxf_loop_inject_subtests();
 	vxf_xen_subtests();
 }

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vxf_loop_inject.c - vxf_loop subtests: the driver's failure paths, made
+ * to fail on purpose, and its allocations coming back to zero
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * The module parameters inject_alloc, inject_map and inject_timeout make
+ * the next N chunk allocations, transport mappings (grant maps in Xen mode)
+ * and fault waits fail (drivers/gpu/virtio-xen-fault/inject.c);
+ * <debugfs>/vxf/allocations counts the driver's live objects and the
+ * failures injected.
+ *
+ *   inject-alloc     the fault is retried and completes
+ *   inject-map       the access gets SIGBUS, the next one completes
+ *   inject-timeout   the access gets SIGBUS at once, the late answer is
+ *                    dropped, the next access completes
+ *   allocations-balance  after a window's life (faults, revokes, failed
+ *                    MAPs), every live count is back where it was
+ */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "vxf_loop.h"
+
+#define PARAMS		"/sys/module/virtio_xen_fault/parameters/"
+#define ALLOCATIONS	"/sys/kernel/debug/vxf/allocations"
+#define MAX_COUNTS	16
+
+struct counts {
+	int n;
+	char name[MAX_COUNTS][32];
+	long value[MAX_COUNTS];
+};
+
+static bool read_counts(struct counts *c)
+{
+	FILE *f = fopen(ALLOCATIONS, "r");
+
+	memset(c, 0, sizeof(*c));
+	if (!f)
+		return false;
+	while (c->n < MAX_COUNTS &&
+	       fscanf(f, "%31s %ld", c->name[c->n], &c->value[c->n]) == 2)
+		c->n++;
+	fclose(f);
+	return c->n > 0;
+}
+
+static long count_of(const struct counts *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->name[i], name))
+			return c->value[i];
+	igt_assert_f(false, "no %s in %s\n", name, ALLOCATIONS);
+	return 0;
+}
+
+static void set_param(const char *name, int value)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	f = fopen(path, "w");
+	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+	igt_assert(fprintf(f, "%d\n", value) > 0);
+	igt_assert_eq(fclose(f), 0);
+}
+
+static int get_param(const char *name)
+{
+	char path[128];
+	int value = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	f = fopen(path, "r");
+	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+	igt_assert_eq(fscanf(f, "%d", &value), 1);
+	fclose(f);
+	return value;
+}
+
+static void require_injection(void)
+{
+	struct counts c;
+
+	igt_require_f(access(PARAMS "inject_map", W_OK) == 0,
+		      "no inject_* parameters\n");
+	igt_require_f(read_counts(&c), "no %s\n", ALLOCATIONS);
+}
+
+static void test_inject_alloc(void)
+{
+	struct counts c0, c1;
+	struct window w;
+
+	require_injection();
+	/* Reported faults fail a failed allocation instead (no retry). */
+	igt_require_f(!vxf_hv_mode(), "hypervisor mode reports the fault\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	igt_assert(read_counts(&c0));
+	set_param("inject_alloc", 1);
+	check_page(&w, 0, expect_pattern, 0);
+	igt_assert_eq(get_param("inject_alloc"), 0);
+	igt_assert(read_counts(&c1));
+	igt_assert_eq(count_of(&c1, "injected_alloc") -
+		      count_of(&c0, "injected_alloc"), 1);
+	window_stop(&w);
+}
+
+static void test_inject_map(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t v;
+
+	require_injection();
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	s0 = stats(&w);
+	set_param("inject_map", 1);
+	igt_assert(!vxf_try_read64(word(&w, 1, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	igt_assert_eq(get_param("inject_map"), 0);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.map_errors - s0.map_errors, 1);
+	igt_assert_eq_u64(s1.mapped_pages, s0.mapped_pages);
+	/* The device goes on: the next access maps the page. */
+	check_page(&w, 1, expect_pattern, 0);
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+	window_stop(&w);
+}
+
+static void test_inject_timeout(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t v;
+
+	require_injection();
+	igt_require_f(!vxf_hv_mode(), "hypervisor mode waits elsewhere\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	s0 = stats(&w);
+	set_param("inject_timeout", 1);
+	igt_assert(!vxf_try_read64(word(&w, 2, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	igt_assert_eq(get_param("inject_timeout"), 0);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.timeouts - s0.timeouts, 1);
+	/* The answer that came meanwhile was dropped, not installed... */
+	igt_assert_eq_u64(s1.mapped_pages, s0.mapped_pages);
+	igt_assert_eq_u64(s1.protocol_errors, s0.protocol_errors);
+	/* ...and the page is there on the next access. */
+	check_page(&w, 2, expect_pattern, 0);
+	window_stop(&w);
+}
+
+static bool counts_back(void *arg)
+{
+	const struct counts *c0 = arg;
+	struct counts c;
+	int i;
+
+	if (!read_counts(&c))
+		return false;
+	for (i = 0; i < c0->n; i++)
+		if (strncmp(c0->name[i], "injected_", 9) &&
+		    count_of(&c, c0->name[i]) != c0->value[i])
+			return false;
+	return true;
+}
+
+static void test_allocations_balance(void)
+{
+	struct counts c0, c1;
+	struct window w;
+	uint64_t page, v;
+	int i;
+
+	require_injection();
+	/* A xenbus device outlives its windows. */
+	igt_require_f(!vxf_xen_mode(), "the dom0 backend's device stays\n");
+	igt_assert(read_counts(&c0));
+	START(&w, "--pages", "64", "--map-pages", "4", "--fail", "40:4",
+	      "--quiet");
+	igt_assert(read_counts(&c1));
+	igt_assert_lt(count_of(&c0, "devices"), count_of(&c1, "devices"));
+	for (page = 0; page < w.pages; page++)
+		vxf_try_read64(word(&w, page, 0), &v);
+	be_revoke(&w, 0, 16);
+	for (i = 0; i < 8; i++)
+		check_page(&w, i, expect_pattern, 0);
+	set_param("inject_map", 1);
+	vxf_try_read64(word(&w, 20, 0), &v);
+	window_stop(&w);
+
+	igt_assert_f(vxf_wait_for(counts_back, &c0, 5000) == 0,
+		     "live objects not back to their count before the window\n");
+	for (i = 0; i < c0.n; i++)
+		igt_info("%s %ld\n", c0.name[i], c0.value[i]);
+}
+
+void vxf_loop_inject_subtests(void)
+{
+	igt_subtest("inject-alloc")
+		test_inject_alloc();
+	igt_subtest("inject-map")
+		test_inject_map();
+	igt_subtest("inject-timeout")
+		test_inject_timeout();
+	igt_subtest("allocations-balance")
+		test_allocations_balance();
+}
