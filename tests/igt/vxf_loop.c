@@ -680,6 +680,65 @@ static void test_revoke_during_map(void)
 	window_stop(&w);
 }
 
+/* "@key N" of /sys/kernel/debug/vxf/vxfN/@file, or -1 if not there. */
+static int64_t window_debugfs(struct window *w, const char *file,
+			      const char *key)
+{
+	char path[128], line[128], k[64];
+	int64_t ret = -1;
+	long long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/vxf/vxf%d/%s",
+		 w->be.index, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Sequential first touches make the driver ask ahead (MAPs flagged
+ * PREFETCH); touches in a scattered order do not. Contents are right
+ * either way.
+ */
+static void test_prefetch(bool sequential)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t i, page;
+
+	igt_require_f(!vxf_hv_mode(), "reported faults do not prefetch\n");
+	START(&w, "--pages", "256", "--map-pages", "1", "--quiet");
+	igt_require_f(window_debugfs(&w, "info", "prefetch_max") > 0,
+		      "prefetch disabled (prefetch_pages=0)\n");
+	s0 = stats(&w);
+	for (i = 0; i < w.pages; i++) {
+		/* 37 is prime to 256: every page once, never two neighbours */
+		page = sequential ? i : (i * 37) % w.pages;
+		check_page(&w, page, expect_pattern, 0);
+	}
+	s1 = stats(&w);
+	igt_info("%s: faults %llu maps %llu prefetched %llu\n",
+		 sequential ? "sequential" : "scattered",
+		 (unsigned long long)(s1.faults - s0.faults),
+		 (unsigned long long)(s1.maps - s0.maps),
+		 (unsigned long long)(s1.prefetched_pages -
+				      s0.prefetched_pages));
+	if (sequential)
+		/* all but the first few misses were asked for ahead */
+		igt_assert_lte_u64(w.pages / 2,
+				   s1.prefetched_pages - s0.prefetched_pages);
+	else
+		igt_assert_eq_u64(s1.prefetched_pages, s0.prefetched_pages);
+	igt_assert_eq_u64(s1.map_errors, s0.map_errors);
+	window_stop(&w);
+}
+
 static void test_map_granule(void)
 {
 	struct vxf_stats s0, s1;
@@ -760,6 +819,13 @@ igt_main
 	igt_describe("A fault maps a whole granule, cut at the window's end.");
 	igt_subtest("map-granule")
 		test_map_granule();
+
+	igt_describe("Sequential first touches are prefetched, scattered "
+		     "ones are not.");
+	igt_subtest("prefetch-sequential")
+		test_prefetch(true);
+	igt_subtest("prefetch-scattered")
+		test_prefetch(false);
 
 	vxf_loop_mm_subtests();
 	vxf_loop_uapi_subtests();

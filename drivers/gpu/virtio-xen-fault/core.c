@@ -147,6 +147,11 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 			     ilog2(map_pages);
 	win->cache = params->cache;
 	win->fault_timeout = msecs_to_jiffies(timeout_ms);
+	/* A superpage window's MAPs are 2 MiB already. */
+	win->prefetch_max = params->superpage ? 0 :
+			    min(READ_ONCE(vxf_prefetch_pages), 4096U);
+	win->ra_next = U64_MAX;
+	win->ra_pages = 0;
 	init_rwsem(&win->map_sem);
 	mutex_init(&win->lock);
 	xa_init(&win->pages);
@@ -253,6 +258,37 @@ err_unwind:
 	return err;
 }
 
+/* Make @chunk the MAP of the absent run around @pgoff, on all its pages. */
+static int vxf_chunk_link_run(struct vxf_window *win, struct vxf_chunk *chunk,
+			      u64 pgoff)
+{
+	vxf_window_absent_run(win, pgoff, &chunk->req);
+	return vxf_chunk_link(win, chunk);
+}
+
+/*
+ * Sequential detection, for a fresh MAP about to be sent: a MAP that starts
+ * where the previous miss's MAP (and the prefetch after it) ended is
+ * sequential. The first sequential miss asks for 4 times its own size
+ * ahead, each next one twice as much as the last, up to prefetch_max; any
+ * other miss stops it. Returns the pages to ask for after @req.
+ */
+static u64 vxf_window_ra_update(struct vxf_window *win,
+				const struct vxf_request *req)
+{
+	u64 end = req->first + req->count;
+	u64 n = 0;
+
+	lockdep_assert_held(&win->lock);
+	if (win->prefetch_max && req->first == win->ra_next) {
+		n = win->ra_pages ? 2 * win->ra_pages : 4ULL * req->count;
+		n = min3(n, (u64)win->prefetch_max, win->nr_pages - end);
+	}
+	win->ra_pages = n;
+	win->ra_next = end + n;
+	return n;
+}
+
 /*
  * One look at @vmf->pgoff, under map_sem and the window lock. Returns
  * VM_FAULT_NOPAGE (PFN inserted) or an error when the fault is over.
@@ -263,7 +299,7 @@ err_unwind:
 static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 				   struct vm_fault *vmf, bool tried,
 				   struct vxf_chunk **waitp, bool *sendp,
-				   bool *reportp)
+				   bool *reportp, u64 *prefetchp)
 {
 	struct vxf_chunk *chunk, *fresh = NULL;
 	vm_fault_t ret = 0;
@@ -272,6 +308,7 @@ static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 	*waitp = NULL;
 	*sendp = false;
 	*reportp = false;
+	*prefetchp = 0;
 again:
 	down_read(&win->map_sem);
 	/*
@@ -336,8 +373,7 @@ again:
 		goto again;
 	}
 
-	vxf_window_absent_run(win, vmf->pgoff, &fresh->req);
-	if (vxf_chunk_link(win, fresh)) {
+	if (vxf_chunk_link_run(win, fresh, vmf->pgoff)) {
 		ret = VM_FAULT_OOM;
 		goto unlock;
 	}
@@ -345,6 +381,7 @@ again:
 	kref_get(&fresh->kref);
 	*waitp = fresh;
 	*sendp = true;
+	*prefetchp = vxf_window_ra_update(win, &fresh->req);
 	fresh = NULL;
 unlock:
 	mutex_unlock(&win->lock);
@@ -377,6 +414,48 @@ static int vxf_chunk_send(struct vxf_window *win, struct vxf_chunk *chunk,
 		vxf_chunk_put(chunk);
 	}
 	return err;
+}
+
+/*
+ * Ask for the absent pages of [@first, @first + @count) ahead of a
+ * sequential fault: MAPs flagged XENVXF_MAP_F_PREFETCH that nobody waits
+ * for, each for an absent run inside its aligned block like any MAP. Pages
+ * already mapped or asked for are skipped. Best effort: stops at the
+ * first allocation or send failure.
+ */
+static void vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
+				bool write)
+{
+	u64 p = first, end = first + count;
+	struct vxf_chunk *chunk;
+	int err;
+
+	while (p < end) {
+		chunk = vxf_chunk_alloc(win);
+		if (!chunk)
+			return;
+		mutex_lock(&win->lock);
+		while (p < end && xa_load(&win->pages, p))
+			p++;
+		if (p == end || vxf_chunk_link_run(win, chunk, p)) {
+			mutex_unlock(&win->lock);
+			vxf_chunk_put(chunk);
+			return;
+		}
+		/* Ours across the send: a revoke may unlink it meanwhile. */
+		kref_get(&chunk->kref);
+		mutex_unlock(&win->lock);
+
+		chunk->req.flags |= XENVXF_MAP_F_PREFETCH;
+		err = vxf_chunk_send(win, chunk, write);
+		if (!err)
+			vxf_count_add(win, VXF_CNT_PREFETCH_PAGES,
+				      chunk->req.count);
+		p = chunk->req.first + chunk->req.count;
+		vxf_chunk_put(chunk);
+		if (err)
+			return;
+	}
 }
 
 static bool vxf_chunk_settled(struct vxf_chunk *chunk)
@@ -465,6 +544,7 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 	struct vxf_chunk *chunk;
 	unsigned int attempt;
 	bool send, report;
+	u64 prefetch;
 	vm_fault_t ret;
 	int err;
 
@@ -478,7 +558,7 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 
 	for (attempt = 0; ; attempt++) {
 		ret = vxf_fault_lookup(win, vmf, tried || attempt, &chunk,
-				       &send, &report);
+				       &send, &report, &prefetch);
 		if (report) {
 			ret = vxf_fault_report(win, vmf, start);
 			if (!ret && attempt >= VXF_NORETRY_ATTEMPTS)
@@ -489,9 +569,15 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 		}
 		if (!chunk)
 			goto out;
-		if (send)
-			vxf_chunk_send(win, chunk,
-				       vmf->vma->vm_flags & VM_WRITE);
+		if (send) {
+			bool write = vmf->vma->vm_flags & VM_WRITE;
+
+			vxf_chunk_send(win, chunk, write);
+			if (prefetch)
+				vxf_window_prefetch(win, chunk->req.first +
+						    chunk->req.count, prefetch,
+						    write);
+		}
 
 		if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
 			if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
@@ -608,8 +694,7 @@ enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 	} else if (chunk || !READ_ONCE(win->dev->ring.connected) || !fresh) {
 		act = VXF_HV_FAIL;
 	} else {
-		vxf_window_absent_run(win, page, &fresh->req);
-		made = !vxf_chunk_link(win, fresh);
+		made = !vxf_chunk_link_run(win, fresh, page);
 		act = made ? VXF_HV_WAIT : VXF_HV_FAIL;
 	}
 	mutex_unlock(&win->lock);
@@ -963,6 +1048,7 @@ void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st)
 	st->hv_rejected = atomic64_read(&c[VXF_CNT_HV_REJECTED]);
 	st->hv_overflows = atomic64_read(&c[VXF_CNT_HV_OVERFLOWS]);
 	st->hv_failed = atomic64_read(&c[VXF_CNT_HV_FAILED]);
+	st->prefetched_pages = atomic64_read(&c[VXF_CNT_PREFETCH_PAGES]);
 	st->mapped_pages = atomic64_read(&win->mapped_pages);
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
 		st->lat_hist[i] = atomic64_read(&win->lat_hist[i]);

@@ -31,6 +31,7 @@ static int vxf_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "protocol_errors %llu\n", st.protocol_errors);
 	seq_printf(m, "disconnects %llu\n", st.disconnects);
 	seq_printf(m, "mapped_pages %llu\n", st.mapped_pages);
+	seq_printf(m, "prefetched_pages %llu\n", st.prefetched_pages);
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
 		seq_printf(m, "latency_us[%u] %llu\n", 1U << i,
 			   st.lat_hist[i]);
@@ -59,6 +60,7 @@ static int vxf_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "map_pages %u\n", info.map_pages);
 	seq_printf(m, "cache %s\n", caches[info.cache]);
 	seq_printf(m, "fault_timeout_ms %u\n", info.fault_timeout_ms);
+	seq_printf(m, "prefetch_max %u\n", dev->win.prefetch_max);
 	seq_printf(m, "protocol %u\n", info.protocol);
 	return 0;
 }

@@ -24,6 +24,11 @@ module_param_named(fault_timeout_ms, vxf_default_fault_timeout_ms, uint,
 MODULE_PARM_DESC(fault_timeout_ms,
 		 "How long a fault waits for the backend before SIGBUS, when the transport does not say (default 10000)");
 
+unsigned int vxf_prefetch_pages = 64;
+module_param_named(prefetch_pages, vxf_prefetch_pages, uint, 0644);
+MODULE_PARM_DESC(prefetch_pages,
+		 "Most pages asked for ahead of sequential faults, read when a window is made (0 disables; at most 4096; default 64)");
+
 struct dentry *vxf_debugfs_root;
 
 static int __init vxf_init(void)

@@ -62,6 +62,7 @@ enum vxf_counter {
 	VXF_CNT_HV_REJECTED,
 	VXF_CNT_HV_OVERFLOWS,
 	VXF_CNT_HV_FAILED,
+	VXF_CNT_PREFETCH_PAGES,
 	VXF_CNT_NR
 };
 
@@ -182,7 +183,8 @@ struct vxf_chunk {
  * @map_sem: read by a fault while it reads a page's PFN and inserts it,
  *	written by whoever takes pages away, so that no PFN is inserted after
  *	the zap that should have removed it
- * @lock: protects @pages and the state of every chunk in it
+ * @lock: protects @pages, the state of every chunk in it, @ra_next and
+ *	@ra_pages
  * @pages: window page -> PFN (a value entry) when the page is mapped, or
  *	the struct vxf_chunk of its MAP while that is pending or failed;
  *	absent pages cost nothing
@@ -191,6 +193,11 @@ struct vxf_chunk {
  * @lat_hist: fault latency histogram, see struct vxf_stats
  * @hv_gfn: guest frame of page 0 in hypervisor fault records, 0 when faults
  *	are not reported by a hypervisor
+ * @prefetch_max: most pages asked for ahead of a sequential miss, 0 for
+ *	none (see vxf_window_ra_update())
+ * @ra_next: the page a sequential miss would fault on next
+ * @ra_pages: pages asked for ahead of the last sequential miss, 0 if the
+ *	last miss was not sequential
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
  */
 struct vxf_window {
@@ -207,6 +214,9 @@ struct vxf_window {
 	atomic64_t counters[VXF_CNT_NR];
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
 	u64 hv_gfn;
+	u32 prefetch_max;
+	u64 ra_next;
+	u64 ra_pages;
 	unsigned long take_pfns[VXF_TAKE_BATCH];
 };
 
@@ -317,6 +327,7 @@ struct vxf_window_params {
 /* main.c: module parameters */
 extern unsigned int vxf_default_map_pages;
 extern unsigned int vxf_default_fault_timeout_ms;
+extern unsigned int vxf_prefetch_pages;
 extern struct dentry *vxf_debugfs_root;
 
 /* core.c */

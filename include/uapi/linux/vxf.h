@@ -102,6 +102,8 @@ struct vxf_info {
  * @hv_overflows: report ring overruns seen (a corrupt producer index, or
  *	accesses the hypervisor could not report)
  * @hv_failed: reported accesses failed (they end in SIGBUS or EFAULT)
+ * @prefetched_pages: pages asked for ahead of sequential faults (MAP
+ *	requests flagged XENVXF_MAP_F_PREFETCH); included in @map_pages
  */
 struct vxf_stats {
 	__u64 faults;
@@ -124,6 +126,7 @@ struct vxf_stats {
 	__u64 hv_rejected;
 	__u64 hv_overflows;
 	__u64 hv_failed;
+	__u64 prefetched_pages;
 };
 
 #define VXF_IOC_INFO		_IOR(VXF_IOC_MAGIC, 0x00, struct vxf_info)
