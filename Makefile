@@ -15,6 +15,10 @@
 #                     against same-VM references, plots .cache/bench/
 #   make check        everything: builds, checkpatch, sparse, in-tree,
 #                     DKMS, VM test suite; ends with "N passed, N failed"
+#   make debug-kernel build the debug kernel (KASAN, lockdep, KUnit, the
+#                     driver built in) into .cache/trees/debug-6.12/
+#   make check-debug  only the debug-kernel part of make check: KUnit and
+#                     the loop suite on the debug kernel
 #   make xen-check    make check plus the suite under real Xen (not in make
 #                     check yet: dom0 under nested TCG is unreliable here)
 #
@@ -116,6 +120,13 @@ xen-demo: deps kernels
 
 check:
 	./scripts/check.sh
+
+.PHONY: debug-kernel check-debug
+debug-kernel: deps
+	./scripts/debug-kernel.sh
+
+check-debug:
+	CHECK_ONLY="deps tools debug-kernel vm-debug" ./scripts/check.sh
 
 # make check plus the Xen suite (see scripts/check.sh: not in make check
 # while dom0 under nested TCG is unreliable on 2-CPU machines)

@@ -301,6 +301,45 @@ do_xen_suite() {
 	fi
 }
 
+# The debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, DEBUG_VM,
+# DEBUG_OBJECTS, hung-task and soft-lockup detection, KUnit, the driver
+# built in), then one boot of it running the loop suite. Its KUnit cases
+# count one test each (kunit/CASE), its subtests are named BINARY@debug;
+# any detector report fails the step (scripts/vm-run.sh --debug).
+do_debug_kernel() {
+	./scripts/debug-kernel.sh || { REASON="debug kernel build failed"; return 1; }
+	INFO=$(grep -o 'configure [0-9]*s, build [0-9]*s' "$LOG" | tail -n 1)
+}
+
+DEBUG_OUT="$LOGS/vm-debug.out"
+do_vm_debug() {
+	local rc
+	if ./scripts/vm-run.sh --debug --timeout "$VM_TIMEOUT" \
+		--log "$LOGS/vm-debug.console.log" - "run-tests" |
+		sed 's/^\(VXF-TEST-\(BEGIN\|END\) [^ ]*\)/\1@debug/' \
+		>"$DEBUG_OUT"; then rc=0; else rc=${PIPESTATUS[0]}; fi
+	cat "$DEBUG_OUT"
+	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+		REASON="vm-run exit $rc: $(grep -m1 'vm-run: FAIL:' "$LOG" | sed 's/^vm-run: FAIL: //'); console $LOGS/vm-debug.console.log"
+		return 1
+	fi
+	INFO=$(grep -o 'kunit: [0-9]* ok, [0-9]* not ok' "$LOG" | tail -n 1)
+}
+
+# one test per KUnit case of the driver's suites in the debug boot
+report_kunit() {
+	local log="$LOGS/vm-debug.console.log" line name
+	[ -f "$log" ] || return 0
+	while IFS= read -r line; do
+		name=${line##* }
+		case "$line" in
+		*"not ok "*) fail "kunit/$name (log $log)" ;;
+		*) pass "kunit/$name" ;;
+		esac
+	done < <(sed -E 's/^\[ *[0-9.]+\] //' "$log" |
+		grep -E '^ +(not )?ok [0-9]+ vxf_test_' || true)
+}
+
 # --- run ------------------------------------------------------------------------
 
 step deps "" do_deps
@@ -323,6 +362,12 @@ step intree-6.12 "kernels" do_intree
 step dkms "kernels" do_dkms
 step vm-suite "build-gcc-6.12 tools" do_vm_boot
 want vm-suite && report_subtests
+step debug-kernel "deps" do_debug_kernel
+step vm-debug "debug-kernel tools" do_vm_debug
+if want vm-debug; then
+	report_kunit
+	SUITE_OUT=$DEBUG_OUT report_subtests
+fi
 if [ "${VXF_XEN:-0}" = 1 ]; then
 	step xen-suite "build-gcc-6.12 tools" do_xen_suite
 	want xen-suite && SUITE_OUT=$XEN_OUT report_subtests

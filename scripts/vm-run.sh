@@ -16,6 +16,8 @@
 #   --log FILE     console log (default .cache/logs/vm-<date>.console.log)
 #   --kernel F     vmlinuz (default VMLINUZ_612 from .cache/kernels/env.sh)
 #   --no-module    boot without loading a module
+#   --debug        boot the debug kernel (scripts/debug-kernel.sh: KASAN,
+#                  lockdep, KUnit, the driver built in); implies --no-module
 #   --no-rmmod     do not unload the module after the payload
 #   --allow-warn   do not fail on "WARNING:" (only for experiments)
 #   --append ARGS  extra kernel command line (e.g. nr_cpus=1)
@@ -23,7 +25,10 @@
 # The guest always boots with slub_debug=FZPU (Debian's kernels have no
 # KASAN: this catches use-after-free and overruns in slab objects), and
 # with null_blk loaded (/dev/nullb0) when the kernel has the module, so
-# that O_DIRECT has a block device to go through.
+# that O_DIRECT has a block device to go through. The debug kernel has
+# null_blk built in, and prints its KUnit results (KTAP) on the console,
+# where the reports of its detectors (KASAN, lockdep, DEBUG_OBJECTS,
+# hung tasks) fail the run like any other kernel trouble.
 #
 # QEMU runs single-threaded TCG (thread=single): with one host thread per
 # vCPU, text patching (static keys, tracepoints) races with the other
@@ -45,8 +50,9 @@ LOAD_MODULE=1
 RMMOD=1
 ALLOW_WARN=0
 APPEND=
+DEBUG_KERNEL=0
 
-usage() { sed -n '8,21p' "$0" >&2; exit 3; }
+usage() { sed -n '8,23p' "$0" >&2; exit 3; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -54,11 +60,13 @@ while [ $# -gt 0 ]; do
 	--log) LOG=$2; shift 2 ;;
 	--kernel) KERNEL=$2; shift 2 ;;
 	--no-module) LOAD_MODULE=0; shift ;;
+	--debug) DEBUG_KERNEL=1; LOAD_MODULE=0; shift ;;
 	--no-rmmod) RMMOD=0; shift ;;
 	--allow-warn) ALLOW_WARN=1; shift ;;
 	--append) APPEND=$2; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
+	-) break ;;	# no module file (with --no-module or --debug)
 	-*) echo "vm-run: unknown option $1" >&2; usage ;;
 	*) break ;;
 	esac
@@ -70,6 +78,10 @@ PAYLOAD=${*:-run-tests}
 
 setup_fail() { echo "vm-run: ERROR: $*" >&2; exit 3; }
 
+if [ "$DEBUG_KERNEL" -eq 1 ] && [ -z "$KERNEL" ]; then
+	KERNEL="$TOP/.cache/trees/debug-6.12/obj/arch/x86/boot/bzImage"
+	[ -f "$KERNEL" ] || setup_fail "$KERNEL missing: run scripts/debug-kernel.sh"
+fi
 if [ -z "$KERNEL" ]; then
 	ENV="$TOP/.cache/kernels/env.sh"
 	[ -f "$ENV" ] || setup_fail "$ENV missing: run scripts/kernels.sh (make kernels)"
@@ -78,6 +90,8 @@ if [ -z "$KERNEL" ]; then
 	KERNEL=$VMLINUZ_612
 fi
 MODDIR=${MODDIR_612:-}
+# the debug kernel has what the tests need built in, and no module tree
+[ "$DEBUG_KERNEL" -eq 0 ] || MODDIR=
 [ -f "$KERNEL" ] || setup_fail "kernel $KERNEL missing"
 command -v qemu-system-x86_64 >/dev/null || setup_fail "qemu-system-x86_64 missing (make deps)"
 BUSYBOX=$(command -v busybox || true)
@@ -182,6 +196,8 @@ fi
 	add_bin "$TOP/tools/vxf-demo/vxf-demo" /bin/vxf-demo
 [ -x "$TOP/tools/vxf-bench/vxf-bench" ] &&
 	add_bin "$TOP/tools/vxf-bench/vxf-bench" /bin/vxf-bench
+[ -x "$TOP/tools/vxf-fuzz/vxf-fuzz" ] &&
+	add_bin "$TOP/tools/vxf-fuzz/vxf-fuzz" /bin/vxf-fuzz
 NTESTS=0
 for t in "$TOP"/tests/igt/vxf_*; do
 	if [ ! -f "$t" ] || [ ! -x "$t" ]; then
@@ -320,6 +336,8 @@ PATTERNS=(
 	'INFO: task .* blocked' 'soft lockup' 'hard LOCKUP' 'Call Trace'
 	'rcu: INFO: .* stall' 'self-detected stall' 'UBSAN:' 'Unable to handle'
 	'list_add corruption' 'list_del corruption' 'refcount_t:'
+	'ODEBUG:' 'DEBUG_LOCKS_WARN_ON' 'INFO: trying to register non-static key'
+	'Workqueue lockup' 'BUG: workqueue lockup'
 )
 [ "$ALLOW_WARN" -eq 1 ] || PATTERNS+=('WARNING:')
 for p in "${PATTERNS[@]}"; do
@@ -337,6 +355,17 @@ if [ -z "$PRC" ] && ! grep -q '^VXF-INSMOD-FAIL' "$LOG"; then
 	reasons+=("missing VXF-PAYLOAD-EXIT marker")
 fi
 grep -q '^VXF-INIT-DONE' "$LOG" || reasons+=("missing VXF-INIT-DONE marker")
+if [ "$DEBUG_KERNEL" -eq 1 ]; then
+	# the KUnit cases of the driver's suites (KTAP, indented under their
+	# suite; printk timestamps stripped)
+	sed -E 's/^\[ *[0-9.]+\] //' "$LOG" |
+		grep -E '^ +(not )?ok [0-9]+ vxf_test_' >"$WORK/kunit" || true
+	kok=$(grep -cE '^ +ok ' "$WORK/kunit" || true)
+	knok=$(grep -cE '^ +not ok ' "$WORK/kunit" || true)
+	echo "vm-run: kunit: $kok ok, $knok not ok" >&2
+	[ "$kok" -gt 0 ] || reasons+=("no KUnit results of the driver's suites")
+	[ "$knok" -eq 0 ] || reasons+=("KUnit: $(grep -m1 'not ok' "$WORK/kunit" | sed 's/^ *//')")
+fi
 
 boot=$(sed -n 's/^VXF-INIT-START uptime=//p' "$LOG" | head -n 1)
 echo "vm-run: wall ${ELAPSED}s, kernel uptime at init ${boot:-?}s, payload exit ${PRC:-none}" >&2

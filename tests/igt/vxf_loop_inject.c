@@ -149,10 +149,14 @@ static void test_inject_timeout(void)
 	igt_require_f(!vxf_hv_mode(), "hypervisor mode waits elsewhere\n");
 	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
 	s0 = stats(&w);
+	/* the answer comes 300 ms late; the injected timeout is at once */
+	be_cmd(&w, "delay 300000");
 	set_param("inject_timeout", 1);
 	igt_assert(!vxf_try_read64(word(&w, 2, 0), &v));
 	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
 	igt_assert_eq(get_param("inject_timeout"), 0);
+	be_cmd(&w, "delay 0");
+	usleep(600 * 1000);	/* the late answer has come by now */
 	s1 = stats(&w);
 	igt_assert_eq_u64(s1.timeouts - s0.timeouts, 1);
 	/* The answer that came meanwhile was dropped, not installed... */
