@@ -927,20 +927,24 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 			next = index + 1;
 		}
 		mutex_unlock(&win->lock);
-		up_write(&win->map_sem);
-		if (!n)
-			break;
 
 		/*
 		 * Every PFN taken was inserted under map_sem before it left
-		 * the window, so this zap removes them all.
+		 * the window, so this zap removes them all. It is done before
+		 * map_sem is released: otherwise a new MAP of the range could
+		 * be inserted meanwhile where the old PTE or PMD still is, and
+		 * the fault would find the stale entry in its way.
 		 */
 		inode = READ_ONCE(dev->inode);
-		if (inode)
+		if (n && inode)
 			unmap_mapping_range(inode->i_mapping,
 					    (loff_t)lo << PAGE_SHIFT,
 					    (loff_t)(hi - lo + 1) << PAGE_SHIFT,
 					    1);
+		up_write(&win->map_sem);
+		if (!n)
+			break;
+
 		dev->ops->unmap_pages(dev, win->take_pfns, n);
 		atomic64_sub(n, &win->mapped_pages);
 		total += n;

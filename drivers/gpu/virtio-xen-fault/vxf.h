@@ -19,7 +19,9 @@
  * A fault never takes vxf_ring.lock while it holds map_sem or
  * vxf_window.lock: it queues its MAP after dropping them. Revokes run with
  * vxf_ring.lock held (they come from the ring) and zap user mappings
- * (i_mmap_rwsem, page table locks) after dropping map_sem.
+ * (i_mmap_rwsem, page table locks) with map_sem still written, after
+ * dropping vxf_window.lock: no fault can insert a new PFN where a stale
+ * one is still mapped.
  */
 
 #ifndef _VXF_H
