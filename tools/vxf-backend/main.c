@@ -14,6 +14,9 @@
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
  *               [--hv] [--superpages [--huge-slots N]]
+ *   vxf-backend --loop --hostile [--seed N] [--messages N] [--rate N]
+ *               [--index N] [--pages N] [--map-pages N] [--ring-order N]
+ *               [--cache wb|wc|uc] [--timeout-ms N] [--hv] [--quiet]
  *   vxf-backend-xen --xen [--pages N] [--cache wb|wc|uc] [--ring-order N]
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
@@ -53,6 +56,13 @@
  *
  * Exit status: 0 after quit, EOF on stdin, SIGTERM or SIGINT; 1 for a
  * usage or setup error; 2 if the frontend or the loop device broke.
+ *
+ * --hostile (loop mode) is a compromised backend instead (hostile.c): it
+ * prints the same ready line, reads no commands, sends --messages ring
+ * messages of every kind a frontend must survive or disconnect for,
+ * reconnecting after each disconnect, prints one "hostile: ..." summary
+ * line and exits 0 (1: setup error; 2: the loop device or the frontend
+ * misbehaved).
  */
 
 #define _GNU_SOURCE
@@ -71,6 +81,7 @@
 #include <linux/vxf.h>
 
 #include "ctl.h"
+#include "hostile.h"
 #include "proto.h"
 #include "store.h"
 #include "transport.h"
@@ -100,6 +111,11 @@
  * @xen: Xen mode (--xen) instead of loop mode
  * @stats_on_exit: Xen mode: print the grant counters when exiting
  * @ring_order_set: --ring-order was given
+ * @hostile: --hostile: be a compromised backend (hostile.c)
+ * @messages: --hostile: ring messages to send
+ * @messages_set: --messages was given
+ * @rate: --hostile: messages per second
+ * @rate_set: --rate was given
  * @fail: initial fail ranges
  * @nr_fail: entries of @fail
  * @t: transport
@@ -124,6 +140,11 @@ struct backend {
 	bool xen;
 	bool stats_on_exit;
 	bool ring_order_set;
+	bool hostile;
+	uint64_t messages;
+	bool messages_set;
+	uint64_t rate;
+	bool rate_set;
 	struct vxf_range fail[VXF_MAX_FAIL_RANGES];
 	unsigned int nr_fail;
 
@@ -195,6 +216,18 @@ static void usage(FILE *f)
 "  --slots N            page slot pool size (default pages + 64,\n"
 "                       at most 65600)\n"
 "  --quiet              no informational messages on stderr\n"
+"  --hostile            loop mode: a compromised backend (for fuzzing the\n"
+"                       frontend): seeded by --seed, sends --messages ring\n"
+"                       messages (valid, failed, garbage and late MAP\n"
+"                       answers, revoke storms, bad revokes, resets, and\n"
+"                       about 1 in 500 protocol violations after which it\n"
+"                       reconnects), reads no commands, prints one line\n"
+"                       'hostile: seed=S messages=N ...' and exits;\n"
+"                       --map-pages defaults to 4; takes --index, --pages,\n"
+"                       --ring-order, --cache, --timeout-ms, --hv, --quiet\n"
+"  --messages N         --hostile: ring messages to send (default 1000000)\n"
+"  --rate N             --hostile: at most N messages a second (default\n"
+"                       10000; 0: no limit)\n"
 "  --help               this text\n"
 "stdout: 'ready index=N dev=/dev/vxfN pages=P' once connected, then one\n"
 "line per command, 'ok ...' or 'err <reason>'. Commands on stdin:\n"
@@ -372,7 +405,8 @@ enum {
 	OPT_CACHE, OPT_TIMEOUT, OPT_DELAY, OPT_FAIL, OPT_NO_ANSWER,
 	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP, OPT_XEN,
 	OPT_HV,
-	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS,
+	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS, OPT_HOSTILE,
+	OPT_MESSAGES, OPT_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -396,6 +430,9 @@ static const struct option long_opts[] = {
 	{ "stats-on-exit", no_argument, NULL, OPT_STATS_ON_EXIT },
 	{ "superpages", no_argument, NULL, OPT_SUPERPAGES },
 	{ "huge-slots", required_argument, NULL, OPT_HUGE_SLOTS },
+	{ "hostile", no_argument, NULL, OPT_HOSTILE },
+	{ "messages", required_argument, NULL, OPT_MESSAGES },
+	{ "rate", required_argument, NULL, OPT_RATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -528,6 +565,19 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 	case OPT_STATS_ON_EXIT:
 		b->stats_on_exit = true;
 		return 0;
+	case OPT_HOSTILE:
+		b->hostile = true;
+		return 0;
+	case OPT_MESSAGES:
+		if (parse_num("messages", arg, UINT64_MAX, &b->messages))
+			return -1;
+		b->messages_set = true;
+		return 0;
+	case OPT_RATE:
+		if (parse_num("rate", arg, UINT32_MAX, &b->rate))
+			return -1;
+		b->rate_set = true;
+		return 0;
 	}
 	usage(stderr);
 	return -1;
@@ -574,6 +624,17 @@ static int parse_args(struct backend *b, int argc, char **argv)
 	}
 	if (loop == b->xen) {
 		fprintf(stderr, "vxf-backend: give one of --loop and --xen\n");
+		return -1;
+	}
+	if ((b->messages_set || b->rate_set) && !b->hostile) {
+		fprintf(stderr, "vxf-backend: --messages and --rate need --hostile\n");
+		return -1;
+	}
+	if (b->hostile && (b->xen || b->delay_us || b->nr_fail ||
+			   b->no_answer || b->storm_us || b->nr_slots ||
+			   b->huge_set || b->stats_on_exit ||
+			   (b->params.flags & VXF_LOOP_F_SUPERPAGE))) {
+		fprintf(stderr, "vxf-backend: --hostile is loop mode, without the knobs of the reference backend\n");
 		return -1;
 	}
 	if (b->xen)
@@ -684,6 +745,24 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGINT);
 }
 
+static int run_hostile(struct backend *b, const sigset_t *waitmask)
+{
+	struct vxf_hostile_opts o = {
+		.params = b->params,
+		.seed = b->seed,
+		.messages = b->messages_set ? b->messages :
+					      VXF_HOSTILE_DEFAULT_MESSAGES,
+		.rate = b->rate_set ? b->rate : VXF_HOSTILE_DEFAULT_RATE,
+		.quiet = b->quiet,
+	};
+
+	if (!o.params.map_pages)
+		o.params.map_pages = VXF_HOSTILE_DEFAULT_MAP_PAGES;
+	/* No ppoll() there: take SIGTERM and SIGINT at any time. */
+	sigprocmask(SIG_SETMASK, waitmask, NULL);
+	return vxf_hostile_main(&o, &got_signal);
+}
+
 static int run_xen(struct backend *b, const sigset_t *waitmask)
 {
 #ifdef VXF_HAVE_XEN
@@ -721,6 +800,8 @@ int main(int argc, char **argv)
 	setup_signals(&waitmask);
 	if (b.xen)
 		return run_xen(&b, &waitmask);
+	if (b.hostile)
+		return run_hostile(&b, &waitmask);
 	if (setup(&b))
 		return 1;
 	printf("ready index=%d dev=%s pages=%" PRIu64 "\n", b.rings.index,
