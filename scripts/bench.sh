@@ -35,7 +35,7 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.dat "$OUT"/latency.png
 t0=$(date +%s.%N)
 set +e
-"$TOP/scripts/vm-run.sh" --timeout "$TIMEOUT" "$KO" \
+"$TOP/scripts/vm-run.sh" --timeout "$TIMEOUT" --no-slub-debug "$KO" \
 	"/bin/vxf-bench ${ARGS[*]}" >"$OUT/output.txt"
 rc=$?
 set -e

@@ -21,6 +21,8 @@
 #   --no-rmmod     do not unload the module after the payload
 #   --allow-warn   do not fail on "WARNING:" (only for experiments)
 #   --append ARGS  extra kernel command line (e.g. nr_cpus=1)
+#   --no-slub-debug  boot without slub_debug (benchmarks: its red zones
+#                  and tracking inflate every slab object)
 #
 # The guest always boots with slub_debug=FZPU (Debian's kernels have no
 # KASAN: this catches use-after-free and overruns in slab objects), and
@@ -51,8 +53,9 @@ RMMOD=1
 ALLOW_WARN=0
 APPEND=
 DEBUG_KERNEL=0
+SLUB_DEBUG=slub_debug=FZPU
 
-usage() { sed -n '8,23p' "$0" >&2; exit 3; }
+usage() { sed -n '8,25p' "$0" >&2; exit 3; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--no-rmmod) RMMOD=0; shift ;;
 	--allow-warn) ALLOW_WARN=1; shift ;;
 	--append) APPEND=$2; shift 2 ;;
+	--no-slub-debug) SLUB_DEBUG=; shift ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-) break ;;	# no module file (with --no-module or --debug)
@@ -302,7 +306,7 @@ CMDLINE="console=ttyS0,115200 rdinit=/init panic=-1 oops=panic"
 CMDLINE+=" hung_task_timeout_secs=60 watchdog_thresh=20 softlockup_panic=0"
 CMDLINE+=" mitigations=off audit=0 8250.nr_uarts=2 i8042.noaux i8042.nokbd"
 CMDLINE+=" tsc=reliable no_timer_check random.trust_cpu=on"
-CMDLINE+=" slub_debug=FZPU${APPEND:+ $APPEND}"
+CMDLINE+="${SLUB_DEBUG:+ $SLUB_DEBUG}${APPEND:+ $APPEND}"
 
 echo "vm-run: kernel $(basename "$KERNEL"), module ${KO}, payload: $PAYLOAD" >&2
 echo "vm-run: $NTESTS test binaries; console log $LOG" >&2
