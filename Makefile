@@ -19,6 +19,8 @@
 #                     driver built in) into .cache/trees/debug-6.12/
 #   make check-debug  only the debug-kernel part of make check: KUnit and
 #                     the loop suite on the debug kernel
+#   make fuzz         the hostile backend (1,000,000 messages) against
+#                     faulting threads on the debug kernel; prints targets
 #   make xen-check    make check plus the suite under real Xen (not in make
 #                     check yet: dom0 under nested TCG is unreliable here)
 #
@@ -53,7 +55,8 @@ endif
 
 MODULE_CONFIG := CONFIG_VIRTIO_XEN_FAULT=m CONFIG_VIRTIO_XEN_FAULT_LOOP=y
 KO := drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
-TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo tools/vxf-bench
+TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo tools/vxf-bench \
+	     tools/vxf-fuzz
 VM_TIMEOUT ?= 600
 
 .PHONY: all modules tools deps kernels demo bench check clean distclean help
@@ -120,6 +123,14 @@ xen-demo: deps kernels
 
 check:
 	./scripts/check.sh
+
+# The hostile backend against faulting threads on the debug kernel:
+# 1,000,000 hostile messages, then the targets (scripts/fuzz.sh)
+.PHONY: fuzz
+fuzz: deps
+	$(MAKE) tools
+	./scripts/debug-kernel.sh
+	./scripts/fuzz.sh
 
 .PHONY: debug-kernel check-debug
 debug-kernel: deps

@@ -141,7 +141,7 @@ do_clang_612() {
 
 do_tools() {
 	local d missing=""
-	for d in tools/vxf-backend tests/igt tools/vxf-demo; do
+	for d in tools/vxf-backend tests/igt tools/vxf-demo tools/vxf-fuzz; do
 		[ -f "$d/Makefile" ] || missing="$missing $d"
 	done
 	if ! make tools; then

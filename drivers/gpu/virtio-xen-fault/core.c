@@ -154,6 +154,7 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 	win->ra_pages = 0;
 	init_rwsem(&win->map_sem);
 	mutex_init(&win->lock);
+	mutex_init(&win->huge_lock);
 	xa_init(&win->pages);
 	atomic64_set(&win->mapped_pages, 0);
 	for (i = 0; i < VXF_CNT_NR; i++)
@@ -258,6 +259,32 @@ err_unwind:
 	return err;
 }
 
+/*
+ * Insert the PTE of a mapped page. A page of a 2 MiB block may meanwhile be
+ * getting a PMD from vxf_window_huge_fault() on another CPU: a PTE must
+ * never be put under it (the page table walk would find a huge PMD), so
+ * both insertions of a block's pages are serialised, and a PMD already
+ * there maps the page.
+ */
+static vm_fault_t vxf_insert_pte(struct vxf_window *win, struct vm_fault *vmf,
+				 void *entry)
+{
+	unsigned long addr = vmf->address & PAGE_MASK;
+	unsigned long pfn = vxf_entry_pfn(entry, vmf->pgoff);
+	vm_fault_t ret;
+
+	if (!vxf_entry_huge(entry))
+		return vmf_insert_pfn(vmf->vma, addr, pfn);
+
+	mutex_lock(&win->huge_lock);
+	if (pmd_trans_huge(READ_ONCE(*vmf->pmd)))
+		ret = VM_FAULT_NOPAGE;
+	else
+		ret = vmf_insert_pfn(vmf->vma, addr, pfn);
+	mutex_unlock(&win->huge_lock);
+	return ret;
+}
+
 /* Make @chunk the MAP of the absent run around @pgoff, on all its pages. */
 static int vxf_chunk_link_run(struct vxf_window *win, struct vxf_chunk *chunk,
 			      u64 pgoff)
@@ -317,8 +344,7 @@ again:
 	 */
 	entry = xa_load(&win->pages, vmf->pgoff);
 	if (xa_is_value(entry)) {
-		ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
-				     vxf_entry_pfn(entry, vmf->pgoff));
+		ret = vxf_insert_pte(win, vmf, entry);
 		up_read(&win->map_sem);
 		if (!tried)
 			vxf_count(win, VXF_CNT_FAULTS_PRESENT);
@@ -653,8 +679,21 @@ vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf)
 	down_read(&win->map_sem);
 	entry = xa_load(&win->pages, vmf->pgoff);
 	if (xa_is_value(entry) && vxf_entry_huge(entry)) {
-		ret = vxf_insert_pfn_pmd(vmf, xa_to_value(entry) >> 1,
-					 vmf->flags & FAULT_FLAG_WRITE);
+		pmd_t pmd;
+
+		mutex_lock(&win->huge_lock);
+		pmd = READ_ONCE(*vmf->pmd);
+		/*
+		 * A page table already there (PTEs of this block, or left
+		 * empty by a zap from when it was mapped in small runs): go on
+		 * with PTEs rather than put a PMD over it.
+		 */
+		if (!pmd_none(pmd) && !pmd_trans_huge(pmd))
+			ret = VM_FAULT_FALLBACK;
+		else
+			ret = vxf_insert_pfn_pmd(vmf, xa_to_value(entry) >> 1,
+						 vmf->flags & FAULT_FLAG_WRITE);
+		mutex_unlock(&win->huge_lock);
 		vxf_count(win, VXF_CNT_FAULTS);
 		vxf_count(win, VXF_CNT_FAULTS_PRESENT);
 	}

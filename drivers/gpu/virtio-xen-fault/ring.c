@@ -336,7 +336,11 @@ static int vxf_ring_consume_responses(struct vxf_device *dev)
 
 	prod = READ_ONCE(r->sring->rsp_prod);
 	virt_rmb(); /* read the responses after the index that covers them */
-	if (RING_RESPONSE_PROD_OVERFLOW(r, prod)) {
+	/*
+	 * Stricter than RING_RESPONSE_PROD_OVERFLOW(): no more answers than
+	 * requests sent, or the frontend would read its own requests back.
+	 */
+	if (prod - r->rsp_cons > r->req_prod_pvt - r->rsp_cons) {
 		vxf_ring_break(dev, "response producer index out of range",
 			       prod, r->req_prod_pvt);
 		return -EPROTO;

@@ -13,6 +13,7 @@
  *	mmap_lock or the per-VMA lock (a fault)
  *	  vxf_ring.lock
  *	    vxf_window.map_sem
+ *	      vxf_window.huge_lock (inserting a PTE or PMD of a 2 MiB block)
  *	      vxf_window.lock
  *	        vxf_device.users_lock
  *
@@ -187,6 +188,8 @@ struct vxf_chunk {
  *	the zap that should have removed it
  * @lock: protects @pages, the state of every chunk in it, @ra_next and
  *	@ra_pages
+ * @huge_lock: serialises the insertion of a 2 MiB block's PMD with that
+ *	of PTEs for its pages (taken under map_sem read)
  * @pages: window page -> PFN (a value entry) when the page is mapped, or
  *	the struct vxf_chunk of its MAP while that is pending or failed;
  *	absent pages cost nothing
@@ -211,6 +214,7 @@ struct vxf_window {
 	unsigned long fault_timeout;
 	struct rw_semaphore map_sem;	/* PFN insertion vs. taking away */
 	struct mutex lock;		/* @pages, chunk states */
+	struct mutex huge_lock;		/* PMD vs. PTE insertion in a block */
 	struct xarray pages;
 	atomic64_t mapped_pages;
 	atomic64_t counters[VXF_CNT_NR];
