@@ -69,6 +69,41 @@ static bool is_executable(const char *path)
 }
 
 /**
+ * vxf_tool_path - where one of the project's binaries is
+ * @env: environment variable that names it, checked first
+ * @rel: paths relative to this binary's directory, tried in turn
+ * @nrel: how many
+ * @fallback: the path in the VM image
+ *
+ * Return: a path (static storage, valid until the next call).
+ */
+const char *vxf_tool_path(const char *env, const char *const *rel,
+			  size_t nrel, const char *fallback)
+{
+	static char path[4096];
+	char exe[2048], *slash;
+	const char *val = getenv(env);
+	ssize_t n;
+	size_t i;
+
+	if (val && *val)
+		return val;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (i = 0; i < nrel; i++) {
+			snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
+			if (is_executable(path))
+				return path;
+		}
+	}
+	return fallback;
+}
+
+/**
  * vxf_backend_path - where the backend binary is
  *
  * $VXF_BACKEND, else vxf-backend next to this binary (or in the source
@@ -82,27 +117,9 @@ const char *vxf_backend_path(void)
 		"../vxf-backend/vxf-backend",
 		"../../tools/vxf-backend/vxf-backend",
 	};
-	static char path[4096];
-	char exe[2048], *slash;
-	const char *env = getenv("VXF_BACKEND");
-	ssize_t n;
-	size_t i;
 
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (i = 0; i < ARRAY_SIZE(rel); i++) {
-			snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
-			if (is_executable(path))
-				return path;
-		}
-	}
-	return "/bin/vxf-backend";
+	return vxf_tool_path("VXF_BACKEND", rel, ARRAY_SIZE(rel),
+			     "/bin/vxf-backend");
 }
 
 bool vxf_backend_available(void)

@@ -75,6 +75,8 @@ struct vxf_backend_stats {
 	uint64_t granted, bad_requests;
 };
 
+const char *vxf_tool_path(const char *env, const char *const *rel,
+			  size_t nrel, const char *fallback);
 const char *vxf_backend_path(void);
 bool vxf_hv_mode(void);
 bool vxf_xen_mode(void);

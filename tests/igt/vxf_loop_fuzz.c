@@ -37,27 +37,9 @@ static const char *fuzz_path(void)
 		"vxf-fuzz",
 		"../../tools/vxf-fuzz/vxf-fuzz",
 	};
-	static char path[4096];
-	const char *env = getenv("VXF_FUZZ");
-	char exe[2048], *slash;
-	ssize_t n;
-	size_t i;
 
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (i = 0; i < ARRAY_SIZE(rel); i++) {
-			snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
-			if (access(path, X_OK) == 0)
-				return path;
-		}
-	}
-	return "/bin/vxf-fuzz";
+	return vxf_tool_path("VXF_FUZZ", rel, ARRAY_SIZE(rel),
+			     "/bin/vxf-fuzz");
 }
 
 /* ---- the driver's allocation counters ------------------------------- */
