@@ -361,14 +361,16 @@ fi
 grep -q '^VXF-INIT-DONE' "$LOG" || reasons+=("missing VXF-INIT-DONE marker")
 if [ "$DEBUG_KERNEL" -eq 1 ]; then
 	# the KUnit cases of the driver's suites (KTAP, indented under their
-	# suite; printk timestamps stripped)
+	# suite; printk timestamps stripped), kept beside the console log for
+	# whoever reports them case by case (scripts/check.sh)
+	KUNIT="${LOG%.console.log}.kunit"
 	sed -E 's/^\[ *[0-9.]+\] //' "$LOG" |
-		grep -E '^ +(not )?ok [0-9]+ vxf_test_' >"$WORK/kunit" || true
-	kok=$(grep -cE '^ +ok ' "$WORK/kunit" || true)
-	knok=$(grep -cE '^ +not ok ' "$WORK/kunit" || true)
-	echo "vm-run: kunit: $kok ok, $knok not ok" >&2
+		grep -E '^ +(not )?ok [0-9]+ vxf_test_' >"$KUNIT" || true
+	kok=$(grep -cE '^ +ok ' "$KUNIT" || true)
+	knok=$(grep -cE '^ +not ok ' "$KUNIT" || true)
+	echo "vm-run: kunit: $kok ok, $knok not ok (cases: $KUNIT)" >&2
 	[ "$kok" -gt 0 ] || reasons+=("no KUnit results of the driver's suites")
-	[ "$knok" -eq 0 ] || reasons+=("KUnit: $(grep -m1 'not ok' "$WORK/kunit" | sed 's/^ *//')")
+	[ "$knok" -eq 0 ] || reasons+=("KUnit: $(grep -m1 'not ok' "$KUNIT" | sed 's/^ *//')")
 fi
 
 boot=$(sed -n 's/^VXF-INIT-START uptime=//p' "$LOG" | head -n 1)
