@@ -18,6 +18,7 @@
 #                        DOMU_INDEX=1..N is set. Output goes to its console.
 #   --domu-module KO     module insmod'ed in the domU before the payload
 #                        (default: the driver .ko if it was built; "none")
+#   --domu-module-args A parameters for that module's insmod in domUs 1..N
 #   --vxf-pair           create the frontend/backend xenstore pair for
 #                        device "vxf" 0 of every domU before --dom0-payload
 #   --domus N            number of domUs (default 1)
@@ -33,6 +34,7 @@
 # Output: the dom0 payload's lines ("dom0| ...") and each domU's payload
 # section ("vxf-domuN| ...") on stdout; progress and verdict on stderr.
 # Logs: .cache/logs/xen-<stamp>.{console,xen,dom0,vxf-domuN}.log.
+# Environment: VXF_XEN_ARGS, more options for Xen's command line.
 # Exit status: 0 all good; 1 a payload failed but nothing else went wrong;
 # 2 a stage did not come up, kernel/Xen trouble, missing marker or timeout;
 # 3 usage or setup error.
@@ -71,6 +73,7 @@ DOM0_PRE=
 DOM0_POST=
 DOMU_PAYLOAD=true
 DOMU_KO=
+DOMU_KO_ARGS=
 FILES=
 VXF_PAIR=0
 ALLOW_WARN=0
@@ -105,6 +108,7 @@ while [ $# -gt 0 ]; do
 	--dom0-post) DOM0_POST=$2; shift 2 ;;
 	--domu-payload) DOMU_PAYLOAD=$2; shift 2 ;;
 	--domu-module) DOMU_KO=$2; shift 2 ;;
+	--domu-module-args) DOMU_KO_ARGS=$2; shift 2 ;;
 	--vxf-pair) VXF_PAIR=1; shift ;;
 	--domus) NDOMU=$2; shift 2 ;;
 	--domu-mem) DOMU_MEM=$2; shift 2 ;;
@@ -366,6 +370,7 @@ done
 if [ -n "$FILES" ]; then mkdir -p "$U/files" && cp -a "$FILES/." "$U/files/"; fi
 printf '%s\n' "$DOMU_PAYLOAD" >"$U/etc/payload"
 printf 'MODLIST="%s"\n' "$DOMU_MODS" >"$U/init"
+printf '%s\n' "$DOMU_KO_ARGS" >"$U/etc/module-args"
 cat >>"$U/init" <<'EOF'
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -382,7 +387,10 @@ export DOMU_INDEX
 echo "VXF-DOMU-INIT-START index=$DOMU_INDEX uptime=$(cut -d' ' -f1 /proc/uptime)"
 ok=1
 for m in $MODLIST; do
-	if insmod "$m"; then
+	args=
+	case "$m" in */99-*) args=$(cat /etc/module-args) ;; esac
+	# shellcheck disable=SC2086
+	if insmod "$m" $args; then
 		echo "VXF-INSMOD-OK $m"
 	else
 		echo "VXF-INSMOD-FAIL $m"
@@ -672,7 +680,14 @@ chmod 0755 "$X/dom0-init"
 # -- boot --------------------------------------------------------------------------
 
 XEN_CMD="console=com1 com1=115200,8n1 dom0_mem=${DOM0_MEM}M,max:${DOM0_MEM}M dom0_max_vcpus=2"
-XEN_CMD+=" loglvl=all guest_loglvl=all"
+# spec-ctrl=eager-fpu: Xen's default on AMD is lazy FPU switching (CR0.TS
+# set on a vCPU switch, the state restored on the first #NM). Under QEMU
+# 7.2's TCG that lost dom0's vector registers once a domU shared its CPU:
+# dom0 processes crashed (segfaults, "malloc(): ... corrupted", ld.so
+# assertions) in about half the boots. With eager switching (TS never
+# set) no boot has shown it. Our reading: TCG misses #NM for some
+# instructions glibc uses (its AVX2 string functions).
+XEN_CMD+=" spec-ctrl=eager-fpu loglvl=all guest_loglvl=all${VXF_XEN_ARGS:+ $VXF_XEN_ARGS}"
 DOM0_CMD="console=hvc0 earlyprintk=xen loglevel=6 rdinit=/init panic=-1 oops=panic"
 DOM0_CMD+=" hung_task_timeout_secs=60 mitigations=off audit=0 tsc=reliable"
 DOM0_CMD+=" random.trust_cpu=on i8042.noaux i8042.nokbd"

@@ -244,7 +244,14 @@ static void test_first_touch(void)
 	igt_assert_lte_u64(w.pages / in.map_pages, s1.maps - s0.maps);
 	igt_assert_lte_u64(w.pages, s1.map_pages - s0.map_pages);
 	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
-	igt_assert_eq_u64(s1.mapped_pages, w.pages);
+	/*
+	 * Xen mode: the test has the first pages of a larger window, and
+	 * prefetch may have gone past them.
+	 */
+	if (w.be.xen)
+		igt_assert_lte_u64(w.pages, s1.mapped_pages);
+	else
+		igt_assert_eq_u64(s1.mapped_pages, w.pages);
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
 		waited += s1.lat_hist[i] - s0.lat_hist[i];
 	igt_assert_lte_u64(1, waited);
