@@ -585,6 +585,10 @@ on_crash = "destroy"
 # a stale XCR0 ("XSAVE consistency problem: size 832 != kernel_size 576"
 # WARNING at boot): no AVX in the domU keeps the xstate layout trivial.
 cpuid = "host,avx=0"
+# QEMU's CPU has no invariant TSC, so Xen would trap every RDTSC of the
+# domU; each trap is one more VMRUN in QEMU's nested SVM emulation, whose
+# rare resume faults (see xen-suite.sh) were seen right after RDTSCs.
+tsc_mode = "native"
 CFG
 	if ! xl create -p /vxf/$name.cfg >/tmp/xl-$name.log 2>&1; then
 		cat /tmp/xl-$name.log

@@ -87,18 +87,87 @@ fi
 # a bound vxf device keeps the module in use: unbind before the harness rmmods
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
-set +e
-"$TOP/scripts/xen-run.sh" --domus 2 --files "$FILES" \
-	--timeout "${XEN_SUITE_TIMEOUT:-600}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-300}" \
-	--dom0-payload 'bash $VXF_FILES/xen-suite-dom0.sh pre' \
-	--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh post' \
-	--domu-module-args prefetch_pages=0 --domu-payload "$DOMU" "$@" >"$OUT.full" 2>&1
-rc=$?
-set -e
+# QEMU 7.2's nested SVM (TCG) sometimes resumes a domU with the
+# hypervisor's own state: the domU then triple-faults with Xen's CS (e008)
+# and the address after Xen's VMRUN as its RIP (seen in about half the
+# runs, also with no vxf device, also during the domU's boot). No guest
+# can cause that; such a domU is an emulator fault, not a test result.
+# emulator_faults XENLOG: the domids it happened to, one a line
+emulator_faults() {
+	awk '/\(XEN\) d[0-9]+v[0-9]+ Triple fault/ {
+		d = $2; sub(/^d/, "", d); sub(/v.*/, "", d); want = 1; n = 0; next }
+	want && /\(XEN\) RIP: +e008:/ { print d; want = 0 }
+	want && ++n > 8 { want = 0 }' "$1" | sort -u
+}
+
+ATTEMPTS=${XEN_SUITE_ATTEMPTS:-2}
+attempt=1
+while :; do
+	set +e
+	"$TOP/scripts/xen-run.sh" --domus 2 --files "$FILES" \
+		--timeout "${XEN_SUITE_TIMEOUT:-600}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-300}" \
+		--dom0-payload 'bash $VXF_FILES/xen-suite-dom0.sh pre' \
+		--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh post' \
+		--domu-module-args prefetch_pages=0 --domu-payload "$DOMU" "$@" >"$OUT.full" 2>&1
+	rc=$?
+	set -e
+	xlog=$(sed -n 's/.*logs: \(.*xen-[0-9-]*\)\.\*\.log.*/\1/p' "$OUT.full" | tail -n 1).xen.log
+	FAULTED=$([ -f "$xlog" ] && emulator_faults "$xlog" | tr '\n' ' ')
+	[ -n "$FAULTED" ] && [ "$attempt" -lt "$ATTEMPTS" ] || break
+	echo "xen-suite: attempt $attempt: emulator fault in domid(s) $FAULTED (logs ${xlog%.xen.log}.*): running again" >&2
+	cp "$OUT.full" "$OUT.full.$attempt"
+	attempt=$((attempt + 1))
+done
 
 # IGT lines without the "vxf-domuN| ", "dom0| " and "dom0| domu3| " prefixes
-sed -E 's/^(vxf-domu[0-9]\| |dom0\| )//; s/^domu3\| //' "$OUT.full" |
+# (only prefixed lines: xen-run.sh's failure report repeats log tails bare)
+grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
+	sed -E 's/^(vxf-domu[0-9]\| |dom0\| )//; s/^domu3\| //' |
 	grep -aE '^(VXF-TEST-(BEGIN|END) |Starting subtest: |Subtest .*: )' >"$OUT" || true
+
+# An emulator fault of domU N (domids 1 and 2 are domUs 1 and 2, xen-suite-
+# dom0.sh's domU 3 gets 3): what it left unfinished is skipped, not failed,
+# and so are the dom0 checks that needed it; xen-run.sh's verdict counts
+# only if it names something else.
+if [ -n "$FAULTED" ]; then
+	echo "xen-suite: emulator fault in domid(s) $FAULTED on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped" >&2
+	awk -v faulted=" $FAULTED " '
+	function hit(b) { return b ~ /^domu[0-9]\// && index(faulted, " " substr(b, 5, 1) " ") }
+	function needs(l) {
+		return (l ~ /xen-two-domus-at-once/ && (index(faulted, " 1 ") || index(faulted, " 2 "))) ||
+		       (l ~ /xen-domu(3-kernel-clean|-destroyed-backend-clean)/ && index(faulted, " 3 "))
+	}
+	# close a section the fault cut short
+	function cut() {
+		if (open && hit(bin)) {
+			if (started != "")
+				print "Subtest " started ": SKIP (emulator fault)"
+			print "VXF-TEST-END " bin " rc=77"
+		}
+		open = 0; started = ""
+	}
+	/^VXF-TEST-BEGIN / { cut(); bin = $2; open = 1; print; next }
+	/^Starting subtest: / { started = substr($0, 19); print; next }
+	/^Subtest .*: / {
+		started = ""
+		if (hit(bin) || (bin ~ /^dom0\// && needs($0)))
+			sub(/: FAIL /, ": SKIP ")
+		print; next }
+	/^VXF-TEST-END / { started = ""; open = 0; print; next }
+	{ print }
+	END { cut() }' \
+		"$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+	for d in $FAULTED; do
+		b="domu$d/vxf_loop"
+		grep -q "^VXF-TEST-BEGIN $b\$" "$OUT" ||
+			printf 'VXF-TEST-BEGIN %s\nStarting subtest: boot\nSubtest boot: SKIP (emulator fault)\nVXF-TEST-END %s rc=77\n' "$b" "$b" >>"$OUT"
+	done
+	# xen-run.sh's other reasons: do any name something but these domUs?
+	other=$(grep -a 'xen-run: FAIL: ' "$OUT.full" | grep -avE "FAIL: (vxf-domu($(echo $FAULTED | tr ' ' '|')): missing VXF-DOMU-(PAYLOAD-EXIT|DONE) marker)" || true)
+	if [ $rc -eq 2 ] && [ -z "$other" ]; then
+		rc=0
+	fi
+fi
 if [ $rc -ge 2 ]; then
 	{
 		echo "VXF-XEN-RUN-FAIL rc=$rc"
