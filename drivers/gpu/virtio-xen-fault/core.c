@@ -736,6 +736,12 @@ enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 		made = !vxf_chunk_link_run(win, fresh, page);
 		act = made ? VXF_HV_WAIT : VXF_HV_FAIL;
 	}
+	/*
+	 * The window holds the initial reference; ours across the send, or a
+	 * revoke unlinking the chunk meanwhile would free it under us.
+	 */
+	if (made)
+		kref_get(&fresh->kref);
 	mutex_unlock(&win->lock);
 	up_read(&win->map_sem);
 	if (!made) {
@@ -745,7 +751,10 @@ enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 	}
 
 	/* The chunk this report made: send its MAP. */
-	return vxf_chunk_send(win, fresh, write) ? VXF_HV_FAIL : act;
+	if (vxf_chunk_send(win, fresh, write))
+		act = VXF_HV_FAIL;
+	vxf_chunk_put(fresh);
+	return act;
 }
 
 /**
