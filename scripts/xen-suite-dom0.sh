@@ -12,8 +12,9 @@
 #           xen-two-domus-at-once             both domUs ran the suite,
 #                                             connected at the same time
 #           domu3 (a third domU, created here, alone on the backend) runs
-#           the xen-* subtests, then keeps faults in flight with the backend
-#           hung (xen_hold_faults);
+#           the xen-* subtests (xen-save-restore: saved and restored on
+#           its request, see save_watch), then keeps faults in flight with
+#           the backend hung (xen_hold_faults);
 #           xen-domu-destroyed-backend-clean  `xl destroy` of that domU:
 #                                             the backend (same process)
 #                                             ends with shared=0 mapped=0
@@ -137,6 +138,36 @@ kernel_trouble() {
 		head -n 3
 }
 
+# save_watch DOMID: domU 3's xen-save-restore asks (data/vxf-save =
+# request): `xl save` it, `xl restore -p` it (a new domid), give the new
+# domain its vxf pair, unpause it, and say "done" in its home. Runs in
+# the background while the domU lives; the new domid goes to /tmp/domu3.id.
+save_watch() {
+	local id=$1 new t0 img=/var/tmp/vxf-domu3.save
+	while xenstore-exists "/local/domain/$id" 2>/dev/null; do
+		if [ "$(xenstore-read "/local/domain/$id/data/vxf-save" 2>/dev/null)" != request ]; then
+			sleep 0.3
+			continue
+		fi
+		t0=$(up)
+		if ! xl save vxf-domu3 "$img" >/tmp/xl-save.log 2>&1 ||
+		   ! xl restore -p "$img" >>/tmp/xl-save.log 2>&1; then
+			log "save/restore of domu3 failed: $(tail -n 3 /tmp/xl-save.log | tr '\n' ' ')"
+			rm -f "$img"
+			return 1
+		fi
+		rm -f "$img"
+		new=$(xl domid vxf-domu3)
+		vxf_dir "$new"
+		vxf_xs_pair "$new" >/dev/null
+		xl unpause vxf-domu3
+		xenstore-write "/local/domain/$new/data/vxf-save" done
+		echo "$new" >/tmp/domu3.id
+		log "domu3 saved and restored: domid $id -> $new in $(awk -v a="$(up)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s"
+		id=$new
+	done
+}
+
 domu3() {
 	local cfg=/vxf/vxf-domu3.cfg id t0 log3 pid0 g ok why tr end tailpid
 	log3=$(vxf_domu_log 3)
@@ -150,6 +181,7 @@ domu3() {
 	tailpid=$!
 	xl unpause vxf-domu3
 	log "domu3 (domid $id) created"
+	save_watch "$id" &
 
 	# its xen-* subtests, then the held faults
 	end=$((SECONDS + 400))

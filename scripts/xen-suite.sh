@@ -62,7 +62,7 @@ export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=180
 b=domu$DOMU_INDEX/vxf_loop
 if [ "$DOMU_INDEX" = 3 ]; then
 	echo "VXF-TEST-BEGIN $b"
-	/tests/vxf_loop --run-subtest "xen-*"
+	VXF_XEN_SAVE=1 /tests/vxf_loop --run-subtest "xen-*"
 	echo "VXF-TEST-END $b rc=$?"
 	# the domUs load the module with prefetch off (the suite counts MAPs):
 	# the prefetch subtests run here, after a reload with the default

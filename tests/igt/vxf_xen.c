@@ -17,6 +17,11 @@
  *   xen-frontend-reload  unbind the xenbus device, rmmod, insmod (the
  *       device probes again by itself, or is bound): the window reconnects
  *       and works
+ *   xen-save-restore  with window pages mapped, the domU asks dom0 (key
+ *       data/vxf-save) to save it with `xl save` and restore it: a new
+ *       domain, a new backend device. The frontend's resume drops the old
+ *       grants; the window reconnects and serves the new backend's pages.
+ *       Needs a dom0 that answers (VXF_XEN_SAVE=1, xen-suite-dom0.sh).
  */
 
 #include <dirent.h>
@@ -28,6 +33,7 @@
 #include "igt.h"
 #include "vxf_helpers.h"
 #include "vxf_loop.h"
+#include "vxf_xs.h"
 
 #define RESTART_MS	60000
 
@@ -187,6 +193,85 @@ static void test_frontend_reload(void)
 	window_stop(&w);
 }
 
+#define SAVE_KEY	"data/vxf-save"
+#define SAVE_WAIT_MS	180000
+
+/* Ask dom0 to save and restore us; true once it says it is done. */
+static bool save_restore(void)
+{
+	char v[32];
+	int fd, ms, ret;
+
+	fd = vxf_xs_open();
+	igt_assert_f(fd >= 0, "xenbus: %s\n", strerror(-fd));
+	igt_assert_eq(vxf_xs_write(fd, SAVE_KEY, "request"), 0);
+	/*
+	 * Frozen in here. Restored, relative paths name the new domain's
+	 * home, where dom0 writes "done"; until then the key is "request"
+	 * (not saved yet) or absent.
+	 */
+	for (ms = 0; ms < SAVE_WAIT_MS; ms += 100) {
+		ret = vxf_xs_read(fd, SAVE_KEY, v, sizeof(v));
+		if (!ret && !strcmp(v, "done"))
+			break;
+		if (ret && ret != -ENOENT) {
+			vxf_xs_close(fd);
+			fd = vxf_xs_open();
+			igt_assert_f(fd >= 0, "xenbus: %s\n", strerror(-fd));
+		}
+		usleep(100 * 1000);
+	}
+	vxf_xs_close(fd);
+	return ms < SAVE_WAIT_MS;
+}
+
+static void test_save_restore(void)
+{
+	const char *save = getenv("VXF_XEN_SAVE");
+	struct vxf_stats s0, s1;
+	struct vxf_info in;
+	struct window w;
+	uint64_t p;
+	double t0;
+	int ms;
+
+	require_xen_alone();
+	igt_require_f(save && !strcmp(save, "1"),
+		      "no dom0 to save and restore this domU (VXF_XEN_SAVE)\n");
+	START(&w, "--pages", "16", "--quiet");
+	for (p = 0; p < 4; p++)
+		fill_page(&w, p, 3);
+	s0 = stats(&w);
+	igt_assert_lte_u64(4, s0.mapped_pages);	/* prefetch may add some */
+
+	t0 = now_s();
+	igt_assert_f(save_restore(), "dom0 did not restore us in %d s\n",
+		     SAVE_WAIT_MS / 1000);
+	/* the test channel's xenbus connection was the old domain's */
+	vxf_xs_close(w.be.xs_fd);
+	w.be.xs_fd = -1;
+	for (ms = 0; ms < 60000; ms += 100) {
+		in = info(&w);
+		if (in.state == VXF_STATE_CONNECTED)
+			break;
+		usleep(100 * 1000);
+	}
+	igt_info("connected again %.3f s after the save request\n",
+		 now_s() - t0);
+	igt_assert_eq(in.state, VXF_STATE_CONNECTED);
+	s1 = stats(&w);
+	/* the old backend's grants went with the old domain */
+	igt_assert_eq_u64(s1.mapped_pages, 0);
+	/* the same mapping, now served by the new backend device */
+	for (p = 0; p < 4; p++)
+		check_page(&w, p, expect_pattern, 0);
+	fill_page(&w, 5, 4);
+	be_revoke(&w, 5, 1);
+	check_page(&w, 5, value, 4);
+	igt_assert_eq_u64(stats(&w).sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
 void vxf_xen_subtests(void)
 {
 	igt_describe("A fault waiting on a hung dom0 backend ends in SIGBUS "
@@ -199,4 +284,10 @@ void vxf_xen_subtests(void)
 		     "the frontend module gives a working window again.");
 	igt_subtest("xen-frontend-reload")
 		test_frontend_reload();
+
+	igt_describe("The domU is saved and restored by dom0 with pages "
+		     "mapped: the window reconnects to the new backend device "
+		     "and its pages are served again.");
+	igt_subtest("xen-save-restore")
+		test_save_restore();
 }
