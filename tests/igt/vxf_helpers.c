@@ -913,3 +913,50 @@ int vxf_wait_for(bool (*cond)(void *arg), void *arg, int timeout_ms)
 	}
 	return -ETIMEDOUT;
 }
+
+/**
+ * vxf_counters_read - read a file of "name value" lines
+ * @cs: filled in; lines of another shape are left out
+ * @path: the file, e.g. VXF_ALLOCATIONS_PATH
+ *
+ * Return: 0, -errno if the file cannot be opened, -ENODATA if it holds
+ * no counter.
+ */
+int vxf_counters_read(struct vxf_counters *cs, const char *path)
+{
+	char line[128];
+	FILE *f = fopen(path, "r");
+
+	cs->n = 0;
+	if (!f)
+		return -errno;
+	while (cs->n < VXF_COUNTERS_MAX && fgets(line, sizeof(line), f)) {
+		struct vxf_counter *c = &cs->c[cs->n];
+
+		if (sscanf(line, "%47s %lld", c->name, &c->value) == 2)
+			cs->n++;
+	}
+	fclose(f);
+	return cs->n ? 0 : -ENODATA;
+}
+
+/**
+ * vxf_counter_find - the value of counter @name
+ * @cs: a reading
+ * @name: the counter
+ * @value: set if found
+ *
+ * Return: whether @cs has it.
+ */
+bool vxf_counter_find(const struct vxf_counters *cs, const char *name,
+		      long long *value)
+{
+	unsigned int i;
+
+	for (i = 0; i < cs->n; i++)
+		if (!strcmp(cs->c[i].name, name)) {
+			*value = cs->c[i].value;
+			return true;
+		}
+	return false;
+}

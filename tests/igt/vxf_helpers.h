@@ -106,4 +106,25 @@ int vxf_last_fault_signal(void);
 
 int vxf_wait_for(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
+/* The driver's live-object counters, <debugfs>/vxf/allocations */
+#define VXF_ALLOCATIONS_PATH	"/sys/kernel/debug/vxf/allocations"
+#define VXF_COUNTERS_MAX	64
+
+/**
+ * struct vxf_counters - one reading of a "name value" counter file
+ * @c: the counters, in the file's order
+ * @n: how many
+ */
+struct vxf_counters {
+	struct vxf_counter {
+		char name[48];
+		long long value;
+	} c[VXF_COUNTERS_MAX];
+	unsigned int n;
+};
+
+int vxf_counters_read(struct vxf_counters *cs, const char *path);
+bool vxf_counter_find(const struct vxf_counters *cs, const char *name,
+		      long long *value);
+
 #endif /* VXF_HELPERS_H */

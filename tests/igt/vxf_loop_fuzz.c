@@ -23,13 +23,12 @@
 #include "igt.h"
 #include "vxf_helpers.h"
 
-#define ALLOC_FILE		"/sys/kernel/debug/vxf/allocations"
+#define ALLOC_FILE		VXF_ALLOCATIONS_PATH
 #define SHORT_SEED		"7"
 #define SHORT_MESSAGES		"20000"
 #define SHORT_WATCHDOG_S	"45"
 #define RECOVER_PAGES		64
 #define RECOVER_MESSAGES	"6000"
-#define MAX_COUNTERS		64
 
 static const char *fuzz_path(void)
 {
@@ -44,46 +43,30 @@ static const char *fuzz_path(void)
 
 /* ---- the driver's allocation counters ------------------------------- */
 
-struct counters {
-	char name[MAX_COUNTERS][48];
-	long long value[MAX_COUNTERS];
-	int n;
-};
-
-static bool read_counters(struct counters *c)
+static bool read_counters(struct vxf_counters *c)
 {
-	char line[128];
-	FILE *f = fopen(ALLOC_FILE, "r");
-
-	c->n = 0;
-	if (!f)
-		return false;
-	while (c->n < MAX_COUNTERS && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%47s %lld", c->name[c->n],
-			   &c->value[c->n]) == 2)
-			c->n++;
-	fclose(f);
-	return true;
+	return vxf_counters_read(c, ALLOC_FILE) == 0;
 }
 
 /* The first counter that differs, or NULL. */
-static const char *counters_differ(const struct counters *a,
-				   const struct counters *b)
+static const char *counters_differ(const struct vxf_counters *a,
+				   const struct vxf_counters *b)
 {
-	int i;
+	unsigned int i;
 
 	if (a->n != b->n)
 		return "(number of counters)";
 	for (i = 0; i < a->n; i++)
-		if (strcmp(a->name[i], b->name[i]) || a->value[i] != b->value[i])
-			return a->name[i];
+		if (strcmp(a->c[i].name, b->c[i].name) ||
+		    a->c[i].value != b->c[i].value)
+			return a->c[i].name;
 	return NULL;
 }
 
-static void wait_counters_back(const struct counters *before)
+static void wait_counters_back(const struct vxf_counters *before)
 {
 	const char *differs = "(unreadable)";
-	struct counters now;
+	struct vxf_counters now;
 	int ms;
 
 	for (ms = 0; ms < 10000; ms += 50) {
@@ -248,7 +231,7 @@ static void test_recovers(void)
 	};
 	struct vxf_stats s0, s1, s2;
 	struct victim v[2];
-	struct counters before;
+	struct vxf_counters before;
 	struct vxf_backend be, sane;
 	char summary[1024], index[16];
 	volatile uint64_t *map;

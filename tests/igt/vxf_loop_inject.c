@@ -29,38 +29,20 @@
 #include "vxf_loop.h"
 
 #define PARAMS		"/sys/module/virtio_xen_fault/parameters/"
-#define ALLOCATIONS	"/sys/kernel/debug/vxf/allocations"
-#define MAX_COUNTS	16
+#define ALLOCATIONS	VXF_ALLOCATIONS_PATH
 
-struct counts {
-	int n;
-	char name[MAX_COUNTS][32];
-	long value[MAX_COUNTS];
-};
-
-static bool read_counts(struct counts *c)
+static bool read_counts(struct vxf_counters *c)
 {
-	FILE *f = fopen(ALLOCATIONS, "r");
-
-	memset(c, 0, sizeof(*c));
-	if (!f)
-		return false;
-	while (c->n < MAX_COUNTS &&
-	       fscanf(f, "%31s %ld", c->name[c->n], &c->value[c->n]) == 2)
-		c->n++;
-	fclose(f);
-	return c->n > 0;
+	return vxf_counters_read(c, ALLOCATIONS) == 0;
 }
 
-static long count_of(const struct counts *c, const char *name)
+static long count_of(const struct vxf_counters *c, const char *name)
 {
-	int i;
+	long long v = 0;
 
-	for (i = 0; i < c->n; i++)
-		if (!strcmp(c->name[i], name))
-			return c->value[i];
-	igt_assert_f(false, "no %s in %s\n", name, ALLOCATIONS);
-	return 0;
+	igt_assert_f(vxf_counter_find(c, name, &v), "no %s in %s\n", name,
+		     ALLOCATIONS);
+	return (long)v;
 }
 
 static void set_param(const char *name, int value)
@@ -91,7 +73,7 @@ static int get_param(const char *name)
 
 static void require_injection(void)
 {
-	struct counts c;
+	struct vxf_counters c;
 
 	igt_require_f(access(PARAMS "inject_map", W_OK) == 0,
 		      "no inject_* parameters\n");
@@ -100,7 +82,7 @@ static void require_injection(void)
 
 static void test_inject_alloc(void)
 {
-	struct counts c0, c1;
+	struct vxf_counters c0, c1;
 	struct window w;
 
 	require_injection();
@@ -169,25 +151,25 @@ static void test_inject_timeout(void)
 
 static bool counts_back(void *arg)
 {
-	const struct counts *c0 = arg;
-	struct counts c;
-	int i;
+	const struct vxf_counters *c0 = arg;
+	struct vxf_counters c;
+	unsigned int i;
 
 	if (!read_counts(&c))
 		return false;
 	for (i = 0; i < c0->n; i++)
-		if (strncmp(c0->name[i], "injected_", 9) &&
-		    count_of(&c, c0->name[i]) != c0->value[i])
+		if (strncmp(c0->c[i].name, "injected_", 9) &&
+		    count_of(&c, c0->c[i].name) != c0->c[i].value)
 			return false;
 	return true;
 }
 
 static void test_allocations_balance(void)
 {
-	struct counts c0, c1;
+	struct vxf_counters c0, c1;
 	struct window w;
 	uint64_t page, v;
-	int i;
+	unsigned int i;
 
 	require_injection();
 	/* A xenbus device outlives its windows. */
@@ -200,8 +182,8 @@ static void test_allocations_balance(void)
 	for (page = 0; page < w.pages; page++)
 		vxf_try_read64(word(&w, page, 0), &v);
 	be_revoke(&w, 0, 16);
-	for (i = 0; i < 8; i++)
-		check_page(&w, i, expect_pattern, 0);
+	for (page = 0; page < 8; page++)
+		check_page(&w, page, expect_pattern, 0);
 	/* an absent page away from the pages read in order: its MAP fails */
 	be_revoke(&w, 48, 4);
 	set_param("inject_map", 1);
@@ -212,7 +194,7 @@ static void test_allocations_balance(void)
 	igt_assert_f(vxf_wait_for(counts_back, &c0, 5000) == 0,
 		     "live objects not back to their count before the window\n");
 	for (i = 0; i < c0.n; i++)
-		igt_info("%s %ld\n", c0.name[i], c0.value[i]);
+		igt_info("%s %lld\n", c0.c[i].name, c0.c[i].value);
 }
 
 void vxf_loop_inject_subtests(void)

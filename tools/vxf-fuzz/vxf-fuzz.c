@@ -47,7 +47,9 @@
 
 #include <linux/vxf.h>
 
-#define ALLOC_FILE		"/sys/kernel/debug/vxf/allocations"
+#include "vxf_helpers.h"
+
+#define ALLOC_FILE		VXF_ALLOCATIONS_PATH
 #define DEFAULT_BACKEND		"/bin/vxf-backend"
 #define DEFAULT_MESSAGES	1000000ULL
 #define MESSAGES_TARGET		1000000ULL
@@ -59,19 +61,8 @@
 #define JOIN_TIMEOUT_S		60
 #define FREE_WAIT_MS		10000
 #define MEM_TARGET_KIB		1024
-#define MAX_COUNTERS		64
 #define PAGE_BYTES		4096UL
 #define WORDS_PER_PAGE		(PAGE_BYTES / sizeof(uint64_t))
-
-struct counter {
-	char name[48];
-	long long value;
-};
-
-struct counters {
-	struct counter c[MAX_COUNTERS];
-	unsigned int n;
-};
 
 /**
  * struct victim - a thread touching the window
@@ -157,36 +148,18 @@ static void sleep_ms(unsigned int ms)
 
 /* ---- the kernel's figures --------------------------------------------- */
 
-static int read_counters(struct counters *cs)
+static int read_counters(struct vxf_counters *cs)
 {
-	char line[128];
-	FILE *f = fopen(ALLOC_FILE, "r");
-
-	cs->n = 0;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f) && cs->n < MAX_COUNTERS) {
-		struct counter *c = &cs->c[cs->n];
-
-		if (sscanf(line, "%47s %lld", c->name, &c->value) == 2)
-			cs->n++;
-	}
-	fclose(f);
-	return 0;
+	return vxf_counters_read(cs, ALLOC_FILE);
 }
 
-static long long counter_value(const struct counters *cs, const char *name,
+static long long counter_value(const struct vxf_counters *cs, const char *name,
 			       bool *found)
 {
-	unsigned int i;
+	long long v = 0;
 
-	for (i = 0; i < cs->n; i++)
-		if (!strcmp(cs->c[i].name, name)) {
-			*found = true;
-			return cs->c[i].value;
-		}
-	*found = false;
-	return 0;
+	*found = vxf_counter_find(cs, name, &v);
+	return v;
 }
 
 /* Whether every counter of @after is what it was in @before. */
@@ -196,8 +169,8 @@ static bool live_counter(const char *name)
 	return strncmp(name, "injected_", 9) != 0;
 }
 
-static bool counters_back(const struct counters *before,
-			  const struct counters *after)
+static bool counters_back(const struct vxf_counters *before,
+			  const struct vxf_counters *after)
 {
 	unsigned int i;
 	bool found;
@@ -589,7 +562,7 @@ static bool stop_all(struct victim *v, unsigned int n)
 int main(int argc, char **argv)
 {
 	static struct victim victims[MAX_THREADS];
-	struct counters before, after;
+	struct vxf_counters before, after;
 	long long free0, avail0, pcp0, free1 = 0, avail1 = 0, pcp1 = 0;
 	long long f, a, p, lost;
 	char line[1024], summary[1024] = "";
