@@ -614,7 +614,14 @@ got_line:
 	return 0;
 }
 
-static uint64_t field(const char *line, const char *key)
+/**
+ * vxf_reply_field - the value of " @key=N" in a backend reply line
+ * @line: the reply
+ * @key: the field
+ *
+ * Return: N, or 0 if @line has no such field.
+ */
+uint64_t vxf_reply_field(const char *line, const char *key)
 {
 	char pat[64];
 	const char *p;
@@ -634,18 +641,18 @@ int vxf_backend_stats(struct vxf_backend *be, struct vxf_backend_stats *st)
 
 	if (ret)
 		return ret;
-	st->maps = field(line, "maps");
-	st->map_pages = field(line, "map_pages");
-	st->map_errors = field(line, "map_errors");
-	st->revokes = field(line, "revokes");
-	st->revoke_done = field(line, "revoke_done");
-	st->revoked_pages = field(line, "revoked_pages");
-	st->resets = field(line, "resets");
-	st->unmaps = field(line, "unmaps");
-	st->kicks_in = field(line, "kicks_in");
-	st->kicks_out = field(line, "kicks_out");
-	st->granted = field(line, "granted");
-	st->bad_requests = field(line, "bad_requests");
+	st->maps = vxf_reply_field(line, "maps");
+	st->map_pages = vxf_reply_field(line, "map_pages");
+	st->map_errors = vxf_reply_field(line, "map_errors");
+	st->revokes = vxf_reply_field(line, "revokes");
+	st->revoke_done = vxf_reply_field(line, "revoke_done");
+	st->revoked_pages = vxf_reply_field(line, "revoked_pages");
+	st->resets = vxf_reply_field(line, "resets");
+	st->unmaps = vxf_reply_field(line, "unmaps");
+	st->kicks_in = vxf_reply_field(line, "kicks_in");
+	st->kicks_out = vxf_reply_field(line, "kicks_out");
+	st->granted = vxf_reply_field(line, "granted");
+	st->bad_requests = vxf_reply_field(line, "bad_requests");
 	return 0;
 }
 

@@ -436,16 +436,6 @@ static int read_line(struct line_reader *lr, char *line, size_t size,
 	}
 }
 
-static uint64_t field(const char *line, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = strstr(line, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 0) : 0;
-}
-
 /* ---- watchdog of last resort ------------------------------------------ */
 
 static void on_alarm(int sig)
@@ -752,7 +742,7 @@ int main(int argc, char **argv)
 	/* Pages on the per-CPU free lists are free too. */
 	lost = free0 + pcp0 - free1 - pcp1;
 
-	sent = summary[0] ? field(summary, "messages") : 0;
+	sent = summary[0] ? vxf_reply_field(summary, "messages") : 0;
 	printf("fuzz: seed %" PRIu64 " messages %" PRIu64 " (target >= %" PRIu64 ": %s)\n",
 	       opt.seed, sent, target, met(sent >= target));
 	ok &= sent >= target;
@@ -760,7 +750,7 @@ int main(int argc, char **argv)
 		printf("fuzz: frontend rejected %llu (protocol_errors), disconnected %llu times, REVOKE EINVAL answers %" PRIu64 ", map errors %llu, timeouts %llu\n",
 		       (unsigned long long)st.protocol_errors,
 		       (unsigned long long)st.disconnects,
-		       field(summary, "einval_answers"),
+		       vxf_reply_field(summary, "einval_answers"),
 		       (unsigned long long)st.map_errors,
 		       (unsigned long long)st.timeouts);
 		printf("fuzz: window: faults %llu maps %llu revokes %llu resets %llu sigbus %llu coalesced %llu\n",
