@@ -112,7 +112,7 @@ while :; do
 	rc=$?
 	set -e
 	xlog=$(sed -n 's/.*logs: \(.*xen-[0-9-]*\)\.\*\.log.*/\1/p' "$OUT.full" | tail -n 1).xen.log
-	FAULTED=$([ -f "$xlog" ] && emulator_faults "$xlog" | tr '\n' ' ')
+	FAULTED=$( { [ ! -f "$xlog" ] || emulator_faults "$xlog"; } | tr '\n' ' ')
 	[ -n "$FAULTED" ] && [ "$attempt" -lt "$ATTEMPTS" ] || break
 	echo "xen-suite: attempt $attempt: emulator fault in domid(s) $FAULTED (logs ${xlog%.xen.log}.*): running again" >&2
 	cp "$OUT.full" "$OUT.full.$attempt"
