@@ -708,13 +708,23 @@ static int64_t window_debugfs(struct window *w, const char *file,
 	return ret;
 }
 
+enum prefetch_order {
+	PREFETCH_SEQUENTIAL,
+	PREFETCH_SCATTERED,
+	PREFETCH_TWO_STREAMS,
+};
+
 /*
  * Sequential first touches make the driver ask ahead (MAPs flagged
- * PREFETCH); touches in a scattered order do not. Contents are right
- * either way.
+ * PREFETCH); touches in a scattered order do not; two sequential streams
+ * interleaved (as two threads reading their own halves would make them) are
+ * each followed. Contents are right either way.
  */
-static void test_prefetch(bool sequential)
+static void test_prefetch(enum prefetch_order order)
 {
+	static const char *const names[] = {
+		"sequential", "scattered", "two streams",
+	};
 	struct vxf_stats s0, s1;
 	struct window w;
 	uint64_t i, page;
@@ -725,23 +735,27 @@ static void test_prefetch(bool sequential)
 		      "prefetch disabled (prefetch_pages=0)\n");
 	s0 = stats(&w);
 	for (i = 0; i < w.pages; i++) {
-		/* 37 is prime to 256: every page once, never two neighbours */
-		page = sequential ? i : (i * 37) % w.pages;
+		if (order == PREFETCH_SEQUENTIAL)
+			page = i;
+		else if (order == PREFETCH_SCATTERED)
+			/* 37 is prime to 256: every page once, no neighbours */
+			page = (i * 37) % w.pages;
+		else
+			page = i / 2 + (i % 2) * (w.pages / 2);
 		check_page(&w, page, expect_pattern, 0);
 	}
 	s1 = stats(&w);
-	igt_info("%s: faults %llu maps %llu prefetched %llu\n",
-		 sequential ? "sequential" : "scattered",
+	igt_info("%s: faults %llu maps %llu prefetched %llu\n", names[order],
 		 (unsigned long long)(s1.faults - s0.faults),
 		 (unsigned long long)(s1.maps - s0.maps),
 		 (unsigned long long)(s1.prefetched_pages -
 				      s0.prefetched_pages));
-	if (sequential)
+	if (order == PREFETCH_SCATTERED)
+		igt_assert_eq_u64(s1.prefetched_pages, s0.prefetched_pages);
+	else
 		/* all but the first few misses were asked for ahead */
 		igt_assert_lte_u64(w.pages / 2,
 				   s1.prefetched_pages - s0.prefetched_pages);
-	else
-		igt_assert_eq_u64(s1.prefetched_pages, s0.prefetched_pages);
 	igt_assert_eq_u64(s1.map_errors, s0.map_errors);
 	window_stop(&w);
 }
@@ -830,9 +844,12 @@ igt_main
 	igt_describe("Sequential first touches are prefetched, scattered "
 		     "ones are not.");
 	igt_subtest("prefetch-sequential")
-		test_prefetch(true);
+		test_prefetch(PREFETCH_SEQUENTIAL);
 	igt_subtest("prefetch-scattered")
-		test_prefetch(false);
+		test_prefetch(PREFETCH_SCATTERED);
+	igt_describe("Two sequential streams interleaved are each prefetched.");
+	igt_subtest("prefetch-two-streams")
+		test_prefetch(PREFETCH_TWO_STREAMS);
 
 	vxf_loop_mm_subtests();
 	vxf_loop_uapi_subtests();

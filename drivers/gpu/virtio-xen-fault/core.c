@@ -150,8 +150,8 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 	/* A superpage window's MAPs are 2 MiB already. */
 	win->prefetch_max = params->superpage ? 0 :
 			    min(READ_ONCE(vxf_prefetch_pages), 4096U);
-	win->ra_next = U64_MAX;
-	win->ra_pages = 0;
+	for (i = 0; i < VXF_RA_STREAMS; i++)
+		win->ra[i] = (struct vxf_ra_stream){ .next = U64_MAX };
 	init_rwsem(&win->map_sem);
 	mutex_init(&win->lock);
 	mutex_init(&win->huge_lock);
@@ -294,26 +294,41 @@ static int vxf_chunk_link_run(struct vxf_window *win, struct vxf_chunk *chunk,
 }
 
 /*
- * Sequential detection, for a fresh MAP about to be sent: a MAP that starts
- * where the previous miss's MAP (and the prefetch after it) ended is
- * sequential. The first sequential miss asks for 4 times its own size
- * ahead, each next one twice as much as the last, up to prefetch_max; any
- * other miss stops it. Returns the pages to ask for after @req.
+ * Sequential detection, for a fresh MAP about to be sent. The window follows
+ * up to VXF_RA_STREAMS streams, most recently used first: a MAP that starts
+ * where a stream's last MAP (and the prefetch after it) ended continues that
+ * stream. A stream's first sequential miss asks for 4 times its own size
+ * ahead, each next one twice as much as the last, up to prefetch_max. Any
+ * other miss starts a stream in place of the least recently used one, so
+ * threads reading their own ranges each keep theirs. Returns the pages to
+ * ask for after @req.
  */
 static u64 vxf_window_ra_update(struct vxf_window *win,
 				const struct vxf_request *req)
 {
 	u64 end = req->first + req->count;
-	u64 n = 0;
+	struct vxf_ra_stream hit = { .next = end, .pages = 0 };
+	unsigned int i, last = VXF_RA_STREAMS - 1;
 
 	lockdep_assert_held(&win->lock);
-	if (win->prefetch_max && req->first == win->ra_next) {
-		n = win->ra_pages ? 2 * win->ra_pages : 4ULL * req->count;
-		n = min3(n, (u64)win->prefetch_max, win->nr_pages - end);
+	if (!win->prefetch_max)
+		return 0;
+	for (i = 0; i < VXF_RA_STREAMS; i++) {
+		if (win->ra[i].next == req->first) {
+			u64 n = win->ra[i].pages ? 2 * win->ra[i].pages :
+						   4ULL * req->count;
+
+			hit.pages = min3(n, (u64)win->prefetch_max,
+					 win->nr_pages - end);
+			hit.next = end + hit.pages;
+			last = i;
+			break;
+		}
 	}
-	win->ra_pages = n;
-	win->ra_next = end + n;
-	return n;
+	/* The stream moves to the front, the others down one slot. */
+	memmove(&win->ra[1], &win->ra[0], last * sizeof(win->ra[0]));
+	win->ra[0] = hit;
+	return hit.pages;
 }
 
 /*

@@ -173,6 +173,19 @@ struct vxf_chunk {
  */
 #define VXF_ENTRY_HUGE	1UL
 
+/* Sequential read streams a window follows for prefetch. */
+#define VXF_RA_STREAMS	8
+
+/**
+ * struct vxf_ra_stream - one sequential stream of misses
+ * @next: the page the stream's next miss would fault on, U64_MAX for none
+ * @pages: pages asked for ahead of its last miss, 0 if none were
+ */
+struct vxf_ra_stream {
+	u64 next;
+	u64 pages;
+};
+
 /**
  * struct vxf_window - a range of on-demand memory
  * @dev: the device the window belongs to
@@ -186,8 +199,7 @@ struct vxf_chunk {
  * @map_sem: read by a fault while it reads a page's PFN and inserts it,
  *	written by whoever takes pages away, so that no PFN is inserted after
  *	the zap that should have removed it
- * @lock: protects @pages, the state of every chunk in it, @ra_next and
- *	@ra_pages
+ * @lock: protects @pages, the state of every chunk in it, and @ra
  * @huge_lock: serialises the insertion of a 2 MiB block's PMD with that
  *	of PTEs for its pages (taken under map_sem read)
  * @pages: window page -> PFN (a value entry) when the page is mapped, or
@@ -200,9 +212,8 @@ struct vxf_chunk {
  *	are not reported by a hypervisor
  * @prefetch_max: most pages asked for ahead of a sequential miss, 0 for
  *	none (see vxf_window_ra_update())
- * @ra_next: the page a sequential miss would fault on next
- * @ra_pages: pages asked for ahead of the last sequential miss, 0 if the
- *	last miss was not sequential
+ * @ra: the sequential streams, most recently used first (see
+ *	vxf_window_ra_update())
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
  */
 struct vxf_window {
@@ -221,8 +232,7 @@ struct vxf_window {
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
 	u64 hv_gfn;
 	u32 prefetch_max;
-	u64 ra_next;
-	u64 ra_pages;
+	struct vxf_ra_stream ra[VXF_RA_STREAMS];
 	unsigned long take_pfns[VXF_TAKE_BATCH];
 };
 
