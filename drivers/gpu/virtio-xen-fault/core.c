@@ -147,9 +147,6 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 			     ilog2(map_pages);
 	win->cache = params->cache;
 	win->fault_timeout = msecs_to_jiffies(timeout_ms);
-	/* A superpage window's MAPs are 2 MiB already. */
-	win->prefetch_max = params->superpage ? 0 :
-			    min(READ_ONCE(vxf_prefetch_pages), 4096U);
 	for (i = 0; i < VXF_RA_STREAMS; i++)
 		win->ra[i] = (struct vxf_ra_stream){ .next = U64_MAX };
 	init_rwsem(&win->map_sem);
@@ -298,7 +295,9 @@ static int vxf_chunk_link_run(struct vxf_window *win, struct vxf_chunk *chunk,
  * up to VXF_RA_STREAMS streams, most recently used first: a MAP that starts
  * where a stream's last MAP (and the prefetch after it) ended continues that
  * stream. A stream's first sequential miss asks for 4 times its own size
- * ahead, each next one twice as much as the last, up to prefetch_max. Any
+ * ahead, each next one twice as much as the last, up to
+ * vxf_window_prefetch_max() (read here, so that a change of the module
+ * parameter applies to every window from its next miss on). Any
  * other miss starts a stream in place of the least recently used one, so
  * threads reading their own ranges each keep theirs. Returns the pages to
  * ask for after @req.
@@ -309,16 +308,17 @@ static u64 vxf_window_ra_update(struct vxf_window *win,
 	u64 end = req->first + req->count;
 	struct vxf_ra_stream hit = { .next = end, .pages = 0 };
 	unsigned int i, last = VXF_RA_STREAMS - 1;
+	u32 max = vxf_window_prefetch_max(win);
 
 	lockdep_assert_held(&win->lock);
-	if (!win->prefetch_max)
+	if (!max)
 		return 0;
 	for (i = 0; i < VXF_RA_STREAMS; i++) {
 		if (win->ra[i].next == req->first) {
 			u64 n = win->ra[i].pages ? 2 * win->ra[i].pages :
 						   4ULL * req->count;
 
-			hit.pages = min3(n, (u64)win->prefetch_max,
+			hit.pages = min3(n, (u64)max,
 					 win->nr_pages - end);
 			hit.next = end + hit.pages;
 			last = i;

@@ -60,7 +60,7 @@ static int vxf_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "map_pages %u\n", info.map_pages);
 	seq_printf(m, "cache %s\n", caches[info.cache]);
 	seq_printf(m, "fault_timeout_ms %u\n", info.fault_timeout_ms);
-	seq_printf(m, "prefetch_max %u\n", dev->win.prefetch_max);
+	seq_printf(m, "prefetch_max %u\n", vxf_window_prefetch_max(&dev->win));
 	seq_printf(m, "protocol %u\n", info.protocol);
 	return 0;
 }

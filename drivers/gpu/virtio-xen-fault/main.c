@@ -27,7 +27,7 @@ MODULE_PARM_DESC(fault_timeout_ms,
 unsigned int vxf_prefetch_pages = 64;
 module_param_named(prefetch_pages, vxf_prefetch_pages, uint, 0644);
 MODULE_PARM_DESC(prefetch_pages,
-		 "Most pages asked for ahead of sequential faults, read when a window is made (0 disables; at most 4096; default 64)");
+		 "Most pages asked for ahead of sequential faults, read at each one, so a change applies to every window (0 disables; at most 4096; default 64)");
 
 struct dentry *vxf_debugfs_root;
 

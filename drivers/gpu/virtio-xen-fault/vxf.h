@@ -210,8 +210,6 @@ struct vxf_ra_stream {
  * @lat_hist: fault latency histogram, see struct vxf_stats
  * @hv_gfn: guest frame of page 0 in hypervisor fault records, 0 when faults
  *	are not reported by a hypervisor
- * @prefetch_max: most pages asked for ahead of a sequential miss, 0 for
- *	none (see vxf_window_ra_update())
  * @ra: the sequential streams, most recently used first (see
  *	vxf_window_ra_update())
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
@@ -231,7 +229,6 @@ struct vxf_window {
 	atomic64_t counters[VXF_CNT_NR];
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
 	u64 hv_gfn;
-	u32 prefetch_max;
 	struct vxf_ra_stream ra[VXF_RA_STREAMS];
 	unsigned long take_pfns[VXF_TAKE_BATCH];
 };
@@ -344,6 +341,25 @@ struct vxf_window_params {
 extern unsigned int vxf_default_map_pages;
 extern unsigned int vxf_default_fault_timeout_ms;
 extern unsigned int vxf_prefetch_pages;
+
+/* The most pages prefetch_pages may ask for ahead of one miss. */
+#define VXF_PREFETCH_MAX_PAGES	4096U
+
+/**
+ * vxf_window_prefetch_max() - pages asked for ahead of a sequential miss
+ * @win: the window
+ *
+ * The prefetch_pages module parameter, read at each call, capped; 0 (no
+ * prefetch) for a superpage window, whose MAPs are 2 MiB already.
+ *
+ * Return: the most pages one sequential miss may prefetch.
+ */
+static inline u32 vxf_window_prefetch_max(const struct vxf_window *win)
+{
+	return win->superpage ? 0 :
+	       min(READ_ONCE(vxf_prefetch_pages), VXF_PREFETCH_MAX_PAGES);
+}
+
 extern struct dentry *vxf_debugfs_root;
 
 /* core.c */
