@@ -130,6 +130,31 @@ bool vxf_backend_available(void)
 	return is_executable(vxf_backend_path());
 }
 
+/**
+ * vxf_backend_has_option - whether the local backend's --help offers @opt
+ * @opt: an option, e.g. "--superpages"
+ *
+ * About the backend binary vxf_backend_path() names, not about a dom0
+ * backend's window in Xen mode.
+ */
+bool vxf_backend_has_option(const char *opt)
+{
+	char cmd[512], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --help 2>/dev/null",
+		 vxf_backend_path());
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, opt))
+			found = true;
+	pclose(f);
+	return found;
+}
+
 /* Read one line of the backend's stdout into @line; 0 or -errno. */
 static int read_line(struct vxf_backend *be, char *line, size_t len,
 		     int timeout_ms)

@@ -81,6 +81,7 @@ const char *vxf_backend_path(void);
 bool vxf_hv_mode(void);
 bool vxf_xen_mode(void);
 bool vxf_backend_available(void);
+bool vxf_backend_has_option(const char *opt);
 int vxf_backend_start(struct vxf_backend *be, ...)
 	__attribute__((sentinel));
 int vxf_backend_startv(struct vxf_backend *be, const char *const *args);

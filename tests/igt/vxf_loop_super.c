@@ -28,25 +28,6 @@
 #define SMALL_RUN	8	/* the driver's small MAPs in superpage windows */
 #define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
 
-/* Whether the backend's --help offers @opt. */
-static bool backend_has_option(const char *opt)
-{
-	char cmd[512], line[256];
-	bool found = false;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "'%s' --help 2>/dev/null",
-		 vxf_backend_path());
-	f = popen(cmd, "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, opt))
-			found = true;
-	pclose(f);
-	return found;
-}
-
 /* The bracketed word of the THP "enabled" setting, or "" without THP. */
 static const char *thp_setting(void)
 {
@@ -72,7 +53,7 @@ static const char *thp_setting(void)
 static void super_start(struct window *w, const char *pages,
 			const char *extra)
 {
-	igt_require_f(backend_has_option("--superpages"),
+	igt_require_f(vxf_backend_has_option("--superpages"),
 		      "backend %s has no --superpages\n", vxf_backend_path());
 	igt_require_f(access(THP_ENABLED, R_OK) == 0,
 		      "kernel without transparent huge pages: the backend cannot lend 2 MiB blocks\n");
