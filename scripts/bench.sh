@@ -1,61 +1,225 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: boot the VM once with tools/vxf-bench/vxf-bench as the
-# payload, print its figures, and plot the fault latency distributions.
+# `make bench`: run tools/vxf-bench twice and plot the fault latency
+# distributions of both runs:
+#   vm    one boot of Debian's kernel in QEMU (scripts/vm-run.sh, 2 vCPUs,
+#         TCG), loop mode: the benchmark starts the reference backend
+#         itself
+#   xen   Xen 4.17 + PV dom0 + one PVH domU with 2 vCPUs (1 with --smoke)
+#         under QEMU TCG
+#         (scripts/xen-run.sh): dom0 runs vxf-backend-xen --xen with a
+#         $XEN_PAGES-page window, the domU the benchmark in Xen mode
+#         (grants, event channels, xenstore); its figures are named
+#         xen_*. Figures the dom0 window cannot give (2 MiB mappings,
+#         8-page MAPs) are printed as skipped.
 #
-# usage: scripts/bench.sh [vxf-bench options...]
-#   (also from $VXF_BENCH_ARGS, e.g. VXF_BENCH_ARGS="--touch-mib 64")
+# usage: scripts/bench.sh [--smoke] [--vm-only | --xen-only] [--ko KO]
+#                         [vxf-bench options...]
+#   --smoke      small sizes, then check that every figure was printed
+#                with a value (or, under Xen, skipped for the reason
+#                above), that 8 threads on one revoked page cost exactly
+#                one MAP per round, and that nothing failed; the
+#                `make check` steps bench-vm and bench-xen. No figure is
+#                compared with a limit: a time is never asserted.
+#   --ko KO      the module to load (default: the one `make` built)
+#   vxf-bench options (also from $VXF_BENCH_ARGS) go to the VM run;
+#   $VXF_BENCH_XEN_ARGS to the Xen run. VXF_BENCH_XEN=0 skips the Xen run.
 #
-# Needs the module (make), the backend and the benchmark built
-# (make -C tools/vxf-backend, make -C tools/vxf-bench): `make bench` does
-# all that first. Prints the benchmark's lines except the raw
-# distributions: `bench: NAME VALUE UNIT`, `ratio: NAME VALUE`,
-# `target: ...`, `note: ...`, `profile: ...`; keeps everything in
-# .cache/bench/ (output.txt, one .dat per distribution, latency.png).
-# Exit status: that of scripts/vm-run.sh (0 ok, 1 the benchmark failed
-# functionally, 2 kernel trouble or timeout, 3 setup error), or 3 if the
-# plot could not be drawn. No figure is ever compared with a limit here.
+# Needs the module (make), the backends and the benchmark built (make -C
+# tools/vxf-backend, make -C tools/vxf-bench): `make bench` does all that
+# first. Prints the benchmark's lines except the raw distributions:
+# `bench: NAME VALUE UNIT`, `ratio: NAME VALUE`, `target: ...`, `note: ...`,
+# `profile: ...`; keeps everything in .cache/bench/ (output.txt and
+# xen-output.txt, one .dat per distribution, latency.png).
+# Exit status: 0 ok; 1 the benchmark failed functionally (or, with
+# --smoke, a figure is missing); 2 kernel trouble or timeout; 3 setup
+# error or the plot could not be drawn. The worst of both runs.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 KO=$TOP/drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
 OUT=$TOP/.cache/bench
-TIMEOUT=${BENCH_TIMEOUT:-600}
+TIMEOUT=${BENCH_TIMEOUT:-900}
+XEN_PAGES=${VXF_BENCH_XEN_PAGES:-4096}
+SMOKE=0
+RUN_VM=1
+RUN_XEN=${VXF_BENCH_XEN:-1}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smoke) SMOKE=1; shift ;;
+	--ko) KO=$2; shift 2 ;;
+	--vm-only) RUN_XEN=0; shift ;;
+	--xen-only) RUN_VM=0; RUN_XEN=1; shift ;;
+	*) break ;;
+	esac
+done
+if [ $SMOKE = 1 ]; then
+	VM_DEF="--samples 100 --touch-mib 8 --budget 10 --revoke-mib 8 --scale-pages 256"
+	XEN_DEF="--samples 40 --touch-mib 4 --budget 20 --revoke-mib 4 --scale-pages 128"
+	XEN_PAGES=1024
+	# fewer nested VMRUNs, fewer emulator faults (scripts/xen-lib.sh)
+	XEN_VCPUS=1
+	XEN_ATTEMPTS=3
+else
+	XEN_VCPUS=2
+	XEN_ATTEMPTS=2
+	VM_DEF=""
+	XEN_DEF="--samples 300 --touch-mib 16 --budget 60 --revoke-mib 16 --scale-pages 1024"
+fi
 # shellcheck disable=SC2206
-ARGS=(${VXF_BENCH_ARGS:-} "$@")
+VM_ARGS=($VM_DEF ${VXF_BENCH_ARGS:-} "$@")
+# shellcheck disable=SC2206
+XEN_ARGS=($XEN_DEF ${VXF_BENCH_XEN_ARGS:-})
 
 die() { echo "bench: ERROR: $*" >&2; exit 3; }
 [ -f "$KO" ] || die "module $KO missing (make)"
 [ -x "$TOP/tools/vxf-backend/vxf-backend" ] || die "backend missing (make -C tools/vxf-backend)"
 [ -x "$TOP/tools/vxf-bench/vxf-bench" ] || die "benchmark missing (make -C tools/vxf-bench)"
+[ "$RUN_XEN" = 0 ] || [ -x "$TOP/tools/vxf-backend/vxf-backend-xen" ] ||
+	die "vxf-backend-xen missing (make -C tools/vxf-backend)"
 command -v gnuplot >/dev/null || die "gnuplot missing (make deps: gnuplot-nox)"
+# shellcheck source=scripts/xen-lib.sh
+. "$TOP/scripts/xen-lib.sh"
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.dat "$OUT"/latency.png
-t0=$(date +%s.%N)
-set +e
-"$TOP/scripts/vm-run.sh" --timeout "$TIMEOUT" --no-slub-debug "$KO" \
-	"/bin/vxf-bench ${ARGS[*]}" >"$OUT/output.txt"
-rc=$?
-set -e
-t1=$(date +%s.%N)
+[ $RUN_VM = 0 ] || rm -f "$OUT/output.txt"
+[ "$RUN_XEN" = 0 ] || rm -f "$OUT/xen-output.txt"
+RC=0
+worst() { [ "$1" -le "$RC" ] || RC=$1; }
+wall() { echo "$2 - $1" | bc | xargs printf '%.1f'; }
 
-grep -v '^cdf: ' "$OUT/output.txt" || true
+# check_figures FILE XEN: the --smoke assertions on one run's output
+check_figures() {
+	local f=$1 xen=$2 p="" n bad=0 v
+	local need=(fault_rtt_p50 fault_rtt_p99 uffd_rtt_p50 uffd_rtt_p99
+		minor_fault_p50 minor_fault_p99 faults_per_s_1_threads
+		faults_per_s_2_threads faults_per_s_4_threads
+		faults_per_s_8_threads same_page_8_threads_maps_per_round
+		'dontneed_shared_[0-9]+m_ref' 'revoke_[0-9]+m_4k'
+		revoke_4k_driver_part backend_cmd_rtt memset_prefaulted
+		first_touch_4k first_touch_prefetch driver_mem_per_gib_4k
+		driver_mem_per_gib_prefetch)
+	local ratios=(fault_rtt_vs_uffd fault_rtt_vs_minor scaling_8_vs_1
+		revoke_4k_vs_dontneed first_touch_4k_vs_memset
+		first_touch_prefetch_vs_memset)
+	local loop_only=(first_touch_32k first_touch_2m 'revoke_[0-9]+m_2m'
+		driver_mem_per_gib_32k driver_mem_per_gib_2m)
+	[ "$xen" = 0 ] || p=xen_
+	if [ "$xen" = 0 ]; then
+		need+=("${loop_only[@]}")
+		ratios+=(first_touch_32k_vs_memset first_touch_2m_vs_memset)
+	else
+		for n in "${loop_only[@]}"; do
+			if ! grep -Eq "^bench: $p$n skipped .*Xen mode" "$f"; then
+				echo "bench: smoke: $p$n is neither skipped for the dom0 window nor absent from Xen mode" >&2
+				bad=1
+			fi
+		done
+	fi
+	for n in "${need[@]}"; do
+		grep -Eq "^bench: $p$n -?[0-9.]+ " "$f" ||
+			{ echo "bench: smoke: no value for figure $p$n" >&2; bad=1; }
+	done
+	for n in "${ratios[@]}"; do
+		grep -Eq "^ratio: $p$n [0-9.]+\$" "$f" ||
+			{ echo "bench: smoke: no value for ratio $p$n" >&2; bad=1; }
+	done
+	grep -q "^cdf: ${p}vxf_fault_rtt " "$f" ||
+		{ echo "bench: smoke: no ${p}vxf_fault_rtt distribution" >&2; bad=1; }
+	# functional: every fault of the round came to the one MAP
+	v=$(sed -n "s/^bench: ${p}same_page_8_threads_maps_per_round \\([0-9.]*\\) .*/\\1/p" "$f")
+	if [ -n "$v" ] && [ "$v" != 1.000 ]; then
+		echo "bench: smoke: 8 threads on one revoked page cost $v MAPs per round, not 1" >&2
+		bad=1
+	fi
+	if grep -q '^error: ' "$f"; then
+		grep '^error: ' "$f" | sed 's/^/bench: smoke: /' >&2
+		bad=1
+	fi
+	[ $bad = 0 ] && echo "bench: smoke: ${p:-vm }run: every figure present"
+	return $bad
+}
+
+if [ $RUN_VM = 1 ]; then
+	echo "bench: vm run: vxf-bench ${VM_ARGS[*]}"
+	t0=$(date +%s.%N)
+	set +e
+	"$TOP/scripts/vm-run.sh" --timeout "$TIMEOUT" --no-slub-debug "$KO" \
+		"/bin/vxf-bench ${VM_ARGS[*]}" >"$OUT/output.txt"
+	rc=$?
+	set -e
+	grep -v '^cdf: ' "$OUT/output.txt" || true
+	echo "bench: vm run: exit $rc, wall $(wall "$t0" "$(date +%s.%N)") s"
+	worst $rc
+	if [ $SMOKE = 1 ] && ! check_figures "$OUT/output.txt" 0; then
+		worst 1
+	fi
+fi
+
+# An emulator fault (see scripts/xen-lib.sh) gets another attempt: one
+# more, two with --smoke (whose domU has one vCPU, which makes them rarer).
+if [ "$RUN_XEN" = 1 ]; then
+	FILES=$(mktemp -d)
+	trap 'rm -rf "$FILES"' EXIT
+	cp "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tools/vxf-bench/vxf-bench" \
+		"$TOP/scripts/xen-suite-dom0.sh" "$FILES/"
+	echo "bench: xen run: vxf-bench --tag xen_ ${XEN_ARGS[*]} (dom0 window $XEN_PAGES pages)"
+	DOMU="VXF_TEST_XEN=1 /files/vxf-bench --tag xen_ ${XEN_ARGS[*]}"'
+r=$?
+# a bound vxf device keeps the module in use: unbind before the harness rmmods
+echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind
+exit $r'
+	for attempt in $(seq "$XEN_ATTEMPTS"); do
+		t0=$(date +%s.%N)
+		set +e
+		# shellcheck disable=SC2016
+		"$TOP/scripts/xen-run.sh" --files "$FILES" --domu-vcpus "$XEN_VCPUS" \
+			--timeout "$TIMEOUT" --domu-timeout $((TIMEOUT - 120)) \
+			--domu-module "$KO" \
+			--dom0-payload "BE_PAGES=$XEN_PAGES bash \$VXF_FILES/xen-suite-dom0.sh pre" \
+			--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh stop' \
+			--domu-payload "$DOMU" >"$OUT/xen-run.txt" 2>&1
+		rc=$?
+		set -e
+		xlog=$(xen_run_log "$OUT/xen-run.txt" xen)
+		faulted=$( { [ -z "$xlog" ] || [ ! -f "$xlog" ] || emulator_faults "$xlog"; } | tr '\n' ' ')
+		[ -n "$faulted" ] && [ "$attempt" -lt "$XEN_ATTEMPTS" ] || break
+		echo "bench: xen run: emulator fault in domid $faulted (logs ${xlog%.xen.log}.*): running again"
+	done
+	sed -n 's/^vxf-domu1| //p' "$OUT/xen-run.txt" >"$OUT/xen-output.txt"
+	grep -v '^cdf: ' "$OUT/xen-output.txt" || true
+	grep -a '^dom0| xen-suite: backend pid .*grants\|^dom0| backend| exit ' "$OUT/xen-run.txt" |
+		sed 's/^dom0| /bench: xen run: dom0: /' || true
+	[ -z "$faulted" ] || echo "bench: xen run: emulator fault in domid $faulted again"
+	grep -a 'xen-run: FAIL' "$OUT/xen-run.txt" | sed 's/^/bench: xen run: /' || true
+	echo "bench: xen run: exit $rc, wall $(wall "$t0" "$(date +%s.%N)") s (full output: $OUT/xen-run.txt)"
+	worst $rc
+	if [ $SMOKE = 1 ] && ! check_figures "$OUT/xen-output.txt" 1; then
+		worst 1
+	fi
+	# functional: the dom0 backend got every grant back
+	if [ $SMOKE = 1 ] && ! grep -aq '^dom0| backend| exit grants shared=0 mapped=0 ' "$OUT/xen-run.txt"; then
+		echo "bench: smoke: the dom0 backend did not end with shared=0 mapped=0" >&2
+		worst 1
+	fi
+fi
 
 # One file per distribution: percentile, microseconds.
-names=$(sed -n 's/^cdf: \([^ ]*\) .*/\1/p' "$OUT/output.txt" | sort -u)
+names=$(cat "$OUT/output.txt" "$OUT/xen-output.txt" 2>/dev/null |
+	sed -n 's/^cdf: \([^ ]*\) .*/\1/p' | sort -u)
 plot=""
 for n in $names; do
-	sed -n "s/^cdf: $n \\([^ ]*\\) \\([^ ]*\\)\$/\\2 \\1/p" \
-		"$OUT/output.txt" >"$OUT/$n.dat"
+	cat "$OUT/output.txt" "$OUT/xen-output.txt" 2>/dev/null |
+		sed -n "s/^cdf: $n \\([^ ]*\\) \\([^ ]*\\)\$/\\2 \\1/p" >"$OUT/$n.dat"
 	plot="$plot${plot:+, }'$OUT/$n.dat' using 1:2 with linespoints pt 7 ps 0.4 title '$n'"
 done
 if [ -n "$plot" ]; then
 	gnuplot <<GP || { echo "bench: ERROR: gnuplot failed" >&2; exit 3; }
 set terminal pngcairo size 1000,650 noenhanced
 set output '$OUT/latency.png'
-set title 'Fault latency distributions (same VM, same run; QEMU TCG)'
+set title 'Fault latency distributions (each against references from the same guest and run; QEMU TCG; xen_*: in a Xen domU)'
 set xlabel 'latency (us, log scale)'
 set ylabel 'percentile'
 set logscale x
@@ -68,5 +232,4 @@ GP
 else
 	echo "bench: plot skipped (no distribution in the output)"
 fi
-echo "bench: wall $(echo "$t1 - $t0" | bc | xargs printf '%.1f') s (output: $OUT/output.txt)"
-exit $rc
+exit $RC

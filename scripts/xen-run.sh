@@ -634,15 +634,27 @@ if [ $created = 1 ]; then
 		# A PVH domU has no ACPI S5: its poweroff -f halts and Xen takes a
 		# while to notice. Once its init printed VXF-DOMU-DONE, give it 3 s,
 		# then destroy it.
+		# A domU that triple-faulted (Xen's log says so; see
+		# scripts/xen-lib.sh) may linger: it is destroyed like a
+		# finished one, and waited for no more.
 		end=$((SECONDS + DOMU_TIMEOUT))
 		declare -A done_at=()
+		tf_next=$((SECONDS + 5))
 		while [ $SECONDS -lt $end ]; do
 			alive=0
+			tf=""
+			if [ $SECONDS -ge $tf_next ]; then
+				tf=" $(xl dmesg 2>/dev/null | sed -n 's/.* d\([0-9]*\)v[0-9]* Triple fault.*/\1/p' | tr '\n' ' ')"
+				tf_next=$((SECONDS + 5))
+			fi
 			for n in $DOMU_NAMES; do
 				d=$(xenstore-read /local/domain/0/vxf-ids/$n 2>/dev/null)
 				xenstore-exists /local/domain/$d || continue
 				alive=1
-				if [ -z "${done_at[$n]}" ]; then
+				if [ -z "${done_at[$n]}" ] && [ -n "$d" ] && [ "${tf#* $d }" != "$tf" ]; then
+					mark "VXF-DOMU-TRIPLE-FAULT $n domid=$d"
+					done_at[$n]=$SECONDS
+				elif [ -z "${done_at[$n]}" ]; then
 					grep -aq '^VXF-DOMU-DONE' /var/log/xen/console/guest-$n.log 2>/dev/null && done_at[$n]=$SECONDS
 				elif [ $((SECONDS - done_at[$n])) -ge 3 ]; then
 					xl destroy $n >/dev/null 2>&1

@@ -23,6 +23,8 @@
 #         then stop the backend (--stats-on-exit line).
 #   stop  only that last part (scripts/xen-demo.sh)
 # Files in $VXF_FILES: vxf-backend-xen, xen_hold_faults (for the domUs).
+# Environment: BE_PAGES, the window of each domU in pages (default 1024,
+# gntalloc's default limit; more raises the limit; scripts/bench.sh).
 set -euo pipefail
 # shellcheck source=/dev/null
 . /vxf/lib.sh
@@ -67,6 +69,13 @@ do_pre() {
 	local d i=0
 	install -m 0755 "$VXF_FILES/vxf-backend-xen" "$BE"
 	: >"$BE_LOG"
+	# gntalloc lets a process share 1024 pages by default: a bigger
+	# window (make bench) needs more
+	d=/sys/module/xen_gntalloc/parameters/limit
+	if [ -w "$d" ] && [ "$(cat "$d")" -lt "$BE_PAGES" ]; then
+		echo "$BE_PAGES" >"$d"
+		log "gntalloc limit raised to $BE_PAGES pages"
+	fi
 	# the restart loop (stops after 5 exits in a row within 2 s of the
 	# start); stdin stays /dev/null (EOF only stops reading it)
 	setsid bash -c "fast=0

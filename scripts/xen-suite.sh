@@ -87,18 +87,9 @@ fi
 # a bound vxf device keeps the module in use: unbind before the harness rmmods
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
-# QEMU 7.2's nested SVM (TCG) sometimes resumes a domU with the
-# hypervisor's own state: the domU then triple-faults with Xen's CS (e008)
-# and the address after Xen's VMRUN as its RIP (seen in about half the
-# runs, also with no vxf device, also during the domU's boot). No guest
-# can cause that; such a domU is an emulator fault, not a test result.
-# emulator_faults XENLOG: the domids it happened to, one a line
-emulator_faults() {
-	awk '/\(XEN\) d[0-9]+v[0-9]+ Triple fault/ {
-		d = $2; sub(/^d/, "", d); sub(/v.*/, "", d); want = 1; n = 0; next }
-	want && /\(XEN\) RIP: +e008:/ { print d; want = 0 }
-	want && ++n > 8 { want = 0 }' "$1" | sort -u
-}
+# An emulator fault (see scripts/xen-lib.sh) is not a test result.
+# shellcheck source=scripts/xen-lib.sh
+. "$TOP/scripts/xen-lib.sh"
 
 ATTEMPTS=${XEN_SUITE_ATTEMPTS:-2}
 attempt=1
@@ -111,7 +102,7 @@ while :; do
 		--domu-module-args prefetch_pages=0 --domu-payload "$DOMU" "$@" >"$OUT.full" 2>&1
 	rc=$?
 	set -e
-	xlog=$(sed -n 's/.*logs: \(.*xen-[0-9-]*\)\.\*\.log.*/\1/p' "$OUT.full" | tail -n 1).xen.log
+	xlog=$(xen_run_log "$OUT.full" xen)
 	FAULTED=$( { [ ! -f "$xlog" ] || emulator_faults "$xlog"; } | tr '\n' ' ')
 	[ -n "$FAULTED" ] && [ "$attempt" -lt "$ATTEMPTS" ] || break
 	echo "xen-suite: attempt $attempt: emulator fault in domid(s) $FAULTED (logs ${xlog%.xen.log}.*): running again" >&2
