@@ -196,6 +196,7 @@ static int first_touch(struct touch *t, uint64_t mib, bool quiet, char *why,
 	uint64_t pages = mib * MIB / PAGE, t0, t1, t2, t3, revoked, i;
 	uint64_t start = now_ns();
 	struct vxf_backend_stats bst = { 0 };
+	struct vxf_stats st0 = { 0 }, st1 = { 0 };
 	struct kmem k0, k1;
 	char name[64];
 	struct win w;
@@ -237,9 +238,11 @@ static int first_touch(struct touch *t, uint64_t mib, bool quiet, char *why,
 	vxf_backend_stats(&w.be, &bst);
 	if (win_revoke(&w, 0, ALL, &revoked))
 		goto err;
+	vxf_stats(w.fd, &st0);
 	t2 = now_ns();
 	memset(w.map, FILL_B, pages * PAGE);
 	t3 = now_ns();
+	vxf_stats(w.fd, &st1);
 	set_prefetch(0);
 
 	/* The backend's copy of mapped pages is what we wrote. */
@@ -268,6 +271,9 @@ static int first_touch(struct touch *t, uint64_t mib, bool quiet, char *why,
 	bench(name, mib / ((t1 - t0) / 1e9), "MiB/s");
 	snprintf(name, sizeof(name), "revoke_all_%s_per_mib", t->tag);
 	bench(name, (t2 - t1) / 1e3 / mib, "us/MiB");
+	/* 1 per 2 MiB block when PMDs are inserted, 1 per page without */
+	snprintf(name, sizeof(name), "first_touch_%s_faults_per_mib", t->tag);
+	bench(name, (double)(st1.faults - st0.faults) / mib, "faults/MiB");
 	report_kmem(t->tag, &k0, &k1, mib, bst.granted);
 	return 0;
 err:
