@@ -206,13 +206,16 @@ exit $r'
 	fi
 fi
 
-# One file per distribution: percentile, microseconds.
-names=$(cat "$OUT/output.txt" "$OUT/xen-output.txt" 2>/dev/null |
-	sed -n 's/^cdf: \([^ ]*\) .*/\1/p' | sort -u)
+# One file per distribution: percentile, microseconds; of the runs made
+# now (--vm-only and --xen-only make one)
+outs=()
+[ "$RUN_VM" = 0 ] || outs+=("$OUT/output.txt")
+[ "$RUN_XEN" = 0 ] || outs+=("$OUT/xen-output.txt")
+names=""
+[ ${#outs[@]} -eq 0 ] || names=$(sed -n 's/^cdf: \([^ ]*\) .*/\1/p' "${outs[@]}" | sort -u)
 plot=""
 for n in $names; do
-	cat "$OUT/output.txt" "$OUT/xen-output.txt" 2>/dev/null |
-		sed -n "s/^cdf: $n \\([^ ]*\\) \\([^ ]*\\)\$/\\2 \\1/p" >"$OUT/$n.dat"
+	sed -n "s/^cdf: $n \\([^ ]*\\) \\([^ ]*\\)\$/\\2 \\1/p" "${outs[@]}" >"$OUT/$n.dat"
 	plot="$plot${plot:+, }'$OUT/$n.dat' using 1:2 with linespoints pt 7 ps 0.4 title '$n'"
 done
 if [ -n "$plot" ]; then
