@@ -301,6 +301,21 @@ err:
 	return NULL;
 }
 
+/* NAME_p50 and NAME_p99 of @n latencies (sorted here), in us; the p50, ns */
+static uint64_t report_p50_p99(const char *name, uint64_t *v, unsigned int n)
+{
+	char full[64];
+	uint64_t p50;
+
+	qsort(v, n, sizeof(*v), cmp_u64);
+	p50 = pct(v, n, 50);
+	snprintf(full, sizeof(full), "%s_p50", name);
+	bench(full, p50 / 1000.0, "us");
+	snprintf(full, sizeof(full), "%s_p99", name);
+	bench(full, pct(v, n, 99) / 1000.0, "us");
+	return p50;
+}
+
 /* Figure 1, and 1b (trace.c) unless --no-trace */
 void fig_rtt(void)
 {
@@ -312,36 +327,24 @@ void fig_rtt(void)
 	note("fault round trip: one thread reads word 0 of a page right after the backend's 'revoke PAGE 1' returned; CLOCK_MONOTONIC around the read; %u samples over %d pages after %d warm-up ones; backend --map-pages 1",
 	     n, RTT_PAGES, RTT_WARMUP);
 	ret = rtt_vxf(n, NULL, &vxf, why, sizeof(why));
-	if (vxf) {
-		qsort(vxf, n, sizeof(*vxf), cmp_u64);
-		v50 = pct(vxf, n, 50);
-		bench("fault_rtt_p50", v50 / 1000.0, "us");
-		bench("fault_rtt_p99", pct(vxf, n, 99) / 1000.0, "us");
-	} else if (ret > 0) {
+	if (vxf)
+		v50 = report_p50_p99("fault_rtt", vxf, n);
+	else if (ret > 0)
 		bench_skip("fault_rtt", why);
-	}
 
 	note("uffd reference: anonymous region registered MISSING, a handler thread (poll+read+UFFDIO_COPY of 4 KiB), MADV_DONTNEED before each read");
 	uf = rtt_uffd(n, why, sizeof(why));
-	if (uf) {
-		qsort(uf, n, sizeof(*uf), cmp_u64);
-		u50 = pct(uf, n, 50);
-		bench("uffd_rtt_p50", u50 / 1000.0, "us");
-		bench("uffd_rtt_p99", pct(uf, n, 99) / 1000.0, "us");
-	} else {
+	if (uf)
+		u50 = report_p50_p99("uffd_rtt", uf, n);
+	else
 		bench_skip("uffd_rtt", why);
-	}
 
 	note("minor fault reference: shared memfd page dropped from the page table with MADV_DONTNEED, still in the page cache");
 	mi = rtt_minor(n, why, sizeof(why));
-	if (mi) {
-		qsort(mi, n, sizeof(*mi), cmp_u64);
-		m50 = pct(mi, n, 50);
-		bench("minor_fault_p50", m50 / 1000.0, "us");
-		bench("minor_fault_p99", pct(mi, n, 99) / 1000.0, "us");
-	} else {
+	if (mi)
+		m50 = report_p50_p99("minor_fault", mi, n);
+	else
 		bench_skip("minor_fault", why);
-	}
 
 	ratio("fault_rtt_vs_uffd", v50, u50);
 	ratio("fault_rtt_vs_minor", v50, m50);
