@@ -31,7 +31,6 @@
 
 #define PREFETCH_PARAM	"/sys/module/virtio_xen_fault/parameters/prefetch_pages"
 #define PREFETCH_DEFAULT 64
-#define PREFETCH_ANY	(-1)		/* win_open(): whatever the window does */
 #define MAP_ANY		UINT_MAX	/* win_open(): the window's granule */
 
 /**
@@ -102,9 +101,7 @@ void on_fatal(int sig);
 /* common.c: the driver's prefetch knob and windows */
 int set_prefetch(unsigned int pages);
 int win_open(struct win *w, uint64_t pages, unsigned int map_pages,
-	     int prefetch, char *why, size_t len);
-int win_check_prefetch(const struct win *w, int prefetch, char *why,
-		       size_t len);
+	     char *why, size_t len);
 void win_close(struct win *w);
 int win_revoke(struct win *w, uint64_t first, uint64_t count,
 	       uint64_t *pages);

@@ -23,13 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
 
-#define DEBUGFS		"/sys/kernel/debug"
 
 bool failed;
 pid_t current_backend;
@@ -226,77 +224,17 @@ static int win_errno(void)
 }
 
 /*
- * Xen mode: the window's prefetch_max, from debugfs. The driver reads
- * prefetch_pages at each sequential miss, so set_prefetch() applies to the
- * dom0 backend's window too; a driver that read it only when the window was
- * made (before fb8941b) would not follow. Returns it, or -1 with @why set.
- */
-static int xen_prefetch_max(const struct win *w, char *why, size_t len)
-{
-	char path[64], line[128];
-	unsigned int v;
-	int ret = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DEBUGFS "/vxf/vxf%u/info", w->info.index);
-	f = fopen(path, "r");
-	if (!f && errno == ENOENT) {
-		/* not mounted yet? */
-		if (!mount("debugfs", DEBUGFS, "debugfs", 0, NULL))
-			f = fopen(path, "r");
-		else
-			errno = ENOENT;
-	}
-	if (!f) {
-		snprintf(why, len,
-			 "Xen mode: cannot read the window's prefetch_max: %s: %s",
-			 path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "prefetch_max %u", &v) == 1)
-			ret = v;
-	fclose(f);
-	if (ret < 0)
-		snprintf(why, len, "Xen mode: no prefetch_max in %s", path);
-	return ret;
-}
-
-/*
- * Xen mode: 0 if the window prefetches like @prefetch (PREFETCH_ANY: any
- * way), else -EOPNOTSUPP with @why set. Loop mode: always 0, the window
- * was made by this run with set_prefetch()'s value in force.
- */
-int win_check_prefetch(const struct win *w, int prefetch, char *why,
-		       size_t len)
-{
-	int got;
-
-	if (!w->be.xen || prefetch == PREFETCH_ANY)
-		return 0;
-	got = xen_prefetch_max(w, why, len);
-	if (got == prefetch)
-		return 0;
-	if (got >= 0)
-		snprintf(why, len,
-			 "Xen mode: the window's prefetch_max is %d, this figure needs %d",
-			 got, prefetch);
-	return -EOPNOTSUPP;
-}
-
-/*
  * Start a backend with a window of @pages and map it whole. @map_pages 0
  * means 2 MiB mappings (--superpages), MAP_ANY the backend's own map
- * granule (in Xen mode the window's). @prefetch is the prefetch_max the
- * figure needs, PREFETCH_ANY if it does not matter: only checked in Xen
- * mode (in loop mode each window is made with set_prefetch()'s value).
+ * granule (in Xen mode the window's). Prefetch is whatever set_prefetch()
+ * last set: the driver reads it at each sequential miss, in Xen mode too.
  *
  * Returns 0; -EOPNOTSUPP, in Xen mode only, when the dom0 backend's window
  * cannot be what is asked (the figure is skipped); another -errno when
  * something failed. @why says why.
  */
 int win_open(struct win *w, uint64_t pages, unsigned int map_pages,
-	     int prefetch, char *why, size_t len)
+	     char *why, size_t len)
 {
 	char p[32], m[32];
 	const char *args[8];
@@ -340,9 +278,6 @@ int win_open(struct win *w, uint64_t pages, unsigned int map_pages,
 		snprintf(why, len, "VXF_IOC_INFO: %s", strerror(-ret));
 		goto err;
 	}
-	ret = win_check_prefetch(w, prefetch, why, len);
-	if (ret)
-		goto err;
 	w->map = vxf_map(w->fd, 0, pages, PROT_READ | PROT_WRITE);
 	if (w->map == MAP_FAILED) {
 		w->map = NULL;

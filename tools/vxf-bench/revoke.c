@@ -129,7 +129,7 @@ static int revoke_one(const char *tag, unsigned int map_pages, uint64_t mib,
 		snprintf(why, len, "backend has no --superpages option yet");
 		goto skip;
 	}
-	ret = win_open(&w, pages, map_pages, PREFETCH_ANY, why, len);
+	ret = win_open(&w, pages, map_pages, why, len);
 	if (ret == -EOPNOTSUPP || (ret && !map_pages))
 		goto skip;
 	if (ret) {

@@ -51,7 +51,7 @@ int rtt_vxf(unsigned int n, uint64_t *t_user, uint64_t **latp, char *why,
 	*latp = NULL;
 	if (!lat)
 		return -1;
-	ret = win_open(&w, RTT_PAGES, 1, PREFETCH_ANY, why, len);
+	ret = win_open(&w, RTT_PAGES, 1, why, len);
 	if (ret) {
 		free(lat);
 		if (ret == -EOPNOTSUPP)

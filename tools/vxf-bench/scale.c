@@ -183,7 +183,7 @@ void fig_scaling(void)
 
 	note("scaling: %" PRIu64 " pages (--map-pages 1), revoke-all, then N threads read word 0 of their own contiguous share; aggregate = pages / (last end - first start); %ld vCPUs",
 	     pages, sysconf(_SC_NPROCESSORS_ONLN));
-	r = win_open(&w, pages, 1, PREFETCH_ANY, why, sizeof(why));
+	r = win_open(&w, pages, 1, why, sizeof(why));
 	if (r == -EOPNOTSUPP) {
 		throughput_skip(why);
 		same_page_skip(why);
@@ -193,17 +193,8 @@ void fig_scaling(void)
 		fail("scaling: %s", why);
 		return;
 	}
-	if (touch_read_check(&w, 0, pages))
-		goto out;
-	/*
-	 * Without prefetch, or most reads would not fault. The same-page
-	 * rounds take any: a miss on the same page again is never a
-	 * sequential one.
-	 */
-	r = win_check_prefetch(&w, 0, why, sizeof(why));
-	if (r)
-		throughput_skip(why);
-	else if (throughput(&w))
+	/* prefetch is off (main.c), or most reads would not fault */
+	if (touch_read_check(&w, 0, pages) || throughput(&w))
 		goto out;
 	same_page(&w);
 out:

@@ -213,7 +213,7 @@ static int first_touch(struct touch *t, uint64_t mib, bool quiet, char *why,
 		snprintf(why, len, "no prefetch_pages module parameter");
 		goto skip;
 	}
-	ret = win_open(&w, pages, t->map_pages, t->prefetch, why, len);
+	ret = win_open(&w, pages, t->map_pages, why, len);
 	t->window_pages = w.be.xen ? w.be.window_pages : 0;
 	if (ret) {
 		set_prefetch(0);
@@ -316,7 +316,8 @@ enum { ROW_4K, ROW_PREFETCH, ROW_32K, ROW_2M, ROW_NR };
 
 /*
  * Size for the budget: 16 MiB with the first row that can be measured
- * (4 KiB MAPs, the slowest, unless Xen mode's window cannot do them).
+ * (4 KiB MAPs, the slowest, unless a Xen-mode window of another granule
+ * or smaller than 16 MiB cannot do them).
  * Returns 0 with *@mibp set; 1 when no row could be measured, each row's
  * reason in @why; -1 on a failure, reported.
  */
