@@ -15,7 +15,8 @@
 #                     domU against the dom0 backend; prints figures against
 #                     same-guest references, plots .cache/bench/
 #   make check        everything: builds, checkpatch, sparse, in-tree,
-#                     DKMS, VM test suite; ends with "N passed, N failed"
+#                     DKMS, VM, debug-kernel and Xen test suites, benchmark
+#                     smoke runs; ends with "N passed, N failed, N skipped"
 #   make debug-kernel build the debug kernel (KASAN, lockdep, KUnit, the
 #                     driver built in) into .cache/trees/debug-6.12/
 #   make check-debug  only the debug-kernel part of make check: KUnit and

@@ -171,30 +171,23 @@ r=$?
 # a bound vxf device keeps the module in use: unbind before the harness rmmods
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind
 exit $r'
-	for attempt in $(seq "$XEN_ATTEMPTS"); do
-		t0=$(date +%s.%N)
-		set +e
-		# shellcheck disable=SC2016
-		"$TOP/scripts/xen-run.sh" --files "$FILES" --domu-vcpus "$XEN_VCPUS" \
-			--timeout "$TIMEOUT" --domu-timeout $((TIMEOUT - 120)) \
-			--domu-module "$KO" \
-			--dom0-payload "BE_PAGES=$XEN_PAGES bash \$VXF_FILES/xen-suite-dom0.sh pre" \
-			--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh stop' \
-			--domu-payload "$DOMU" >"$OUT/xen-run.txt" 2>&1
-		rc=$?
-		set -e
-		xlog=$(xen_run_log "$OUT/xen-run.txt" xen)
-		faulted=$( { [ -z "$xlog" ] || [ ! -f "$xlog" ] || emulator_faults "$xlog"; } | tr '\n' ' ')
-		[ -n "$faulted" ] && [ "$attempt" -lt "$XEN_ATTEMPTS" ] || break
-		echo "bench: xen run: emulator fault in domid $faulted (logs ${xlog%.xen.log}.*): running again"
-	done
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2016
+	xen_run_attempts "$XEN_ATTEMPTS" "$OUT/xen-run.txt" "bench: xen run" \
+		--files "$FILES" --domu-vcpus "$XEN_VCPUS" \
+		--timeout "$TIMEOUT" --domu-timeout $((TIMEOUT - 120)) \
+		--domu-module "$KO" \
+		--dom0-payload "BE_PAGES=$XEN_PAGES bash \$VXF_FILES/xen-suite-dom0.sh pre" \
+		--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh stop' \
+		--domu-payload "$DOMU"
+	rc=$XEN_RUN_RC
 	sed -n 's/^vxf-domu1| //p' "$OUT/xen-run.txt" >"$OUT/xen-output.txt"
 	grep -v '^cdf: ' "$OUT/xen-output.txt" || true
 	grep -a '^dom0| xen-suite: backend pid .*grants\|^dom0| backend| exit ' "$OUT/xen-run.txt" |
 		sed 's/^dom0| /bench: xen run: dom0: /' || true
-	[ -z "$faulted" ] || echo "bench: xen run: emulator fault in domid $faulted again"
+	[ -z "$FAULTED" ] || echo "bench: xen run: emulator fault in domid $FAULTED again"
 	grep -a 'xen-run: FAIL' "$OUT/xen-run.txt" | sed 's/^/bench: xen run: /' || true
-	echo "bench: xen run: exit $rc, wall $(wall "$t0" "$(date +%s.%N)") s (full output: $OUT/xen-run.txt)"
+	echo "bench: xen run: exit $rc, wall $(wall "$t0" "$(date +%s.%N)") s for $XEN_RUN_ATTEMPT attempt(s) (full output: $OUT/xen-run.txt)"
 	worst $rc
 	if [ $SMOKE = 1 ] && ! check_figures "$OUT/xen-output.txt" 1; then
 		worst 1

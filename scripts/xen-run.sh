@@ -587,7 +587,7 @@ on_crash = "destroy"
 cpuid = "host,avx=0"
 # QEMU's CPU has no invariant TSC, so Xen would trap every RDTSC of the
 # domU; each trap is one more VMRUN in QEMU's nested SVM emulation, whose
-# rare resume faults (see xen-suite.sh) were seen right after RDTSCs.
+# rare resume faults (see xen-lib.sh) were seen right after RDTSCs.
 tsc_mode = "native"
 CFG
 	if ! xl create -p /vxf/$name.cfg >/tmp/xl-$name.log 2>&1; then

@@ -92,23 +92,14 @@ echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 . "$TOP/scripts/xen-lib.sh"
 
 ATTEMPTS=${XEN_SUITE_ATTEMPTS:-2}
-attempt=1
-while :; do
-	set +e
-	"$TOP/scripts/xen-run.sh" --domus 2 --files "$FILES" \
-		--timeout "${XEN_SUITE_TIMEOUT:-600}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-300}" \
-		--dom0-payload 'bash $VXF_FILES/xen-suite-dom0.sh pre' \
-		--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh post' \
-		--domu-module-args prefetch_pages=0 --domu-payload "$DOMU" "$@" >"$OUT.full" 2>&1
-	rc=$?
-	set -e
-	xlog=$(xen_run_log "$OUT.full" xen)
-	FAULTED=$( { [ ! -f "$xlog" ] || emulator_faults "$xlog"; } | tr '\n' ' ')
-	[ -n "$FAULTED" ] && [ "$attempt" -lt "$ATTEMPTS" ] || break
-	echo "xen-suite: attempt $attempt: emulator fault in domid(s) $FAULTED (logs ${xlog%.xen.log}.*): running again" >&2
-	cp "$OUT.full" "$OUT.full.$attempt"
-	attempt=$((attempt + 1))
-done
+# shellcheck disable=SC2016
+xen_run_attempts "$ATTEMPTS" "$OUT.full" xen-suite --domus 2 --files "$FILES" \
+	--timeout "${XEN_SUITE_TIMEOUT:-600}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-300}" \
+	--dom0-payload 'bash $VXF_FILES/xen-suite-dom0.sh pre' \
+	--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh post' \
+	--domu-module-args prefetch_pages=0 --domu-payload "$DOMU" "$@"
+rc=$XEN_RUN_RC
+attempt=$XEN_RUN_ATTEMPT
 
 # IGT lines without the "vxf-domuN| ", "dom0| " and "dom0| domu3| " prefixes
 # (only prefixed lines: xen-run.sh's failure report repeats log tails bare)
