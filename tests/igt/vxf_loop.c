@@ -691,21 +691,15 @@ static void test_revoke_during_map(void)
 static int64_t window_debugfs(struct window *w, const char *file,
 			      const char *key)
 {
-	char path[128], line[128], k[64];
-	int64_t ret = -1;
+	struct vxf_counters cs;
+	char path[128];
 	long long v;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/vxf/vxf%d/%s",
 		 w->be.index, file);
-	f = fopen(path, "r");
-	if (!f)
+	if (vxf_counters_read(&cs, path) || !vxf_counter_find(&cs, key, &v))
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
+	return v;
 }
 
 enum prefetch_order {

@@ -67,16 +67,14 @@ static uint64_t debugfs_value(const char *text, const char *key)
 	return strtoull(p + strlen(needle), NULL, 10);
 }
 
-/* The value of " @key=N" in a backend reply line. */
+/* The value of " @key=N" in a backend reply line, which must have it. */
 static uint64_t reply_value(const char *line, const char *key)
 {
 	char needle[64];
-	const char *p;
 
 	snprintf(needle, sizeof(needle), " %s=", key);
-	p = strstr(line, needle);
-	igt_assert_f(p, "no %s in '%s'\n", key, line);
-	return strtoull(p + strlen(needle), NULL, 10);
+	igt_assert_f(strstr(line, needle), "no %s in '%s'\n", key, line);
+	return vxf_reply_field(line, key);
 }
 
 static void test_debugfs_stats(void)
