@@ -119,12 +119,25 @@ check_figures() {
 		done
 	fi
 	for n in "${need[@]}"; do
-		grep -Eq "^bench: $p$n -?[0-9.]+ " "$f" ||
-			{ echo "bench: smoke: no value for figure $p$n" >&2; bad=1; }
+		grep -Eq "^bench: $p$n -?[0-9.]+ " "$f" && continue
+		# a domU's clock that did not move across a short access: said,
+		# not a bogus 0 (the round trips' ratios then have no figure)
+		if [ "$xen" = 1 ] && [[ $n == *_p[59]* ]] &&
+		   grep -Eq "^bench: $p$n skipped clock: " "$f"; then
+			echo "bench: smoke: $p$n: the domU's clock did not advance (accepted under Xen)"
+			continue
+		fi
+		echo "bench: smoke: no value for figure $p$n" >&2
+		bad=1
 	done
 	for n in "${ratios[@]}"; do
-		grep -Eq "^ratio: $p$n [0-9.]+\$" "$f" ||
-			{ echo "bench: smoke: no value for ratio $p$n" >&2; bad=1; }
+		grep -Eq "^ratio: $p$n [0-9.]+\$" "$f" && continue
+		if [ "$xen" = 1 ] && [[ $n == fault_rtt_vs_* ]] &&
+		   grep -Eq "^bench: ${p}[a-z_]+_p50 skipped clock: " "$f"; then
+			continue
+		fi
+		echo "bench: smoke: no value for ratio $p$n" >&2
+		bad=1
 	done
 	grep -q "^cdf: ${p}vxf_fault_rtt " "$f" ||
 		{ echo "bench: smoke: no ${p}vxf_fault_rtt distribution" >&2; bad=1; }
