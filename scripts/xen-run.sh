@@ -783,6 +783,16 @@ qrc=$?
 set -e
 QPID=
 ELAPSED=$(since "$T0")
+# QEMU may have powered off between two looks at the log: the stages it
+# reached are all in it now
+while [ -z "$FAILED_STAGE" ] && [ "$stage" -lt ${#STAGES[@]} ]; do
+	sname=${STAGES[$stage]%%|*}
+	sre=${STAGES[$stage]#*|}
+	sre=${sre%|*}
+	grep -Eaq -- "$sre" "$LOG" || break
+	STAGE_T[$sname]=$ELAPSED
+	stage=$((stage + 1))
+done
 if [ -z "$FAILED_STAGE" ] && [ "$stage" -lt ${#STAGES[@]} ]; then
 	sname=${STAGES[$stage]%%|*}
 	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
