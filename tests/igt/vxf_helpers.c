@@ -11,7 +11,8 @@
  * commands over the backend's xenstore test channel (vxf_xs.c); start-time
  * options become runtime commands where there is one. The helpers also
  * open and map the window and catch the SIGBUS/SIGSEGV of a failed access so
- * that a test can check for it. No IGT calls: tools/vxf-demo links this too.
+ * that a test can check for it (only around that access: other faults stay
+ * the test harness's). No IGT calls: tools/vxf-demo links this too.
  */
 
 #ifndef _GNU_SOURCE
@@ -21,6 +22,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -317,7 +319,6 @@ static int xen_restore(struct vxf_backend *be, int fd)
 	uint64_t page, w, want;
 	int ret;
 
-	vxf_catch_faults();
 	map = mmap(NULL, be->pages * VXF_PAGE_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
@@ -847,43 +848,67 @@ int vxf_stats(int fd, struct vxf_stats *st)
 
 /* ---- catching a failed access --------------------------------------- */
 
+/*
+ * Our SIGBUS/SIGSEGV handler is in place only while some thread is inside
+ * vxf_try_*(), and a fault it did not expect (another thread's, or outside
+ * the access) goes on to the handler it replaced: the test harness's, which
+ * reports the crash, or the default action.
+ */
+static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned int fault_users;	/* threads in vxf_try_*(), fault_lock */
+static struct sigaction prev_bus, prev_segv;	/* replaced, fault_lock */
+
 static __thread sigjmp_buf fault_jmp;
 static __thread volatile sig_atomic_t fault_armed;
 static __thread volatile sig_atomic_t fault_sig;
 
 static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
-	(void)uc;
+	const struct sigaction *prev = sig == SIGBUS ? &prev_bus : &prev_segv;
+
 	if (fault_armed) {
 		fault_armed = 0;
 		fault_sig = sig;
 		siglongjmp(fault_jmp, 1);
 	}
-	/* Not ours: die of it as if nobody had caught it. */
+	/* Not ours: to whoever had it before us. */
+	if (prev->sa_flags & SA_SIGINFO) {
+		prev->sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+		prev->sa_handler(sig);
+		return;
+	}
+	/* Die of it as if nobody had caught it. */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-/**
- * vxf_catch_faults - install the SIGBUS/SIGSEGV handler of vxf_try_*()
- *
- * A fault outside vxf_try_*() still kills the process.
- */
-void vxf_catch_faults(void)
+static void catch_begin(void)
 {
-	static volatile int installed;
 	struct sigaction sa = {
 		.sa_sigaction = fault_handler,
 		.sa_flags = SA_SIGINFO,
 	};
 
-	if (installed)
-		return;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGSEGV, &sa, NULL);
-	installed = 1;
+	pthread_mutex_lock(&fault_lock);
+	if (!fault_users++) {
+		sigaction(SIGBUS, &sa, &prev_bus);
+		sigaction(SIGSEGV, &sa, &prev_segv);
+	}
+	pthread_mutex_unlock(&fault_lock);
+}
+
+static void catch_end(void)
+{
+	pthread_mutex_lock(&fault_lock);
+	if (!--fault_users) {
+		sigaction(SIGBUS, &prev_bus, NULL);
+		sigaction(SIGSEGV, &prev_segv, NULL);
+	}
+	pthread_mutex_unlock(&fault_lock);
 }
 
 /**
@@ -891,17 +916,23 @@ void vxf_catch_faults(void)
  * @p: the word
  * @out: its value on success
  *
+ * The fault handler is in place for this access only; other faults reach
+ * the handler that was there before.
+ *
  * Returns false if the access raised a signal (vxf_last_fault_signal()).
  */
 bool vxf_try_read64(volatile uint64_t *p, uint64_t *out)
 {
-	vxf_catch_faults();
+	catch_begin();
 	fault_sig = 0;
-	if (sigsetjmp(fault_jmp, 1))
+	if (sigsetjmp(fault_jmp, 1)) {
+		catch_end();
 		return false;
+	}
 	fault_armed = 1;
 	*out = *p;
 	fault_armed = 0;
+	catch_end();
 	return true;
 }
 
@@ -910,13 +941,16 @@ bool vxf_try_read64(volatile uint64_t *p, uint64_t *out)
  */
 bool vxf_try_write64(volatile uint64_t *p, uint64_t value)
 {
-	vxf_catch_faults();
+	catch_begin();
 	fault_sig = 0;
-	if (sigsetjmp(fault_jmp, 1))
+	if (sigsetjmp(fault_jmp, 1)) {
+		catch_end();
 		return false;
+	}
 	fault_armed = 1;
 	*p = value;
 	fault_armed = 0;
+	catch_end();
 	return true;
 }
 

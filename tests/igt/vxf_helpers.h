@@ -100,7 +100,6 @@ void *vxf_map(int fd, uint64_t first_page, uint64_t npages, int prot);
 int vxf_info(int fd, struct vxf_info *info);
 int vxf_stats(int fd, struct vxf_stats *st);
 
-void vxf_catch_faults(void);
 bool vxf_try_read64(volatile uint64_t *p, uint64_t *out);
 bool vxf_try_write64(volatile uint64_t *p, uint64_t value);
 int vxf_last_fault_signal(void);

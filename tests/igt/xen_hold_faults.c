@@ -62,7 +62,6 @@ int main(int argc, char **argv)
 			vxf_backend_last_error());
 		return 1;
 	}
-	vxf_catch_faults();
 	for (i = 0; i < HOLD_THREADS; i++)
 		if (pthread_create(&t, NULL, hold_thread,
 				   (void *)(uintptr_t)(HOLD_FIRST + i)))
