@@ -15,10 +15,13 @@
  * subtest, the output lines and exit codes are IGT's.
  *
  * Deviation: each igt_subtest body runs in a forked child process (IGT uses
- * setjmp in the same process). State a subtest changes is therefore lost at
- * its end, a crash is reported as CRASH without killing the binary, and a
- * watchdog in the parent kills a subtest that runs longer than
- * IGT_SUBTEST_TIMEOUT seconds (environment, default 60) and reports FAIL.
+ * setjmp in the same process), in the binary's process group. State a
+ * subtest changes is therefore lost at its end, a crash is reported as CRASH
+ * without killing the binary, and a watchdog in the parent stops a subtest
+ * that runs longer than IGT_SUBTEST_TIMEOUT seconds (environment, default
+ * 60: SIGTERM, then SIGKILL) and reports FAIL. Exit handlers installed in a
+ * subtest run when its child process ends; the child starts with none of the
+ * main process's (igt_fork() children start with none either, as in IGT).
  */
 
 #ifndef VXF_IGT_H
@@ -26,6 +29,7 @@
 
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,12 +53,20 @@ bool igt_only_list_subtests(void);
 
 bool __igt_fixture(void);
 void __igt_fixture_end(void);
-bool __igt_run_subtest(const char *name);
+bool __igt_run_subtest(const char *name, const char *file, int line);
 void __igt_subtest_done(void) __attribute__((noreturn));
 bool __igt_fork(void);
 void igt_waitchildren(void);
 
 void igt_describe_f(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * igt_exit_handler_t - an exit handler
+ * @sig: the signal that ends the process, 0 for a plain exit
+ */
+typedef void (*igt_exit_handler_t)(int sig);
+
+void igt_install_exit_handler(igt_exit_handler_t fn);
 void igt_skip(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void __igt_skip_check(const char *file, int line, const char *func,
@@ -116,7 +128,8 @@ double igt_seconds_elapsed(struct timespec *start);
  * igt_subtest - a named subtest; the block runs in a child process
  */
 #define igt_subtest(name) \
-	for (bool __subtest_run = __igt_run_subtest(name); __subtest_run; \
+	for (bool __subtest_run = __igt_run_subtest(name, __FILE__, __LINE__); \
+	     __subtest_run; \
 	     __subtest_run = false, __igt_subtest_done())
 
 #define igt_subtest_f(f...) \

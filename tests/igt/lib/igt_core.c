@@ -7,23 +7,39 @@
  * The main process parses the options, runs fixtures and, for each selected
  * subtest, forks a child that runs the body. The child's exit status is the
  * subtest's result: IGT_EXIT_SUCCESS, IGT_EXIT_SKIP, IGT_EXIT_FAILURE, or
- * death by a signal (CRASH). The parent watches the child with a timeout and
- * kills its process group when it expires.
+ * death by a signal (CRASH). The child stays in the binary's process group,
+ * so that igt_runner's kill of that group reaches it and whatever it
+ * started; the parent watches it with a timeout and stops it (SIGTERM, which
+ * runs its exit handlers, then SIGKILL) when that expires.
+ *
+ * As IGT does, the binary writes "[IGT] <binary>: ..." lines to /dev/kmsg
+ * (or to $VXF_IGT_KMSG, for the self-test) when it starts, when each
+ * subtest starts and finishes and when it exits, and runs --hook commands.
  */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "igt.h"
 
 #define IGT_DEFAULT_TIMEOUT_S	60
+#define IGT_TERM_GRACE_S	5
 #define IGT_MAX_CHILDREN	256
+#define IGT_MAX_EXIT_HANDLERS	10
+#define IGT_MAX_HOOKS		8
+#define IGT_KMSG_INFO		"<6>[IGT] "
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 
 sigjmp_buf igt_fixture_jmpbuf;
 
@@ -38,6 +54,42 @@ static bool in_subtest;			/* true in a subtest's child */
 static bool test_child;			/* true in an igt_fork child */
 static const char *subtest_name;
 
+static bool describe_only;		/* --describe */
+static char description[4096];		/* igt_describe() of the next subtest */
+
+/* --hook [<events>:]<cmd>: IGT's events, without the dynamic ones */
+enum hook_event {
+	HOOK_PRE_TEST,
+	HOOK_PRE_SUBTEST,
+	HOOK_PRE_DYN_SUBTEST,		/* accepted, never happens here */
+	HOOK_POST_DYN_SUBTEST,		/* accepted, never happens here */
+	HOOK_POST_SUBTEST,
+	HOOK_POST_TEST,
+	HOOK_POST_KMOD_UNBIND,		/* accepted, never happens here */
+	HOOK_NR_EVENTS,
+};
+
+static const char *const hook_event_names[] = {
+	[HOOK_PRE_TEST] = "pre-test",
+	[HOOK_PRE_SUBTEST] = "pre-subtest",
+	[HOOK_PRE_DYN_SUBTEST] = "pre-dyn-subtest",
+	[HOOK_POST_DYN_SUBTEST] = "post-dyn-subtest",
+	[HOOK_POST_SUBTEST] = "post-subtest",
+	[HOOK_POST_TEST] = "post-test",
+	[HOOK_POST_KMOD_UNBIND] = "post-kmod-unbind",
+};
+
+static struct hook {
+	unsigned int events;		/* 1 << enum hook_event */
+	const char *cmd;
+} hooks[IGT_MAX_HOOKS];
+static int nr_hooks;
+
+static igt_exit_handler_t exit_handlers[IGT_MAX_EXIT_HANDLERS];
+static int nr_exit_handlers;
+static bool exit_handlers_armed;	/* signal handlers and atexit set */
+static bool in_atexit_handler;
+
 /* Results seen in the main process. */
 static int skip_henceforth;		/* IGT_EXIT_SKIP after a fixture skip */
 static int nr_success, nr_skip, nr_fail;
@@ -50,9 +102,115 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s [OPTIONS]\n"
 		"  --list-subtests\n"
-		"  --run-subtest <pattern>[,<pattern>...]\n"
+		"  --run-subtest <pattern>\n"
+		"  --describe[=<pattern>]\n"
 		"  --debug\n"
+		"  --hook [<events>:]<cmd>\n"
+		"  --help-hook\n"
 		"  --help\n", command_name);
+}
+
+static void help_hook(FILE *f)
+{
+	int i;
+
+	fprintf(f, "--hook [<events>:]<cmd> runs the shell command <cmd> at each of\n"
+		"<events> (a comma-separated list of event names or '*'; all events\n"
+		"when left out), with IGT_HOOK_EVENT, IGT_HOOK_TEST_FULLNAME,\n"
+		"IGT_HOOK_TEST, IGT_HOOK_SUBTEST, IGT_HOOK_DYN_SUBTEST,\n"
+		"IGT_HOOK_KMOD_UNBIND_MODULE_NAME and IGT_HOOK_RESULT set.\n"
+		"Events:\n");
+	for (i = 0; i < HOOK_NR_EVENTS; i++)
+		fprintf(f, "  %s\n", hook_event_names[i]);
+}
+
+/* "[<events>:]<cmd>" as IGT's --hook takes it; false if malformed. */
+static bool parse_hook(const char *arg, struct hook *h)
+{
+	const char *p = arg, *colon = strchr(arg, ':');
+
+	if (!colon) {
+		h->events = ~0U;
+		h->cmd = arg;
+		return true;
+	}
+	h->events = 0;
+	while (p < colon) {
+		const char *end = p + strcspn(p, ",:");
+		size_t len = end - p;
+		bool found = false;
+		int i;
+
+		if (!len)
+			return false;
+		for (i = 0; i < HOOK_NR_EVENTS; i++) {
+			if ((len == 1 && *p == '*') ||
+			    (strlen(hook_event_names[i]) == len &&
+			     !strncmp(p, hook_event_names[i], len))) {
+				h->events |= 1U << i;
+				found = true;
+			}
+		}
+		if (!found)
+			return false;
+		p = end + 1;
+	}
+	h->cmd = colon + 1;
+	return true;
+}
+
+/* Run the --hook commands that want @ev. */
+static void run_hooks(enum hook_event ev, const char *subtest,
+		      const char *result)
+{
+	char full[512];
+	int i;
+
+	for (i = 0; i < nr_hooks; i++) {
+		if (!(hooks[i].events & (1U << ev)))
+			continue;
+		if (subtest && *subtest)
+			snprintf(full, sizeof(full), "igt@%s@%s", command_name,
+				 subtest);
+		else
+			snprintf(full, sizeof(full), "igt@%s", command_name);
+		setenv("IGT_HOOK_EVENT", hook_event_names[ev], 1);
+		setenv("IGT_HOOK_TEST_FULLNAME", full, 1);
+		setenv("IGT_HOOK_TEST", command_name, 1);
+		setenv("IGT_HOOK_SUBTEST", subtest ? subtest : "", 1);
+		setenv("IGT_HOOK_DYN_SUBTEST", "", 1);
+		setenv("IGT_HOOK_KMOD_UNBIND_MODULE_NAME", "", 1);
+		setenv("IGT_HOOK_RESULT", result ? result : "", 1);
+		fflush(stdout);
+		fflush(stderr);
+		if (system(hooks[i].cmd) == -1)
+			fprintf(stderr, "hook '%s': %s\n", hooks[i].cmd,
+				strerror(errno));
+	}
+}
+
+/* One line to the kernel log, as IGT's igt_kmsg(); best effort. */
+static void kmsg(const char *fmt, ...)
+{
+	const char *path = getenv("VXF_IGT_KMSG");
+	char line[512];
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	fd = open(path && *path ? path : "/dev/kmsg",
+		  O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, line, n) != n)
+		n = 0;	/* nothing to do about it */
+	close(fd);
 }
 
 /**
@@ -65,7 +223,10 @@ void igt_subtest_init(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "list-subtests", no_argument, NULL, 'l' },
 		{ "run-subtest", required_argument, NULL, 'r' },
+		{ "describe", optional_argument, NULL, 'D' },
 		{ "debug", optional_argument, NULL, 'd' },
+		{ "hook", required_argument, NULL, 'k' },
+		{ "help-hook", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -81,9 +242,31 @@ void igt_subtest_init(int argc, char **argv)
 		case 'r':
 			run_pattern = optarg;
 			break;
+		case 'D':
+			list_only = true;
+			describe_only = true;
+			if (optarg)
+				run_pattern = optarg;
+			break;
 		case 'd':
 			debug_log = true;
 			break;
+		case 'k':
+			if (nr_hooks == IGT_MAX_HOOKS ||
+			    !parse_hook(optarg, &hooks[nr_hooks])) {
+				fprintf(stderr, "(%s:%d) CRITICAL: Failed to "
+					"initialize hook data: %s\n",
+					command_name, getpid(),
+					nr_hooks == IGT_MAX_HOOKS ?
+					"too many hooks" :
+					"invalid event name");
+				exit(IGT_EXIT_INVALID);
+			}
+			nr_hooks++;
+			break;
+		case 'K':
+			help_hook(stdout);
+			exit(IGT_EXIT_SUCCESS);
 		case 'h':
 			usage(stdout);
 			exit(IGT_EXIT_SUCCESS);
@@ -93,6 +276,11 @@ void igt_subtest_init(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!list_only) {
+		kmsg(IGT_KMSG_INFO "%s: executing\n", command_name);
+		run_hooks(HOOK_PRE_TEST, NULL, NULL);
+	}
+	errno = 0;	/* what the setup left is no failure's errno */
 }
 
 bool igt_only_list_subtests(void)
@@ -153,9 +341,110 @@ void igt_log(const char *domain, enum igt_log_level level, const char *fmt, ...)
 	fflush(f);
 }
 
+/**
+ * igt_describe_f - describe the next subtest (printed by --describe)
+ * @fmt: printf format
+ */
 void igt_describe_f(const char *fmt, ...)
 {
-	(void)fmt;	/* documentation only; IGT prints it with --describe */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(description, sizeof(description), fmt, ap);
+	va_end(ap);
+}
+
+/* --describe: IGT's "SUB name file:line:" block for one subtest. */
+static void print_description(const char *name, const char *file, int line)
+{
+	const char *p = description;
+
+	printf("SUB %s %s:%d:\n", name, file, line);
+	if (!*p) {
+		printf("  NO DOCUMENTATION!\n\n");
+		return;
+	}
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		printf("  %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	printf("\n");
+}
+
+/* ---- exit handlers --------------------------------------------------- */
+
+static const int handled_signals[] = {
+	SIGINT, SIGHUP, SIGPIPE, SIGTERM, SIGQUIT,
+	SIGABRT, SIGSEGV, SIGBUS, SIGFPE,
+};
+
+static void call_exit_handlers(int sig)
+{
+	int i;
+
+	/* Each runs once, even if a signal comes while they run. */
+	for (i = nr_exit_handlers - 1; i >= 0; i--) {
+		igt_exit_handler_t fn = exit_handlers[i];
+
+		nr_exit_handlers = i;
+		fn(sig);
+	}
+}
+
+static void restore_signals(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(handled_signals); i++)
+		signal(handled_signals[i], SIG_DFL);
+}
+
+static void atexit_handler(void)
+{
+	in_atexit_handler = true;
+	restore_signals();
+	call_exit_handlers(0);
+}
+
+/* A fatal signal: run the exit handlers, then die of it after all. */
+static void fatal_signal_handler(int sig)
+{
+	restore_signals();
+	call_exit_handlers(sig);
+	raise(sig);
+}
+
+/**
+ * igt_install_exit_handler - run @fn when the process ends
+ * @fn: called with the signal number, or 0 for exit()
+ *
+ * As in IGT: @fn runs once, at exit() (the end of igt_main included) or on
+ * SIGINT, SIGHUP, SIGPIPE, SIGTERM, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS or
+ * SIGFPE, after which the signal is raised again with its default action.
+ * Handlers run newest first; installing one twice installs it once.
+ * Here a subtest's body is a process of its own, so a handler installed in
+ * it runs when the subtest ends, whatever its result; igt_fork() children
+ * and subtest children start with no handler.
+ */
+void igt_install_exit_handler(igt_exit_handler_t fn)
+{
+	struct sigaction sa = { .sa_handler = fatal_signal_handler };
+	size_t i;
+
+	for (i = 0; i < (size_t)nr_exit_handlers; i++)
+		if (exit_handlers[i] == fn)
+			return;
+	igt_assert(nr_exit_handlers < IGT_MAX_EXIT_HANDLERS);
+	exit_handlers[nr_exit_handlers++] = fn;
+	if (exit_handlers_armed)
+		return;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(handled_signals); i++)
+		sigaction(handled_signals[i], &sa, NULL);
+	igt_assert(atexit(atexit_handler) == 0);
+	exit_handlers_armed = true;
 }
 
 /* ---- fixtures -------------------------------------------------------- */
@@ -177,19 +466,43 @@ void __igt_fixture_end(void)
 
 /* ---- subtests -------------------------------------------------------- */
 
+/*
+ * --run-subtest as IGT matches it (uwildmat): a comma-separated list of
+ * shell patterns, each possibly negated by a leading '!'; the last pattern
+ * that matches decides. "*,!foo" is every subtest but foo, "!foo" alone
+ * none. A comma inside [...] or escaped by '\\' does not split.
+ */
 static bool subtest_selected(const char *name)
 {
-	char *list, *tok, *save;
+	const char *p = run_pattern;
 	bool match = false;
 
-	if (!run_pattern)
+	if (!run_pattern || !strcmp(run_pattern, "*"))
 		return true;
-	list = strdup(run_pattern);
-	for (tok = strtok_r(list, ",", &save); tok && !match;
-	     tok = strtok_r(NULL, ",", &save))
-		match = fnmatch(tok, name, 0) == 0;
-	free(list);
-	return match;
+	for (;;) {
+		const char *end = p;
+		bool negate = *p == '!', escaped = false;
+		char *pat;
+
+		if (negate)
+			end = ++p;
+		for (; *end && (*end != ',' || escaped); end++) {
+			if (*end == '[' && !escaped) {
+				const char *close = strchr(end + 2, ']');
+
+				if (close)
+					end = close;
+			}
+			escaped = *end == '\\' && !escaped;
+		}
+		pat = strndup(p, end - p);
+		if (pat && fnmatch(pat, name, 0) == 0)
+			match = !negate;
+		free(pat);
+		if (!*end)
+			return match;
+		p = end + 1;
+	}
 }
 
 static int subtest_timeout(void)
@@ -204,41 +517,48 @@ static void report(const char *name, const char *result, double t0)
 {
 	printf("Subtest %s: %s (%.3fs)\n", name, result, now_s() - t0);
 	fflush(stdout);
+	kmsg(IGT_KMSG_INFO "%s: finished subtest %s, %s\n", command_name,
+	     name, result);
+	run_hooks(HOOK_POST_SUBTEST, name, result);
+}
+
+/* Wait up to @s seconds for @pid; true with *@status if it ended. */
+static bool wait_child(pid_t pid, int *status, double s)
+{
+	const struct timespec tick = { 0, 2 * 1000 * 1000 };
+	double deadline = now_s() + s;
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return false;
+		if (now_s() > deadline)
+			return false;
+		nanosleep(&tick, NULL);
+	}
 }
 
 /*
- * Wait for the subtest child; kill its process group when the timeout
- * expires. Returns the wait status, or -1 after a timeout.
+ * Wait for the subtest child. When the timeout expires, SIGTERM it (its
+ * exit handlers stop what it started), then SIGKILL it. Returns the wait
+ * status, or -1 after a timeout.
  */
 static int wait_subtest(pid_t pid)
 {
-	double deadline = now_s() + subtest_timeout();
-	const struct timespec tick = { 0, 2 * 1000 * 1000 };
 	int status;
 
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_s() > deadline) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			/* A task stuck in the kernel may never die: give up. */
-			for (int i = 0; i < 2500; i++) {
-				if (waitpid(pid, &status, WNOHANG) == pid)
-					break;
-				nanosleep(&tick, NULL);
-			}
-			return -1;
-		}
-		nanosleep(&tick, NULL);
+	if (wait_child(pid, &status, subtest_timeout()))
+		return status;
+	kill(pid, SIGTERM);
+	if (!wait_child(pid, &status, IGT_TERM_GRACE_S)) {
+		kill(pid, SIGKILL);
+		/* A task stuck in the kernel may never die: give up. */
+		wait_child(pid, &status, 5);
 	}
-	/* Leftovers of the subtest (forked children, helpers) go too. */
-	kill(-pid, SIGKILL);
-	return status;
+	return -1;
 }
 
 static void run_in_parent(const char *name, pid_t pid, double t0)
@@ -276,30 +596,42 @@ static void run_in_parent(const char *name, pid_t pid, double t0)
 /**
  * __igt_run_subtest - start subtest @name if it is selected
  * @name: subtest name
+ * @file: where it is, for --describe
+ * @line: likewise
  *
  * Returns true in the child that runs the body, false in the main process.
  */
-bool __igt_run_subtest(const char *name)
+bool __igt_run_subtest(const char *name, const char *file, int line)
 {
 	double t0;
 	pid_t pid;
 
 	if (in_subtest)
 		__igt_subtest_done();
+	if (!subtest_selected(name)) {
+		description[0] = '\0';
+		return false;
+	}
+	run_pattern_found = true;
+	if (describe_only) {
+		print_description(name, file, line);
+		description[0] = '\0';
+		return false;
+	}
+	description[0] = '\0';
 	if (list_only) {
 		printf("%s\n", name);
 		return false;
 	}
-	if (!subtest_selected(name))
-		return false;
-	run_pattern_found = true;
 	if (skip_henceforth) {
 		nr_skip++;
-		printf("Subtest %s: SKIP\n", name);
+		printf("Subtest %s: SKIP (0.000s)\n", name);
 		return false;
 	}
 
+	kmsg(IGT_KMSG_INFO "%s: starting subtest %s\n", command_name, name);
 	printf("Starting subtest: %s\n", name);
+	run_hooks(HOOK_PRE_SUBTEST, name, NULL);
 	fflush(stdout);
 	fflush(stderr);
 	t0 = now_s();
@@ -311,12 +643,13 @@ bool __igt_run_subtest(const char *name)
 		return false;
 	}
 	if (pid == 0) {
-		setpgid(0, 0);
 		in_subtest = true;
 		subtest_name = strdup(name);
+		/* the main process's handlers are for the main process */
+		nr_exit_handlers = 0;
+		errno = 0;	/* "Last errno" is the subtest's, as in IGT */
 		return true;
 	}
-	setpgid(pid, pid);
 	run_in_parent(name, pid, t0);
 	return false;
 }
@@ -370,10 +703,27 @@ void __igt_skip_check(const char *file, int line, const char *func,
 		 fmt && msg[0] && msg[strlen(msg) - 1] != '\n' ? "\n" : "");
 }
 
+/* Kill and reap the igt_fork() children a failed subtest leaves behind. */
+static void kill_children(void)
+{
+	int i;
+
+	for (i = 0; i < nr_children; i++) {
+		kill(children[i], SIGKILL);
+		waitpid(children[i], NULL, 0);
+	}
+	nr_children = 0;
+}
+
 void igt_fail(int exitcode)
 {
 	fflush(stdout);
 	fflush(stderr);
+	/* An assertion failing in an exit handler: leave at once, as IGT. */
+	if (in_atexit_handler)
+		_exit(IGT_EXIT_FAILURE);
+	if (in_subtest && !test_child)
+		kill_children();
 	if (test_child || in_subtest)
 		exit(exitcode);
 	/* A failed fixture (or a test without subtests) ends the binary. */
@@ -432,6 +782,9 @@ bool __igt_fork(void)
 	if (pid == 0) {
 		test_child = true;
 		nr_children = 0;
+		nr_exit_handlers = 0;	/* as IGT: a child starts with none */
+		/* an orphan would go on faulting: die with the subtest */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		return true;
 	}
 	children[nr_children++] = pid;
@@ -480,20 +833,29 @@ void igt_waitchildren(void)
  */
 void igt_exit(void)
 {
+	const char *result;
+	int code;
+
 	if (in_subtest)
 		__igt_subtest_done();
 	fflush(stdout);
-	if (list_only)
-		exit(IGT_EXIT_SUCCESS);
 	if (run_pattern && !run_pattern_found) {
 		fprintf(stderr, "Unknown subtest: %s\n", run_pattern);
 		exit(IGT_EXIT_INVALID);
 	}
-	if (nr_fail)
-		exit(first_fail_code ? first_fail_code : IGT_EXIT_FAILURE);
-	if (nr_success)
+	if (list_only)
 		exit(IGT_EXIT_SUCCESS);
-	if (nr_skip || skip_henceforth)
-		exit(IGT_EXIT_SKIP);
-	exit(IGT_EXIT_SUCCESS);
+	if (nr_fail)
+		code = first_fail_code ? first_fail_code : IGT_EXIT_FAILURE;
+	else if (nr_success)
+		code = IGT_EXIT_SUCCESS;
+	else if (nr_skip || skip_henceforth)
+		code = IGT_EXIT_SKIP;
+	else
+		code = IGT_EXIT_SUCCESS;
+	result = code == IGT_EXIT_SUCCESS ? "SUCCESS" :
+		 code == IGT_EXIT_SKIP ? "SKIP" : "FAIL";
+	kmsg(IGT_KMSG_INFO "%s: exiting, ret=%d\n", command_name, code);
+	run_hooks(HOOK_POST_TEST, NULL, result);
+	exit(code);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char subject[4096];
 static int failures;
@@ -63,7 +64,10 @@ static void check_list(void)
 
 	check(rc == 0, "--list-subtests exits 0", out);
 	check(strcmp(out, "pass\nfail\nskip\ncrash\nfork-pass\nfork-fail\n"
-		      "formatted-0\nformatted-1\nhang\nafter-skip\n") == 0,
+		      "formatted-0\nformatted-1\nhang\nexit-handler-fail\n"
+		      "exit-handler-crash\nexit-handler-hang\nerrno-set\n"
+		      "same-pgrp\nfault-chained\nundescribed\n"
+		      "after-skip\n") == 0,
 	      "--list-subtests lists every subtest, in order, nothing else",
 	      out);
 }
@@ -107,8 +111,10 @@ static void check_all(void)
 	      out);
 	check(has(out, "Subtest formatted-1: SUCCESS ("), "igt_subtest_f",
 	      out);
-	check(has(out, "Subtest after-skip: SKIP\n"),
-	      "a skipping fixture skips later subtests", out);
+	check(has(out, "Subtest after-skip: SKIP (0.000s)\n"),
+	      "a skipping fixture skips later subtests, with a time", out);
+	check(!has(out, "Last errno"),
+	      "an errno older than the subtest is not printed", out);
 	check(!has(out, "Starting subtest: hang"),
 	      "--run-subtest selects", out);
 }
@@ -134,6 +140,147 @@ static void check_unknown(void)
 	check(rc == 77, "only skipped subtests exit 77", out);
 }
 
+static void check_exit_handlers(void)
+{
+	static char out[65536];
+	int rc;
+
+	rc = run("--run-subtest exit-handler-fail", NULL, out, sizeof(out));
+	check(rc == 98, "a failure with an exit handler exits 98", out);
+	check(has(out, "exit handler ran, signal 0\n"),
+	      "a failing subtest runs its exit handlers", out);
+	check(has(out, "Subtest exit-handler-fail: FAIL ("), "and is FAIL",
+	      out);
+
+	rc = run("--run-subtest exit-handler-crash", NULL, out, sizeof(out));
+	check(rc == 128 + 11, "a crash with an exit handler exits 139", out);
+	check(has(out, "exit handler ran, signal 11\n"),
+	      "a crash runs the exit handlers with its signal", out);
+	check(has(out, "Subtest exit-handler-crash: CRASH ("),
+	      "and is CRASH", out);
+
+	rc = run("--run-subtest exit-handler-hang", "IGT_SUBTEST_TIMEOUT=1",
+		 out, sizeof(out));
+	check(rc == 98, "a hang with an exit handler exits 98", out);
+	check(has(out, "exit handler ran, signal 15\n"),
+	      "the watchdog's SIGTERM runs the exit handlers", out);
+
+	rc = run("--run-subtest same-pgrp", NULL, out, sizeof(out));
+	check(rc == 0, "a subtest stays in the binary's process group", out);
+}
+
+static void check_fault_chaining(void)
+{
+	static char out[65536];
+	int rc = run("--run-subtest fault-chained", NULL, out, sizeof(out));
+
+	check(has(out, "expected fault caught\n"),
+	      "vxf_try_read64() catches the fault it expects", out);
+	check(rc == 128 + 11 && has(out, "Subtest fault-chained: CRASH ("),
+	      "a fault nobody expects is a CRASH", out);
+	check(has(out, "exit handler ran, signal 11\n"),
+	      "a fault nobody expects reaches the harness's handler", out);
+	check(!has(out, "not reached"), "the faulting access goes no further",
+	      out);
+}
+
+static void check_errno(void)
+{
+	static char out[65536];
+	int rc = run("--run-subtest errno-set", NULL, out, sizeof(out));
+
+	check(rc == 98 && has(out, "Last errno: 22, Invalid argument"),
+	      "errno set before the failing check is printed", out);
+	rc = run("--run-subtest fail", NULL, out, sizeof(out));
+	check(rc == 98 && !has(out, "Last errno"),
+	      "an errno from before the subtest is not printed", out);
+}
+
+static void check_patterns(void)
+{
+	static char out[65536];
+	int rc;
+
+	rc = run("--run-subtest 'fork-*,!fork-fail'", NULL, out, sizeof(out));
+	check(rc == 0 && has(out, "Subtest fork-pass: SUCCESS (") &&
+	      !has(out, "Starting subtest: fork-fail"),
+	      "'fork-*,!fork-fail' runs fork-pass only", out);
+	rc = run("--run-subtest 'formatted-[01],pass'", NULL, out,
+		 sizeof(out));
+	check(rc == 0 && has(out, "Subtest formatted-1: SUCCESS (") &&
+	      has(out, "Subtest pass: SUCCESS ("),
+	      "a comma list with a bracket glob", out);
+	rc = run("--run-subtest '!pass'", NULL, out, sizeof(out));
+	check(rc == 79, "a lone negation selects nothing (79, as IGT)", out);
+	rc = run("--list-subtests --run-subtest 'f*,!fork-*,!fault*'", NULL,
+		 out, sizeof(out));
+	check(rc == 0 && !strcmp(out, "fail\nformatted-0\nformatted-1\n"),
+	      "--list-subtests lists what a pattern selects", out);
+}
+
+static void check_kmsg(void)
+{
+	static char out[65536], log[8192];
+	char env[256], path[] = "/tmp/vxf-igt-kmsg-XXXXXX";
+	int fd = mkstemp(path), rc;
+	ssize_t n;
+
+	if (fd < 0) {
+		perror("mkstemp");
+		exit(1);
+	}
+	snprintf(env, sizeof(env), "VXF_IGT_KMSG=%s", path);
+	rc = run("--run-subtest 'pass,skip'", env, out, sizeof(out));
+	n = read(fd, log, sizeof(log) - 1);
+	log[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+	check(rc == 0, "pass,skip exits 0", out);
+	check(!strcmp(log,
+		      "<6>[IGT] selftest_subject: executing\n"
+		      "<6>[IGT] selftest_subject: starting subtest pass\n"
+		      "<6>[IGT] selftest_subject: finished subtest pass, SUCCESS\n"
+		      "<6>[IGT] selftest_subject: starting subtest skip\n"
+		      "<6>[IGT] selftest_subject: finished subtest skip, SKIP\n"
+		      "<6>[IGT] selftest_subject: exiting, ret=0\n"),
+	      "the kernel log gets IGT's lines", log);
+}
+
+static void check_hook(void)
+{
+	static char out[65536];
+	int rc;
+
+	rc = run("--run-subtest pass --hook 'post-subtest,post-test:echo "
+		 "HOOK $IGT_HOOK_EVENT $IGT_HOOK_TEST_FULLNAME "
+		 "$IGT_HOOK_RESULT' --hook 'pre-subtest:echo PRE "
+		 "$IGT_HOOK_SUBTEST'", NULL, out, sizeof(out));
+	check(rc == 0, "--hook is accepted", out);
+	check(has(out, "PRE pass\n"), "pre-subtest hook", out);
+	check(has(out, "HOOK post-subtest igt@selftest_subject@pass "
+		  "SUCCESS\n"), "post-subtest hook", out);
+	check(has(out, "HOOK post-test igt@selftest_subject SUCCESS\n"),
+	      "post-test hook", out);
+	rc = run("--run-subtest pass --hook 'nosuch:true'", NULL, out,
+		 sizeof(out));
+	check(rc == 79, "a hook with an unknown event exits 79", out);
+}
+
+static void check_describe(void)
+{
+	static char out[65536];
+	int rc = run("--describe", NULL, out, sizeof(out));
+
+	check(rc == 0, "--describe exits 0", out);
+	check(has(out, "SUB pass lib/selftest_subject.c:") &&
+	      has(out, ":\n  Passes.\n"), "--describe shows a description",
+	      out);
+	check(has(out, "SUB undescribed ") &&
+	      has(out, ":\n  NO DOCUMENTATION!\n"),
+	      "--describe shows a subtest without one", out);
+	check(!has(out, "Starting subtest"), "--describe runs nothing", out);
+}
+
 int main(int argc, char **argv)
 {
 	char *slash;
@@ -153,6 +300,13 @@ int main(int argc, char **argv)
 	check_all();
 	check_timeout();
 	check_unknown();
+	check_exit_handlers();
+	check_fault_chaining();
+	check_errno();
+	check_patterns();
+	check_kmsg();
+	check_hook();
+	check_describe();
 
 	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS",
 	       failures);
