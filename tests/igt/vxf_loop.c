@@ -835,10 +835,10 @@ igt_main
 	igt_subtest("map-granule")
 		test_map_granule();
 
-	igt_describe("Sequential first touches are prefetched, scattered "
-		     "ones are not.");
+	igt_describe("Sequential first touches are prefetched.");
 	igt_subtest("prefetch-sequential")
 		test_prefetch(PREFETCH_SEQUENTIAL);
+	igt_describe("First touches in a scattered order are not prefetched.");
 	igt_subtest("prefetch-scattered")
 		test_prefetch(PREFETCH_SCATTERED);
 	igt_describe("Two sequential streams interleaved are each prefetched.");

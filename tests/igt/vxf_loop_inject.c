@@ -199,12 +199,20 @@ static void test_allocations_balance(void)
 
 void vxf_loop_inject_subtests(void)
 {
+	igt_describe("A chunk allocation made to fail: the fault is retried "
+		     "and completes.");
 	igt_subtest("inject-alloc")
 		test_inject_alloc();
+	igt_describe("A transport mapping made to fail: SIGBUS, then the "
+		     "next access completes.");
 	igt_subtest("inject-map")
 		test_inject_map();
+	igt_describe("A fault wait made to time out: SIGBUS at once, the late "
+		     "answer is dropped, the next access completes.");
 	igt_subtest("inject-timeout")
 		test_inject_timeout();
+	igt_describe("After a window's life every live object count of "
+		     "<debugfs>/vxf/allocations is back where it was.");
 	igt_subtest("allocations-balance")
 		test_allocations_balance();
 }

@@ -301,8 +301,10 @@ void vxf_loop_uapi_subtests(void)
 		     "write it sees, without a revoke.");
 	igt_subtest("coherence-poke")
 		test_coherence("wb", VXF_CACHE_WB);
+	igt_describe("coherence-poke in a write-combined window.");
 	igt_subtest("coherence-poke-wc")
 		test_coherence("wc", VXF_CACHE_WC);
+	igt_describe("coherence-poke in an uncached window.");
 	igt_subtest("coherence-poke-uc")
 		test_coherence("uc", VXF_CACHE_UC);
 
