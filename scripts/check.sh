@@ -148,6 +148,11 @@ do_tools() {
 		REASON="build failed"
 		return 1
 	fi
+	# the IGT harness's self-test, and an igt_describe() for every subtest
+	if ! make -C tests/igt selftest; then
+		REASON="tests/igt selftest failed"
+		return 1
+	fi
 	if [ -n "$missing" ]; then
 		REASON="no Makefile in:$missing"
 		return 1
