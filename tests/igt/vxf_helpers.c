@@ -48,6 +48,67 @@
 
 static char last_error[512];
 
+/*
+ * Processes started here (backends) or handed to vxf_child_track(), not
+ * reaped yet: vxf_children_kill() ends them when a test fails half-way.
+ */
+#define VXF_MAX_CHILDREN	32
+static pid_t children[VXF_MAX_CHILDREN];
+
+/**
+ * vxf_child_track - have vxf_children_kill() end @pid if it still runs
+ * @pid: a child process of the caller
+ */
+void vxf_child_track(pid_t pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < VXF_MAX_CHILDREN; i++)
+		if (!children[i]) {
+			children[i] = pid;
+			return;
+		}
+}
+
+/**
+ * vxf_child_untrack - @pid was reaped (or is someone else's to end)
+ * @pid: as given to vxf_child_track()
+ */
+void vxf_child_untrack(pid_t pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < VXF_MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+/**
+ * vxf_children_kill - SIGKILL and reap every tracked child still running
+ *
+ * For an exit handler: a test that failed half-way leaves no backend (and
+ * so no window waiting for one) and no helper process behind. A backend
+ * killed this way looks crashed to the driver: faults waiting on it end in
+ * SIGBUS. Async-signal-safe.
+ */
+void vxf_children_kill(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < VXF_MAX_CHILDREN; i++) {
+		pid_t pid = children[i];
+
+		if (!pid)
+			continue;
+		children[i] = 0;
+		/* only a child of ours not reaped yet: never a reused pid */
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			continue;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
 static void set_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -542,6 +603,7 @@ int vxf_backend_startv(struct vxf_backend *be, const char *const *args)
 	}
 	if (be->pid == 0)
 		exec_backend(args, cmd[0], reply[1]);
+	vxf_child_track(be->pid);
 	close(cmd[0]);
 	close(reply[1]);
 	be->cmd_fd = cmd[1];
@@ -758,6 +820,7 @@ static int reap(struct vxf_backend *be, int ms)
 	set_error("backend did not quit, killed");
 	status = -1;
 done:
+	vxf_child_untrack(be->pid);
 	be->pid = 0;
 	return status;
 }
@@ -798,6 +861,7 @@ void vxf_backend_kill(struct vxf_backend *be)
 	if (be->pid) {
 		kill(be->pid, SIGKILL);
 		waitpid(be->pid, NULL, 0);
+		vxf_child_untrack(be->pid);
 		be->pid = 0;
 	}
 	close_fds(be);

@@ -95,6 +95,10 @@ int vxf_backend_stop(struct vxf_backend *be);
 void vxf_backend_kill(struct vxf_backend *be);
 const char *vxf_backend_last_error(void);
 
+void vxf_child_track(pid_t pid);
+void vxf_child_untrack(pid_t pid);
+void vxf_children_kill(void);
+
 int vxf_open(const struct vxf_backend *be);
 void *vxf_map(int fd, uint64_t first_page, uint64_t npages, int prot);
 int vxf_info(int fd, struct vxf_info *info);

@@ -57,11 +57,42 @@ void must_write(volatile uint64_t *p, uint64_t v)
 		     vxf_last_fault_signal(), (void *)p);
 }
 
+/* Reader threads started and not joined yet; a failed subtest's */
+#define MAX_READERS	64
+static pthread_t readers[MAX_READERS];
+static unsigned int nr_readers;
+
+/**
+ * stop_leftovers - what a subtest started and did not stop
+ * @sig: the signal that ends the process, 0 if none
+ *
+ * An exit handler (igt_install_exit_handler()): when a subtest fails
+ * half-way, its backends and forked helpers are killed (the faults waiting
+ * on them then end in SIGBUS) and, outside a signal, its reader threads
+ * joined. Also called by the last igt_fixture, for IGT, where a failed
+ * subtest does not end a process.
+ */
+void stop_leftovers(int sig)
+{
+	struct timespec ts;
+	unsigned int i;
+
+	vxf_children_kill();
+	if (sig)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	for (i = 0; i < nr_readers; i++)
+		pthread_timedjoin_np(readers[i], NULL, &ts);
+	nr_readers = 0;
+}
+
 /* Start a backend with @args, open its window and map all of it. */
 void window_start(struct window *w, const char *const *args)
 {
 	int ret;
 
+	igt_install_exit_handler(stop_leftovers);
 	memset(w, 0, sizeof(*w));
 	ret = vxf_backend_startv(&w->be, args);
 	/* Xen mode: the dom0 backend's window cannot be what @args ask */
@@ -205,8 +236,10 @@ bool wait_pid(pid_t pid, int *status, int ms)
 	const struct timespec tick = { 0, 1000 * 1000 };
 
 	for (; ms >= 0; ms--) {
-		if (waitpid(pid, status, WNOHANG) == pid)
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			vxf_child_untrack(pid);
 			return true;
+		}
 		nanosleep(&tick, NULL);
 	}
 	return false;
@@ -441,6 +474,8 @@ void reader_start(struct reader *r, struct window *w, uint64_t page)
 {
 	*r = (struct reader){ .w = w, .page = page };
 	igt_assert_eq(pthread_create(&r->thread, NULL, reader_thread, r), 0);
+	if (nr_readers < MAX_READERS)
+		readers[nr_readers++] = r->thread;
 }
 
 /* Join a reader, failing after @ms rather than hanging. */
@@ -453,6 +488,9 @@ void reader_join(struct reader *r, int ms)
 	igt_assert_f(pthread_timedjoin_np(r->thread, NULL, &ts) == 0,
 		     "a fault on page %llu did not end within %d ms\n",
 		     (unsigned long long)r->page, ms);
+	for (unsigned int i = 0; i < nr_readers; i++)
+		if (pthread_equal(readers[i], r->thread))
+			readers[i] = readers[--nr_readers];
 }
 
 static void test_coalesce_one_page(void)
@@ -509,6 +547,7 @@ static void test_fatal_signal_pending_fault(void)
 
 		_exit(vxf_try_read64(word(&w, 3, 0), &v) ? 0 : 1);
 	}
+	vxf_child_track(pid);
 	igt_assert_f(wait_faults(&w, &s0, 1), "the child's fault never came\n");
 	usleep(50 * 1000);
 
@@ -852,4 +891,8 @@ igt_main
 	vxf_loop_super_subtests();
 	vxf_loop_inject_subtests();
 	vxf_xen_subtests();
+
+	/* IGT: what a failed subtest left running, before igt_exit() */
+	igt_fixture
+		stop_leftovers(0);
 }

@@ -84,6 +84,7 @@ double now_s(void);
 bool wait_pid(pid_t pid, int *status, int ms);
 void reader_start(struct reader *r, struct window *w, uint64_t page);
 void reader_join(struct reader *r, int ms);
+void stop_leftovers(int sig);
 
 void vxf_loop_mm_subtests(void);
 void vxf_loop_uapi_subtests(void);

@@ -81,6 +81,13 @@ static void wait_counters_back(const struct vxf_counters *before)
 		     differs);
 }
 
+/* Exit handler: the backends and vxf-fuzz a failed subtest left running. */
+static void stop_leftovers(int sig)
+{
+	(void)sig;
+	vxf_children_kill();
+}
+
 /* ---- hostile-short -------------------------------------------------- */
 
 static void test_hostile_short(void)
@@ -97,6 +104,7 @@ static void test_hostile_short(void)
 	ssize_t n;
 	pid_t pid;
 
+	igt_install_exit_handler(stop_leftovers);
 	igt_assert_eq(pipe2(pfd, O_CLOEXEC), 0);
 	fflush(stdout);
 	fflush(stderr);
@@ -110,6 +118,7 @@ static void test_hostile_short(void)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	vxf_child_track(pid);
 	close(pfd[1]);
 	for (;;) {
 		n = read(pfd[0], buf + len, sizeof(buf) - 1 - len);
@@ -124,6 +133,7 @@ static void test_hostile_short(void)
 	buf[len] = '\0';
 	close(pfd[0]);
 	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	vxf_child_untrack(pid);
 
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -241,6 +251,7 @@ static void test_recovers(void)
 	int fd, status, i;
 
 	igt_assert(read_counters(&before));
+	igt_install_exit_handler(stop_leftovers);
 	igt_assert_f(vxf_backend_startv(&be, hostile) == 0, "%s\n",
 		     vxf_backend_last_error());
 	fd = vxf_open(&be);
@@ -257,6 +268,7 @@ static void test_recovers(void)
 	/* The hostile backend quits on its own after its messages. */
 	read_summary(&be, summary, sizeof(summary));
 	igt_assert_eq(waitpid(be.pid, &status, 0), be.pid);
+	vxf_child_untrack(be.pid);
 	be.pid = 0;
 	close(be.cmd_fd);
 	close(be.reply_fd);
@@ -347,4 +359,8 @@ igt_main
 		     "the same window serves every page with correct data.");
 	igt_subtest("recovers")
 		test_recovers();
+
+	/* IGT: what a failed subtest left running, before igt_exit() */
+	igt_fixture
+		stop_leftovers(0);
 }

@@ -314,6 +314,7 @@ static void test_gup_fails(void)
 			_exit(2);
 		_exit(0);
 	}
+	vxf_child_track(pid);
 	igt_assert_eq(read(ready[0], &c, 1), 1);
 
 	/* A plain page of the same process can be read: the call works. */
@@ -530,6 +531,7 @@ static void race_mm_op(enum race_op op, const char *name)
 	igt_assert(pid >= 0);
 	if (pid == 0)
 		race_child(&w, op, page, report[1]);
+	vxf_child_track(pid);
 
 	pfd = (struct pollfd){ .fd = report[0], .events = POLLIN };
 	n = poll(&pfd, 1, 15000);
