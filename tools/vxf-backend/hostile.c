@@ -38,9 +38,12 @@
  * backend that stops in the middle of a slot and closes the transport.
  * After each of them it reconnects to the same window (--index of the
  * window it got) and grants a fresh pool. A connection lives at least as
- * long as a late answer is held, so that late answers do happen. A wrong nr_refs or ref_order
- * sent for a request the frontend has just given up (its fault timed out)
- * is a valid late answer; those are counted as absorbed, not missed.
+ * long as a late answer is held, so that late answers do happen. A wrong
+ * nr_refs or ref_order (vxf_rsp_valid() refuses both) sent for a request
+ * the frontend has just given up (its fault timed out, or a RESET) is a
+ * valid late answer: accepted while the frontend's timeouts or resets
+ * counter moved since the request came, it is counted as absorbed;
+ * accepted while neither moved, as missed.
  *
  * Events are paced to --rate messages a second (0: as fast as the frontend
  * takes them, some 400000 a second in a TCG guest, which would leave the
@@ -147,6 +150,8 @@ static bool brk_needs_live_map(int kind)
  * @due_us: when to answer it
  * @fate: enum fate
  * @late_valid: FATE_LATE: answer with pages (else with an error)
+ * @giveups_known: FATE_RESERVED: @giveups was read
+ * @giveups: FATE_RESERVED: the frontend's timeouts + resets when it came
  */
 struct hpend {
 	struct xenvxf_req req;
@@ -154,6 +159,8 @@ struct hpend {
 	uint64_t due_us;
 	uint8_t fate;
 	bool late_valid;
+	bool giveups_known;
+	uint64_t giveups;
 };
 
 /* The answer an event in a slot must get. */
@@ -491,6 +498,20 @@ static bool break_due(const struct hostile *h)
 	       h->now - h->conn_us >= h->hold_us + 10000;
 }
 
+/*
+ * The frontend's timeouts + resets: every request it gives up (and so may
+ * get any late answer for) moves one of them. 0, or -1 if unreadable.
+ */
+static int fe_giveups(struct hostile *h, uint64_t *n)
+{
+	struct vxf_stats st;
+
+	if (!h->t.ops->fe_stats || h->t.ops->fe_stats(&h->t, &st))
+		return -1;
+	*n = st.timeouts + st.resets;
+	return 0;
+}
+
 static void add_pending(struct hostile *h, const struct xenvxf_req *req,
 			uint64_t now)
 {
@@ -508,6 +529,7 @@ static void add_pending(struct hostile *h, const struct xenvxf_req *req,
 	if (break_due(h) && h->break_kind < BRK_RSP_PROD && !h->reserved) {
 		p->fate = FATE_RESERVED;
 		h->reserved = true;
+		p->giveups_known = !fe_giveups(h, &p->giveups);
 		return;
 	}
 	r = rnd(h, 100);
@@ -954,9 +976,10 @@ static void stop_mid_message(struct hostile *h, const struct hpend *p)
 static int send_break(struct hostile *h)
 {
 	int kind = h->break_kind, ret;
+	uint64_t giveups_then = 0, giveups_now;
+	bool certain = true, giveups_known = false;
 	struct hpend *p = NULL;
 	struct xenvxf_evt evt;
-	bool certain = true;
 
 	if (kind < BRK_RSP_PROD || kind == BRK_STOP_MID)
 		p = break_victim(h, kind);
@@ -1005,6 +1028,8 @@ static int send_break(struct hostile *h)
 		return hostile_reconnect(h) ? -EIO : 1;
 	default:
 		certain = !brk_needs_live_map(kind);
+		giveups_known = p->giveups_known;
+		giveups_then = p->giveups;
 		break_answer(h, kind, p);
 		drop_pending(h, p);
 		break;
@@ -1013,6 +1038,10 @@ static int send_break(struct hostile *h)
 	ret = kick(h);
 	if (ret < 0)
 		return ret;
+	/* Nothing given up since the request came: it was in flight. */
+	if (!ret && !certain && giveups_known && !fe_giveups(h, &giveups_now) &&
+	    giveups_now == giveups_then)
+		certain = true;
 	if (!ret) {
 		if (certain) {
 			h->st.missed++;
