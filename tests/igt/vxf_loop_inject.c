@@ -121,9 +121,25 @@ static void test_inject_map(void)
 	window_stop(&w);
 }
 
+struct answered {
+	struct window *w;
+	uint64_t map_pages;	/* the backend's, to exceed */
+};
+
+static bool backend_answered(void *arg)
+{
+	struct answered *a = arg;
+	struct vxf_backend_stats bs;
+
+	return vxf_backend_stats(&a->w->be, &bs) == 0 &&
+	       bs.map_pages > a->map_pages;
+}
+
 static void test_inject_timeout(void)
 {
+	struct vxf_backend_stats b0;
 	struct vxf_stats s0, s1;
+	struct answered a;
 	struct window w;
 	uint64_t v;
 
@@ -131,6 +147,7 @@ static void test_inject_timeout(void)
 	igt_require_f(!vxf_hv_mode(), "hypervisor mode waits elsewhere\n");
 	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
 	s0 = stats(&w);
+	igt_assert_eq(vxf_backend_stats(&w.be, &b0), 0);
 	/* the answer comes 300 ms late; the injected timeout is at once */
 	be_cmd(&w, "delay 300000");
 	set_param("inject_timeout", 1);
@@ -138,14 +155,25 @@ static void test_inject_timeout(void)
 	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
 	igt_assert_eq(get_param("inject_timeout"), 0);
 	be_cmd(&w, "delay 0");
-	usleep(600 * 1000);	/* the late answer has come by now */
+
+	/* The backend has sent the late answer... */
+	a = (struct answered){ .w = &w, .map_pages = b0.map_pages };
+	igt_assert_f(vxf_wait_for(backend_answered, &a, 10000) == 0,
+		     "the backend never answered the MAP of page 2\n");
+	/*
+	 * ...and the frontend has read it once the answer behind it on the
+	 * ring, to page 5's MAP, is in: it reads answers in order.
+	 */
+	check_page(&w, 5, expect_pattern, 0);
 	s1 = stats(&w);
 	igt_assert_eq_u64(s1.timeouts - s0.timeouts, 1);
-	/* The answer that came meanwhile was dropped, not installed... */
-	igt_assert_eq_u64(s1.mapped_pages, s0.mapped_pages);
+	/* The late answer was dropped, not installed: page 5 alone is. */
+	igt_assert_eq_u64(s1.prefetched_pages, s0.prefetched_pages);
+	igt_assert_eq_u64(s1.mapped_pages - s0.mapped_pages, 1);
 	igt_assert_eq_u64(s1.protocol_errors, s0.protocol_errors);
-	/* ...and the page is there on the next access. */
+	/* ...and page 2 is there on the next access. */
 	check_page(&w, 2, expect_pattern, 0);
+	igt_assert_eq_u64(stats(&w).mapped_pages - s0.mapped_pages, 2);
 	window_stop(&w);
 }
 
