@@ -230,6 +230,71 @@ double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Whether task @tid (a thread of any process) is asleep. */
+static bool task_asleep(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold anything */
+	return p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D');
+}
+
+struct in_fault {
+	struct window *w;
+	uint64_t maps;
+	volatile pid_t *tid;
+};
+
+static bool in_fault_cond(void *arg)
+{
+	struct in_fault *f = arg;
+	struct vxf_backend_stats bs;
+
+	return *f->tid && vxf_backend_stats(&f->w->be, &bs) == 0 &&
+	       bs.maps > f->maps && task_asleep(*f->tid);
+}
+
+/**
+ * wait_in_fault - wait until a task waits in a fault for its MAP's answer
+ * @w: the window; its backend holds MAPs ("hang on")
+ * @b0: the backend's stats from before the fault
+ * @tid: the faulting task's thread id (0 until it is known)
+ *
+ * The backend has read a MAP more than at @b0 (it counts MAPs as it reads
+ * them, answered or not) and the task sleeps: after sending its MAP a fault
+ * sleeps nowhere but in the wait for the answer. No IGT calls (a forked
+ * child uses it).
+ *
+ * Return: true once so, false after 10 s.
+ */
+bool wait_in_fault(struct window *w, const struct vxf_backend_stats *b0,
+		   volatile pid_t *tid)
+{
+	struct in_fault f = { .w = w, .maps = b0->maps, .tid = tid };
+
+	return vxf_wait_for(in_fault_cond, &f, 10000) == 0;
+}
+
+struct vxf_backend_stats be_stats(struct window *w)
+{
+	struct vxf_backend_stats bs;
+
+	igt_assert_f(vxf_backend_stats(&w->be, &bs) == 0, "%s\n",
+		     vxf_backend_last_error());
+	return bs;
+}
+
 /* Wait for @pid for up to @ms milliseconds; true and *@status if it ended. */
 bool wait_pid(pid_t pid, int *status, int ms)
 {
@@ -465,6 +530,7 @@ static void *reader_thread(void *arg)
 {
 	struct reader *r = arg;
 
+	r->tid = gettid();
 	r->ok = vxf_try_read64(word(r->w, r->page, 0), &r->value);
 	r->sig = vxf_last_fault_signal();
 	return NULL;
@@ -496,19 +562,29 @@ void reader_join(struct reader *r, int ms)
 static void test_coalesce_one_page(void)
 {
 	struct reader r[COALESCE_THREADS];
+	struct vxf_backend_stats b0;
 	struct vxf_stats s0, s1;
 	struct window w;
-	bool faulted;
+	bool faulted, waiting;
 	int i;
 
 	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
 	      "30000", "--quiet");
 	be_cmd(&w, "hang on");
 	s0 = stats(&w);
+	b0 = be_stats(&w);
 	for (i = 0; i < COALESCE_THREADS; i++)
 		reader_start(&r[i], &w, COALESCE_PAGE);
 	faulted = wait_faults(&w, &s0, COALESCE_THREADS);
-	usleep(100 * 1000);
+	/*
+	 * All wait for the one MAP before it is answered: the first sent it,
+	 * the others joined it (coalesced is counted as a fault joins).
+	 */
+	waiting = faulted && wait_in_fault(&w, &b0, &r[0].tid);
+	for (i = 0; waiting && i < COALESCE_THREADS; i++)
+		waiting = wait_in_fault(&w, &b0, &r[i].tid);
+	waiting = waiting && stats(&w).coalesced - s0.coalesced >=
+			     COALESCE_THREADS - 1;
 	be_cmd(&w, "hang off");
 	for (i = 0; i < COALESCE_THREADS; i++) {
 		reader_join(&r[i], 20000);
@@ -522,14 +598,18 @@ static void test_coalesce_one_page(void)
 		 (unsigned long long)(s1.maps - s0.maps));
 	igt_assert_f(faulted, "not all %d readers reached the driver\n",
 		     COALESCE_THREADS);
+	igt_assert_f(waiting, "not all %d readers waited for the MAP\n",
+		     COALESCE_THREADS);
 	igt_assert_eq_u64(s1.maps - s0.maps, 1);
 	igt_assert_eq_u64(s1.map_pages - s0.map_pages, 1);
-	igt_assert_lte_u64(1, s1.coalesced - s0.coalesced);
+	igt_assert_lte_u64(COALESCE_THREADS - 1, s1.coalesced - s0.coalesced);
 	window_stop(&w);
 }
 
 static void test_fatal_signal_pending_fault(void)
 {
+	struct vxf_backend_stats b0;
+	volatile pid_t child;
 	struct vxf_stats s0;
 	struct window w;
 	double t0;
@@ -540,6 +620,7 @@ static void test_fatal_signal_pending_fault(void)
 	      "30000", "--quiet");
 	be_cmd(&w, "hang on");
 	s0 = stats(&w);
+	b0 = be_stats(&w);
 	pid = fork();
 	igt_assert(pid >= 0);
 	if (pid == 0) {
@@ -549,7 +630,9 @@ static void test_fatal_signal_pending_fault(void)
 	}
 	vxf_child_track(pid);
 	igt_assert_f(wait_faults(&w, &s0, 1), "the child's fault never came\n");
-	usleep(50 * 1000);
+	child = pid;
+	igt_assert_f(wait_in_fault(&w, &b0, &child),
+		     "the child does not wait for its MAP\n");
 
 	t0 = now_s();
 	kill(pid, SIGKILL);
@@ -643,6 +726,7 @@ static void test_backend_timeout_sigbus(void)
 
 static void test_backend_killed_mid_fault(void)
 {
+	struct vxf_backend_stats b0;
 	struct vxf_backend again;
 	struct reader r, after;
 	struct vxf_stats s0;
@@ -657,9 +741,11 @@ static void test_backend_killed_mid_fault(void)
 	fill_page(&w, 0, 1);	/* mapped, and unlike a fresh backend's */
 	be_cmd(&w, "hang on");
 	s0 = stats(&w);
+	b0 = be_stats(&w);
 	reader_start(&r, &w, 2);
 	igt_assert_f(wait_faults(&w, &s0, 1), "the fault never came\n");
-	usleep(50 * 1000);
+	igt_assert_f(wait_in_fault(&w, &b0, &r.tid),
+		     "the reader does not wait for its MAP\n");
 
 	vxf_backend_kill(&w.be);
 	reader_join(&r, 20000);

@@ -49,10 +49,12 @@ struct window {
  * @value: what it read
  * @ok: the read completed (no signal)
  * @sig: the signal that ended it otherwise
+ * @tid: its thread id, once it runs
  */
 struct reader {
 	struct window *w;
 	pthread_t thread;
+	volatile pid_t tid;
 	uint64_t page;
 	uint64_t value;
 	bool ok;
@@ -82,6 +84,9 @@ void fill_page(struct window *w, uint64_t page, uint64_t gen);
 bool wait_faults(struct window *w, const struct vxf_stats *since, uint64_t n);
 double now_s(void);
 bool wait_pid(pid_t pid, int *status, int ms);
+bool wait_in_fault(struct window *w, const struct vxf_backend_stats *b0,
+		   volatile pid_t *tid);
+struct vxf_backend_stats be_stats(struct window *w);
 void reader_start(struct reader *r, struct window *w, uint64_t page);
 void reader_join(struct reader *r, int ms);
 void stop_leftovers(int sig);

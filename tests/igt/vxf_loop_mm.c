@@ -426,6 +426,7 @@ enum race_outcome {
 
 struct racer {
 	struct window *w;
+	volatile pid_t tid;
 	uint64_t page;
 	bool write;
 	bool ok;
@@ -437,6 +438,7 @@ static void *racer_thread(void *arg)
 	struct racer *r = arg;
 	uint64_t v;
 
+	r->tid = gettid();
 	if (r->write)
 		r->ok = vxf_try_write64(word(r->w, r->page, 0), 1);
 	else
@@ -472,18 +474,19 @@ static void race_child(struct window *w, enum race_op op, uint64_t page,
 		       int report_fd)
 {
 	struct racer r = { .w = w, .page = page, .write = op == RACE_MPROTECT };
+	struct vxf_backend_stats b0;
 	struct vxf_stats s0;
 	void *moved = MAP_FAILED;
 	pthread_t thread;
 	uint64_t v;
 	char err;
 
-	if (vxf_stats(w->fd, &s0) ||
+	if (vxf_stats(w->fd, &s0) || vxf_backend_stats(&w->be, &b0) ||
 	    pthread_create(&thread, NULL, racer_thread, &r))
 		_exit(RACE_BAD);
-	if (!wait_faults(w, &s0, 1))
+	/* @op races a fault that waits for its MAP's answer */
+	if (!wait_faults(w, &s0, 1) || !wait_in_fault(w, &b0, &r.tid))
 		_exit(RACE_BAD);
-	usleep(20 * 1000);
 	err = race_op(w, op, &moved);
 	if (write(report_fd, &err, 1) != 1)
 		_exit(RACE_BAD);

@@ -49,6 +49,7 @@ static void require_xen_alone(void)
 
 static void test_killed_restarted(void)
 {
+	struct vxf_backend_stats b0;
 	struct reader r, after;
 	struct vxf_stats s0;
 	struct window w;
@@ -59,9 +60,11 @@ static void test_killed_restarted(void)
 	fill_page(&w, 0, 1);	/* mapped, and unlike a fresh backend's */
 	be_cmd(&w, "hang on");
 	s0 = stats(&w);
+	b0 = be_stats(&w);
 	reader_start(&r, &w, 2);
 	igt_assert_f(wait_faults(&w, &s0, 1), "the fault never came\n");
-	usleep(50 * 1000);
+	igt_assert_f(wait_in_fault(&w, &b0, &r.tid),
+		     "the reader does not wait for its MAP\n");
 
 	t0 = now_s();
 	vxf_backend_kill(&w.be);	/* "die": SIGKILL in dom0 */
