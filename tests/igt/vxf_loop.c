@@ -61,6 +61,10 @@ void must_write(volatile uint64_t *p, uint64_t v)
 #define MAX_READERS	64
 static pthread_t readers[MAX_READERS];
 static unsigned int nr_readers;
+/* Bumped when readers are abandoned: they then leave their struct alone. */
+static volatile unsigned int reader_gen;
+/* The subtest that started what is tracked (IGT: one process for all) */
+static char *leftovers_of;
 
 /**
  * stop_leftovers - what a subtest started and did not stop
@@ -77,6 +81,7 @@ void stop_leftovers(int sig)
 	struct timespec ts;
 	unsigned int i;
 
+	reader_gen++;
 	vxf_children_kill();
 	if (sig)
 		return;
@@ -90,8 +95,20 @@ void stop_leftovers(int sig)
 /* Start a backend with @args, open its window and map all of it. */
 void window_start(struct window *w, const char *const *args)
 {
+	const char *subtest = igt_subtest_name();
 	int ret;
 
+	/*
+	 * Under IGT a subtest that failed half-way left its backends and
+	 * readers to the next: stop them first. (Here each subtest is a
+	 * process and starts with nothing tracked.)
+	 */
+	if (leftovers_of && (!subtest || strcmp(subtest, leftovers_of)))
+		stop_leftovers(0);
+	if (!leftovers_of || !subtest || strcmp(subtest, leftovers_of)) {
+		free(leftovers_of);
+		leftovers_of = subtest ? strdup(subtest) : NULL;
+	}
 	igt_install_exit_handler(stop_leftovers);
 	memset(w, 0, sizeof(*w));
 	ret = vxf_backend_startv(&w->be, args);
@@ -529,10 +546,19 @@ static void test_revoke_storm(void)
 static void *reader_thread(void *arg)
 {
 	struct reader *r = arg;
+	unsigned int gen = reader_gen;
+	uint64_t v = 0;
+	bool ok;
+	int sig;
 
 	r->tid = gettid();
-	r->ok = vxf_try_read64(word(r->w, r->page, 0), &r->value);
-	r->sig = vxf_last_fault_signal();
+	ok = vxf_try_read64(word(r->w, r->page, 0), &v);
+	sig = vxf_last_fault_signal();
+	if (gen != reader_gen)
+		return NULL;	/* abandoned: *r may be gone */
+	r->value = v;
+	r->ok = ok;
+	r->sig = sig;
 	return NULL;
 }
 

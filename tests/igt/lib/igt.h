@@ -50,6 +50,7 @@ extern sigjmp_buf igt_fixture_jmpbuf;
 void igt_subtest_init(int argc, char **argv);
 void igt_exit(void) __attribute__((noreturn));
 bool igt_only_list_subtests(void);
+const char *igt_subtest_name(void);
 
 bool __igt_fixture(void);
 void __igt_fixture_end(void);

@@ -288,6 +288,14 @@ bool igt_only_list_subtests(void)
 	return list_only;
 }
 
+/**
+ * igt_subtest_name - the name of the subtest running, NULL outside one
+ */
+const char *igt_subtest_name(void)
+{
+	return in_subtest ? subtest_name : NULL;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
