@@ -208,17 +208,50 @@ static uint64_t expect_word(uint64_t page, uint64_t idx, uint64_t gen)
 	return gen ? p ^ (gen * 0x0123456789abcdefULL) : p;
 }
 
-static void check_window(volatile uint64_t *map, uint64_t gen)
+/*
+ * The window keeps the hostile session's 30 ms fault timeout: on a loaded
+ * machine the sane backend may answer later than that. An access that
+ * timed out (the window's timeouts counter moved, nothing else) is tried
+ * again (counted in recover_timeouts); any other SIGBUS fails.
+ */
+static uint64_t recover_timeouts;
+
+static void read_recovered(int fd, volatile uint64_t *p, uint64_t page,
+			   uint64_t *got)
+{
+	struct vxf_stats s0, s1;
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		igt_assert_eq(vxf_stats(fd, &s0), 0);
+		if (vxf_try_read64(p, got))
+			return;
+		igt_assert_eq(vxf_stats(fd, &s1), 0);
+		igt_assert_f(s1.timeouts != s0.timeouts &&
+			     s1.map_errors == s0.map_errors &&
+			     s1.protocol_errors == s0.protocol_errors,
+			     "page %llu: signal %d after the recovery (timeouts +%llu, map_errors +%llu, protocol_errors +%llu)\n",
+			     (unsigned long long)page, vxf_last_fault_signal(),
+			     (unsigned long long)(s1.timeouts - s0.timeouts),
+			     (unsigned long long)(s1.map_errors - s0.map_errors),
+			     (unsigned long long)(s1.protocol_errors -
+						  s0.protocol_errors));
+		igt_info("page %llu: the MAP timed out (30 ms), again\n",
+			 (unsigned long long)page);
+		recover_timeouts++;
+	}
+	igt_assert_f(false, "page %llu: 20 MAPs in a row timed out\n",
+		     (unsigned long long)page);
+}
+
+static void check_window(int fd, volatile uint64_t *map, uint64_t gen)
 {
 	uint64_t page, idx, got;
 
 	for (page = 0; page < RECOVER_PAGES; page++) {
 		volatile uint64_t *p = map + page * VXF_WORDS_PER_PAGE;
 
-		igt_assert_f(vxf_try_read64(p, &got),
-			     "page %llu: signal %d after the recovery\n",
-			     (unsigned long long)page,
-			     vxf_last_fault_signal());
+		read_recovered(fd, p, page, &got);
 		for (idx = 0; idx < VXF_WORDS_PER_PAGE; idx++) {
 			got = p[idx];
 			igt_assert_f(got == expect_word(page, idx, gen),
@@ -309,7 +342,7 @@ static void test_recovers(void)
 	igt_assert_eq(vxf_info(fd, &in), 0);
 	igt_assert_eq(in.state, VXF_STATE_CONNECTED);
 	igt_assert_eq(vxf_stats(fd, &s1), 0);
-	check_window(map, 0);
+	check_window(fd, map, 0);
 
 	/* What we write survives a revoke of everything. */
 	for (page = 0; page < RECOVER_PAGES; page++)
@@ -318,12 +351,13 @@ static void test_recovers(void)
 				expect_word(page, idx, 1);
 	igt_assert_f(vxf_backend_revoke(&sane, 0, RECOVER_PAGES) == 0, "%s\n",
 		     vxf_backend_last_error());
-	check_window(map, 1);
+	check_window(fd, map, 1);
 	igt_assert_eq(vxf_backend_peek(&sane, RECOVER_PAGES - 1, 511, &got),
 		      0);
 	igt_assert_eq_u64(got, expect_word(RECOVER_PAGES - 1, 511, 1));
 	igt_assert_eq(vxf_stats(fd, &s2), 0);
-	igt_assert_eq_u64(s2.sigbus, s1.sigbus);
+	/* no SIGBUS but the timed out MAPs tried again */
+	igt_assert_eq_u64(s2.sigbus - s1.sigbus, recover_timeouts);
 	igt_assert_eq_u64(s2.protocol_errors, s1.protocol_errors);
 
 	munmap((void *)map, RECOVER_PAGES * VXF_PAGE_SIZE);
