@@ -227,7 +227,7 @@ static bool vxf_hv_consume(struct vxf_hv *hv)
 	/* Records up to prod are read after the index itself. */
 	virt_rmb();
 	if (!vxf_hv_prod_valid(prod, hv->cons)) {
-		vxf_count(&hv->dev->win, VXF_CNT_HV_REJECTED);
+		vxf_count(&hv->dev->win, VXF_CNT_HV_OVERFLOWS);
 		pr_err("%s: fault report producer index %u, consumer %u\n",
 		       hv->dev->name, prod, hv->cons);
 		vxf_hv_break(hv, "corrupt report area");
