@@ -20,6 +20,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -54,7 +55,9 @@ struct vxf_hv_pending {
  * @overflow_seen: area->overflow when last looked at
  * @last_seq: the newest record seen
  * @pending: seq -> struct vxf_hv_pending
- * @dead: torn down; nothing more is read
+ * @dead: torn down (detached, or the area was found corrupt); nothing more
+ *	is read, and faults on absent pages fail (read locklessly by
+ *	vxf_hv_ops())
  */
 struct vxf_hv {
 	struct vxf_device *dev;
@@ -76,10 +79,15 @@ static void vxf_hv_resolve(struct vxf_hv *hv, u64 seq)
 	hv->ops->resolve(hv->dev, seq);
 }
 
-/* The ops of the hypervisor (or stand-in) reporting for @dev. */
+/*
+ * The ops of the hypervisor (or stand-in) reporting for @dev; NULL once the
+ * interface was torn down, so that a fault on an absent page fails.
+ */
 const struct vxf_hv_ops *vxf_hv_ops(struct vxf_device *dev)
 {
-	return dev->hv ? dev->hv->ops : NULL;
+	struct vxf_hv *hv = dev->hv;
+
+	return hv && !READ_ONCE(hv->dead) ? hv->ops : NULL;
 }
 
 /*
@@ -87,15 +95,52 @@ const struct vxf_hv_ops *vxf_hv_ops(struct vxf_device *dev)
  * the retried access faults in the guest (and finds the FAILED chunk), then
  * let the vCPU retry.
  */
-static void vxf_hv_fail(struct vxf_hv *hv, u64 page, u64 seq)
+static void vxf_hv_zap(struct vxf_hv *hv, u64 page, u64 pages)
 {
 	struct inode *inode = READ_ONCE(hv->dev->inode);
 
 	if (inode)
 		unmap_mapping_range(inode->i_mapping, (loff_t)page << PAGE_SHIFT,
-				    PAGE_SIZE, 1);
+				    (loff_t)pages << PAGE_SHIFT, 1);
+}
+
+static void vxf_hv_fail(struct vxf_hv *hv, u64 page, u64 seq)
+{
+	vxf_hv_zap(hv, page, 1);
 	vxf_count(&hv->dev->win, VXF_CNT_HV_FAILED);
 	vxf_hv_resolve(hv, seq);
+}
+
+/* Let every vCPU held on a pending record retry, and forget the records. */
+static void vxf_hv_resolve_all(struct vxf_hv *hv)
+{
+	struct vxf_hv_pending *p;
+	unsigned long seq;
+
+	xa_for_each(&hv->pending, seq, p) {
+		xa_erase(&hv->pending, seq);
+		vxf_hv_resolve(hv, seq);
+		kfree(p);
+		vxf_live_add(VXF_LIVE_HV_PENDING, -1);
+	}
+}
+
+/*
+ * The report area cannot be trusted any more (vxf_fault.h: a corrupt
+ * producer index): stop reading it, release the held vCPUs, and take every
+ * user mapping of the window away, so that an access to a page that is not
+ * there ends in SIGBUS or -EFAULT (a guest page fault, which finds no
+ * hypervisor to report to) instead of reading a hole. Called with @hv->lock
+ * held.
+ */
+static void vxf_hv_break(struct vxf_hv *hv, const char *why)
+{
+	pr_err("%s: %s; fault reports torn down\n", hv->dev->name, why);
+	WRITE_ONCE(hv->dead, true);
+	vxf_hv_resolve_all(hv);
+	if (hv->ops->teardown)
+		hv->ops->teardown(hv->dev);
+	vxf_hv_zap(hv, 0, hv->dev->win.nr_pages);
 }
 
 static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
@@ -108,10 +153,9 @@ static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
 				  win->nr_pages, &hv->last_seq);
 	if (page < 0) {
 		vxf_count(win, VXF_CNT_HV_REJECTED);
-		dev_warn_ratelimited(hv->dev->misc.this_device,
-				     "rejected fault record seq %llu gfn %#llx window %u vcpu %u access %#x\n",
-				     rec->seq, rec->gfn, rec->window, rec->vcpu,
-				     rec->access);
+		pr_warn_ratelimited("%s: rejected fault record seq %llu gfn %#llx window %u vcpu %u access %#x\n",
+				    hv->dev->name, rec->seq, rec->gfn,
+				    rec->window, rec->vcpu, rec->access);
 		/* A vCPU may wait on it all the same: let it retry. */
 		if (rec->seq == hv->last_seq)
 			vxf_hv_resolve(hv, rec->seq);
@@ -145,8 +189,28 @@ static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
 	vxf_hv_resolve(hv, rec->seq);
 }
 
-/* Copy out and handle every record the hypervisor produced. */
-static void vxf_hv_consume(struct vxf_hv *hv)
+/*
+ * Copy a record out of the shared page, each field read exactly once, so
+ * that what is checked is what is used whatever the other side writes
+ * meanwhile.
+ */
+static void vxf_hv_copy_record(struct xen_fault_record *dst,
+			       const struct xen_fault_record *src)
+{
+	dst->seq = READ_ONCE(src->seq);
+	dst->gfn = READ_ONCE(src->gfn);
+	dst->window = READ_ONCE(src->window);
+	dst->vcpu = READ_ONCE(src->vcpu);
+	dst->access = READ_ONCE(src->access);
+	dst->flags = READ_ONCE(src->flags);
+	memset(dst->pad, 0, sizeof(dst->pad));
+}
+
+/*
+ * Copy out and handle every record the hypervisor produced. Returns false
+ * when the area is corrupt and the interface was torn down.
+ */
+static bool vxf_hv_consume(struct vxf_hv *hv)
 {
 	struct xen_fault_report_area *area = hv->area;
 	struct xen_fault_record rec;
@@ -164,23 +228,22 @@ static void vxf_hv_consume(struct vxf_hv *hv)
 	virt_rmb();
 	if (!vxf_hv_prod_valid(prod, hv->cons)) {
 		vxf_count(&hv->dev->win, VXF_CNT_HV_OVERFLOWS);
-		dev_warn_ratelimited(hv->dev->misc.this_device,
-				     "fault report producer index out of range (%u, %u); skipping\n",
-				     prod, hv->cons);
-		hv->cons = prod;
-		WRITE_ONCE(area->cons, prod);
-		return;
+		pr_err("%s: fault report producer index %u, consumer %u\n",
+		       hv->dev->name, prod, hv->cons);
+		vxf_hv_break(hv, "corrupt report area");
+		return false;
 	}
 
 	while (hv->cons != prod) {
-		memcpy(&rec, &area->rec[hv->cons % XEN_FAULT_RING_SIZE],
-		       sizeof(rec));
+		vxf_hv_copy_record(&rec,
+				   &area->rec[hv->cons % XEN_FAULT_RING_SIZE]);
 		hv->cons++;
 		vxf_hv_handle(hv, &rec);
 	}
 	/* The slots are free once the copies are taken. */
 	virt_mb();
 	WRITE_ONCE(area->cons, hv->cons);
+	return true;
 }
 
 /* Resolve the pending records whose MAP has settled, or timed out. */
@@ -221,11 +284,10 @@ static void vxf_hv_work(struct work_struct *work)
 	bool left;
 
 	mutex_lock(&hv->lock);
-	if (hv->dead) {
+	if (hv->dead || !vxf_hv_consume(hv)) {
 		mutex_unlock(&hv->lock);
 		return;
 	}
-	vxf_hv_consume(hv);
 	left = vxf_hv_settle(hv);
 	mutex_unlock(&hv->lock);
 
@@ -294,19 +356,12 @@ int vxf_hv_attach(struct vxf_device *dev, const struct vxf_hv_ops *ops,
 void vxf_hv_detach(struct vxf_device *dev)
 {
 	struct vxf_hv *hv = dev->hv;
-	struct vxf_hv_pending *p;
-	unsigned long seq;
 
 	if (!hv)
 		return;
 	mutex_lock(&hv->lock);
-	hv->dead = true;
-	xa_for_each(&hv->pending, seq, p) {
-		xa_erase(&hv->pending, seq);
-		vxf_hv_resolve(hv, seq);
-		kfree(p);
-		vxf_live_add(VXF_LIVE_HV_PENDING, -1);
-	}
+	WRITE_ONCE(hv->dead, true);
+	vxf_hv_resolve_all(hv);
 	mutex_unlock(&hv->lock);
 	cancel_delayed_work_sync(&hv->work);
 	xa_destroy(&hv->pending);

@@ -6,7 +6,9 @@
  * VM_PFNMAP | VM_IO: the kernel never takes references on their pages, so
  * get_user_pages(), O_DIRECT and DMA setup on them fail (the lent memory
  * must not end up in a hypercall, a grant or an IOMMU mapping), and core
- * dumps skip them. Every open file shares one address space, so that a
+ * dumps skip them. VFIO type1 is the exception the driver cannot refuse: it
+ * follows the page table of a VM_PFNMAP range whose frames are reserved
+ * (README.md, "What it is"). Every open file shares one address space, so that a
  * revoke reaches every mapping with a single unmap_mapping_range().
  */
 

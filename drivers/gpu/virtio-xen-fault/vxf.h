@@ -91,6 +91,8 @@ struct vxf_hv;
  *	hypervisor would see it; writes a record and returns its seq
  * @report_wait: (stand-in only) hold the faulting context until record
  *	@seq is resolved, at most @timeout jiffies; 0, -ETIMEDOUT or -EINTR
+ * @teardown: (optional) stop reporting: the hypervisor releases every vCPU
+ *	it holds and reports nothing more (XEN_FAULT_OP_TEARDOWN)
  * @release: free the hypervisor side's data at device release
  *
  * On real Xen, @report and @report_wait do not exist: the hypervisor holds
@@ -102,6 +104,7 @@ struct vxf_hv_ops {
 		      u64 *seq);
 	int (*report_wait)(struct vxf_device *dev, u64 seq,
 			   unsigned long timeout);
+	void (*teardown)(struct vxf_device *dev);
 	void (*release)(struct vxf_device *dev);
 };
 
