@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vxf_vgpu.c - Mesa's blob mappings on a real virtio-gpu render node
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * Makes the calls Mesa's virtio-gpu layers make (src/virtio/vdrm's
+ * vdrm_virtgpu_connect() and Venus's vn_renderer_virtgpu.c), in their
+ * order: GET_CAPS, CONTEXT_INIT, RESOURCE_CREATE_BLOB (HOST3D, MAPPABLE,
+ * 0x4000 bytes, blob_id 0: the shared page both use), MAP, then mmap() of
+ * the render node at the returned offset, always the whole blob and
+ * MAP_SHARED, sometimes MAP_FIXED at a placed address. Around that it
+ * checks what Mesa relies on: the data, a second mapping and a re-mapping
+ * of the same blob, a mapping that outlives its GEM handle, a forked
+ * child's view, the refusals virtio-gpu makes (Debian 6.12 maps only whole
+ * host-visible blobs), and the memory type the kernel gave the mapping.
+ *
+ * The context is Venus's (capset 4): the DRM native context's capset needs
+ * a GPU kernel driver on the host. The blob-mapping code in the guest
+ * kernel is the same for both (virtio_gpu_vram_create, _map, _mmap).
+ * A Venus context creates a host-visible blob without a command only for
+ * blob_id 0 (a shared-memory page of its own, which the host reports as
+ * VIRTIO_GPU_MAP_CACHE_CACHED); any other blob_id names memory that a
+ * Venus command (vkAllocateMemory) made first.
+ *
+ * Skips when there is no virtio-gpu render node with host-visible memory,
+ * HOST3D blobs and a Venus capset (scripts/vgpu-run.sh boots one).
+ */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include <drm/drm.h>
+#include <drm/virtgpu_drm.h>
+
+#include "igt.h"
+
+#ifndef VIRTGPU_DRM_CAPSET_VENUS
+#define VIRTGPU_DRM_CAPSET_VENUS	4
+#endif
+#ifndef VIRTGPU_DRM_CAPSET_DRM
+#define VIRTGPU_DRM_CAPSET_DRM		6
+#endif
+
+#define RENDER_NODE	"/dev/dri/renderD128"
+#define PAT_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
+#define SHMEM_SZ	0x4000	/* vdrm's and Venus's shared page */
+#define PAGE_SZ		4096
+
+struct blob {
+	uint32_t handle;
+	uint32_t res_handle;
+	uint64_t size;
+	uint64_t offset;	/* for mmap() of the render node */
+};
+
+static int drm_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret;
+}
+
+static uint64_t getparam(int fd, uint64_t param)
+{
+	uint64_t value = 0;
+	struct drm_virtgpu_getparam gp = {
+		.param = param,
+		.value = (uintptr_t)&value,
+	};
+
+	if (drm_ioctl(fd, DRM_IOCTL_VIRTGPU_GETPARAM, &gp))
+		return 0;
+	return value;
+}
+
+/*
+ * vdrm_virtgpu_connect() up to init_shmem(), with Venus's capset: open the
+ * render node, check the device can do it (skip if not), GET_CAPS,
+ * CONTEXT_INIT.
+ */
+static int vgpu_open(void)
+{
+	struct drm_virtgpu_context_set_param params[] = {
+		{ VIRTGPU_CONTEXT_PARAM_CAPSET_ID, VIRTGPU_DRM_CAPSET_VENUS },
+		{ VIRTGPU_CONTEXT_PARAM_NUM_RINGS, 64 },
+	};
+	struct drm_virtgpu_context_init init = {
+		.num_params = 2,
+		.ctx_set_params = (uintptr_t)params,
+	};
+	uint32_t caps[64] = { 0 };
+	struct drm_virtgpu_get_caps gc = {
+		.cap_set_id = VIRTGPU_DRM_CAPSET_VENUS,
+		.cap_set_ver = 0,
+		.addr = (uintptr_t)caps,
+		.size = sizeof(caps),
+	};
+	uint64_t capsets;
+	int fd;
+
+	fd = open(RENDER_NODE, O_RDWR | O_CLOEXEC);
+	igt_require_f(fd >= 0, "no %s: %s\n", RENDER_NODE, strerror(errno));
+	igt_require_f(getparam(fd, VIRTGPU_PARAM_3D_FEATURES),
+		      "virtio-gpu without 3D (virgl)\n");
+	igt_require_f(getparam(fd, VIRTGPU_PARAM_RESOURCE_BLOB),
+		      "virtio-gpu without blob resources\n");
+	igt_require_f(getparam(fd, VIRTGPU_PARAM_HOST_VISIBLE),
+		      "virtio-gpu without a host-visible region (hostmem)\n");
+	igt_require_f(getparam(fd, VIRTGPU_PARAM_CONTEXT_INIT),
+		      "virtio-gpu without context init\n");
+	capsets = getparam(fd, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs);
+	igt_require_f(capsets & (1ull << VIRTGPU_DRM_CAPSET_VENUS),
+		      "no Venus capset (capsets %#llx)\n",
+		      (unsigned long long)capsets);
+
+	igt_assert_eq(drm_ioctl(fd, DRM_IOCTL_VIRTGPU_GET_CAPS, &gc), 0);
+	igt_assert_eq(drm_ioctl(fd, DRM_IOCTL_VIRTGPU_CONTEXT_INIT, &init), 0);
+	return fd;
+}
+
+/* init_shmem(): RESOURCE_CREATE_BLOB, then map_handle()'s MAP */
+static struct blob blob_create(int fd, uint64_t size)
+{
+	struct drm_virtgpu_resource_create_blob cb = {
+		.blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+		.blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+		.size = size,
+		.blob_id = 0,
+	};
+	struct drm_virtgpu_map map = { 0 };
+	struct blob b = { 0 };
+
+	igt_assert_eq(drm_ioctl(fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB,
+				&cb), 0);
+	igt_assert_neq(cb.bo_handle, 0);
+	b.handle = cb.bo_handle;
+	b.res_handle = cb.res_handle;
+	b.size = size;
+
+	map.handle = b.handle;
+	igt_assert_eq(drm_ioctl(fd, DRM_IOCTL_VIRTGPU_MAP, &map), 0);
+	igt_assert_neq_u64(map.offset, 0);
+	b.offset = map.offset;
+	return b;
+}
+
+static void gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close gc = { .handle = handle };
+
+	igt_assert_eq(drm_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc), 0);
+}
+
+/* map_handle()'s mmap: the whole blob, MAP_SHARED, maybe at @placed */
+static uint32_t *blob_mmap(int fd, const struct blob *b, void *placed)
+{
+	void *p;
+
+	p = mmap(placed, b->size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (placed ? MAP_FIXED : 0), fd, b->offset);
+	igt_assert_f(p != MAP_FAILED, "mmap of blob %u (%#llx bytes): %s\n",
+		     b->handle, (unsigned long long)b->size, strerror(errno));
+	if (placed)
+		igt_assert(p == placed);
+	return p;
+}
+
+static void fill(uint32_t *p, uint64_t size, uint32_t seed)
+{
+	for (uint64_t i = 0; i < size / 4; i++)
+		p[i] = seed ^ (uint32_t)(i * 2654435761u);
+}
+
+/* the number of words that differ from fill(seed) */
+static uint64_t mismatches(const volatile uint32_t *p, uint64_t size,
+			   uint32_t seed)
+{
+	uint64_t bad = 0;
+
+	for (uint64_t i = 0; i < size / 4; i++)
+		bad += p[i] != (seed ^ (uint32_t)(i * 2654435761u));
+	return bad;
+}
+
+/* The page frame behind @va (root only: the PFN is hidden otherwise). */
+static uint64_t pfn_of(const void *va)
+{
+	uint64_t ent = 0;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	igt_assert(fd >= 0);
+	igt_assert_eq(pread(fd, &ent, sizeof(ent),
+			    (uintptr_t)va / PAGE_SZ * sizeof(ent)),
+		      (int)sizeof(ent));
+	close(fd);
+	igt_assert_f(ent & (1ull << 63), "%p not present\n", va);
+	ent &= (1ull << 55) - 1;
+	igt_assert_f(ent != 0, "pagemap hides the frame (not root?)\n");
+	return ent;
+}
+
+/*
+ * The memory type x86 PAT recorded for exactly [start, end): the entry
+ * track_pfn_remap() made when io_remap_pfn_range() mapped the range. Empty
+ * if there is none.
+ */
+static void pat_type(uint64_t start, uint64_t end, char *type, size_t len)
+{
+	unsigned long long s, e;
+	char line[256], t[64];
+	FILE *f;
+
+	type[0] = '\0';
+	f = fopen(PAT_LIST, "r");
+	igt_assert_f(f, "%s: %s\n", PAT_LIST, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %63s", &s, &e, t) != 3)
+			continue;
+		if (s == start && e == end) {
+			snprintf(type, len, "%s", t);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void test_vdrm_calls(void)
+{
+	struct blob b;
+	uint32_t *p;
+	int fd;
+
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	p = blob_mmap(fd, &b, NULL);
+	fill(p, b.size, 0x5eed0001);
+	igt_assert_eq_u64(mismatches(p, b.size, 0x5eed0001), 0);
+	igt_info("blob %u (res %u): %#llx bytes, mmap offset %#llx, frame %#llx\n",
+		 b.handle, b.res_handle, (unsigned long long)b.size,
+		 (unsigned long long)b.offset,
+		 (unsigned long long)pfn_of(p));
+	igt_assert_eq(munmap(p, b.size), 0);
+	gem_close(fd, b.handle);
+	close(fd);
+}
+
+/*
+ * Venus and turnip place maps (VK_EXT_map_memory_placed): MAP_FIXED over
+ * an address range the application reserved. A second, unplaced mapping of
+ * the same blob sees the same memory; several blobs coexist.
+ */
+static void test_placed(void)
+{
+	struct blob a, b;
+	uint32_t *q, *qb;
+	uint8_t *resv;
+	int fd;
+
+	fd = vgpu_open();
+	a = blob_create(fd, SHMEM_SZ);
+	b = blob_create(fd, 2 * SHMEM_SZ);
+	resv = mmap(NULL, 4 * SHMEM_SZ, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	igt_assert(resv != MAP_FAILED);
+
+	/* a at the reservation's second page, b right after it */
+	blob_mmap(fd, &a, resv + PAGE_SZ);
+	blob_mmap(fd, &b, resv + PAGE_SZ + SHMEM_SZ);
+	fill((uint32_t *)(resv + PAGE_SZ), a.size, 0xa0a0a0a0);
+	fill((uint32_t *)(resv + PAGE_SZ + SHMEM_SZ), b.size, 0xb0b0b0b0);
+
+	q = blob_mmap(fd, &a, NULL);
+	qb = blob_mmap(fd, &b, NULL);
+	igt_assert_eq_u64(mismatches(q, a.size, 0xa0a0a0a0), 0);
+	igt_assert_eq_u64(mismatches(qb, b.size, 0xb0b0b0b0), 0);
+	igt_assert_eq_u64(pfn_of(q), pfn_of(resv + PAGE_SZ));
+	igt_assert_neq_u64(pfn_of(q), pfn_of(qb));
+
+	/* a write through one mapping is seen through the other */
+	q[7] = 0x12345678;
+	igt_assert_eq_u32(((volatile uint32_t *)(resv + PAGE_SZ))[7],
+			  0x12345678);
+	igt_assert_eq(munmap(resv, 4 * SHMEM_SZ), 0);
+	igt_assert_eq(munmap(q, a.size), 0);
+	igt_assert_eq(munmap(qb, b.size), 0);
+	close(fd);
+}
+
+/* munmap and map again (Mesa drops and re-creates bo->map): data kept */
+static void test_remap(void)
+{
+	struct blob b;
+	uint32_t *p;
+	uint64_t pfn;
+	int fd;
+
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	p = blob_mmap(fd, &b, NULL);
+	pfn = pfn_of(p);
+	fill(p, b.size, 0x7e3a0001);
+	igt_assert_eq(munmap(p, b.size), 0);
+
+	for (int i = 0; i < 8; i++) {
+		p = blob_mmap(fd, &b, NULL);
+		igt_assert_eq_u64(pfn_of(p), pfn);
+		igt_assert_eq_u64(mismatches(p, b.size, 0x7e3a0001 + i), 0);
+		fill(p, b.size, 0x7e3a0001 + i + 1);
+		igt_assert_eq(munmap(p, b.size), 0);
+	}
+	close(fd);
+}
+
+/*
+ * The VMA holds the GEM object: closing the handle (and the file) while
+ * mapped leaves the mapping valid until munmap.
+ */
+static void test_close_while_mapped(void)
+{
+	struct blob b;
+	uint32_t *p;
+	int fd;
+
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	p = blob_mmap(fd, &b, NULL);
+	fill(p, b.size, 0xc105e001);
+	gem_close(fd, b.handle);
+	igt_assert_eq_u64(mismatches(p, b.size, 0xc105e001), 0);
+	close(fd);
+	fill(p, b.size, 0xc105e002);
+	igt_assert_eq_u64(mismatches(p, b.size, 0xc105e002), 0);
+	igt_assert_eq(munmap(p, b.size), 0);
+}
+
+/* A forked child shares the MAP_SHARED mapping both ways. */
+static void test_fork(void)
+{
+	volatile uint32_t *p;
+	struct blob b;
+	int fd, status;
+	pid_t pid;
+
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	p = blob_mmap(fd, &b, NULL);
+	fill((uint32_t *)p, b.size, 0xf0f0f001);
+
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		if (mismatches(p, b.size, 0xf0f0f001))
+			_exit(1);
+		fill((uint32_t *)p, b.size, 0xf0f0f002);
+		_exit(0);
+	}
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "child: status %#x\n", status);
+	igt_assert_eq_u64(mismatches(p, b.size, 0xf0f0f002), 0);
+	igt_assert_eq(munmap((void *)p, b.size), 0);
+	close(fd);
+}
+
+static void expect_mmap_einval(int fd, size_t len, int flags, uint64_t off)
+{
+	void *p;
+
+	errno = 0;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+	igt_assert_f(p == MAP_FAILED, "mmap(len %#zx, flags %#x, off %#llx) "
+		     "succeeded\n", len, flags, (unsigned long long)off);
+	igt_assert_eq(errno, EINVAL);
+}
+
+/*
+ * Debian 6.12's virtio_gpu_vram_mmap() maps only whole host-visible blobs
+ * (mainline lets a mapping be smaller): a part of the blob, from its start
+ * or from its second page, is refused. Mesa never asks for one.
+ */
+static void test_partial_refused(void)
+{
+	struct blob b;
+	uint32_t *p;
+	int fd;
+
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	expect_mmap_einval(fd, b.size - PAGE_SZ, MAP_SHARED, b.offset);
+	expect_mmap_einval(fd, PAGE_SZ, MAP_SHARED, b.offset);
+	expect_mmap_einval(fd, b.size - PAGE_SZ, MAP_SHARED,
+			   b.offset + PAGE_SZ);
+	/* and the whole blob still maps after the refusals */
+	p = blob_mmap(fd, &b, NULL);
+	fill(p, b.size, 0x9a47);
+	igt_assert_eq_u64(mismatches(p, b.size, 0x9a47), 0);
+	igt_assert_eq(munmap(p, b.size), 0);
+	close(fd);
+}
+
+/*
+ * The memory type the kernel used for the mapping, from x86 PAT's own
+ * record (the entry io_remap_pfn_range() reserved for exactly the blob's
+ * frames): write-back, because the host's map_info for a Venus
+ * shared-memory blob is VIRTIO_GPU_MAP_CACHE_CACHED (virglrenderer), which
+ * virtio_gpu_vram_mmap() maps with the default protection (WC would be
+ * write-combining, UNCACHED uncached-minus). The entry is this mapping's:
+ * it appears with mmap and is gone after munmap.
+ */
+static void test_memtype(void)
+{
+	uint64_t start, end;
+	char type[64];
+	struct blob b;
+	uint32_t *p;
+	int fd;
+
+	igt_require_f(access(PAT_LIST, R_OK) == 0, "no %s (PAT off?)\n",
+		      PAT_LIST);
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	p = blob_mmap(fd, &b, NULL);
+	start = pfn_of(p) * PAGE_SZ;
+	end = start + b.size;
+	for (uint64_t o = PAGE_SZ; o < b.size; o += PAGE_SZ)
+		igt_assert_eq_u64(pfn_of((uint8_t *)p + o) * PAGE_SZ,
+				  start + o);
+
+	pat_type(start, end, type, sizeof(type));
+	igt_info("blob frames [%#llx-%#llx): PAT memory type \"%s\"\n",
+		 (unsigned long long)start, (unsigned long long)end, type);
+	igt_assert_f(strcmp(type, "write-back") == 0,
+		     "memory type \"%s\", want write-back (map_info CACHED)\n",
+		     type);
+	fill(p, b.size, 0x3e3e);
+	igt_assert_eq_u64(mismatches(p, b.size, 0x3e3e), 0);
+
+	igt_assert_eq(munmap(p, b.size), 0);
+	pat_type(start, end, type, sizeof(type));
+	igt_assert_f(type[0] == '\0', "PAT entry \"%s\" left after munmap\n",
+		     type);
+	close(fd);
+}
+
+/*
+ * The DRM native context's capset needs a GPU kernel driver on the host:
+ * here it is absent, and CONTEXT_INIT with it fails. Recorded so that a
+ * host that has it shows up.
+ */
+static void test_drm_capset_absent(void)
+{
+	struct drm_virtgpu_context_set_param params[] = {
+		{ VIRTGPU_CONTEXT_PARAM_CAPSET_ID, VIRTGPU_DRM_CAPSET_DRM },
+		{ VIRTGPU_CONTEXT_PARAM_NUM_RINGS, 64 },
+	};
+	struct drm_virtgpu_context_init init = {
+		.num_params = 2,
+		.ctx_set_params = (uintptr_t)params,
+	};
+	uint64_t capsets;
+	int fd;
+
+	fd = open(RENDER_NODE, O_RDWR | O_CLOEXEC);
+	igt_require_f(fd >= 0, "no %s\n", RENDER_NODE);
+	capsets = getparam(fd, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs);
+	igt_info("capsets %#llx\n", (unsigned long long)capsets);
+	igt_skip_on_f(capsets & (1ull << VIRTGPU_DRM_CAPSET_DRM),
+		      "the host offers the DRM native context\n");
+	errno = 0;
+	igt_assert_eq(drm_ioctl(fd, DRM_IOCTL_VIRTGPU_CONTEXT_INIT, &init), -1);
+	igt_assert_eq(errno, EINVAL);
+	close(fd);
+}
+
+igt_main
+{
+	igt_describe("vdrm's calls: GET_CAPS, CONTEXT_INIT, CREATE_BLOB, MAP, mmap");
+	igt_subtest("vdrm-calls")
+		test_vdrm_calls();
+	igt_describe("MAP_FIXED maps at placed addresses, beside unplaced ones");
+	igt_subtest("placed")
+		test_placed();
+	igt_describe("munmap and mmap again keep the blob's data and frames");
+	igt_subtest("remap")
+		test_remap();
+	igt_describe("a mapping outlives its GEM handle and the file");
+	igt_subtest("close-while-mapped")
+		test_close_while_mapped();
+	igt_describe("a forked child shares the mapping");
+	igt_subtest("fork")
+		test_fork();
+	igt_describe("a partial map of a HOST3D blob is refused (6.12)");
+	igt_subtest("partial-refused")
+		test_partial_refused();
+	igt_describe("PAT's memory type for the blob matches map_info");
+	igt_subtest("memtype")
+		test_memtype();
+	igt_describe("no DRM native context without a host GPU");
+	igt_subtest("drm-capset-absent")
+		test_drm_capset_absent();
+}
