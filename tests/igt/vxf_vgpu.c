@@ -31,10 +31,12 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include <drm/drm.h>
 #include <drm/virtgpu_drm.h>
+#include <linux/virtio_gpu.h>
 
 #include "igt.h"
 
@@ -47,6 +49,7 @@
 
 #define RENDER_NODE	"/dev/dri/renderD128"
 #define PAT_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
+#define TRACING		"/sys/kernel/tracing"
 #define SHMEM_SZ	0x4000	/* vdrm's and Venus's shared page */
 #define PAGE_SZ		4096
 
@@ -189,47 +192,89 @@ static uint64_t mismatches(const volatile uint32_t *p, uint64_t size,
 	return bad;
 }
 
-/* The page frame behind @va (root only: the PFN is hidden otherwise). */
-static uint64_t pfn_of(const void *va)
-{
-	uint64_t ent = 0;
-	int fd;
+/* an entry of x86 PAT's memory type list */
+struct pat_ent {
+	unsigned long long start, end;	/* [start, end) */
+	char type[32];
+};
 
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	igt_assert(fd >= 0);
-	igt_assert_eq(pread(fd, &ent, sizeof(ent),
-			    (uintptr_t)va / PAGE_SZ * sizeof(ent)),
-		      (int)sizeof(ent));
-	close(fd);
-	igt_assert_f(ent & (1ull << 63), "%p not present\n", va);
-	ent &= (1ull << 55) - 1;
-	igt_assert_f(ent != 0, "pagemap hides the frame (not root?)\n");
-	return ent;
+#define PAT_MAX	8192
+
+/* Read PAT's list of reserved ranges into @e (PAT_MAX entries). */
+static int pat_read(struct pat_ent *e)
+{
+	char line[256];
+	FILE *f;
+	int n = 0;
+
+	f = fopen(PAT_LIST, "r");
+	igt_assert_f(f, "%s: %s\n", PAT_LIST, strerror(errno));
+	while (n < PAT_MAX && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &e[n].start,
+			   &e[n].end, e[n].type) == 3)
+			n++;
+	}
+	fclose(f);
+	igt_assert(n < PAT_MAX);
+	return n;
+}
+
+static int pat_count(const struct pat_ent *e, int n, const struct pat_ent *x)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += e[i].start == x->start && e[i].end == x->end &&
+		     !strcmp(e[i].type, x->type);
+	return c;
 }
 
 /*
- * The memory type x86 PAT recorded for exactly [start, end): the entry
- * track_pfn_remap() made when io_remap_pfn_range() mapped the range. Empty
- * if there is none.
+ * blob_mmap(), and the memory-type entry the mapping added to PAT's list:
+ * io_remap_pfn_range() over a whole VMA reserves the blob's frames with
+ * the mapping's cache mode (track_pfn_remap()), so exactly one entry,
+ * the blob's size, appears. (/proc/self/pagemap cannot tell: the page
+ * walker skips VM_PFNMAP mappings.)
  */
-static void pat_type(uint64_t start, uint64_t end, char *type, size_t len)
+static uint32_t *blob_mmap_pat(int fd, const struct blob *b, void *placed,
+			       struct pat_ent *ent)
 {
-	unsigned long long s, e;
-	char line[256], t[64];
-	FILE *f;
+	struct pat_ent *before, *after;
+	int nb, na, nnew = 0;
+	uint32_t *p;
 
-	type[0] = '\0';
-	f = fopen(PAT_LIST, "r");
-	igt_assert_f(f, "%s: %s\n", PAT_LIST, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %63s", &s, &e, t) != 3)
+	igt_require_f(access(PAT_LIST, R_OK) == 0, "no %s (PAT off?)\n",
+		      PAT_LIST);
+	before = calloc(PAT_MAX, sizeof(*before));
+	after = calloc(PAT_MAX, sizeof(*after));
+	igt_assert(before && after);
+	nb = pat_read(before);
+	p = blob_mmap(fd, b, placed);
+	na = pat_read(after);
+	for (int i = 0; i < na; i++) {
+		if (pat_count(after, i + 1, &after[i]) <=
+		    pat_count(before, nb, &after[i]))
 			continue;
-		if (s == start && e == end) {
-			snprintf(type, len, "%s", t);
-			break;
-		}
+		*ent = after[i];
+		nnew++;
 	}
-	fclose(f);
+	igt_assert_f(nnew == 1, "%d new PAT entries for one mapping\n", nnew);
+	igt_assert_eq_u64(ent->end - ent->start, b->size);
+	free(before);
+	free(after);
+	return p;
+}
+
+/* how many times [@x->start, @x->end) with @x->type is in PAT's list */
+static int pat_now(const struct pat_ent *x)
+{
+	struct pat_ent *e = calloc(PAT_MAX, sizeof(*e));
+	int n;
+
+	igt_assert(e);
+	n = pat_count(e, pat_read(e), x);
+	free(e);
+	return n;
 }
 
 static void test_vdrm_calls(void)
@@ -243,10 +288,9 @@ static void test_vdrm_calls(void)
 	p = blob_mmap(fd, &b, NULL);
 	fill(p, b.size, 0x5eed0001);
 	igt_assert_eq_u64(mismatches(p, b.size, 0x5eed0001), 0);
-	igt_info("blob %u (res %u): %#llx bytes, mmap offset %#llx, frame %#llx\n",
+	igt_info("blob %u (res %u): %#llx bytes, mmap offset %#llx\n",
 		 b.handle, b.res_handle, (unsigned long long)b.size,
-		 (unsigned long long)b.offset,
-		 (unsigned long long)pfn_of(p));
+		 (unsigned long long)b.offset);
 	igt_assert_eq(munmap(p, b.size), 0);
 	gem_close(fd, b.handle);
 	close(fd);
@@ -259,6 +303,7 @@ static void test_vdrm_calls(void)
  */
 static void test_placed(void)
 {
+	struct pat_ent ea, eb, eq, eqb;
 	struct blob a, b;
 	uint32_t *q, *qb;
 	uint8_t *resv;
@@ -272,17 +317,19 @@ static void test_placed(void)
 	igt_assert(resv != MAP_FAILED);
 
 	/* a at the reservation's second page, b right after it */
-	blob_mmap(fd, &a, resv + PAGE_SZ);
-	blob_mmap(fd, &b, resv + PAGE_SZ + SHMEM_SZ);
+	blob_mmap_pat(fd, &a, resv + PAGE_SZ, &ea);
+	blob_mmap_pat(fd, &b, resv + PAGE_SZ + SHMEM_SZ, &eb);
 	fill((uint32_t *)(resv + PAGE_SZ), a.size, 0xa0a0a0a0);
 	fill((uint32_t *)(resv + PAGE_SZ + SHMEM_SZ), b.size, 0xb0b0b0b0);
 
-	q = blob_mmap(fd, &a, NULL);
-	qb = blob_mmap(fd, &b, NULL);
+	/* unplaced maps: the same frames, the same data */
+	q = blob_mmap_pat(fd, &a, NULL, &eq);
+	qb = blob_mmap_pat(fd, &b, NULL, &eqb);
+	igt_assert_eq_u64(eq.start, ea.start);
+	igt_assert_eq_u64(eqb.start, eb.start);
+	igt_assert(eb.start >= ea.end || eb.end <= ea.start);
 	igt_assert_eq_u64(mismatches(q, a.size, 0xa0a0a0a0), 0);
 	igt_assert_eq_u64(mismatches(qb, b.size, 0xb0b0b0b0), 0);
-	igt_assert_eq_u64(pfn_of(q), pfn_of(resv + PAGE_SZ));
-	igt_assert_neq_u64(pfn_of(q), pfn_of(qb));
 
 	/* a write through one mapping is seen through the other */
 	q[7] = 0x12345678;
@@ -297,21 +344,20 @@ static void test_placed(void)
 /* munmap and map again (Mesa drops and re-creates bo->map): data kept */
 static void test_remap(void)
 {
+	struct pat_ent e0, e;
 	struct blob b;
 	uint32_t *p;
-	uint64_t pfn;
 	int fd;
 
 	fd = vgpu_open();
 	b = blob_create(fd, SHMEM_SZ);
-	p = blob_mmap(fd, &b, NULL);
-	pfn = pfn_of(p);
+	p = blob_mmap_pat(fd, &b, NULL, &e0);
 	fill(p, b.size, 0x7e3a0001);
 	igt_assert_eq(munmap(p, b.size), 0);
 
 	for (int i = 0; i < 8; i++) {
-		p = blob_mmap(fd, &b, NULL);
-		igt_assert_eq_u64(pfn_of(p), pfn);
+		p = blob_mmap_pat(fd, &b, NULL, &e);
+		igt_assert_eq_u64(e.start, e0.start);
 		igt_assert_eq_u64(mismatches(p, b.size, 0x7e3a0001 + i), 0);
 		fill(p, b.size, 0x7e3a0001 + i + 1);
 		igt_assert_eq(munmap(p, b.size), 0);
@@ -407,46 +453,179 @@ static void test_partial_refused(void)
 }
 
 /*
+ * The /proc/iomem resource that holds [@start, @end): virtio-gpu requests
+ * its host-visible region under the virtio device's name ("virtioN").
+ */
+static bool in_host_visible(unsigned long long start, unsigned long long end)
+{
+	unsigned long long s, e;
+	char line[256], name[64];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/iomem", "r");
+	igt_assert(f);
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %llx-%llx : %63s", &s, &e, name) != 3)
+			continue;
+		if (s <= start && end - 1 <= e && !strncmp(name, "virtio", 6)) {
+			igt_info("in %s", line);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static bool write_file(const char *path, const char *text, int flags)
+{
+	ssize_t len = strlen(text);
+	bool ok;
+	int fd;
+
+	fd = open(path, O_WRONLY | flags);
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, len) == len;
+	close(fd);
+	return ok;
+}
+
+/*
+ * The host's map_info is not in the uAPI: virtio-gpu keeps it in the
+ * object. An fprobe on the response callback reads it from the response
+ * itself (struct virtio_gpu_resp_map_info: the 24-byte header, then
+ * map_info), through BTF (CONFIG_PROBE_EVENTS_BTF_ARGS).
+ */
+#define MAPCB_EVENT	TRACING "/events/vxf_vgpu/mapcb/enable"
+
+static void map_info_probe_on(void)
+{
+	if (access(TRACING "/dynamic_events", F_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	igt_require_f(access(TRACING "/dynamic_events", W_OK) == 0,
+		      "no %s/dynamic_events\n", TRACING);
+	write_file(TRACING "/dynamic_events", "-:vxf_vgpu/mapcb\n", O_APPEND);
+	igt_require_f(write_file(TRACING "/dynamic_events",
+				 "f:vxf_vgpu/mapcb virtio_gpu_cmd_resource_map_cb "
+				 "type=+0(vbuf->resp_buf):u32 "
+				 "map_info=+24(vbuf->resp_buf):u32\n",
+				 O_APPEND),
+		      "no fprobe with BTF arguments on virtio-gpu: %s\n",
+		      strerror(errno));
+	igt_assert(write_file(TRACING "/trace", "", O_TRUNC));
+	igt_assert(write_file(MAPCB_EVENT, "1\n", 0));
+}
+
+/* the map_info of the only RESOURCE_MAP_BLOB answered since probe_on */
+static uint32_t map_info_read(void)
+{
+	unsigned int type = 0, info = 0, n = 0;
+	char line[512], *m;
+	FILE *f;
+
+	f = fopen(TRACING "/trace", "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		m = strstr(line, " type=");
+		if (!m || line[0] == '#')
+			continue;
+		igt_info("trace: %s", line);
+		igt_assert_eq(sscanf(m, " type=%u map_info=%u", &type, &info),
+			      2);
+		n++;
+	}
+	fclose(f);
+	write_file(MAPCB_EVENT, "0\n", 0);
+	write_file(TRACING "/dynamic_events", "-:vxf_vgpu/mapcb\n", O_APPEND);
+	igt_assert_eq(n, 1);
+	igt_assert_eq(type, VIRTIO_GPU_RESP_OK_MAP_INFO);
+	return info;
+}
+
+/*
+ * Whether a variable MTRR makes [@start, @end) uncachable: x86 PAT turns
+ * a write-back request on such a range into uncached-minus
+ * (pat_x_mtrr_type()), and QEMU's firmware marks the 32-bit PCI hole so.
+ * A range no variable MTRR names is taken as write-back, the firmware's
+ * default type.
+ */
+static bool mtrr_uncachable(unsigned long long start, unsigned long long end)
+{
+	unsigned long long base, mb;
+	char line[256];
+	bool uc = false;
+	FILE *f;
+
+	f = fopen("/proc/mtrr", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		igt_info("mtrr: %s", line);
+		if (!strstr(line, "uncachable") ||
+		    sscanf(line, "reg%*d: base=0x%llx (%*[^)]), size=%lluMB",
+			   &base, &mb) != 2)
+			continue;
+		if (base < end && start < base + (mb << 20))
+			uc = true;
+	}
+	fclose(f);
+	return uc;
+}
+
+/* the type x86 PAT gives virtio_gpu_vram_mmap()'s protection for map_info */
+static const char *pat_expected(uint32_t map_info, unsigned long long start,
+				unsigned long long end)
+{
+	switch (map_info & VIRTIO_GPU_MAP_CACHE_MASK) {
+	case VIRTIO_GPU_MAP_CACHE_WC:
+		return "write-combining";	/* pgprot_writecombine */
+	case VIRTIO_GPU_MAP_CACHE_UNCACHED:
+		return "uncached-minus";	/* pgprot_noncached */
+	default:				/* the default protection */
+		return mtrr_uncachable(start, end) ? "uncached-minus" :
+						     "write-back";
+	}
+}
+
+/*
  * The memory type the kernel used for the mapping, from x86 PAT's own
  * record (the entry io_remap_pfn_range() reserved for exactly the blob's
- * frames): write-back, because the host's map_info for a Venus
- * shared-memory blob is VIRTIO_GPU_MAP_CACHE_CACHED (virglrenderer), which
- * virtio_gpu_vram_mmap() maps with the default protection (WC would be
- * write-combining, UNCACHED uncached-minus). The entry is this mapping's:
- * it appears with mmap and is gone after munmap.
+ * frames, which lie in the host-visible region), against the one the
+ * host's map_info asks for: CACHED (what virglrenderer answers for a Venus
+ * shared-memory blob) is the default protection, write-back unless an
+ * MTRR makes the range uncachable; WC is write-combining, UNCACHED
+ * uncached-minus. The entry is this mapping's: it is gone after munmap.
  */
 static void test_memtype(void)
 {
-	uint64_t start, end;
-	char type[64];
+	const char *want;
+	struct pat_ent e;
+	uint32_t map_info;
 	struct blob b;
 	uint32_t *p;
 	int fd;
 
-	igt_require_f(access(PAT_LIST, R_OK) == 0, "no %s (PAT off?)\n",
-		      PAT_LIST);
 	fd = vgpu_open();
+	map_info_probe_on();
 	b = blob_create(fd, SHMEM_SZ);
-	p = blob_mmap(fd, &b, NULL);
-	start = pfn_of(p) * PAGE_SZ;
-	end = start + b.size;
-	for (uint64_t o = PAGE_SZ; o < b.size; o += PAGE_SZ)
-		igt_assert_eq_u64(pfn_of((uint8_t *)p + o) * PAGE_SZ,
-				  start + o);
-
-	pat_type(start, end, type, sizeof(type));
-	igt_info("blob frames [%#llx-%#llx): PAT memory type \"%s\"\n",
-		 (unsigned long long)start, (unsigned long long)end, type);
-	igt_assert_f(strcmp(type, "write-back") == 0,
-		     "memory type \"%s\", want write-back (map_info CACHED)\n",
-		     type);
+	p = blob_mmap_pat(fd, &b, NULL, &e);
+	map_info = map_info_read();
+	want = pat_expected(map_info, e.start, e.end);
+	igt_info("blob frames [%#llx-%#llx): map_info %#x, PAT memory type \"%s\", expected \"%s\"\n",
+		 e.start, e.end, map_info, e.type, want);
+	igt_assert_f(in_host_visible(e.start, e.end),
+		     "[%#llx-%#llx) outside the host-visible region\n",
+		     e.start, e.end);
+	igt_assert_f(strcmp(e.type, want) == 0,
+		     "memory type \"%s\", want \"%s\" (map_info %#x)\n",
+		     e.type, want, map_info);
 	fill(p, b.size, 0x3e3e);
 	igt_assert_eq_u64(mismatches(p, b.size, 0x3e3e), 0);
 
+	igt_assert_eq(pat_now(&e), 1);
 	igt_assert_eq(munmap(p, b.size), 0);
-	pat_type(start, end, type, sizeof(type));
-	igt_assert_f(type[0] == '\0', "PAT entry \"%s\" left after munmap\n",
-		     type);
+	igt_assert_eq(pat_now(&e), 0);
 	close(fd);
 }
 
