@@ -28,6 +28,7 @@
  */
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -630,6 +631,134 @@ static void test_memtype(void)
 }
 
 /*
+ * Venus's transport commands (venus-protocol, vn_protocol_renderer_defines.h):
+ * a command is its type and flags (u32 each) and its arguments, 32-bit
+ * words and 64-bit ones (size_t and pointers' presence too), little-endian.
+ */
+#define VN_CMD_CREATE_RING		188	/* vkCreateRingMESA */
+#define VN_CMD_DESTROY_RING		189	/* vkDestroyRingMESA */
+#define VN_CMD_WRITE_RING_EXTRA		191	/* vkWriteRingExtraMESA */
+#define VN_STYPE_RING_CREATE_INFO	1000384000u
+#define VN_RING_STATUS_IDLE		0x1
+
+/* the ring's layout in the blob, as Venus lays out its own */
+#define RING_HEAD	0x0
+#define RING_TAIL	0x40
+#define RING_STATUS	0x80
+#define RING_BUF	0x1000
+#define RING_BUF_SZ	0x1000
+#define RING_EXTRA	0x2000
+#define RING_EXTRA_SZ	0x40
+#define RING_ID		0x7e57
+
+struct vn_cs {
+	uint32_t w[64];
+	unsigned int n;
+};
+
+static void cs_u32(struct vn_cs *cs, uint32_t v)
+{
+	igt_assert(cs->n < 64);
+	cs->w[cs->n++] = v;
+}
+
+static void cs_u64(struct vn_cs *cs, uint64_t v)
+{
+	cs_u32(cs, (uint32_t)v);
+	cs_u32(cs, (uint32_t)(v >> 32));
+}
+
+/* a context-level command stream to the Venus context, as Mesa's
+ * vn_renderer_submit() sends one (ring_idx 0) */
+static void vn_submit(int fd, const struct vn_cs *cs)
+{
+	struct drm_virtgpu_execbuffer eb = {
+		.size = cs->n * 4,
+		.command = (uintptr_t)cs->w,
+	};
+
+	igt_assert_eq(drm_ioctl(fd, DRM_IOCTL_VIRTGPU_EXECBUFFER, &eb), 0);
+}
+
+/*
+ * The host writes this page: vkCreateRingMESA makes virglrenderer's ring
+ * thread watch a ring laid out in the blob (it sets the ring's status word
+ * when idle), and each vkWriteRingExtraMESA makes the host store a value
+ * in the ring's extra region. The guest spins on those words the way
+ * vdrm_host_sync() spins on its seqno: every value must show up, in
+ * order, never older than the last one seen, with no fault.
+ */
+static void test_host_written(void)
+{
+	volatile uint32_t *extra, *status;
+	struct vn_cs cs;
+	struct blob b;
+	uint32_t *p, v, last = 0;
+	uint64_t spins = 0;
+	int fd;
+
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	p = blob_mmap(fd, &b, NULL);
+	memset(p, 0, b.size);
+	extra = (volatile uint32_t *)((uint8_t *)p + RING_EXTRA);
+	status = (volatile uint32_t *)((uint8_t *)p + RING_STATUS);
+
+	cs.n = 0;
+	cs_u32(&cs, VN_CMD_CREATE_RING);
+	cs_u32(&cs, 0);				/* command flags */
+	cs_u64(&cs, RING_ID);
+	cs_u64(&cs, 1);				/* pCreateInfo present */
+	cs_u32(&cs, VN_STYPE_RING_CREATE_INFO);
+	cs_u64(&cs, 0);				/* pNext */
+	cs_u32(&cs, 0);				/* flags */
+	cs_u32(&cs, b.res_handle);
+	cs_u64(&cs, 0);				/* offset */
+	cs_u64(&cs, b.size);
+	cs_u64(&cs, 1000000);			/* idleTimeout, ns */
+	cs_u64(&cs, RING_HEAD);
+	cs_u64(&cs, RING_TAIL);
+	cs_u64(&cs, RING_STATUS);
+	cs_u64(&cs, RING_BUF);
+	cs_u64(&cs, RING_BUF_SZ);
+	cs_u64(&cs, RING_EXTRA);
+	cs_u64(&cs, RING_EXTRA_SZ);
+	vn_submit(fd, &cs);
+
+	/* the ring thread goes idle with nothing to do, and says so */
+	while (!(*status & VN_RING_STATUS_IDLE))
+		sched_yield();
+	igt_info("ring status %#x\n", *status);
+
+	for (uint32_t i = 1; i <= 256; i++) {
+		cs.n = 0;
+		cs_u32(&cs, VN_CMD_WRITE_RING_EXTRA);
+		cs_u32(&cs, 0);
+		cs_u64(&cs, RING_ID);
+		cs_u64(&cs, 0);			/* offset in extra */
+		cs_u32(&cs, i);
+		vn_submit(fd, &cs);
+		while ((v = extra[0]) != i) {
+			igt_assert_f(v == last, "host word %#x, last %#x, "
+				     "waiting for %#x\n", v, last, i);
+			spins++;
+			sched_yield();
+		}
+		last = v;
+	}
+	igt_info("256 host writes seen in order (%llu spins)\n",
+		 (unsigned long long)spins);
+
+	cs.n = 0;
+	cs_u32(&cs, VN_CMD_DESTROY_RING);
+	cs_u32(&cs, 0);
+	cs_u64(&cs, RING_ID);
+	vn_submit(fd, &cs);
+	igt_assert_eq(munmap(p, b.size), 0);
+	close(fd);
+}
+
+/*
  * The DRM native context's capset needs a GPU kernel driver on the host:
  * here it is absent, and CONTEXT_INIT with it fails. Recorded so that a
  * host that has it shows up.
@@ -682,6 +811,9 @@ igt_main
 	igt_describe("PAT's memory type for the blob matches map_info");
 	igt_subtest("memtype")
 		test_memtype();
+	igt_describe("spin on words the host writes into a blob (Venus ring)");
+	igt_subtest("host-written")
+		test_host_written();
 	igt_describe("no DRM native context without a host GPU");
 	igt_subtest("drm-capset-absent")
 		test_drm_capset_absent();
