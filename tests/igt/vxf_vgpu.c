@@ -13,7 +13,8 @@
  * checks what Mesa relies on: the data, a second mapping and a re-mapping
  * of the same blob, a mapping that outlives its GEM handle, a forked
  * child's view, the refusals virtio-gpu makes (Debian 6.12 maps only whole
- * host-visible blobs), and the memory type the kernel gave the mapping.
+ * host-visible blobs), the memory type the kernel gave the mapping, and
+ * words the host writes into a blob while the guest spins on them.
  *
  * The context is Venus's (capset 4): the DRM native context's capset needs
  * a GPU kernel driver on the host. The blob-mapping code in the guest
