@@ -362,6 +362,30 @@ report_kunit() {
 	done <"$cases"
 }
 
+# Stock virtio-gpu with a host-visible region (scripts/vgpu-run.sh: trixie's
+# QEMU 10, virglrenderer 1.1, Mesa's Venus on lavapipe, built once into
+# .cache/vgpu by scripts/vgpu-env.sh): tests/igt/vxf_vgpu makes Mesa's
+# blob-mapping calls on Debian 6.12's own virtio-gpu module, and Mesa's
+# Venus driver runs vulkaninfo in the guest. Subtests count like the VM
+# suite's (vxf_vgpu/SUBTEST, venus/vulkaninfo).
+VGPU_OUT="$LOGS/vgpu-stock.out"
+do_vgpu_stock() {
+	local rc
+	make -C tests/igt vgpu/vxf_vgpu || { REASON="vxf_vgpu build failed"; return 1; }
+	./scripts/vgpu-env.sh || { REASON="trixie root build failed (.cache/vgpu/debootstrap.log)"; return 1; }
+	if ./scripts/vgpu-run.sh --log "$LOGS/vgpu-stock.console.log" >"$VGPU_OUT"; then
+		rc=0
+	else
+		rc=$?
+	fi
+	cat "$VGPU_OUT"
+	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+		REASON="vgpu-run exit $rc: $(grep -m1 'vm-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $LOGS/vgpu-stock.console.log"
+		return 1
+	fi
+	INFO=$(grep -m1 -o 'deviceName "[^"]*"' "$VGPU_OUT" || true)
+}
+
 # --- run ------------------------------------------------------------------------
 
 step deps "" do_deps
@@ -391,6 +415,8 @@ if want vm-debug; then
 	report_kunit
 	SUITE_OUT=$DEBUG_OUT report_subtests
 fi
+step vgpu-stock "kernels tools" do_vgpu_stock
+want vgpu-stock && SUITE_OUT=$VGPU_OUT report_subtests
 if [ "${VXF_XEN:-1}" = 1 ]; then
 	step xen-suite "build-gcc-6.12 tools" do_xen_suite
 	want xen-suite && SUITE_OUT=$XEN_OUT report_subtests

@@ -12,7 +12,8 @@ PKGS=(
 	clang lld llvm dwarves
 	sparse dkms
 	qemu-system-x86 busybox-static
-	debootstrap e2fsprogs	# scripts/xen-run.sh: dom0 root filesystem, its ext4 image
+	debootstrap e2fsprogs	# scripts/xen-run.sh: dom0 root filesystem, its ext4 image;
+				# scripts/vgpu-env.sh: the trixie root of the virtio-gpu VM
 	gnuplot-nox
 	libxen-dev
 	linux-source-6.12 linux-source-6.1

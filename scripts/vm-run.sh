@@ -23,6 +23,12 @@
 #   --append ARGS  extra kernel command line (e.g. nr_cpus=1)
 #   --no-slub-debug  boot without slub_debug (benchmarks: its red zones
 #                  and tracking inflate every slab object)
+#   --qemu PROG    run PROG instead of qemu-system-x86_64 (a wrapper that
+#                  takes QEMU's arguments: scripts/vgpu-run.sh)
+#   --qemu-args A  QEMU arguments (display, devices) in place of -nographic
+#   --kmod NAME    also load module NAME of the kernel's own tree (and what
+#                  it depends on) before the module; repeatable
+#   --add-dir DIR  copy DIR's contents over the initramfs root, last
 #
 # The guest always boots with slub_debug=FZPU (Debian's kernels have no
 # KASAN: this catches use-after-free and overruns in slab objects), and
@@ -54,8 +60,12 @@ ALLOW_WARN=0
 APPEND=
 DEBUG_KERNEL=0
 SLUB_DEBUG=slub_debug=FZPU
+QEMU=qemu-system-x86_64
+QEMU_ARGS=-nographic
+KMODS=
+ADD_DIR=
 
-usage() { sed -n '8,25p' "$0" >&2; exit 3; }
+usage() { sed -n '8,31p' "$0" >&2; exit 3; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -68,6 +78,10 @@ while [ $# -gt 0 ]; do
 	--allow-warn) ALLOW_WARN=1; shift ;;
 	--append) APPEND=$2; shift 2 ;;
 	--no-slub-debug) SLUB_DEBUG=; shift ;;
+	--qemu) QEMU=$2; shift 2 ;;
+	--qemu-args) QEMU_ARGS=$2; shift 2 ;;
+	--kmod) KMODS="$KMODS $2"; shift 2 ;;
+	--add-dir) ADD_DIR=$2; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-) break ;;	# no module file (with --no-module or --debug)
@@ -97,7 +111,7 @@ MODDIR=${MODDIR_612:-}
 # the debug kernel has what the tests need built in, and no module tree
 [ "$DEBUG_KERNEL" -eq 0 ] || MODDIR=
 [ -f "$KERNEL" ] || setup_fail "kernel $KERNEL missing"
-command -v qemu-system-x86_64 >/dev/null || setup_fail "qemu-system-x86_64 missing (make deps)"
+command -v "$QEMU" >/dev/null || setup_fail "$QEMU missing (make deps)"
 BUSYBOX=$(command -v busybox || true)
 if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" | grep -q 'statically linked'; then
 	setup_fail "static busybox missing (apt-get install busybox-static)"
@@ -193,6 +207,9 @@ add_kernel_mod() {
 if [ -n "$MODDIR" ] && [ -d "$MODDIR/kernel" ]; then
 	add_kernel_mod null_blk || echo "vm-run: no null_blk: O_DIRECT tests will skip" >&2
 fi
+for m in $KMODS; do
+	add_kernel_mod "$m" || setup_fail "module $m not in ${MODDIR:-?}/kernel"
+done
 
 [ -x "$TOP/tools/vxf-backend/vxf-backend" ] &&
 	add_bin "$TOP/tools/vxf-backend/vxf-backend" /bin/vxf-backend
@@ -240,6 +257,8 @@ fi
 exit $rc
 EOF
 chmod 0755 "$R/bin/run-tests"
+
+[ -z "$ADD_DIR" ] || cp -a "$ADD_DIR/." "$R/"
 
 printf '%s\n' "$PAYLOAD" >"$R/etc/payload"
 cat >"$R/init" <<EOF
@@ -315,7 +334,7 @@ echo "vm-run: $NTESTS test binaries; console log $LOG" >&2
 t0=$(date +%s.%N)
 set +e
 timeout --kill-after=10 "$TIMEOUT" \
-	qemu-system-x86_64 -accel tcg,thread=single -m 2G -smp 2 -nographic \
+	"$QEMU" -accel tcg,thread=single -m 2G -smp 2 $QEMU_ARGS \
 	-no-reboot \
 	-monitor none -serial "file:$LOG" -serial "file:$OUT" \
 	-net none -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \

@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the trixie root's QEMU (scripts/vgpu-env.sh) with QEMU's arguments
+# as given, under an Xvfb X server of its own: scripts/vm-run.sh calls it
+# through scripts/vgpu-run.sh (--qemu).
+#
+# QEMU's virtio-gpu with OpenGL (virglrenderer, Venus on lavapipe) needs a
+# display with OpenGL: with no GPU on the host, that is SDL on Xvfb
+# (llvmpipe). egl-headless and dbus,gl=on want a DRM render node, and
+# -display none has no OpenGL.
+#
+# Everything runs in private mount and network namespaces (unshare):
+# /proc, /sys and /dev are bound into the root, /tmp and /mnt are tmpfs,
+# and the directories of the files named by -kernel, -initrd and
+# -serial file: are bound under /mnt/vgpu-N; the mounts vanish with the
+# namespace, and the X server's sockets meet no other X server. Exit status: QEMU's, or 3 on a setup error.
+#
+# Environment: VGPU_ROOT the trixie root (default: scripts/vgpu-env.sh's).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "${VGPU_IN_NS:-}" != 1 ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "vgpu-qemu: must run as root (chroot)" >&2; exit 3; }
+	VGPU_ROOT=${VGPU_ROOT:-$("$TOP/scripts/vgpu-env.sh")} || exit 3
+	export VGPU_ROOT VGPU_IN_NS=1
+	exec unshare --mount --net --propagation private "$0" "$@"
+fi
+
+R=$VGPU_ROOT
+fail() { echo "vgpu-qemu: ERROR: $*" >&2; exit 3; }
+
+for d in proc sys dev; do
+	mount --bind "/$d" "$R/$d"
+done
+mount -t tmpfs tmpfs "$R/tmp"
+mount -t tmpfs tmpfs "$R/mnt"
+
+# bind FILE's directory (FILE need not exist yet) into the root; FILE's
+# path there in $BPATH
+declare -A BOUND
+NBOUND=0
+bind_file() {
+	local f d
+	f=$(realpath -m "$1")
+	d=$(dirname "$f")
+	[ -d "$d" ] || fail "no directory $d"
+	if [ -z "${BOUND[$d]:-}" ]; then
+		NBOUND=$((NBOUND + 1))
+		BOUND[$d]=/mnt/vgpu-$NBOUND
+		mkdir -p "$R${BOUND[$d]}"
+		mount --bind "$d" "$R${BOUND[$d]}"
+	fi
+	BPATH=${BOUND[$d]}/$(basename "$f")
+}
+
+args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-kernel|-initrd)
+		bind_file "$2"
+		args+=("$1" "$BPATH")
+		shift 2
+		;;
+	-serial)
+		case "$2" in
+		file:*)
+			bind_file "${2#file:}"
+			args+=("$1" "file:$BPATH")
+			;;
+		*) args+=("$1" "$2") ;;
+		esac
+		shift 2
+		;;
+	*)
+		args+=("$1")
+		shift
+		;;
+	esac
+done
+
+# The X server, ready once it has written its display number.
+chroot "$R" /usr/bin/Xvfb :1 -screen 0 1024x768x24 -nolisten tcp -displayfd 1 \
+	>"$R/tmp/xvfb.display" 2>"$R/tmp/xvfb.log" &
+xpid=$!
+for _ in $(seq 1 300); do
+	[ -s "$R/tmp/xvfb.display" ] && break
+	kill -0 "$xpid" 2>/dev/null || fail "Xvfb exited: $(tail -n 3 "$R/tmp/xvfb.log")"
+	sleep 0.1
+done
+[ -s "$R/tmp/xvfb.display" ] || fail "Xvfb did not start: $(tail -n 3 "$R/tmp/xvfb.log")"
+
+# QEMU in the background, so that a timeout's SIGTERM to this script
+# reaches QEMU and the X server too.
+qpid=
+stop() {
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	kill "$xpid" 2>/dev/null || true
+}
+trap 'stop; exit 143' TERM INT HUP
+chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	DISPLAY=":$(head -n 1 "$R/tmp/xvfb.display")" HOME=/tmp XDG_RUNTIME_DIR=/tmp \
+	/usr/bin/qemu-system-x86_64 "${args[@]}" &
+qpid=$!
+rc=0
+wait "$qpid" || rc=$?
+qpid=
+stop
+wait "$xpid" 2>/dev/null || true
+exit $rc
