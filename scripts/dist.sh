@@ -22,6 +22,7 @@
 #          .cache/kernels/env.sh) and the tools there; make install and
 #          make modules_install into a scratch root and list what landed
 set -euo pipefail
+shopt -s inherit_errexit
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NAME=virtio-xen-fault
@@ -64,10 +65,10 @@ do_tarball() {
 	tmp="$out/.$prefix.tar.xz.tmp"
 	(cd "$TOP" && git ls-files -z) |
 		(cd "$TOP" && LC_ALL=C tar --create --format=gnu --null \
-			--files-from=- --no-recursion --sort=name \
+			--no-recursion --sort=name \
 			--mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
 			--mode='u+rw,go-w,a+rX' \
-			--transform="flags=r;s,^,$prefix/,") |
+			--transform="flags=r;s,^,$prefix/," --files-from=-) |
 		xz -6 -T1 -c >"$tmp"
 	mv "$tmp" "$out/$prefix.tar.xz"
 	echo "$out/$prefix.tar.xz"
@@ -125,7 +126,8 @@ do_distcheck() {
 	echo "dist: make install modules_install DESTDIR=$root PREFIX=/usr installed:"
 	got=$(cd "$root" && find . ! -type d | sed 's,^\.,,' | LC_ALL=C sort)
 	echo "$got" | sed 's/^/  /'
-	mods=$(grep -E "^/lib/modules/$krel/extra/(.*/)?$NAME\.ko(\.xz|\.zst|\.gz)?\$" <<<"$got" || true)
+	mods=$(grep -E "/$NAME\.ko(\.xz|\.zst|\.gz)?\$" <<<"$got" |
+		grep -F "/lib/modules/$krel/extra/" || true)
 	[ "$(grep -c . <<<"$mods")" -eq 1 ] || die "make modules_install did not install one $NAME.ko* for $krel"
 	got=$(grep -vxF "$mods" <<<"$got" || true)
 	want=$(make -s -C "$src" KDIR="$kdir" PREFIX=/usr install-list | LC_ALL=C sort)
