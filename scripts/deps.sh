@@ -15,6 +15,7 @@ PKGS=(
 	debootstrap e2fsprogs	# scripts/xen-run.sh: dom0 root filesystem, its ext4 image
 	gnuplot-nox
 	libxen-dev
+	dpkg-dev build-essential debhelper dh-dkms lintian help2man	# packaging: make deb, make install's man pages
 	linux-source-6.12 linux-source-6.1
 )
 
