@@ -233,6 +233,7 @@ modules_install: modules
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 
 dist:
+	./scripts/dist.sh versions
 	./scripts/dist.sh tarball
 
 distcheck:
