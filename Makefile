@@ -254,7 +254,7 @@ clean:
 		if [ -f "$$d/Makefile" ]; then $(MAKE) -C "$$d" clean; fi; \
 	done
 	rm -f $(MANPAGES)
-	rm -rf .cache/build .cache/logs .cache/vm
+	rm -rf .cache/build .cache/logs .cache/vm .cache/pkg .cache/distcheck
 
 # also forget downloaded kernels and unpacked sources
 distclean: clean

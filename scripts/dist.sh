@@ -54,8 +54,9 @@ do_tarball() {
 	local out=${1:-$TOP} v prefix epoch tmp
 	v=$(version)
 	prefix=$NAME-$v
-	command -v git >/dev/null && git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1 ||
+	if ! command -v git >/dev/null || ! git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
 		die "not a git checkout: the tarball is made of the files git tracks"
+	fi
 	epoch=${SOURCE_DATE_EPOCH:-$(git -C "$TOP" log -1 --format=%ct)}
 	if [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no)" ]; then
 		echo "dist: warning: tracked files have uncommitted changes; the tarball has them" >&2
