@@ -25,11 +25,23 @@
 #                     faulting threads on the debug kernel; prints targets
 #   make xen-check    only make check's Xen steps: Xen 4.17 + dom0 backend +
 #                     domUs running the suite (make check includes them)
+#   make install      the userspace parts into $(DESTDIR)$(PREFIX): the dom0
+#                     backend, the demo, the uAPI header, man pages
+#   make modules_install  the module into $(DESTDIR)/lib/modules/<release>/
+#   make dist         virtio-xen-fault-$(VERSION).tar.xz, reproducible, of
+#                     the tracked files (scripts/dist.sh)
+#   make distcheck    make dist twice and compare, then build, install and
+#                     modules_install from the unpacked tarball
+#   make deb          the Debian packages from the tarball, lintian clean,
+#                     into .cache/pkg/ (scripts/package-test.sh --build-only)
 #
 # Variables: KDIR=<kernel build dir>, W=1, LLVM=1, C=1|2 are passed on to
-# kbuild as usual. Debian's headers are configured for gcc: with LLVM=1 and
-# no KDIR, the module is built against a clang-configured linux-source-6.12
-# tree (scripts/ktree.sh clang 6.12, prepared on first use).
+# kbuild as usual. make install takes DESTDIR, PREFIX (default /usr/local),
+# BINDIR, SBINDIR, INCLUDEDIR, MANDIR; make modules_install takes DESTDIR
+# and INSTALL_MOD_DIR (default extra). Debian's headers are configured for
+# gcc: with LLVM=1 and no KDIR, the module is built against a
+# clang-configured linux-source-6.12 tree (scripts/ktree.sh clang 6.12,
+# prepared on first use).
 
 ifneq ($(KERNELRELEASE),)
 # kbuild reads Kbuild in preference to this file; keep it harmless anyway.
@@ -62,6 +74,8 @@ TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo tools/vxf-bench \
 VM_TIMEOUT ?= 600
 
 .PHONY: all modules tools deps kernels demo bench check clean distclean help
+
+VERSION := $(shell cat $(TOP)/VERSION)
 
 all: modules
 
@@ -147,6 +161,87 @@ check-debug:
 xen-check:
 	CHECK_ONLY="deps kernels build-gcc-6.12 tools xen-suite bench-xen" ./scripts/check.sh
 
+# --- installation (README "For packagers") ---------------------------------
+#
+# make install: the userspace parts only, under $(DESTDIR) and the
+# directories below, nothing else. vxf-backend-xen is the backend for dom0
+# (loop and Xen modes; needs libxen-dev), vxf-demo runs in a guest. The
+# static loop-mode vxf-backend and the tests are for the VM harness and are
+# not installed. STATIC= links vxf-demo dynamically.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+INSTALL ?= install
+HELP2MAN ?= help2man
+INSTALL_MOD_DIR ?= extra
+
+BACKEND_XEN := tools/vxf-backend/vxf-backend-xen
+DEMO := tools/vxf-demo/vxf-demo
+MANPAGES := tools/vxf-backend/vxf-backend-xen.8 tools/vxf-demo/vxf-demo.1
+
+.PHONY: install install-list modules_install man dist distcheck deb
+
+# the tools' own Makefiles know when to rebuild
+$(BACKEND_XEN): FORCE
+	@test -f /usr/include/xenstore.h || \
+		{ echo "vxf-backend-xen needs libxen-dev's headers" >&2; exit 1; }
+	$(MAKE) -C tools/vxf-backend vxf-backend-xen
+
+$(DEMO): FORCE
+	$(MAKE) -C tools/vxf-demo
+
+FORCE:
+
+# man pages from --help (help2man); SOURCE_DATE_EPOCH fixes their date
+man: $(MANPAGES)
+
+tools/vxf-backend/vxf-backend-xen.8: $(BACKEND_XEN) VERSION
+	$(HELP2MAN) --no-info --section=8 --version-string=$(VERSION) \
+		--name="reference backend of virtio-xen-fault (dom0)" \
+		--output=$@ ./$(BACKEND_XEN)
+
+tools/vxf-demo/vxf-demo.1: $(DEMO) VERSION
+	$(HELP2MAN) --no-info --section=1 --version-string=$(VERSION) \
+		--name="virtio-xen-fault demo: faulting threads against a revoking backend" \
+		--output=$@ ./$(DEMO)
+
+install: $(BACKEND_XEN) $(DEMO) $(MANPAGES)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0755 $(BACKEND_XEN) $(DESTDIR)$(SBINDIR)/vxf-backend-xen
+	$(INSTALL) -m 0755 $(DEMO) $(DESTDIR)$(BINDIR)/vxf-demo
+	$(INSTALL) -m 0644 include/uapi/linux/vxf.h $(DESTDIR)$(INCLUDEDIR)/linux/vxf.h
+	$(INSTALL) -m 0644 tools/vxf-backend/vxf-backend-xen.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 tools/vxf-demo/vxf-demo.1 $(DESTDIR)$(MANDIR)/man1/
+
+# what make install installs, one path a line (without DESTDIR)
+install-list:
+	@echo $(SBINDIR)/vxf-backend-xen
+	@echo $(BINDIR)/vxf-demo
+	@echo $(INCLUDEDIR)/linux/vxf.h
+	@echo $(MANDIR)/man8/vxf-backend-xen.8
+	@echo $(MANDIR)/man1/vxf-demo.1
+
+# the module into $(DESTDIR)/lib/modules/<KDIR's release>/$(INSTALL_MOD_DIR)/
+# (kbuild signs and compresses it as KDIR's .config says, and runs depmod
+# only where KDIR has a System.map)
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(TOP) $(MODULE_CONFIG) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+
+dist:
+	./scripts/dist.sh versions
+	./scripts/dist.sh tarball
+
+distcheck:
+	./scripts/dist.sh distcheck $(KDIR)
+
+deb:
+	./scripts/package-test.sh --build-only
+
 # kbuild's clean of an external module deletes every *.o and *.ko below M:
 # point it at the driver, not at the top (.cache/ holds kernels and trees).
 clean:
@@ -158,13 +253,14 @@ clean:
 	@for d in $(TOOL_DIRS); do \
 		if [ -f "$$d/Makefile" ]; then $(MAKE) -C "$$d" clean; fi; \
 	done
-	rm -rf .cache/build .cache/logs .cache/vm
+	rm -f $(MANPAGES)
+	rm -rf .cache/build .cache/logs .cache/vm .cache/pkg .cache/distcheck
 
 # also forget downloaded kernels and unpacked sources
 distclean: clean
 	rm -rf .cache
 
 help:
-	@sed -n '3,24p' Makefile
+	@sed -n '3,44p' Makefile
 
 endif

@@ -209,6 +209,36 @@ do_intree() { ./scripts/intree-build.sh W=1; }
 
 do_dkms() { ./scripts/dkms-test.sh; }
 
+# every tracked file's SPDX line against COPYING, LICENSES/ and
+# packaging/debian/copyright (scripts/spdx-check.sh)
+do_spdx() {
+	./scripts/spdx-check.sh || { REASON=$(grep -c '^spdx: .*: ' "$LOG" || true)" problems"; return 1; }
+	INFO=$(tail -n 1 "$LOG" | sed 's/^spdx: //')
+}
+
+# make distcheck: versions agree, the tarball is reproducible and holds the
+# tracked files only, the module and tools build from it, make install and
+# modules_install install what they say (scripts/dist.sh)
+do_distcheck() {
+	./scripts/dist.sh distcheck "$KDIR_612" || {
+		REASON=$(grep -m1 'dist: ERROR' "$LOG" | sed 's/^dist: ERROR: //')
+		return 1
+	}
+}
+
+# The Debian packages built from the tarball and lintian clean, the DKMS
+# package's module built by DKMS in private trees and booted with a few
+# subtests (scripts/package-test.sh); its subtests count one test each,
+# named vxf_loop@deb/SUBTEST
+PKG_OUT="$LOGS/package-deb.out"
+do_package_deb() {
+	: >"$PKG_OUT"
+	./scripts/package-test.sh --out "$PKG_OUT" || {
+		REASON=$(grep -m1 'package-test: ERROR' "$LOG" | sed 's/^package-test: ERROR: //')
+		return 1
+	}
+}
+
 # One boot with two vCPUs runs the suite twice, in loop mode and in
 # hypervisor mode (run-tests hv); a second boot with one vCPU (nr_cpus=1)
 # runs it in hypervisor mode again: a guest with a single vCPU must make
@@ -406,6 +436,10 @@ step checkpatch "deps" do_checkpatch
 step sparse "kernels" do_sparse
 step intree-6.12 "kernels" do_intree
 step dkms "kernels" do_dkms
+step spdx "" do_spdx
+step distcheck "kernels" do_distcheck
+step package-deb "kernels tools" do_package_deb
+want package-deb && SUITE_OUT=$PKG_OUT report_subtests
 step vm-suite "build-gcc-6.12 tools" do_vm_boot
 want vm-suite && report_subtests
 step bench-vm "build-gcc-6.12 tools" do_bench_vm

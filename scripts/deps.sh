@@ -16,6 +16,7 @@ PKGS=(
 				# scripts/vgpu-env.sh: the trixie root of the virtio-gpu VM
 	gnuplot-nox
 	libxen-dev
+	dpkg-dev build-essential debhelper dh-dkms lintian help2man	# packaging: make deb, make install's man pages
 	linux-source-6.12 linux-source-6.1
 )
 

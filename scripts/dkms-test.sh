@@ -30,7 +30,7 @@ mkdir -p "$SRC" "$DK/tree" "$DK/install/$KVER_612"
 # what a source package would ship: no build products, no caches
 (cd "$TOP" && tar -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 	--exclude='*.mod.c' --exclude='.*.cmd' --exclude='modules.order' \
-	--exclude='Module.symvers' dkms.conf Kbuild drivers include) |
+	--exclude='Module.symvers' dkms.conf VERSION Kbuild drivers include) |
 	tar -x -C "$SRC"
 
 TREES=(--sourcetree "$DK/source" --dkmstree "$DK/tree" --installtree "$DK/install")

@@ -229,6 +229,7 @@ static void usage(FILE *f)
 "  --rate N             --hostile: at most N messages a second (default\n"
 "                       10000; 0: no limit)\n"
 "  --help               this text\n"
+"  --version            print the version and exit\n"
 "stdout: 'ready index=N dev=/dev/vxfN pages=P' once connected, then one\n"
 "line per command, 'ok ...' or 'err <reason>'. Commands on stdin:\n"
 "  revoke FIRST COUNT   -> ok revoke status=S pages=P | err revoke timeout\n"
@@ -406,7 +407,7 @@ enum {
 	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP, OPT_XEN,
 	OPT_HV,
 	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS, OPT_HOSTILE,
-	OPT_MESSAGES, OPT_RATE,
+	OPT_MESSAGES, OPT_RATE, OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -426,6 +427,7 @@ static const struct option long_opts[] = {
 	{ "slots", required_argument, NULL, OPT_SLOTS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "xen", no_argument, NULL, OPT_XEN },
 	{ "stats-on-exit", no_argument, NULL, OPT_STATS_ON_EXIT },
 	{ "superpages", no_argument, NULL, OPT_SUPERPAGES },
@@ -558,6 +560,13 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 		return 0;
 	case OPT_HELP:
 		usage(stdout);
+		exit(0);
+	case OPT_VERSION:
+#ifdef VXF_HAVE_XEN
+		printf("vxf-backend-xen %s\n", VXF_VERSION);
+#else
+		printf("vxf-backend %s\n", VXF_VERSION);
+#endif
 		exit(0);
 	case OPT_XEN:
 		b->xen = true;

@@ -74,6 +74,7 @@ static void print_usage(FILE *f)
 		"usage: vxf-bench [--samples N] [--touch-mib N] [--budget S]\n"
 		"                 [--revoke-mib N] [--scale-pages N] [--no-trace]\n"
 		"                 [--tag PREFIX]\n"
+		"       vxf-bench --help | --version\n"
 		"  --samples N      fault round trip samples (default 2000)\n"
 		"  --touch-mib N    first-touch window size (default: calibrate, <= 256)\n"
 		"  --budget S       seconds the first-touch runs may take (default 100)\n"
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
 		{ "no-trace", no_argument, NULL, 'n' },
 		{ "tag", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t t0 = now_ns();
@@ -136,6 +138,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			print_usage(stdout);
+			return 0;
+		case 'V':
+			printf("vxf-bench %s\n", VXF_VERSION);
 			return 0;
 		default:
 			print_usage(stderr);

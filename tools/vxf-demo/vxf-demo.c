@@ -185,13 +185,14 @@ static void summary(struct demo *d, struct worker *w, bool *pass)
 	printf("result: %s\n", *pass ? "PASS" : "FAIL");
 }
 
-static void usage(void)
+static void usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: vxf-demo [--pages N] [--threads N] "
+	fprintf(f, "usage: vxf-demo [--pages N] [--threads N] "
 		"[--rounds N] [--storm-us N]\n"
+		"       vxf-demo --help | --version\n"
 		"  backend: $VXF_BACKEND, next to vxf-demo, or "
 		"/bin/vxf-backend\n");
-	exit(2);
+	exit(status);
 }
 
 int main(int argc, char **argv)
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "storm-us", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ }
 	};
 	struct demo d = { .pages = 1024, .threads = 4, .rounds = 4 };
@@ -224,13 +227,19 @@ int main(int argc, char **argv)
 		case 's':
 			storm = optarg;
 			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case 'V':
+			printf("vxf-demo %s\n", VXF_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (!d.pages || d.threads < 1 || d.threads > MAX_THREADS ||
 	    d.rounds < 1)
-		usage();
+		usage(stderr, 2);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	snprintf(pages, sizeof(pages), "%" PRIu64, d.pages);

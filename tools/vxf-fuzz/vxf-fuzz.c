@@ -116,6 +116,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: vxf-fuzz [--seed N] [--messages N] [--threads N] [--pages N]\n"
 "                [--watchdog S]\n"
+"       vxf-fuzz --help | --version\n"
 "  Runs vxf-backend --loop --hostile against victim threads faulting on its\n"
 "  window; checks that the guest only ever sees SIGBUS, and that no driver\n"
 "  object and no memory is left once the window is gone. As root.\n"
@@ -473,6 +474,7 @@ static int parse_args(int argc, char **argv)
 		{ "pages", required_argument, NULL, 'p' },
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -504,6 +506,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("vxf-fuzz %s\n", VXF_VERSION);
 			exit(0);
 		default:
 			usage(stderr);

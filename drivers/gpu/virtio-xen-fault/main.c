@@ -65,3 +65,6 @@ module_exit(vxf_exit);
 MODULE_DESCRIPTION("On-demand GPU blob memory for Xen guests");
 MODULE_AUTHOR("The virtio-xen-fault authors");
 MODULE_LICENSE("GPL");
+#ifdef VXF_VERSION	/* out of tree: the top-level VERSION file */
+MODULE_VERSION(VXF_VERSION);
+#endif
