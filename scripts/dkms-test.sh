@@ -53,6 +53,7 @@ extra=$(find "$DK/install/$KVER_612" -name '*.ko*' ! -name "$NAME.ko*")
 [ -z "$extra" ] || die "dkms install left more than the driver: $extra"
 
 mkdir -p "$TOP/.cache/logs"
+# shellcheck disable=SC2016 # the payload is expanded by the guest's shell
 out=$("$TOP/scripts/vm-run.sh" --timeout "${VM_TIMEOUT:-300}" \
 	--log "$TOP/.cache/logs/dkms-vm.console.log" "$KO" \
 	'grep "^virtio_xen_fault " /proc/modules && echo DKMS-MODULE-LOADED
