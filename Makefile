@@ -5,6 +5,8 @@
 # top-level Kbuild file; this Makefile only drives kbuild.
 #
 #   make              build drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
+#                     (with its test hooks) and the test module
+#                     virtio-xen-fault-loop.ko next to it
 #   make tools        build backend, IGT tests and demo
 #   make deps         install the Debian packages the project needs
 #   make kernels      fetch Debian's 6.12 image+headers and 6.1 headers
@@ -67,7 +69,10 @@ CLANG_TREE := 1
 endif
 endif
 
-MODULE_CONFIG := CONFIG_VIRTIO_XEN_FAULT=m CONFIG_VIRTIO_XEN_FAULT_LOOP=y
+# The test build: the driver with its test hooks, and the loop test module.
+# What distros ship (dkms.conf) is CONFIG_VIRTIO_XEN_FAULT=m alone.
+MODULE_CONFIG := CONFIG_VIRTIO_XEN_FAULT=m CONFIG_VIRTIO_XEN_FAULT_LOOP=m \
+		 CONFIG_VIRTIO_XEN_FAULT_DEBUG=y
 KO := drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
 TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo tools/vxf-bench \
 	     tools/vxf-fuzz
@@ -261,6 +266,6 @@ distclean: clean
 	rm -rf .cache
 
 help:
-	@sed -n '3,44p' Makefile
+	@sed -n '3,46p' Makefile
 
 endif

@@ -24,6 +24,9 @@ LOGS="$TOP/.cache/logs/check"
 BUILD="$TOP/.cache/build"
 DRV=drivers/gpu/virtio-xen-fault
 KONAME=virtio-xen-fault.ko
+# the test module, built next to it by the test build (`make`); vm-run.sh
+# loads it after the driver
+TEST_KONAME=virtio-xen-fault-loop.ko
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 rm -rf "$LOGS"
 mkdir -p "$LOGS" "$BUILD"
@@ -98,7 +101,7 @@ stage() {
 # build_variant NAME KDIR [make args]: W=1 build in a private copy, fail
 # on any warning
 build_variant() {
-	local name=$1 kdir=$2 dst n blog rc
+	local name=$1 kdir=$2 dst n blog rc ko
 	shift 2
 	if [ ! -f Kbuild ] || [ ! -f "$DRV/Makefile" ]; then
 		REASON="Kbuild or $DRV/Makefile missing"
@@ -114,10 +117,12 @@ build_variant() {
 		REASON="build failed, log $blog"
 		return 1
 	fi
-	if [ ! -f "$dst/$DRV/$KONAME" ]; then
-		REASON="no $KONAME produced"
-		return 1
-	fi
+	for ko in "$KONAME" "$TEST_KONAME"; do
+		if [ ! -f "$dst/$DRV/$ko" ]; then
+			REASON="no $ko produced"
+			return 1
+		fi
+	done
 	# compiler warnings ("warning:") and modpost ones ("WARNING: modpost:")
 	n=$(grep -ci 'warning:' "$blog" || true)
 	if [ "$n" -gt 0 ]; then

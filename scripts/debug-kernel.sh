@@ -41,7 +41,7 @@ if [ "$(cat "$TREE/.vxf-stamp" 2>/dev/null || true)" != "$stamp" ]; then
 	for f in drivers/gpu/Kconfig drivers/gpu/Makefile; do
 		cp --remove-destination "$SRC/$f" "$TREE/$f"
 	done
-	printf '\nsource "%s/Kconfig"\n' "$DRV" >>"$TREE/drivers/gpu/Kconfig"
+	# (the Kconfig hook: below)
 	# shellcheck disable=SC2016 # a make variable, not a shell one
 	printf '\nobj-$(CONFIG_VIRTIO_XEN_FAULT) += virtio-xen-fault/\n' \
 		>>"$TREE/drivers/gpu/Makefile"
@@ -58,6 +58,13 @@ sync_file() {
 		install -D -m 0644 "$1" "$2"
 	fi
 }
+# our top-level Kconfig, sourced from drivers/gpu/Kconfig (a tree hooked
+# before it existed sourced the driver's Kconfig directly)
+sync_file "$TOP/Kconfig" "$TREE/drivers/gpu/Kconfig.vxf"
+if ! grep -qx 'source "drivers/gpu/Kconfig.vxf"' "$TREE/drivers/gpu/Kconfig"; then
+	sed -i "\\|^source \"$DRV/Kconfig\"\$|d" "$TREE/drivers/gpu/Kconfig"
+	printf '\nsource "drivers/gpu/Kconfig.vxf"\n' >>"$TREE/drivers/gpu/Kconfig"
+fi
 mkdir -p "$TREE/$DRV"
 for f in "$TREE/$DRV"/*; do
 	[ -e "$TOP/$DRV/$(basename "$f")" ] || rm -f "$f"
@@ -72,7 +79,7 @@ done
 	done
 
 # -- configuration: redone when the fragment or the driver's Kconfig change
-kstamp=$(cat "$FRAG" "$TOP/$DRV/Kconfig" | md5sum | cut -d' ' -f1)
+kstamp=$(cat "$FRAG" "$TOP/Kconfig" "$TOP/$DRV/Kconfig" | md5sum | cut -d' ' -f1)
 if [ "$(cat "$OBJ/.vxf-kconfig" 2>/dev/null || true)" != "$kstamp" ]; then
 	echo "debug-kernel: configuring $OBJ" >&2
 	mkdir -p "$OBJ"

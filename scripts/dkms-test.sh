@@ -5,7 +5,9 @@
 # the cached Debian 6.12 headers, using private DKMS trees under
 # .cache/dkms/ (the host's /var/lib/dkms, /usr/src and /lib/modules are not
 # touched), then boot the VM with the DKMS-installed module and check that
-# it is loaded.
+# it is loaded, and that it is the driver alone, as distros ship it: no
+# test module installed, no /dev/vxf-loop, no test hooks (inject_*
+# parameters, <debugfs>/vxf/allocations).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,11 +49,21 @@ dkms status -m "$NAME" "${TREES[@]}"
 KO=$(find "$DK/install/$KVER_612" -name "$NAME.ko*" -print -quit)
 [ -n "$KO" ] || die "dkms install left no $NAME.ko* in $DK/install/$KVER_612"
 echo "dkms-test: installed $KO"
+extra=$(find "$DK/install/$KVER_612" -name '*.ko*' ! -name "$NAME.ko*")
+[ -z "$extra" ] || die "dkms install left more than the driver: $extra"
 
 mkdir -p "$TOP/.cache/logs"
+# shellcheck disable=SC2016 # the payload is expanded by the guest's shell
 out=$("$TOP/scripts/vm-run.sh" --timeout "${VM_TIMEOUT:-300}" \
 	--log "$TOP/.cache/logs/dkms-vm.console.log" "$KO" \
-	'grep "^virtio_xen_fault " /proc/modules && echo DKMS-MODULE-LOADED')
+	'grep "^virtio_xen_fault " /proc/modules && echo DKMS-MODULE-LOADED
+	 for f in /dev/vxf-loop /sys/module/virtio_xen_fault/parameters/inject_map \
+		  /sys/kernel/debug/vxf/allocations; do
+		[ -e $f ] && echo "DKMS-TEST-PART $f"
+	 done; true')
 echo "$out"
 grep -q '^DKMS-MODULE-LOADED$' <<<"$out" || die "DKMS module not loaded in the VM"
+if grep -q '^DKMS-TEST-PART ' <<<"$out"; then
+	die "the DKMS module carries test parts: $(grep '^DKMS-TEST-PART ' <<<"$out" | tr '\n' ' ')"
+fi
 echo "dkms-test: OK"

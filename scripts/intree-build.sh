@@ -3,11 +3,13 @@
 #
 # Build the driver the way it would be built inside the kernel: copy
 # drivers/gpu/virtio-xen-fault/ and our include/ headers into a copy of
-# Debian's linux-source-6.12 tree, hook the driver's Kconfig into
-# drivers/gpu/Kconfig and its directory into drivers/gpu/Makefile, take
-# Debian's 6.12 config with CONFIG_VIRTIO_XEN_FAULT=m and
-# CONFIG_VIRTIO_XEN_FAULT_LOOP=y, olddefconfig, modules_prepare, then build
-# only drivers/gpu/virtio-xen-fault/.
+# Debian's linux-source-6.12 tree, hook our top-level Kconfig (which sources
+# the driver's) into drivers/gpu/Kconfig, as drivers/gpu/Kconfig.vxf, and
+# the driver's directory into drivers/gpu/Makefile, take Debian's 6.12
+# config with CONFIG_VIRTIO_XEN_FAULT=m, the test module
+# CONFIG_VIRTIO_XEN_FAULT_LOOP=m and the test hooks
+# CONFIG_VIRTIO_XEN_FAULT_DEBUG=y, olddefconfig, modules_prepare, then build
+# only drivers/gpu/virtio-xen-fault/ (both modules).
 #
 # The prepared tree is cached in .cache/trees/intree-6.12/; a second run
 # only refreshes our files and rebuilds the driver.
@@ -21,6 +23,7 @@ DRV=drivers/gpu/virtio-xen-fault
 
 die() { echo "intree: ERROR: $*" >&2; exit 1; }
 
+[ -f "$TOP/Kconfig" ] || die "Kconfig (top-level) missing"
 [ -f "$TOP/$DRV/Kconfig" ] || die "$DRV/Kconfig missing"
 [ -f "$TOP/$DRV/Makefile" ] || die "$DRV/Makefile missing"
 
@@ -39,8 +42,7 @@ if [ "$(cat "$TREE/.vxf-stamp" 2>/dev/null || true)" != "$stamp" ]; then
 	mkdir -p "$TREE.tmp"
 	tar -xJf "$TARBALL" -C "$TREE.tmp" --strip-components=1
 	mv "$TREE.tmp" "$TREE"
-	# hook the driver into drivers/gpu/
-	printf '\nsource "%s/Kconfig"\n' "$DRV" >>"$TREE/drivers/gpu/Kconfig"
+	# hook the driver's directory into drivers/gpu/ (its Kconfig: below)
 	# shellcheck disable=SC2016 # a make variable, not a shell one
 	printf '\nobj-$(CONFIG_VIRTIO_XEN_FAULT) += virtio-xen-fault/\n' \
 		>>"$TREE/drivers/gpu/Makefile"
@@ -55,7 +57,14 @@ if [ "$(cat "$TREE/.vxf-stamp" 2>/dev/null || true)" != "$stamp" ]; then
 fi
 t1=$(date +%s)
 
-# refresh our files: the driver directory and our headers
+# refresh our files: the top-level Kconfig, sourced from drivers/gpu/Kconfig
+# (a tree hooked before it existed sourced the driver's Kconfig directly),
+# the driver directory and our headers
+install -m 0644 "$TOP/Kconfig" "$TREE/drivers/gpu/Kconfig.vxf"
+if ! grep -qx 'source "drivers/gpu/Kconfig.vxf"' "$TREE/drivers/gpu/Kconfig"; then
+	sed -i "\\|^source \"$DRV/Kconfig\"\$|d" "$TREE/drivers/gpu/Kconfig"
+	printf '\nsource "drivers/gpu/Kconfig.vxf"\n' >>"$TREE/drivers/gpu/Kconfig"
+fi
 rm -rf "${TREE:?}/$DRV"
 cp -a "$TOP/$DRV" "$TREE/$DRV"
 find "$TREE/$DRV" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
@@ -67,16 +76,19 @@ find "$TREE/$DRV" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
 
 # (Re)configure only when the tree is new or the driver's Kconfig changed:
 # rewriting .config makes modules_prepare redo its work.
-kstamp=$(cat "$TOP/$DRV/Kconfig" "$HDR/.config" | md5sum | cut -d' ' -f1)
+kstamp=$(cat "$TOP/Kconfig" "$TOP/$DRV/Kconfig" "$HDR/.config" | md5sum | cut -d' ' -f1)
 if [ "$(cat "$TREE/.vxf-kconfig" 2>/dev/null || true)" != "$kstamp" ]; then
 	rm -f "$TREE/.vxf-kconfig"
 	"$TREE/scripts/config" --file "$TREE/.config" \
-		--module VIRTIO_XEN_FAULT --enable VIRTIO_XEN_FAULT_LOOP
+		--module VIRTIO_XEN_FAULT --module VIRTIO_XEN_FAULT_LOOP \
+		--enable VIRTIO_XEN_FAULT_DEBUG
 	make -s -C "$TREE" olddefconfig
 	grep -q '^CONFIG_VIRTIO_XEN_FAULT=m$' "$TREE/.config" ||
 		die "CONFIG_VIRTIO_XEN_FAULT=m did not survive olddefconfig (Kconfig dependencies?)"
-	grep -q '^CONFIG_VIRTIO_XEN_FAULT_LOOP=y$' "$TREE/.config" ||
-		die "CONFIG_VIRTIO_XEN_FAULT_LOOP=y did not survive olddefconfig"
+	grep -q '^CONFIG_VIRTIO_XEN_FAULT_LOOP=m$' "$TREE/.config" ||
+		die "CONFIG_VIRTIO_XEN_FAULT_LOOP=m did not survive olddefconfig"
+	grep -q '^CONFIG_VIRTIO_XEN_FAULT_DEBUG=y$' "$TREE/.config" ||
+		die "CONFIG_VIRTIO_XEN_FAULT_DEBUG=y did not survive olddefconfig"
 	make -s -C "$TREE" -j"$(nproc)" modules_prepare
 	echo "$kstamp" >"$TREE/.vxf-kconfig"
 fi
@@ -95,12 +107,14 @@ BLOG="$TREE/.vxf-build.log"
 	make -C "$TREE" -j"$(nproc)" "$@" M="$DRV" modules
 } 2>&1 | tee "$BLOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "build failed"
-[ -f "$TREE/$DRV/virtio-xen-fault.ko" ] || die "no $DRV/virtio-xen-fault.ko"
+for ko in virtio-xen-fault.ko virtio-xen-fault-loop.ko; do
+	[ -f "$TREE/$DRV/$ko" ] || die "no $DRV/$ko"
+done
 # ours: in our files, or about our module (modpost); not host tools'
 nw=$(grep -i 'warning:' "$BLOG" | grep -cE "$DRV|vxf|modpost" || true)
 if [ "$nw" -gt 0 ]; then
 	die "$nw warnings, first: $(grep -i 'warning:' "$BLOG" | grep -m1 -E "$DRV|vxf|modpost")"
 fi
 t3=$(date +%s)
-echo "intree: OK $TREE/$DRV/virtio-xen-fault.ko" \
+echo "intree: OK $TREE/$DRV/virtio-xen-fault.ko, virtio-xen-fault-loop.ko" \
 	"(tree $((t1 - t0))s, prepare $((t2 - t1))s, driver $((t3 - t2))s)" >&2

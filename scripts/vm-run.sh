@@ -7,7 +7,10 @@
 #
 # usage: scripts/vm-run.sh [options] [MODULE.ko [PAYLOAD...]]
 #   MODULE.ko   default drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
-#               (.ko.xz/.ko.zst/.ko.gz are decompressed first)
+#               (.ko.xz/.ko.zst/.ko.gz are decompressed first); the test
+#               module built next to it, MODULE-loop.ko (/dev/vxf-loop, the
+#               loop transport the tests use), is loaded after it when it
+#               exists, and unloaded before it
 #   PAYLOAD     shell command line run in the guest, default "run-tests":
 #               every /tests/vxf_* in turn with VXF_BACKEND=/bin/vxf-backend
 #               ("run-tests hv": the same in hypervisor mode)
@@ -19,6 +22,7 @@
 #   --debug        boot the debug kernel (scripts/debug-kernel.sh: KASAN,
 #                  lockdep, KUnit, the driver built in); implies --no-module
 #   --no-rmmod     do not unload the module after the payload
+#   --no-test-module  load MODULE.ko alone, even with MODULE-loop.ko there
 #   --allow-warn   do not fail on "WARNING:" (only for experiments)
 #   --append ARGS  extra kernel command line (e.g. nr_cpus=1)
 #   --no-slub-debug  boot without slub_debug (benchmarks: its red zones
@@ -56,6 +60,7 @@ LOG=
 KERNEL=
 LOAD_MODULE=1
 RMMOD=1
+TEST_MODULE=1
 ALLOW_WARN=0
 APPEND=
 DEBUG_KERNEL=0
@@ -65,7 +70,7 @@ QEMU_ARGS=-nographic
 KMODS=
 ADD_DIR=
 
-usage() { sed -n '8,31p' "$0" >&2; exit 3; }
+usage() { sed -n '8,35p' "$0" >&2; exit 3; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -75,6 +80,7 @@ while [ $# -gt 0 ]; do
 	--no-module) LOAD_MODULE=0; shift ;;
 	--debug) DEBUG_KERNEL=1; LOAD_MODULE=0; shift ;;
 	--no-rmmod) RMMOD=0; shift ;;
+	--no-test-module) TEST_MODULE=0; shift ;;
 	--allow-warn) ALLOW_WARN=1; shift ;;
 	--append) APPEND=$2; shift 2 ;;
 	--no-slub-debug) SLUB_DEBUG=; shift ;;
@@ -186,6 +192,24 @@ if [ "$LOAD_MODULE" -eq 1 ]; then
 	fi
 	cp "$WORK/main.ko" "$R/lib/modules/vxf/99-$(basename "${KO%%.ko*}").ko"
 	MODLIST="$MODLIST /lib/modules/vxf/99-$(basename "${KO%%.ko*}").ko"
+	# The test module next to it, which needs nothing but the driver.
+	TEST_KO=
+	if [ "$TEST_MODULE" -eq 1 ]; then
+		for f in "${KO%%.ko*}"-loop.ko*; do
+			[ -f "$f" ] && { TEST_KO=$f; break; }
+		done
+	fi
+	if [ -n "$TEST_KO" ]; then
+		add_ko "$TEST_KO" "$WORK/test.ko"
+		main=$(modinfo -F name "$WORK/main.ko")
+		for d in $(modinfo -F depends "$WORK/test.ko" | tr ',' ' '); do
+			[ "${d//-/_}" = "$main" ] ||
+				setup_fail "test module $TEST_KO needs $d, not only $main"
+		done
+		n="99-$(basename "${TEST_KO%%.ko*}").ko"
+		cp "$WORK/test.ko" "$R/lib/modules/vxf/$n"
+		MODLIST="$MODLIST /lib/modules/vxf/$n"
+	fi
 fi
 
 # A block device for O_DIRECT tests, loaded before the driver and left.

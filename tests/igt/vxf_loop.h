@@ -24,6 +24,8 @@
 #include <sys/types.h>
 
 #include "vxf_helpers.h"
+/* the loop test module's private uapi (VXF_LOOP_*) */
+#include "vxf_loop_uapi.h"
 
 /**
  * struct window - a backend and its window, mapped whole

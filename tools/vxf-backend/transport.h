@@ -19,6 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* the loop test module's private uapi (VXF_LOOP_*), for loop mode */
+#include "vxf_loop_uapi.h"
+
 /**
  * struct vxf_transport_params - what the backend asks for at connect
  * @index: window to reattach to, or -1 to create one

@@ -20,12 +20,14 @@
  * @count: number of pages
  * @nr_pages: size of the window
  *
+ * Context: any.
  * Return: true if the range is usable; never overflows.
  */
 bool vxf_range_valid(u64 first, u64 count, u64 nr_pages)
 {
 	return count && first < nr_pages && count <= nr_pages - first;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_range_valid, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_rsp_valid() - whether an answer fits the request it names

@@ -1068,6 +1068,7 @@ u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count)
 	mutex_unlock(&ring->lock);
 	return pages;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_window_hv_revoke, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_window_drop_all() - drop every page of the window
@@ -1120,3 +1121,4 @@ void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st)
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
 		st->lat_hist[i] = atomic64_read(&win->lat_hist[i]);
 }
+EXPORT_SYMBOL_NS_GPL(vxf_window_get_stats, VIRTIO_XEN_FAULT);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debugfs.c - <debugfs>/vxf/vxfN/{info,stats}: a window's state and counters;
- * <debugfs>/vxf/allocations: the driver's objects alive, for leak checks
+ * debugfs.c - <debugfs>/vxf/vxfN/{info,stats}: a window's state and counters
+ * (<debugfs>/vxf/allocations, a test hook, is live.c's)
  */
 
 #include <linux/debugfs.h>
@@ -65,48 +65,6 @@ static int vxf_info_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vxf_info);
-
-atomic_long_t vxf_live[VXF_LIVE_NR];
-
-static int vxf_allocations_show(struct seq_file *m, void *unused)
-{
-	static const char * const names[VXF_LIVE_NR] = {
-		[VXF_LIVE_DEVICES] = "devices",
-		[VXF_LIVE_CHUNKS] = "chunks",
-		[VXF_LIVE_REQUESTS] = "requests",
-		[VXF_LIVE_HV_PENDING] = "hv_pending",
-		[VXF_LIVE_LOOP_BACKENDS] = "loop_backends",
-		[VXF_LIVE_LOOP_REFS] = "loop_refs",
-		[VXF_LIVE_LOOP_PINNED_PAGES] = "loop_pinned_pages",
-		[VXF_LIVE_XEN_MAPPED_PAGES] = "xen_mapped_pages",
-	};
-	static const char * const sites[VXF_INJECT_NR] = {
-		[VXF_INJECT_ALLOC] = "alloc",
-		[VXF_INJECT_MAP] = "map",
-		[VXF_INJECT_TIMEOUT] = "timeout",
-	};
-	int i;
-
-	for (i = 0; i < VXF_LIVE_NR; i++)
-		seq_printf(m, "%s %ld\n", names[i],
-			   atomic_long_read(&vxf_live[i]));
-	for (i = 0; i < VXF_INJECT_NR; i++)
-		seq_printf(m, "injected_%s %ld\n", sites[i],
-			   atomic_long_read(&vxf_injected[i]));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(vxf_allocations);
-
-/**
- * vxf_debugfs_init() - create the driver's own debugfs files
- *
- * Context: process context, module init, after vxf_debugfs_root.
- */
-void vxf_debugfs_init(void)
-{
-	debugfs_create_file("allocations", 0444, vxf_debugfs_root, NULL,
-			    &vxf_allocations_fops);
-}
 
 /**
  * vxf_debugfs_add() - create the device's debugfs files

@@ -11,34 +11,58 @@
 
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "vxf.h"
 
 static DEFINE_IDA(vxf_ida);
 
+/*
+ * A transport in another module (the loop test module) is called back by
+ * its devices until their last reference goes: it stays loaded until then.
+ */
+static bool vxf_owner_get(struct module *owner)
+{
+	return owner == THIS_MODULE || try_module_get(owner);
+}
+
+static void vxf_owner_put(struct module *owner)
+{
+	if (owner != THIS_MODULE)
+		module_put(owner);
+}
+
 /**
- * vxf_device_create() - make a device with an empty window, not yet visible
+ * __vxf_device_create() - make a device with an empty window, not yet visible
  * @params: the window's parameters
  * @owner_idle: called when the last user goes away (may be NULL)
+ * @owner: the calling transport's module (vxf_device_create() passes
+ *	THIS_MODULE), held until the device is freed
  *
  * Context: process context.
  * Return: the device with one reference (the caller's), or an ERR_PTR.
  */
-struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
-				     void (*owner_idle)(struct vxf_device *))
+struct vxf_device *__vxf_device_create(const struct vxf_window_params *params,
+				       void (*owner_idle)(struct vxf_device *),
+				       struct module *owner)
 {
 	struct vxf_device *dev;
 	int err;
 
+	if (!vxf_owner_get(owner))
+		return ERR_PTR(-ENODEV);
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	if (!dev)
-		return ERR_PTR(-ENOMEM);
+	if (!dev) {
+		err = -ENOMEM;
+		goto err_owner;
+	}
 	vxf_live_add(VXF_LIVE_DEVICES, 1);
 
 	kref_init(&dev->kref);
 	spin_lock_init(&dev->users_lock);
 	dev->owner_idle = owner_idle;
+	dev->owner = owner;
 	vxf_ring_init(&dev->ring);
 	err = vxf_window_init(&dev->win, dev, params);
 	if (err)
@@ -55,8 +79,11 @@ struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
 err_free:
 	kfree(dev);
 	vxf_live_add(VXF_LIVE_DEVICES, -1);
+err_owner:
+	vxf_owner_put(owner);
 	return ERR_PTR(err);
 }
+EXPORT_SYMBOL_NS_GPL(__vxf_device_create, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_register() - make /dev/vxfN appear
@@ -80,6 +107,7 @@ int vxf_device_register(struct vxf_device *dev)
 	vxf_debugfs_add(dev);
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_register, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_kill_if_unused() - forbid new users if there are none now
@@ -100,6 +128,7 @@ bool vxf_device_kill_if_unused(struct vxf_device *dev)
 	spin_unlock(&dev->users_lock);
 	return killed;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_kill_if_unused, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_unregister() - make /dev/vxfN disappear
@@ -122,10 +151,12 @@ void vxf_device_unregister(struct vxf_device *dev)
 		dev->registered = false;
 	}
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_unregister, VIRTIO_XEN_FAULT);
 
 static void vxf_device_release(struct kref *kref)
 {
 	struct vxf_device *dev = container_of(kref, struct vxf_device, kref);
+	struct module *owner;
 
 	WARN_ON_ONCE(dev->ops);
 	vxf_hv_detach(dev);
@@ -133,18 +164,24 @@ static void vxf_device_release(struct kref *kref)
 	xa_destroy(&dev->ring.inflight);
 	ida_free(&vxf_ida, dev->index);
 	iput(dev->inode);
+	owner = dev->owner;
 	kfree(dev);
 	vxf_live_add(VXF_LIVE_DEVICES, -1);
+	/* Last: the hv ops' release above may have been the owner's code. */
+	vxf_owner_put(owner);
 }
 
 /**
  * vxf_device_get() - take a reference
  * @dev: the device
+ *
+ * Context: any; the caller holds a reference already.
  */
 void vxf_device_get(struct vxf_device *dev)
 {
 	kref_get(&dev->kref);
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_get, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_put() - drop a reference
@@ -156,6 +193,7 @@ void vxf_device_put(struct vxf_device *dev)
 {
 	kref_put(&dev->kref, vxf_device_release);
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_put, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_users_inc() - a user (open file or VMA) arrives
@@ -228,6 +266,7 @@ out:
 	mutex_unlock(&ring->lock);
 	return err;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_connect, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_disconnect() - the transport goes away
@@ -252,6 +291,7 @@ void vxf_device_disconnect(struct vxf_device *dev)
 	}
 	mutex_unlock(&ring->lock);
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_disconnect, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_has_transport() - whether a transport is attached
@@ -269,6 +309,7 @@ bool vxf_device_has_transport(struct vxf_device *dev)
 	mutex_unlock(&dev->ring.lock);
 	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_device_has_transport, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_device_state() - VXF_STATE_* of the device

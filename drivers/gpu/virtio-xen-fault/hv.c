@@ -310,6 +310,7 @@ void vxf_hv_kick(struct vxf_device *dev)
 	if (hv)
 		mod_delayed_work(system_wq, &hv->work, 0);
 }
+EXPORT_SYMBOL_NS_GPL(vxf_hv_kick, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_hv_attach() - start consuming fault reports for a device
@@ -343,6 +344,7 @@ int vxf_hv_attach(struct vxf_device *dev, const struct vxf_hv_ops *ops,
 	dev->hv = hv;
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_hv_attach, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_hv_detach() - stop consuming reports; resolve every pending one

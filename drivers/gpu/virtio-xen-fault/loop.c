@@ -15,7 +15,10 @@
  *    memory and names them with loop references, which MAP answers carry.
  *
  * Everything above the transport (core, ring protocol, user mappings) is the
- * code that runs on Xen.
+ * code that runs on Xen: this test module reaches it only through the
+ * functions virtio-xen-fault exports to transports (namespace
+ * VIRTIO_XEN_FAULT), and the user interface is vxf_loop_uapi.h, private to
+ * the tests.
  */
 
 #include <linux/fs.h>
@@ -29,6 +32,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "loop.h"
 #include "vxf.h"
 
 /* References one backend may hold at once: 4 GiB of 4 KiB pages. */
@@ -628,26 +632,25 @@ static struct miscdevice vxf_loop_misc = {
 	.mode = 0600,
 };
 
-/**
- * vxf_loop_init() - register /dev/vxf-loop
- *
- * Context: module init.
- * Return: 0 or -errno.
- */
-int vxf_loop_init(void)
+static int __init vxf_loop_init(void)
 {
 	return misc_register(&vxf_loop_misc);
 }
 
-/**
- * vxf_loop_exit() - unregister /dev/vxf-loop
- *
- * Every loop file holds the module, so no backend and no device is left.
- *
- * Context: module exit.
+/*
+ * Every loop file holds the module, and so does every device it made (the
+ * core holds its owner), so no backend and no device is left.
  */
-void vxf_loop_exit(void)
+static void __exit vxf_loop_exit(void)
 {
 	misc_deregister(&vxf_loop_misc);
 	WARN_ON(!xa_empty(&vxf_loop_devices));
 }
+
+module_init(vxf_loop_init);
+module_exit(vxf_loop_exit);
+
+MODULE_IMPORT_NS(VIRTIO_XEN_FAULT);
+MODULE_DESCRIPTION("virtio-xen-fault loop transport and hypervisor stand-in, for tests only");
+MODULE_AUTHOR("The virtio-xen-fault authors");
+MODULE_LICENSE("GPL");

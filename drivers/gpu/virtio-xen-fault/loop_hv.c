@@ -27,6 +27,7 @@
 
 #include <xen/interface/hvm/vxf_fault.h>
 
+#include "loop.h"
 #include "vxf.h"
 
 #define VXF_LOOP_HV_WINDOW_ID	1

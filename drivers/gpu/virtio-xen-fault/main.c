@@ -36,17 +36,12 @@ static int __init vxf_init(void)
 	int err;
 
 	vxf_debugfs_root = debugfs_create_dir("vxf", NULL);
-	vxf_debugfs_init();
-	err = vxf_loop_init();
-	if (err)
-		goto err_debugfs;
+	vxf_live_init();
 	err = vxf_xen_init();
 	if (err)
-		goto err_loop;
+		goto err_debugfs;
 	return 0;
 
-err_loop:
-	vxf_loop_exit();
 err_debugfs:
 	debugfs_remove(vxf_debugfs_root);
 	return err;
@@ -55,7 +50,6 @@ err_debugfs:
 static void __exit vxf_exit(void)
 {
 	vxf_xen_exit();
-	vxf_loop_exit();
 	debugfs_remove(vxf_debugfs_root);
 }
 

@@ -484,6 +484,7 @@ void vxf_ring_process(struct vxf_device *dev)
 	/* MAPs may have settled: reported faults waiting on them go on. */
 	vxf_hv_kick(dev);
 }
+EXPORT_SYMBOL_NS_GPL(vxf_ring_process, VIRTIO_XEN_FAULT);
 
 /**
  * vxf_ring_connect() - start using freshly allocated shared rings

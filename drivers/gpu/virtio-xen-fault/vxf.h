@@ -4,8 +4,11 @@
  *
  * The driver is one core (windows of on-demand memory, their chunks, the
  * faults waiting on them), the frontend half of the ring protocol, and
- * transports behind struct vxf_transport_ops (the loop stand-in today, Xen
- * grant mode next). No part above the transport knows which one is there.
+ * transports behind struct vxf_transport_ops: the Xen grant-mode frontend
+ * (xen.c) in this module, and the loop stand-in in a test module of its own
+ * (virtio-xen-fault-loop), which uses the functions this module exports in
+ * symbol namespace VIRTIO_XEN_FAULT. No part above the transport knows which
+ * one is there.
  *
  * Lock order, outermost first:
  *
@@ -33,6 +36,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm_types.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -43,6 +47,7 @@
 #include <xen/interface/io/vxfif.h>
 #include <linux/vxf.h>
 
+struct module;
 struct vxf_device;
 
 /* Counters of a window, in the order of struct vxf_stats. */
@@ -294,6 +299,9 @@ struct vxf_transport_ops {
  * @ops: the transport, NULL while disconnected (changed under @ring.lock)
  * @priv: the transport's own data
  * @owner_idle: called, without locks, when the last user goes away
+ * @owner: the module of the transport that made the device; a transport
+ *	module other than this driver stays loaded while the device lives,
+ *	since the device calls back into it (@ops, @owner_idle, hv ops)
  * @users_lock: protects @users and @dead
  * @users: open files and VMAs
  * @dead: no new user may come
@@ -314,6 +322,7 @@ struct vxf_device {
 	const struct vxf_transport_ops *ops;
 	void *priv;
 	void (*owner_idle)(struct vxf_device *dev);
+	struct module *owner;
 	spinlock_t users_lock;		/* @users, @dead */
 	unsigned int users;
 	bool dead;
@@ -398,7 +407,8 @@ static inline void vxf_count_add(struct vxf_window *win, enum vxf_counter c,
 
 /*
  * Objects alive, by kind, for leak checks: <debugfs>/vxf/allocations
- * (debugfs.c). Each is counted where it is allocated and freed.
+ * (live.c). Each is counted where it is allocated and freed; the loop test
+ * module counts its own kinds here too.
  */
 enum vxf_live {
 	VXF_LIVE_DEVICES,
@@ -412,13 +422,6 @@ enum vxf_live {
 	VXF_LIVE_NR
 };
 
-extern atomic_long_t vxf_live[VXF_LIVE_NR];
-
-static inline void vxf_live_add(enum vxf_live what, long n)
-{
-	atomic_long_add(n, &vxf_live[what]);
-}
-
 /*
  * Fault injection for tests (inject.c): module parameters inject_alloc,
  * inject_map and inject_timeout make that many of the next chunk
@@ -431,8 +434,27 @@ enum vxf_inject_site {
 	VXF_INJECT_NR
 };
 
+/*
+ * Both are test hooks (CONFIG_VIRTIO_XEN_FAULT_DEBUG): without it, the calls
+ * stay where they are and compile to nothing.
+ */
+#if IS_ENABLED(CONFIG_VIRTIO_XEN_FAULT_DEBUG)
+extern atomic_long_t vxf_live[VXF_LIVE_NR];
+
+static inline void vxf_live_add(enum vxf_live what, long n)
+{
+	atomic_long_add(n, &vxf_live[what]);
+}
+
+void vxf_live_init(void);
+
 bool vxf_inject(enum vxf_inject_site site);
 extern atomic_long_t vxf_injected[VXF_INJECT_NR];
+#else
+static inline void vxf_live_add(enum vxf_live what, long n) { }
+static inline void vxf_live_init(void) { }
+static inline bool vxf_inject(enum vxf_inject_site site) { return false; }
+#endif
 
 /* check.c */
 struct xen_fault_record;
@@ -455,8 +477,11 @@ void vxf_ring_process(struct vxf_device *dev);
 void vxf_ring_release_window(struct vxf_device *dev);
 
 /* device.c */
-struct vxf_device *vxf_device_create(const struct vxf_window_params *params,
-				     void (*owner_idle)(struct vxf_device *));
+struct vxf_device *__vxf_device_create(const struct vxf_window_params *params,
+				       void (*owner_idle)(struct vxf_device *),
+				       struct module *owner);
+#define vxf_device_create(params, owner_idle) \
+	__vxf_device_create(params, owner_idle, THIS_MODULE)
 int vxf_device_register(struct vxf_device *dev);
 bool vxf_device_kill_if_unused(struct vxf_device *dev);
 void vxf_device_unregister(struct vxf_device *dev);
@@ -477,7 +502,6 @@ void vxf_device_info(struct vxf_device *dev, struct vxf_info *info);
 extern const struct file_operations vxf_user_fops;
 
 /* debugfs.c */
-void vxf_debugfs_init(void);
 void vxf_debugfs_add(struct vxf_device *dev);
 void vxf_debugfs_remove(struct vxf_device *dev);
 
@@ -493,20 +517,5 @@ const struct vxf_hv_ops *vxf_hv_ops(struct vxf_device *dev);
 /* xen.c */
 int vxf_xen_init(void);
 void vxf_xen_exit(void);
-
-#ifdef CONFIG_VIRTIO_XEN_FAULT_LOOP
-int vxf_loop_init(void);
-void vxf_loop_exit(void);
-
-/* loop_hv.c */
-int vxf_loop_hv_setup(struct vxf_device *dev);
-long vxf_loop_hv_revoke(struct vxf_device *dev,
-			struct vxf_loop_hv_revoke __user *uarg);
-long vxf_loop_hv_inject(struct vxf_device *dev,
-			struct vxf_loop_hv_inject __user *uarg);
-#else
-static inline int vxf_loop_init(void) { return 0; }
-static inline void vxf_loop_exit(void) { }
-#endif
 
 #endif /* _VXF_H */

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vxf_loop_uapi.h - user interface of the virtio-xen-fault-loop test module
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * Private to the tests (tests/igt, tools/vxf-backend's loop mode and the
+ * tools built on them), as lib/test_hmm_uapi.h is to the HMM selftests:
+ * not installed with the kernel's headers, and free to change with the
+ * tests. The window side, /dev/vxfN, is include/uapi/linux/vxf.h.
+ *
+ * /dev/vxf-loop - loop mode: a stand-in for the Xen transport inside one
+ *	guest, for tests. The process that opens it is the backend: it creates
+ *	(or reattaches to) a /dev/vxfN, maps the two shared rings, hands pages
+ *	of its own memory to the frontend as loop references, and kicks the
+ *	frontend with VXF_LOOP_IOC_NOTIFY. The frontend kicks the backend by
+ *	making the loop file readable: read(2) returns a __u64 count of kicks
+ *	since the last read, poll(2) reports POLLIN. Closing the file is the
+ *	backend going away: every MAP in flight fails and every page the
+ *	frontend mapped is dropped. /dev/vxfN lives while it has a backend or
+ *	a user (an open file or a mapping); a new backend may reattach to it.
+ */
+
+#ifndef _VXF_LOOP_UAPI_H
+#define _VXF_LOOP_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+#include <linux/vxf.h>
+
+/**
+ * struct vxf_loop_connect - VXF_LOOP_IOC_CONNECT: become a window's backend
+ * @index: in: -1 to create a new /dev/vxfN, or N to reattach to an existing
+ *	one that has no backend; out: N
+ * @ring_order: in: both rings are (1 << @ring_order) pages, at most
+ *	XENVXF_MAX_RING_PAGE_ORDER
+ * @window_pages: in: window size in pages for a new window; must match
+ *	when reattaching, or be 0 there
+ * @cache: in: VXF_CACHE_* for a new window
+ * @map_pages: in: pages per MAP, a power of two, at most
+ *	XENVXF_MAX_MAP_PAGES; 0 for the module's default
+ * @fault_timeout_ms: in: fault timeout, 0 for the module's default
+ * @flags: in: VXF_LOOP_F_* for a new window, 0 when reattaching (a
+ *	reattached window keeps its flags)
+ * @ring_offset: out: mmap() offset of the rings on the loop file: the
+ *	request ring's pages, then the event ring's pages
+ *
+ * Errors: EBUSY (this file already has a window, or the window already has
+ * a backend), ENOENT (no such window), EINVAL (bad sizes or flags).
+ */
+struct vxf_loop_connect {
+	__s32 index;
+	__u32 ring_order;
+	__u64 window_pages;
+	__u32 cache;
+	__u32 map_pages;
+	__u32 fault_timeout_ms;
+	__u32 flags;
+	__u64 ring_offset;
+};
+
+/**
+ * struct vxf_loop_grant - VXF_LOOP_IOC_GRANT: lend pages to the frontend
+ * @addr: in: page-aligned address in the caller's memory
+ * @nr_refs: in: number of references to make, at most VXF_LOOP_MAX_GRANT
+ * @order: in: each reference covers (1 << @order) pages: 0, or 9 for a
+ *	2 MiB aligned, physically contiguous range (hugetlbfs or THP)
+ * @refs: in: pointer to a __u32 array of @nr_refs entries; out: the
+ *	references, in address order
+ *
+ * The pages are pinned until they are ungranted and the frontend no longer
+ * maps them. Errors: EFAULT, EINVAL, ENOMEM, ENOSPC (too many references).
+ */
+struct vxf_loop_grant {
+	__u64 addr;
+	__u32 nr_refs;
+	__u32 order;
+	__u64 refs;
+};
+
+/**
+ * struct vxf_loop_ungrant - VXF_LOOP_IOC_UNGRANT: end references
+ * @refs: in: pointer to a __u32 array of references
+ * @nr_refs: in: number of entries
+ * @pad: zero
+ *
+ * A reference the frontend still maps stays pinned until the frontend drops
+ * it, but can no longer be named in a MAP answer. Errors: EFAULT, ENOENT
+ * (not a reference of this backend; the ones before it were ended).
+ */
+struct vxf_loop_ungrant {
+	__u64 refs;
+	__u32 nr_refs;
+	__u32 pad;
+};
+
+#define VXF_LOOP_MAX_GRANT	4096
+
+/*
+ * The window uses 2 MiB superpages: a MAP of a whole absent, aligned 2 MiB
+ * block (512 pages) is answered with one reference of order 9, which user
+ * mappings map with one PMD where the kernel allows it (6.12: yes; 6.1:
+ * never for device mappings, so 4 KiB entries are used). Smaller MAPs (at
+ * most 8 pages) are answered with order-0 references as usual.
+ * VXF_IOC_INFO then reports map_pages 512.
+ */
+#define VXF_LOOP_F_SUPERPAGE	(1U << 0)
+
+/*
+ * Hypervisor mode, played by the loop device (see
+ * include/xen/interface/hvm/vxf_fault.h for the interface it stands in
+ * for): the backend takes pages away with VXF_LOOP_IOC_HV_REVOKE, at once
+ * and without asking the frontend, and the frontend learns of it only when
+ * a task touches such a page: the stand-in writes a fault record to the
+ * report area and raises the event, and the driver asks for the page (MAP)
+ * and resolves the record. REVOKE on the event ring still works.
+ */
+#define VXF_LOOP_F_HV		(1U << 1)
+
+/**
+ * struct vxf_loop_hv_revoke - VXF_LOOP_IOC_HV_REVOKE: take pages away now
+ * @first: first window page
+ * @count: number of pages, from 1
+ *
+ * As the hypervisor's Revoke would: every user mapping of the range is gone
+ * and the pages' references are released when this returns; nothing is sent
+ * to the frontend. Errors: EINVAL (range), ENOTCONN, EOPNOTSUPP (window
+ * without VXF_LOOP_F_HV).
+ */
+struct vxf_loop_hv_revoke {
+	__u64 first;
+	__u64 count;
+};
+
+/**
+ * struct vxf_loop_hv_inject - VXF_LOOP_IOC_HV_INJECT: write raw records
+ * @records: pointer to @nr struct xen_fault_record (vxf_fault.h), written
+ *	to the report area as they are, then the event is raised; for tests
+ *	of malformed, stale and flooding records
+ * @nr: number of records, at most 4096
+ * @written: out: records written before the ring was full (the rest count
+ *	as overflow, as the hypervisor would count them)
+ */
+struct vxf_loop_hv_inject {
+	__u64 records;
+	__u32 nr;
+	__u32 written;
+};
+
+/*
+ * VXF_LOOP_IOC_NOTIFY kicks the frontend (its ring processing runs in the
+ * caller); VXF_LOOP_IOC_STATS reads the connected window's struct vxf_stats,
+ * as VXF_IOC_STATS does on /dev/vxfN. Both need a connected backend
+ * (ENOTCONN otherwise).
+ */
+#define VXF_LOOP_IOC_CONNECT	_IOWR(VXF_IOC_MAGIC, 0x40, struct vxf_loop_connect)
+#define VXF_LOOP_IOC_NOTIFY	_IO(VXF_IOC_MAGIC, 0x41)
+#define VXF_LOOP_IOC_GRANT	_IOWR(VXF_IOC_MAGIC, 0x42, struct vxf_loop_grant)
+#define VXF_LOOP_IOC_UNGRANT	_IOW(VXF_IOC_MAGIC, 0x43, struct vxf_loop_ungrant)
+#define VXF_LOOP_IOC_STATS	_IOR(VXF_IOC_MAGIC, 0x44, struct vxf_stats)
+#define VXF_LOOP_IOC_HV_REVOKE	_IOW(VXF_IOC_MAGIC, 0x45, struct vxf_loop_hv_revoke)
+#define VXF_LOOP_IOC_HV_INJECT	_IOWR(VXF_IOC_MAGIC, 0x46, struct vxf_loop_hv_inject)
+
+#endif /* _VXF_LOOP_UAPI_H */
