@@ -6,7 +6,8 @@
  *
  * Kernel accesses to the mapping (read(2)/write(2)), get_user_pages being
  * refused (O_DIRECT, process_vm_readv, vmsplice), fork, and munmap,
- * mprotect or mremap racing with a fault that waits for the backend.
+ * mprotect or mremap racing with a fault that waits for the backend; a
+ * device node on a filesystem that goes away before the device.
  */
 
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -553,6 +555,69 @@ static void race_mm_op(enum race_op op, const char *name)
 	window_stop(&w);
 }
 
+/* ---- the device node's filesystem ---------------------------------- */
+
+/*
+ * The first open of a device is through a node on a tmpfs that is then
+ * unmounted (a container's /dev), before the device goes away. The
+ * driver must not keep that node's inode: at the umount it would be a
+ * busy inode, and freeing it with the device a use-after-free. Mappings
+ * made through any node are still zapped by a revoke.
+ */
+static void test_node_on_unmounted_fs(void)
+{
+	char dir[] = "/tmp/vxf-igt-devXXXXXX", node[64];
+	struct vxf_backend be = { 0 };
+	struct vxf_stats s0, s1;
+	volatile uint64_t *a, *b;
+	struct stat st;
+	int fd, fd2, ret;
+
+	igt_require_f(!vxf_xen_mode(), "needs a window of its own\n");
+	ret = vxf_backend_start(&be, "--pages", "8", "--map-pages", "1",
+				"--quiet", NULL);
+	igt_assert_f(ret == 0, "%s\n", vxf_backend_last_error());
+	igt_assert_eq(stat(be.dev, &st), 0);
+	igt_require_f(mkdtemp(dir), "no temporary directory\n");
+	ret = mount("vxf-igt", dir, "tmpfs", 0, "size=64k");
+	igt_require_f(ret == 0, "mount tmpfs: %s\n", strerror(errno));
+	snprintf(node, sizeof(node), "%s/vxf", dir);
+	igt_assert_eq(mknod(node, S_IFCHR | 0600, st.st_rdev), 0);
+
+	/* The first open of the device, through the tmpfs node. */
+	fd = open(node, O_RDWR);
+	igt_assert_f(fd >= 0, "open %s: %s\n", node, strerror(errno));
+	a = vxf_map(fd, 0, 8, PROT_READ | PROT_WRITE);
+	igt_assert(a != MAP_FAILED);
+	igt_assert_eq_u64(a[0], pattern(0, 0));
+
+	/* A second user through /dev; both mappings are zapped by a revoke */
+	fd2 = vxf_open(&be);
+	igt_assert(fd2 >= 0);
+	b = vxf_map(fd2, 0, 8, PROT_READ | PROT_WRITE);
+	igt_assert(b != MAP_FAILED);
+	igt_assert_eq(vxf_stats(fd2, &s0), 0);
+	igt_assert_eq(vxf_backend_revoke(&be, 0, 1), 0);
+	igt_assert_eq_u64(b[0], pattern(0, 0));
+	igt_assert_eq_u64(a[0], pattern(0, 0));
+	igt_assert_eq(vxf_stats(fd2, &s1), 0);
+	igt_assert_eq_u64(s1.maps - s0.maps, 1);
+
+	/* The tmpfs goes while the device lives on. */
+	munmap((void *)a, 8 * VXF_PAGE_SIZE);
+	close(fd);
+	igt_assert_eq(unlink(node), 0);
+	igt_assert_f(umount(dir) == 0, "umount: %s\n", strerror(errno));
+	rmdir(dir);
+
+	/* The device still works, then goes away. */
+	igt_assert_eq(vxf_backend_revoke(&be, 0, 8), 0);
+	igt_assert_eq_u64(b[1], pattern(0, 1));
+	munmap((void *)b, 8 * VXF_PAGE_SIZE);
+	close(fd2);
+	igt_assert_eq(vxf_backend_stop(&be), 0);
+}
+
 void vxf_loop_mm_subtests(void)
 {
 	igt_describe("read(2) into and write(2) from the mapping work, "
@@ -588,4 +653,10 @@ void vxf_loop_mm_subtests(void)
 		race_mm_op(RACE_MPROTECT, "mprotect");
 		race_mm_op(RACE_MREMAP, "mremap");
 	}
+
+	igt_describe("The first open through a node on a tmpfs that is "
+		     "unmounted before the device goes: no busy inode, no "
+		     "use-after-free, revokes still reach every mapping.");
+	igt_subtest("node-on-unmounted-fs")
+		test_node_on_unmounted_fs();
 }

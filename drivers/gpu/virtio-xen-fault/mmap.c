@@ -6,8 +6,9 @@
  * VM_PFNMAP | VM_IO: the kernel never takes references on their pages, so
  * get_user_pages(), O_DIRECT and DMA setup on them fail (the lent memory
  * must not end up in a hypercall, a grant or an IOMMU mapping), and core
- * dumps skip them. Every open file shares one address space, so that a
- * revoke reaches every mapping with a single unmap_mapping_range().
+ * dumps skip them. Every open file shares the address space of the
+ * device's own inode (device.c), whichever node it was opened through, so
+ * that a revoke reaches every mapping with a single unmap_mapping_range().
  */
 
 #include <linux/fs.h>
@@ -61,8 +62,6 @@ static int vxf_user_open(struct inode *inode, struct file *file)
 		return -ENODEV;
 	}
 	dev->users++;
-	if (!dev->inode)
-		dev->inode = igrab(inode);
 	spin_unlock(&dev->users_lock);
 
 	vxf_device_get(dev);

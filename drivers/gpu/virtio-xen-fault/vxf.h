@@ -295,8 +295,10 @@ struct vxf_transport_ops {
  * @users: open files and VMAs
  * @dead: no new user may come
  * @registered: @misc is registered
- * @inode: the inode whose address space every open file shares, so that one
- *	unmap_mapping_range() reaches every user mapping
+ * @inode: the device's own inode, on a private pseudo filesystem, whose
+ *	address space every open file shares, so that one
+ *	unmap_mapping_range() reaches every user mapping; NULL only in KUnit
+ *	tests' devices
  * @debugfs: the device's debugfs directory
  * @hv: fault reports from the hypervisor, for the device's whole life
  * @hv_priv: the hypervisor side's data (the loop stand-in's)
