@@ -954,10 +954,12 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 	struct inode *inode;
 	u64 lo, hi, total = 0;
 	unsigned int n;
+	bool more;
 	void *entry;
 
 	lockdep_assert_held(&dev->ring.lock);
 	do {
+		more = false;
 		n = 0;
 		lo = U64_MAX;
 		hi = 0;
@@ -970,8 +972,11 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 			}
 			if (vxf_entry_huge(entry)) {
 				/* A block goes whole, even if partly revoked. */
-				if (n + XENVXF_SUPERPAGE_PAGES > VXF_TAKE_BATCH)
+				if (n + XENVXF_SUPERPAGE_PAGES >
+				    VXF_TAKE_BATCH) {
+					more = true;
 					break;
+				}
 				index = round_down(index,
 						   XENVXF_SUPERPAGE_PAGES);
 				n += vxf_take_block(win, index, entry, n);
@@ -981,8 +986,10 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 				next = index + XENVXF_SUPERPAGE_PAGES;
 				continue;
 			}
-			if (n == VXF_TAKE_BATCH)
+			if (n == VXF_TAKE_BATCH) {
+				more = true;
 				break;
+			}
 			xa_erase(&win->pages, index);
 			win->take_pfns[n++] = vxf_entry_pfn(entry, index);
 			lo = min_t(u64, lo, index);
@@ -1011,7 +1018,8 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 		dev->ops->unmap_pages(dev, win->take_pfns, n);
 		atomic64_sub(n, &win->mapped_pages);
 		total += n;
-	} while (n == VXF_TAKE_BATCH);
+		/* A pass stops where the batch is full: pages may remain. */
+	} while (more);
 
 	return total;
 }
