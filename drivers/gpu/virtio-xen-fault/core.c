@@ -849,6 +849,20 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 	mutex_unlock(&win->lock);
 }
 
+/*
+ * The backend declined a PREFETCH MAP (vxfif.h: at no cost): the chunk goes
+ * away as if it had never been sent, and the faults that joined it retry
+ * and ask again with MAPs of their own.
+ */
+static void vxf_window_map_declined(struct vxf_window *win,
+				    struct vxf_chunk *chunk)
+{
+	mutex_lock(&win->lock);
+	if (chunk->state == VXF_CHUNK_PENDING)
+		vxf_chunk_unlink(win, chunk, VXF_CHUNK_DEAD);
+	mutex_unlock(&win->lock);
+}
+
 /**
  * vxf_window_map_done() - a MAP was answered
  * @win: the window
@@ -857,7 +871,9 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
  *
  * Maps the page references through the transport and puts the PFNs in the
  * window in place of the chunk. An answer for a chunk that was revoked,
- * reset or given up in the meantime is released again at once. References
+ * reset or given up in the meantime is released again at once. A PREFETCH
+ * MAP declined with XENVXF_STATUS_EAGAIN leaves its pages absent, to be
+ * asked for again; any other error status fails the MAP. References
  * the transport refuses fail the MAP (SIGBUS for the faulting tasks), not
  * the device.
  *
@@ -872,6 +888,11 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 	u32 i;
 	int err;
 
+	if (rsp->status == XENVXF_STATUS_EAGAIN &&
+	    (chunk->req.flags & XENVXF_MAP_F_PREFETCH)) {
+		vxf_window_map_declined(win, chunk);
+		return;
+	}
 	if (rsp->status) {
 		vxf_window_map_failed(win, chunk, -EIO);
 		return;
