@@ -12,8 +12,10 @@
  * The fault path follows handle_userfault(): a fault that must wait for the
  * backend drops the mmap (or per-VMA) lock, sleeps, and returns
  * VM_FAULT_RETRY, so that a slow backend never stalls munmap(), mprotect()
- * or other faults of the process. A caller that cannot retry waits with the
- * lock held, bounded by the fault timeout like every wait here.
+ * or other faults of the process. A caller that cannot retry (no
+ * FAULT_FLAG_ALLOW_RETRY: fixup_user_fault() from futex, for instance) gets
+ * the page if it is mapped and SIGBUS otherwise, without asking the backend:
+ * it would have to wait with the lock held.
  */
 
 #include <linux/ktime.h>
@@ -28,7 +30,10 @@
 #include "trace.h"
 #include "vxf.h"
 
-/* A caller that cannot retry looks at its page at most this often. */
+/*
+ * A reported fault (hypervisor mode) that cannot retry looks at its page at
+ * most this often.
+ */
 #define VXF_NORETRY_ATTEMPTS	8
 
 static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
@@ -336,12 +341,13 @@ static u64 vxf_window_ra_update(struct vxf_window *win,
  * VM_FAULT_NOPAGE (PFN inserted) or an error when the fault is over.
  * Returns 0 with *waitp set, and a reference held, when the fault must wait
  * for a MAP; *sendp then says that this fault made the chunk and must queue
- * its MAP.
+ * its MAP. A fault that cannot wait (@nowait) gets SIGBUS for a page that is
+ * not mapped, unless the hypervisor reports it.
  */
 static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 				   struct vm_fault *vmf, bool tried,
-				   struct vxf_chunk **waitp, bool *sendp,
-				   bool *reportp, u64 *prefetchp)
+				   bool nowait, struct vxf_chunk **waitp,
+				   bool *sendp, bool *reportp, u64 *prefetchp)
 {
 	struct vxf_chunk *chunk, *fresh = NULL;
 	vm_fault_t ret = 0;
@@ -363,6 +369,15 @@ again:
 		up_read(&win->map_sem);
 		if (!tried)
 			vxf_count(win, VXF_CNT_FAULTS_PRESENT);
+		goto out;
+	}
+	if (nowait && !win->hv_gfn) {
+		/*
+		 * As handle_userfault(): a fault that cannot drop the lock
+		 * must not wait for the backend with it held.
+		 */
+		up_read(&win->map_sem);
+		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
 
@@ -506,14 +521,27 @@ static bool vxf_chunk_settled(struct vxf_chunk *chunk)
 
 /*
  * Wait until the chunk leaves PENDING, for at most the fault timeout.
- * Returns 0, -ETIMEDOUT (the MAP was given up), or -EINTR (fatal signal).
+ * Returns 0, -ETIMEDOUT (the MAP was given up), or -EINTR (a signal: the MAP
+ * goes on, the fault is retried once the signal is handled).
+ *
+ * As handle_userfault(), a fault flagged FAULT_FLAG_INTERRUPTIBLE waits
+ * interruptibly, so that SIGSTOP and ptrace reach a task waiting for the
+ * backend; a fatal signal always ends the wait. Only user-mode faults: a
+ * kernel access (copy_to_user()) is retried at once while the signal is
+ * pending, which would make an interruptible wait a busy loop.
  */
-static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
+static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk,
+			  unsigned int flags)
 {
 	long left;
 
 	if (vxf_inject(VXF_INJECT_TIMEOUT))
 		left = 0;
+	else if ((flags & FAULT_FLAG_INTERRUPTIBLE) &&
+		 (flags & FAULT_FLAG_USER))
+		left = wait_event_interruptible_timeout(chunk->wq,
+							vxf_chunk_settled(chunk),
+							win->fault_timeout);
 	else
 		left = wait_event_killable_timeout(chunk->wq,
 						   vxf_chunk_settled(chunk),
@@ -571,16 +599,20 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
  * @vmf: the fault; vmf->pgoff is the window page
  *
  * Inserts the page's PFN if it is mapped; otherwise sends (or joins) the MAP
- * of the page and waits for it. With FAULT_FLAG_ALLOW_RETRY the wait drops
- * the fault lock and VM_FAULT_RETRY is returned, as handle_userfault() does;
- * the retried fault then finds the page (or its failure: SIGBUS).
+ * of the page and waits for it. The wait drops the fault lock and
+ * VM_FAULT_RETRY is returned, as handle_userfault() does; the retried fault
+ * then finds the page (or its failure: SIGBUS). A fault that cannot retry
+ * (no FAULT_FLAG_ALLOW_RETRY) gets SIGBUS for a page that is not mapped.
  *
  * Context: a page fault, mmap lock or per-VMA lock held for reading.
  * Return: VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS or VM_FAULT_OOM.
  */
 vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 {
+	bool nowait = !(vmf->flags & FAULT_FLAG_ALLOW_RETRY);
 	bool tried = vmf->flags & FAULT_FLAG_TRIED;
+	bool write = vmf->vma->vm_flags & VM_WRITE;
+	unsigned int flags = vmf->flags;
 	u64 start = ktime_get_ns();
 	struct vxf_chunk *chunk;
 	unsigned int attempt;
@@ -598,64 +630,49 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 	}
 
 	for (attempt = 0; ; attempt++) {
-		ret = vxf_fault_lookup(win, vmf, tried || attempt, &chunk,
-				       &send, &report, &prefetch);
-		if (report) {
-			ret = vxf_fault_report(win, vmf, start);
-			if (!ret && attempt >= VXF_NORETRY_ATTEMPTS)
-				ret = VM_FAULT_SIGBUS;
-			if (ret)
-				goto out_report;
-			continue;
-		}
-		if (!chunk)
-			goto out;
-		if (send) {
-			bool write = vmf->vma->vm_flags & VM_WRITE;
-
-			vxf_chunk_send(win, chunk, write);
-			if (prefetch)
-				vxf_window_prefetch(win, chunk->req.first +
-						    chunk->req.count, prefetch,
-						    write);
-		}
-
-		if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
-			if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
-				/* The caller keeps the lock and retries. */
-				vxf_chunk_put(chunk);
-				ret = VM_FAULT_RETRY;
-				goto out;
-			}
-			/*
-			 * Once the lock is dropped the VMA may go, and with
-			 * it the last reference to the device: hold one.
-			 */
-			vxf_device_get(win->dev);
-			vxf_release_fault_lock(vmf);
-			err = vxf_fault_wait(win, chunk);
-			vxf_chunk_put(chunk);
-			if (!err)
-				vxf_window_record_latency(win, start);
-			trace_vxf_fault_end(win->dev->index, vmf->pgoff,
-					    (__force unsigned int)VM_FAULT_RETRY);
-			vxf_device_put(win->dev);
-			return VM_FAULT_RETRY;
-		}
-
-		/* A caller that cannot retry: wait holding the lock. */
-		err = vxf_fault_wait(win, chunk);
-		vxf_chunk_put(chunk);
-		if (err == -EINTR || attempt >= VXF_NORETRY_ATTEMPTS) {
+		ret = vxf_fault_lookup(win, vmf, tried || attempt, nowait,
+				       &chunk, &send, &report, &prefetch);
+		if (!report)
+			break;
+		ret = vxf_fault_report(win, vmf, start);
+		if (!ret && attempt >= VXF_NORETRY_ATTEMPTS)
 			ret = VM_FAULT_SIGBUS;
+		if (ret == VM_FAULT_RETRY)
+			return ret;	/* the fault lock was dropped */
+		if (ret)
 			goto out;
-		}
-		if (!err)
-			vxf_window_record_latency(win, start);
 	}
-out_report:
-	if (ret == VM_FAULT_RETRY)
-		return ret;	/* the fault lock was dropped: win may be gone */
+	if (!chunk)
+		goto out;
+	if (send) {
+		vxf_chunk_send(win, chunk, write);
+		if (prefetch)
+			vxf_window_prefetch(win, chunk->req.first +
+					    chunk->req.count, prefetch, write);
+	}
+
+	if (flags & FAULT_FLAG_RETRY_NOWAIT) {
+		/* The caller keeps the lock and retries. */
+		vxf_chunk_put(chunk);
+		ret = VM_FAULT_RETRY;
+		goto out;
+	}
+
+	/*
+	 * Once the lock is dropped the VMA may go, and with it the last
+	 * reference to the device: hold one.
+	 */
+	vxf_device_get(win->dev);
+	vxf_release_fault_lock(vmf);
+	err = vxf_fault_wait(win, chunk, flags);
+	vxf_chunk_put(chunk);
+	if (!err)
+		vxf_window_record_latency(win, start);
+	trace_vxf_fault_end(win->dev->index, vmf->pgoff,
+			    (__force unsigned int)VM_FAULT_RETRY);
+	vxf_device_put(win->dev);
+	return VM_FAULT_RETRY;
+
 out:
 	if (ret & VM_FAULT_SIGBUS)
 		vxf_count(win, VXF_CNT_SIGBUS);
