@@ -15,7 +15,8 @@
  * or other faults of the process. A caller that cannot retry (no
  * FAULT_FLAG_ALLOW_RETRY: fixup_user_fault() from futex, for instance) gets
  * the page if it is mapped and SIGBUS otherwise, without asking the backend:
- * it would have to wait with the lock held.
+ * it would have to wait with the lock held. Prefetch MAPs are queued after
+ * the lock is dropped, and only so many per window are in flight.
  */
 
 #include <linux/ktime.h>
@@ -100,6 +101,20 @@ static bool vxf_chunk_huge(const struct vxf_chunk *chunk)
 }
 
 /*
+ * Move a chunk to @state. A prefetch chunk leaving PENDING no longer counts
+ * against the window's prefetch in flight.
+ */
+static void vxf_chunk_set_state(struct vxf_window *win,
+				struct vxf_chunk *chunk, u8 state)
+{
+	lockdep_assert_held(&win->lock);
+	if (chunk->state == VXF_CHUNK_PENDING && state != VXF_CHUNK_PENDING &&
+	    chunk->prefetch)
+		win->prefetch_inflight -= chunk->req.count;
+	chunk->state = state;
+}
+
+/*
  * Take a PENDING or FAILED chunk off its pages and give it @state. Drops the
  * window's reference: the caller must not touch the chunk afterwards unless
  * it holds one of its own.
@@ -116,7 +131,7 @@ static void vxf_chunk_unlink(struct vxf_window *win, struct vxf_chunk *chunk,
 		for (i = 0; i < chunk->req.count; i++)
 			xa_cmpxchg(&win->pages, chunk->req.first + i, chunk,
 				   NULL, 0);
-	chunk->state = state;
+	vxf_chunk_set_state(win, chunk, state);
 	wake_up_all(&chunk->wq);
 	vxf_chunk_put(chunk);
 }
@@ -152,6 +167,7 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 			     ilog2(map_pages);
 	win->cache = params->cache;
 	win->fault_timeout = msecs_to_jiffies(timeout_ms);
+	win->prefetch_inflight = 0;
 	for (i = 0; i < VXF_RA_STREAMS; i++)
 		win->ra[i] = (struct vxf_ra_stream){ .next = U64_MAX };
 	init_rwsem(&win->map_sem);
@@ -337,6 +353,26 @@ static u64 vxf_window_ra_update(struct vxf_window *win,
 }
 
 /*
+ * The prefetch that vxf_window_ra_update() planned to end at @planned
+ * stopped at @end (the cap on prefetch in flight, or no memory): the stream
+ * goes on from there, its next miss asking for as much as a first one.
+ */
+static void vxf_window_ra_trim(struct vxf_window *win, u64 planned, u64 end)
+{
+	unsigned int i;
+
+	mutex_lock(&win->lock);
+	for (i = 0; i < VXF_RA_STREAMS; i++) {
+		if (win->ra[i].next == planned) {
+			win->ra[i].next = end;
+			win->ra[i].pages = 0;
+			break;
+		}
+	}
+	mutex_unlock(&win->lock);
+}
+
+/*
  * One look at @vmf->pgoff, under map_sem and the window lock. Returns
  * VM_FAULT_NOPAGE (PFN inserted) or an error when the fault is over.
  * Returns 0 with *waitp set, and a reference held, when the fault must wait
@@ -477,10 +513,14 @@ static int vxf_chunk_send(struct vxf_window *win, struct vxf_chunk *chunk,
  * sequential fault: MAPs flagged XENVXF_MAP_F_PREFETCH that nobody waits
  * for, each for an absent run inside its aligned block like any MAP. Pages
  * already mapped or asked for are skipped. Best effort: stops at the
- * first allocation or send failure.
+ * first allocation or send failure, and where the window's prefetch in
+ * flight would pass VXF_PREFETCH_INFLIGHT_PAGES. Called without the fault
+ * lock: the faulting task has dropped it.
+ *
+ * Returns the page where it stopped (@first + @count when it did not).
  */
-static void vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
-				bool write)
+static u64 vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
+			       bool write)
 {
 	u64 p = first, end = first + count;
 	struct vxf_chunk *chunk;
@@ -489,20 +529,24 @@ static void vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
 	while (p < end) {
 		chunk = vxf_chunk_alloc(win);
 		if (!chunk)
-			return;
+			return p;
 		mutex_lock(&win->lock);
 		while (p < end && xa_load(&win->pages, p))
 			p++;
-		if (p == end || vxf_chunk_link_run(win, chunk, p)) {
+		if (p == end ||
+		    win->prefetch_inflight >= VXF_PREFETCH_INFLIGHT_PAGES ||
+		    vxf_chunk_link_run(win, chunk, p)) {
 			mutex_unlock(&win->lock);
 			vxf_chunk_put(chunk);
-			return;
+			return p;
 		}
+		chunk->req.flags |= XENVXF_MAP_F_PREFETCH;
+		chunk->prefetch = true;
+		win->prefetch_inflight += chunk->req.count;
 		/* Ours across the send: a revoke may unlink it meanwhile. */
 		kref_get(&chunk->kref);
 		mutex_unlock(&win->lock);
 
-		chunk->req.flags |= XENVXF_MAP_F_PREFETCH;
 		err = vxf_chunk_send(win, chunk, write);
 		if (!err)
 			vxf_count_add(win, VXF_CNT_PREFETCH_PAGES,
@@ -510,8 +554,23 @@ static void vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
 		p = chunk->req.first + chunk->req.count;
 		vxf_chunk_put(chunk);
 		if (err)
-			return;
+			return p;
 	}
+	return end;
+}
+
+/* Prefetch after a sequential miss whose MAP is @chunk's; see above. */
+static void vxf_fault_prefetch(struct vxf_window *win,
+			       const struct vxf_chunk *chunk, u64 pages,
+			       bool write)
+{
+	u64 first = chunk->req.first + chunk->req.count;
+	u64 end = first;
+
+	if (pages)
+		end = vxf_window_prefetch(win, first, pages, write);
+	if (end != first + pages)
+		vxf_window_ra_trim(win, first + pages, end);
 }
 
 static bool vxf_chunk_settled(struct vxf_chunk *chunk)
@@ -644,15 +703,15 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 	}
 	if (!chunk)
 		goto out;
-	if (send) {
+	if (send)
 		vxf_chunk_send(win, chunk, write);
-		if (prefetch)
-			vxf_window_prefetch(win, chunk->req.first +
-					    chunk->req.count, prefetch, write);
-	}
 
 	if (flags & FAULT_FLAG_RETRY_NOWAIT) {
-		/* The caller keeps the lock and retries. */
+		/* The caller keeps the lock and retries: no prefetch. */
+		if (send && prefetch)
+			vxf_window_ra_trim(win, chunk->req.first +
+					   chunk->req.count + prefetch,
+					   chunk->req.first + chunk->req.count);
 		vxf_chunk_put(chunk);
 		ret = VM_FAULT_RETRY;
 		goto out;
@@ -664,6 +723,8 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 	 */
 	vxf_device_get(win->dev);
 	vxf_release_fault_lock(vmf);
+	if (send)
+		vxf_fault_prefetch(win, chunk, prefetch, write);
 	err = vxf_fault_wait(win, chunk, flags);
 	vxf_chunk_put(chunk);
 	if (!err)
@@ -855,7 +916,7 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 {
 	mutex_lock(&win->lock);
 	if (chunk->state == VXF_CHUNK_PENDING) {
-		chunk->state = VXF_CHUNK_FAILED;
+		vxf_chunk_set_state(win, chunk, VXF_CHUNK_FAILED);
 		chunk->error = error;
 		if (error == -ETIMEDOUT)
 			vxf_count(win, VXF_CNT_TIMEOUTS);
@@ -953,7 +1014,7 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 					 vxf_entry(chunk->pfns[i], false),
 					 GFP_KERNEL);
 		}
-		chunk->state = VXF_CHUNK_INSTALLED;
+		vxf_chunk_set_state(win, chunk, VXF_CHUNK_INSTALLED);
 		atomic64_add(count, &win->mapped_pages);
 		/* The window's reference; the caller still holds one. */
 		vxf_chunk_put(chunk);
