@@ -312,6 +312,35 @@ struct vxf_backend_stats be_stats(struct window *w)
 	return bs;
 }
 
+struct stat_wait {
+	struct window *w;
+	size_t offset;
+	uint64_t target;
+};
+
+static bool stat_reached(void *arg)
+{
+	struct stat_wait *sw = arg;
+	struct vxf_stats st;
+	uint64_t v;
+
+	if (vxf_stats(sw->w->fd, &st))
+		return false;
+	memcpy(&v, (char *)&st + sw->offset, sizeof(v));
+	return v >= sw->target;
+}
+
+/*
+ * Wait until the u64 at @offset in struct vxf_stats reaches @target (see
+ * WAIT_STAT()); true if it did within 20 s.
+ */
+bool wait_stat(struct window *w, size_t offset, uint64_t target)
+{
+	struct stat_wait sw = { w, offset, target };
+
+	return vxf_wait_for(stat_reached, &sw, 20000) == 0;
+}
+
 /* Wait for @pid for up to @ms milliseconds; true and *@status if it ended. */
 bool wait_pid(pid_t pid, int *status, int ms)
 {
@@ -905,6 +934,65 @@ static void test_prefetch(enum prefetch_order order)
 	window_stop(&w);
 }
 
+/*
+ * The backend may decline a PREFETCH MAP (-XEN_EAGAIN, vxfif.h): faults
+ * that joined the declined MAP ask again, with a MAP of their own, and
+ * complete; none gets SIGBUS.
+ */
+static void test_prefetch_declined(void)
+{
+	struct reader seq, r[4];
+	struct vxf_stats s0, s1;
+	struct window w;
+	char line[512];
+	int i;
+
+	igt_require_f(!vxf_hv_mode(), "reported faults do not prefetch\n");
+	igt_require_f(vxf_backend_has_option("--decline-prefetch"),
+		      "backend %s has no --decline-prefetch\n",
+		      vxf_backend_path());
+	START(&w, "--pages", "64", "--map-pages", "1", "--timeout-ms",
+	      "30000", "--decline-prefetch", "1", "--quiet");
+	igt_require_f(window_debugfs(&w, "info", "prefetch_max") >= 4,
+		      "prefetch_pages below 4\n");
+
+	/* Page 0 starts a stream; the miss on page 1 prefetches 2..5. */
+	check_page(&w, 0, expect_pattern, 0);
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	reader_start(&seq, &w, 1);
+	WAIT_STAT(&w, prefetched_pages, s0.prefetched_pages + 4);
+	/* Demand faults join the prefetch MAPs in flight. */
+	for (i = 0; i < 4; i++)
+		reader_start(&r[i], &w, 2 + i);
+	WAIT_STAT(&w, coalesced, s0.coalesced + 4);
+	be_cmd(&w, "hang off");
+
+	reader_join(&seq, 20000);
+	igt_assert_f(seq.ok, "page 1: signal %d\n", seq.sig);
+	igt_assert_eq_u64(seq.value, pattern(1, 0));
+	for (i = 0; i < 4; i++) {
+		reader_join(&r[i], 20000);
+		igt_assert_f(r[i].ok, "page %d (joined a declined prefetch): signal %d\n",
+			     2 + i, r[i].sig);
+		igt_assert_eq_u64(r[i].value, pattern(2 + i, 0));
+	}
+	s1 = stats(&w);
+	igt_assert(vxf_backend_cmd(&w.be, line, sizeof(line), "stats") == 0);
+	igt_info("declined %llu; maps %llu sigbus %llu map_errors %llu\n",
+		 (unsigned long long)vxf_reply_field(line, "declined"),
+		 (unsigned long long)(s1.maps - s0.maps),
+		 (unsigned long long)(s1.sigbus - s0.sigbus),
+		 (unsigned long long)(s1.map_errors - s0.map_errors));
+	igt_assert_lte_u64(4, vxf_reply_field(line, "declined"));
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	/* A declined prefetch is no error. */
+	igt_assert_eq_u64(s1.map_errors, s0.map_errors);
+	for (i = 0; i < 8; i++)
+		check_page(&w, i, expect_pattern, 0);
+	window_stop(&w);
+}
+
 static void test_map_granule(void)
 {
 	struct vxf_stats s0, s1;
@@ -997,6 +1085,10 @@ igt_main
 	igt_describe("Two sequential streams interleaved are each prefetched.");
 	igt_subtest("prefetch-two-streams")
 		test_prefetch(PREFETCH_TWO_STREAMS);
+	igt_describe("Faults that joined PREFETCH MAPs the backend declines "
+		     "ask again and complete, without SIGBUS.");
+	igt_subtest("prefetch-declined")
+		test_prefetch_declined();
 
 	vxf_loop_mm_subtests();
 	vxf_loop_uapi_subtests();

@@ -20,6 +20,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -84,6 +85,13 @@ void check_page(struct window *w, uint64_t page,
 		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen);
 void fill_page(struct window *w, uint64_t page, uint64_t gen);
 bool wait_faults(struct window *w, const struct vxf_stats *since, uint64_t n);
+bool wait_stat(struct window *w, size_t offset, uint64_t target);
+
+/* Wait until VXF_IOC_STATS' @field reaches @value, or fail. */
+#define WAIT_STAT(w, field, value) \
+	igt_assert_f(wait_stat((w), offsetof(struct vxf_stats, field), \
+			       (value)), "%s never reached %llu\n", #field, \
+		     (unsigned long long)(value))
 double now_s(void);
 bool wait_pid(pid_t pid, int *status, int ms);
 bool wait_in_fault(struct window *w, const struct vxf_backend_stats *b0,

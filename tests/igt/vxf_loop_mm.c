@@ -6,10 +6,14 @@
  *
  * Kernel accesses to the mapping (read(2)/write(2)), get_user_pages being
  * refused (O_DIRECT, process_vm_readv, vmsplice), fork, and munmap,
- * mprotect or mremap racing with a fault that waits for the backend.
+ * mprotect or mremap racing with a fault that waits for the backend; a
+ * fault that cannot drop the mmap lock (futex) not waiting for the
+ * backend, a stopped task waiting in a fault; a device node on a
+ * filesystem that goes away before the device.
  */
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/io_uring.h>
 #include <linux/loop.h>
 #include <linux/magic.h>
@@ -18,6 +22,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -574,6 +579,184 @@ static void race_mm_op(enum race_op op, const char *name)
 	window_stop(&w);
 }
 
+/* ---- faults that cannot wait ---------------------------------------- */
+
+/* FUTEX_WAKE_OP on @uaddr2 (private): an atomic add of 1 to it. */
+static long futex_wake_op(uint32_t *uaddr2)
+{
+	static uint32_t futex1;
+
+	return syscall(SYS_futex, &futex1, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG,
+		       1, (void *)1UL, uaddr2,
+		       FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0));
+}
+
+/*
+ * futex resolves a fault with fixup_user_fault(), which cannot drop the
+ * mmap lock: the driver must not wait for the backend there (that would
+ * hold the lock for up to a fault timeout per attempt) but fail the
+ * access, as handle_userfault() does. A present page is fine.
+ */
+static void test_futex_absent_efault(void)
+{
+	struct vxf_backend_stats bs0, bs1;
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint32_t *u;
+	long ret;
+
+	igt_require_f(!vxf_hv_mode(),
+		      "reported faults: the hypervisor holds the vCPU\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	u = (uint32_t *)word(&w, 3, 0);
+
+	s0 = stats(&w);
+	igt_assert_eq(vxf_backend_stats(&w.be, &bs0), 0);
+	errno = 0;
+	ret = futex_wake_op(u);
+	s1 = stats(&w);
+	igt_assert_eq(vxf_backend_stats(&w.be, &bs1), 0);
+	igt_info("futex on an absent page: %ld (%s); maps %llu, backend maps %llu\n",
+		 ret, strerror(errno),
+		 (unsigned long long)(s1.maps - s0.maps),
+		 (unsigned long long)(bs1.maps - bs0.maps));
+	igt_assert_eq(ret, -1);
+	igt_assert_eq(errno, EFAULT);
+	/* Nothing was asked of the backend, nothing waited for. */
+	igt_assert_eq_u64(s1.maps, s0.maps);
+	igt_assert_eq_u64(bs1.maps, bs0.maps);
+	igt_assert_eq_u64(s1.mapped_pages, s0.mapped_pages);
+
+	/* Once the page is there, the same call works. */
+	check_page(&w, 3, expect_pattern, 0);
+	igt_assert_eq(futex_wake_op(u), 0);
+	igt_assert_eq_u64(*u, (uint32_t)pattern(3, 0) + 1);
+	igt_assert_eq_u64(*(u + 1), (uint32_t)(pattern(3, 0) >> 32));
+
+	/* After a revoke it fails again; an ordinary access brings it back. */
+	be_revoke(&w, 3, 1);
+	errno = 0;
+	igt_assert_eq(futex_wake_op(u), -1);
+	igt_assert_eq(errno, EFAULT);
+	igt_assert_eq_u64(*u, (uint32_t)pattern(3, 0) + 1);
+	window_stop(&w);
+}
+
+/*
+ * A task stopped (SIGSTOP) while it waits in a fault stops at once,
+ * without giving up the MAP, and goes on after SIGCONT: the wait honours
+ * FAULT_FLAG_INTERRUPTIBLE.
+ */
+static void test_fault_sigstop(void)
+{
+	const uint64_t page = 2;
+	struct vxf_stats s0, s1;
+	struct window w;
+	int status;
+	pid_t pid;
+
+	igt_require_f(!vxf_hv_mode(),
+		      "reported faults: the hypervisor holds the vCPU\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--timeout-ms",
+	      "20000", "--quiet");
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0)
+		_exit(*word(&w, page, 0) == pattern(page, 0) ? 0 : 1);
+
+	igt_assert(wait_faults(&w, &s0, 1));
+	igt_assert_eq(kill(pid, SIGSTOP), 0);
+	igt_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
+	s1 = stats(&w);
+	igt_info("stopped: %s; timeouts %llu, maps %llu\n",
+		 WIFSTOPPED(status) ? "yes" : "no",
+		 (unsigned long long)(s1.timeouts - s0.timeouts),
+		 (unsigned long long)(s1.maps - s0.maps));
+	igt_assert(WIFSTOPPED(status));
+	/* It stopped while the MAP was still in flight, not after a timeout */
+	igt_assert_eq_u64(s1.timeouts, s0.timeouts);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	igt_assert_eq_u64(s1.maps - s0.maps, 1);
+
+	/* Continued, it faults again and joins the same MAP. */
+	igt_assert_eq(kill(pid, SIGCONT), 0);
+	igt_assert(wait_faults(&w, &s1, 1));
+	be_cmd(&w, "hang off");
+	igt_assert_f(wait_pid(pid, &status, 20000), "child still waiting\n");
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "child: status %#x\n", status);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.maps - s0.maps, 1);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	igt_assert_eq_u64(s1.timeouts, s0.timeouts);
+	window_stop(&w);
+}
+
+/* ---- the device node's filesystem ---------------------------------- */
+
+/*
+ * The first open of a device is through a node on a tmpfs that is then
+ * unmounted (a container's /dev), before the device goes away. The
+ * driver must not keep that node's inode: at the umount it would be a
+ * busy inode, and freeing it with the device a use-after-free. Mappings
+ * made through any node are still zapped by a revoke.
+ */
+static void test_node_on_unmounted_fs(void)
+{
+	char dir[] = "/tmp/vxf-igt-devXXXXXX", node[64];
+	struct vxf_backend be = { 0 };
+	struct vxf_stats s0, s1;
+	volatile uint64_t *a, *b;
+	struct stat st;
+	int fd, fd2, ret;
+
+	igt_require_f(!vxf_xen_mode(), "needs a window of its own\n");
+	ret = vxf_backend_start(&be, "--pages", "8", "--map-pages", "1",
+				"--quiet", NULL);
+	igt_assert_f(ret == 0, "%s\n", vxf_backend_last_error());
+	igt_assert_eq(stat(be.dev, &st), 0);
+	igt_require_f(mkdtemp(dir), "no temporary directory\n");
+	ret = mount("vxf-igt", dir, "tmpfs", 0, "size=64k");
+	igt_require_f(ret == 0, "mount tmpfs: %s\n", strerror(errno));
+	snprintf(node, sizeof(node), "%s/vxf", dir);
+	igt_assert_eq(mknod(node, S_IFCHR | 0600, st.st_rdev), 0);
+
+	/* The first open of the device, through the tmpfs node. */
+	fd = open(node, O_RDWR);
+	igt_assert_f(fd >= 0, "open %s: %s\n", node, strerror(errno));
+	a = vxf_map(fd, 0, 8, PROT_READ | PROT_WRITE);
+	igt_assert(a != MAP_FAILED);
+	igt_assert_eq_u64(a[0], pattern(0, 0));
+
+	/* A second user through /dev; both mappings are zapped by a revoke */
+	fd2 = vxf_open(&be);
+	igt_assert(fd2 >= 0);
+	b = vxf_map(fd2, 0, 8, PROT_READ | PROT_WRITE);
+	igt_assert(b != MAP_FAILED);
+	igt_assert_eq(vxf_stats(fd2, &s0), 0);
+	igt_assert_eq(vxf_backend_revoke(&be, 0, 1), 0);
+	igt_assert_eq_u64(b[0], pattern(0, 0));
+	igt_assert_eq_u64(a[0], pattern(0, 0));
+	igt_assert_eq(vxf_stats(fd2, &s1), 0);
+	igt_assert_eq_u64(s1.maps - s0.maps, 1);
+
+	/* The tmpfs goes while the device lives on. */
+	munmap((void *)a, 8 * VXF_PAGE_SIZE);
+	close(fd);
+	igt_assert_eq(unlink(node), 0);
+	igt_assert_f(umount(dir) == 0, "umount: %s\n", strerror(errno));
+	rmdir(dir);
+
+	/* The device still works, then goes away. */
+	igt_assert_eq(vxf_backend_revoke(&be, 0, 8), 0);
+	igt_assert_eq_u64(b[1], pattern(0, 1));
+	munmap((void *)b, 8 * VXF_PAGE_SIZE);
+	close(fd2);
+	igt_assert_eq(vxf_backend_stop(&be), 0);
+}
+
 void vxf_loop_mm_subtests(void)
 {
 	igt_describe("read(2) into and write(2) from the mapping work, "
@@ -609,4 +792,21 @@ void vxf_loop_mm_subtests(void)
 		race_mm_op(RACE_MPROTECT, "mprotect");
 		race_mm_op(RACE_MREMAP, "mremap");
 	}
+
+	igt_describe("A futex op on an absent page (fixup_user_fault(), no "
+		     "retry) fails with EFAULT without waiting for the "
+		     "backend; on a present page it works.");
+	igt_subtest("futex-absent-efault")
+		test_futex_absent_efault();
+
+	igt_describe("A task waiting in a fault stops on SIGSTOP without "
+		     "giving up the MAP and completes after SIGCONT.");
+	igt_subtest("fault-sigstop")
+		test_fault_sigstop();
+
+	igt_describe("The first open through a node on a tmpfs that is "
+		     "unmounted before the device goes: no busy inode, no "
+		     "use-after-free, revokes still reach every mapping.");
+	igt_subtest("node-on-unmounted-fs")
+		test_node_on_unmounted_fs();
 }

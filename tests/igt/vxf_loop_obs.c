@@ -186,6 +186,158 @@ static void test_tracepoints(void)
 	window_stop(&w);
 }
 
+#define PREFETCH_PARAM	"/sys/module/virtio_xen_fault/parameters/prefetch_pages"
+#define DEMAND_PAGE	1500
+#define RING_SLOTS	32	/* of a ring of order 0 (64-byte slots) */
+#define MAX_TRACED	1024
+#define MAP_F_PREFETCH	0x2	/* XENVXF_MAP_F_PREFETCH of vxfif.h */
+
+/* The id=, first= and flags= of a vxf_map_request line of device @index. */
+static bool traced_request(const char *line, const char *req, uint64_t *id,
+			   uint64_t *first, unsigned long *flags)
+{
+	const char *p = strstr(line, req);
+
+	if (!p || !strstr(p, "id=") || !strstr(p, "first=") ||
+	    !strstr(p, "flags="))
+		return false;
+	*id = strtoull(strstr(p, "id=") + 3, NULL, 10);
+	*first = strtoull(strstr(p, "first=") + 6, NULL, 10);
+	*flags = strtoul(strstr(p, "flags=") + 6, NULL, 0);
+	return true;
+}
+
+/*
+ * In the trace of vxf_map_request/vxf_map_answer of device @index: how
+ * many answers to PREFETCH MAPs came before the answer to the MAP of
+ * page @page; -1 if that MAP or its answer is not in the trace.
+ */
+static int prefetch_answers_before(const char *text, int index,
+				   uint64_t page)
+{
+	static uint64_t prefetch[MAX_TRACED];
+	unsigned int nr = 0, i;
+	uint64_t demand = 0, id, first;
+	char req[64], ans[64];
+	const char *line, *p;
+	unsigned long flags;
+	int count = 0;
+
+	snprintf(req, sizeof(req), "vxf_map_request: vxf%d ", index);
+	snprintf(ans, sizeof(ans), "vxf_map_answer: vxf%d ", index);
+	for (line = text; line; line = strchr(line + 1, '\n')) {
+		if (!traced_request(line, req, &id, &first, &flags) ||
+		    (strchr(line + 1, '\n') &&
+		     strstr(line, req) > strchr(line + 1, '\n')))
+			continue;
+		if (flags & MAP_F_PREFETCH) {
+			if (nr < MAX_TRACED)
+				prefetch[nr++] = id;
+		} else if (first == page) {
+			demand = id;
+		}
+	}
+	igt_info("traced: %u prefetch MAPs, demand MAP id %llu\n", nr,
+		 (unsigned long long)demand);
+	if (!demand)
+		return -1;
+	for (line = text; line; line = strchr(line + 1, '\n')) {
+		p = strstr(line, ans);
+		if (!p || (strchr(line + 1, '\n') &&
+			   p > strchr(line + 1, '\n')))
+			continue;
+		id = strtoull(strstr(p, "id=") + 3, NULL, 10);
+		if (id == demand)
+			return count;
+		for (i = 0; i < nr; i++)
+			if (prefetch[i] == id)
+				count++;
+	}
+	return -1;
+}
+
+/*
+ * A demand MAP is not queued behind prefetch: while a large prefetch
+ * waits for ring slots, a fault on another page gets the next free slot,
+ * so at most one ring's worth of prefetch MAPs (those already on the
+ * ring) is answered before it.
+ */
+static void test_prefetch_demand_first(void)
+{
+	static const uint64_t stream[] = { 0, 1, 6, 15, 32, 65, 130 };
+	const char *dir = tracing_dir();
+	char path[128], old[32] = "", clock_old[64] = "local";
+	static char text[1 << 20];
+	struct reader a, b;
+	struct vxf_stats s0;
+	struct window w;
+	size_t i;
+	int n;
+
+	igt_require_f(!vxf_hv_mode(), "reported faults do not prefetch\n");
+	igt_require_f(dir, "no tracefs with the vxf events\n");
+	igt_require_f(read_file(PREFETCH_PARAM, old, sizeof(old)),
+		      "no prefetch_pages parameter\n");
+	START(&w, "--pages", "2048", "--map-pages", "1", "--timeout-ms",
+	      "60000", "--quiet");
+	igt_assert(write_file(PREFETCH_PARAM, "128"));
+
+	/* A stream whose prefetch has doubled up to 128 pages. */
+	for (i = 0; i < ARRAY_SIZE(stream); i++)
+		check_page(&w, stream[i], expect_pattern, 0);
+	WAIT_STAT(&w, mapped_pages, 259);	/* pages 0..258 */
+
+	snprintf(path, sizeof(path), "%s/trace_clock", dir);
+	if (read_file(path, text, sizeof(text))) {
+		char *l = strchr(text, '['), *r = l ? strchr(l, ']') : NULL;
+
+		if (l && r && r - l - 1 < (int)sizeof(clock_old)) {
+			memcpy(clock_old, l + 1, r - l - 1);
+			clock_old[r - l - 1] = '\0';
+		}
+	}
+	/* Answers may be handled on either CPU: one clock for both. */
+	write_file(path, "global");
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	igt_assert(write_file(path, ""));
+	snprintf(path, sizeof(path), "%s/events/vxf/vxf_map_request/enable",
+		 dir);
+	igt_assert(write_file(path, "1"));
+	snprintf(path, sizeof(path), "%s/events/vxf/vxf_map_answer/enable",
+		 dir);
+	igt_assert(write_file(path, "1"));
+
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	/* The stream's next miss: a MAP and 128 pages of prefetch... */
+	reader_start(&a, &w, 259);
+	WAIT_STAT(&w, prefetched_pages, s0.prefetched_pages + 128);
+	/* ...then a fault elsewhere, while most of them wait for slots. */
+	reader_start(&b, &w, DEMAND_PAGE);
+	WAIT_STAT(&w, maps, s0.maps + 130);
+	be_cmd(&w, "hang off");
+	reader_join(&a, 30000);
+	reader_join(&b, 30000);
+
+	snprintf(path, sizeof(path), "%s/events/vxf/enable", dir);
+	igt_assert(write_file(path, "0"));
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	igt_assert(read_file(path, text, sizeof(text)));
+	/* After reading: a change of clock empties the buffer. */
+	snprintf(path, sizeof(path), "%s/trace_clock", dir);
+	write_file(path, clock_old);
+	write_file(PREFETCH_PARAM, old);
+
+	igt_assert_f(a.ok && b.ok, "signal %d / %d\n", a.sig, b.sig);
+	igt_assert_eq_u64(a.value, pattern(259, 0));
+	igt_assert_eq_u64(b.value, pattern(DEMAND_PAGE, 0));
+	n = prefetch_answers_before(text, w.be.index, DEMAND_PAGE);
+	igt_info("prefetch answers before the demand MAP's: %d\n", n);
+	igt_assert_f(n >= 0, "the demand MAP or its answer is not traced\n");
+	igt_assert_lt(n, RING_SLOTS);
+	window_stop(&w);
+}
+
 static void test_unmap_on_last_close(void)
 {
 	struct vxf_backend_stats bs0, bs;
@@ -246,6 +398,11 @@ void vxf_loop_obs_subtests(void)
 		     "revokes of the window.");
 	igt_subtest("tracepoints")
 		test_tracepoints();
+
+	igt_describe("A demand MAP overtakes prefetch MAPs waiting for ring "
+		     "slots (answer order seen through the tracepoints).");
+	igt_subtest("prefetch-demand-first")
+		test_prefetch_demand_first();
 
 	igt_describe("When the last mapping and file go away the window "
 		     "sends UNMAP: the backend has every page back, with the "

@@ -129,11 +129,12 @@ static void cmd_stats(struct vxf_ctl *c)
 		       " revoke_done=%" PRIu64 " revoked_pages=%" PRIu64
 		       " resets=%" PRIu64 " unmaps=%" PRIu64
 		       " kicks_in=%" PRIu64 " kicks_out=%" PRIu64
-		       " granted=%u bad_requests=%" PRIu64 "%s",
+		       " granted=%u bad_requests=%" PRIu64
+		       " declined=%" PRIu64 "%s",
 		       s->maps, s->map_pages, s->map_errors, s->revokes,
 		       s->revoke_done, s->revoked_pages, s->resets, s->unmaps,
 		       s->kicks_in, s->kicks_out, c->store->granted,
-		       s->bad_requests, fe);
+		       s->bad_requests, s->declined, fe);
 }
 
 static void cmd_peek_poke(struct vxf_ctl *c, int argc, char **argv)

@@ -12,6 +12,7 @@
  *   vxf-backend --loop [--index N] [--pages N] [--map-pages N]
  *               [--ring-order N] [--cache wb|wc|uc] [--timeout-ms N]
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
+ *               [--decline-prefetch N]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
  *               [--hv] [--superpages [--huge-slots N]]
  *   vxf-backend --loop --hostile [--seed N] [--messages N] [--rate N]
@@ -44,7 +45,7 @@
  *   stats                 ok stats maps=N map_pages=N map_errors=N
  *                         revokes=N revoke_done=N revoked_pages=N resets=N
  *                         unmaps=N kicks_in=N kicks_out=N granted=N
- *                         bad_requests=N
+ *                         bad_requests=N declined=N
  *   peek PAGE WORD        ok peek 0x<16 hex digits>
  *   poke PAGE WORD VALUE  ok
  *   quit                  ok quit (EOF, SIGTERM and SIGINT quit too)
@@ -107,6 +108,7 @@
  * @storm_us: initial revoke storm period
  * @seed: randomness seed
  * @no_answer: start with MAP answers hung
+ * @decline_prefetch: decline every Nth PREFETCH MAP (0: never)
  * @quiet: no informational messages on stderr
  * @xen: Xen mode (--xen) instead of loop mode
  * @stats_on_exit: Xen mode: print the grant counters when exiting
@@ -136,6 +138,7 @@ struct backend {
 	uint64_t storm_us;
 	uint64_t seed;
 	bool no_answer;
+	uint64_t decline_prefetch;
 	bool quiet;
 	bool xen;
 	bool stats_on_exit;
@@ -200,6 +203,8 @@ static void usage(FILE *f)
 "  --delay-us N         answer each MAP N us after it arrived\n"
 "  --fail FIRST:COUNT   MAPs overlapping the range get -XEN_EIO (repeat)\n"
 "  --no-answer          do not answer MAPs (as 'hang on')\n"
+"  --decline-prefetch N decline every Nth MAP flagged PREFETCH with\n"
+"                       -XEN_EAGAIN (vxfif.h allows it; loop mode)\n"
 "  --hv                 loop mode: hypervisor mode, played by the loop\n"
 "                       device (VXF_LOOP_F_HV): hv-revoke takes pages away\n"
 "                       with no message to the frontend, which learns of\n"
@@ -239,7 +244,8 @@ static void usage(FILE *f)
 "  stats                -> ok stats maps=N map_pages=N map_errors=N\n"
 "                          revokes=N revoke_done=N revoked_pages=N\n"
 "                          resets=N unmaps=N kicks_in=N kicks_out=N\n"
-"                          granted=N bad_requests=N [fe_faults=N\n"
+"                          granted=N bad_requests=N declined=N\n"
+"                          [fe_faults=N\n"
 "                          fe_maps=N fe_revokes=N fe_mapped_pages=N:\n"
 "                          the window's counters, loop mode]\n"
 "  peek PAGE WORD       -> ok peek 0x<16 hex digits>\n"
@@ -407,7 +413,7 @@ enum {
 	OPT_STORM, OPT_SEED, OPT_SLOTS, OPT_QUIET, OPT_HELP, OPT_XEN,
 	OPT_HV,
 	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS, OPT_HOSTILE,
-	OPT_MESSAGES, OPT_RATE, OPT_VERSION,
+	OPT_MESSAGES, OPT_RATE, OPT_VERSION, OPT_DECLINE_PREFETCH,
 };
 
 static const struct option long_opts[] = {
@@ -421,6 +427,7 @@ static const struct option long_opts[] = {
 	{ "delay-us", required_argument, NULL, OPT_DELAY },
 	{ "fail", required_argument, NULL, OPT_FAIL },
 	{ "no-answer", no_argument, NULL, OPT_NO_ANSWER },
+	{ "decline-prefetch", required_argument, NULL, OPT_DECLINE_PREFETCH },
 	{ "hv", no_argument, NULL, OPT_HV },
 	{ "storm-us", required_argument, NULL, OPT_STORM },
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -546,6 +553,9 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 	case OPT_NO_ANSWER:
 		b->no_answer = true;
 		return 0;
+	case OPT_DECLINE_PREFETCH:
+		return parse_num("decline-prefetch", arg, UINT32_MAX,
+				 &b->decline_prefetch);
 	case OPT_STORM:
 		return parse_num("storm-us", arg, UINT32_MAX, &b->storm_us);
 	case OPT_SEED:
@@ -712,6 +722,7 @@ static int setup(struct backend *b)
 	b->ctl.reply_ctx = b;
 	b->proto.delay_us = b->delay_us;
 	b->proto.hang = b->no_answer;
+	b->proto.decline_prefetch = b->decline_prefetch;
 	for (i = 0; i < b->nr_fail; i++)
 		vxf_proto_fail_add(&b->proto, b->fail[i].first,
 				   b->fail[i].count);

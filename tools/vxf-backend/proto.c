@@ -111,6 +111,17 @@ static void answer_map(struct vxf_proto *p, const struct xenvxf_req *req)
 		answer_status(p, req, -XEN_EIO);
 		return;
 	}
+	/* vxfif.h: a PREFETCH MAP may be declined at no cost. */
+	if ((req->flags & XENVXF_MAP_F_PREFETCH) && p->decline_prefetch &&
+	    ++p->prefetch_seen % p->decline_prefetch == 0) {
+		memset(&rsp, 0, sizeof(rsp));
+		rsp.id = req->id;
+		rsp.operation = XENVXF_OP_MAP;
+		rsp.status = -XEN_EAGAIN;
+		p->stats.declined++;
+		push_rsp(p, &rsp);
+		return;
+	}
 	memset(&rsp, 0, sizeof(rsp));
 	if (req->count == XENVXF_SUPERPAGE_PAGES) {
 		/* map_valid(): only in a superpage window, aligned */

@@ -47,6 +47,7 @@
  * @kicks_out: kicks to the frontend
  * @bad_requests: invalid requests, and answers on the event ring that did
  *	not match an event in flight
+ * @declined: PREFETCH MAPs declined with -XEN_EAGAIN (--decline-prefetch)
  */
 struct vxf_proto_stats {
 	uint64_t maps;
@@ -60,6 +61,7 @@ struct vxf_proto_stats {
 	uint64_t kicks_in;
 	uint64_t kicks_out;
 	uint64_t bad_requests;
+	uint64_t declined;
 };
 
 /**
@@ -117,6 +119,9 @@ struct vxf_range {
  * @nr_fail: entries of @fail
  * @delay_us: answer delay given to newly arrived MAPs
  * @hang: do not answer MAPs
+ * @decline_prefetch: decline every Nth MAP flagged XENVXF_MAP_F_PREFETCH
+ *	with -XEN_EAGAIN, 0 for never
+ * @prefetch_seen: PREFETCH MAPs answered or declined so far
  * @storm_us: revoke storm period, 0 for none
  * @storm_next_us: when the next storm revoke is due
  * @rng: random state
@@ -145,6 +150,8 @@ struct vxf_proto {
 	unsigned int nr_fail;
 	uint64_t delay_us;
 	bool hang;
+	uint64_t decline_prefetch;
+	uint64_t prefetch_seen;
 	uint64_t storm_us;
 	uint64_t storm_next_us;
 	uint64_t rng;

@@ -12,8 +12,11 @@
  * The fault path follows handle_userfault(): a fault that must wait for the
  * backend drops the mmap (or per-VMA) lock, sleeps, and returns
  * VM_FAULT_RETRY, so that a slow backend never stalls munmap(), mprotect()
- * or other faults of the process. A caller that cannot retry waits with the
- * lock held, bounded by the fault timeout like every wait here.
+ * or other faults of the process. A caller that cannot retry (no
+ * FAULT_FLAG_ALLOW_RETRY: fixup_user_fault() from futex, for instance) gets
+ * the page if it is mapped and SIGBUS otherwise, without asking the backend:
+ * it would have to wait with the lock held. Prefetch MAPs are queued after
+ * the lock is dropped, and only so many per window are in flight.
  */
 
 #include <linux/ktime.h>
@@ -28,7 +31,10 @@
 #include "trace.h"
 #include "vxf.h"
 
-/* A caller that cannot retry looks at its page at most this often. */
+/*
+ * A reported fault (hypervisor mode) that cannot retry looks at its page at
+ * most this often.
+ */
 #define VXF_NORETRY_ATTEMPTS	8
 
 static struct vxf_chunk *vxf_chunk_alloc(struct vxf_window *win)
@@ -95,6 +101,20 @@ static bool vxf_chunk_huge(const struct vxf_chunk *chunk)
 }
 
 /*
+ * Move a chunk to @state. A prefetch chunk leaving PENDING no longer counts
+ * against the window's prefetch in flight.
+ */
+static void vxf_chunk_set_state(struct vxf_window *win,
+				struct vxf_chunk *chunk, u8 state)
+{
+	lockdep_assert_held(&win->lock);
+	if (chunk->state == VXF_CHUNK_PENDING && state != VXF_CHUNK_PENDING &&
+	    chunk->prefetch)
+		win->prefetch_inflight -= chunk->req.count;
+	chunk->state = state;
+}
+
+/*
  * Take a PENDING or FAILED chunk off its pages and give it @state. Drops the
  * window's reference: the caller must not touch the chunk afterwards unless
  * it holds one of its own.
@@ -111,7 +131,7 @@ static void vxf_chunk_unlink(struct vxf_window *win, struct vxf_chunk *chunk,
 		for (i = 0; i < chunk->req.count; i++)
 			xa_cmpxchg(&win->pages, chunk->req.first + i, chunk,
 				   NULL, 0);
-	chunk->state = state;
+	vxf_chunk_set_state(win, chunk, state);
 	wake_up_all(&chunk->wq);
 	vxf_chunk_put(chunk);
 }
@@ -147,6 +167,7 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 			     ilog2(map_pages);
 	win->cache = params->cache;
 	win->fault_timeout = msecs_to_jiffies(timeout_ms);
+	win->prefetch_inflight = 0;
 	for (i = 0; i < VXF_RA_STREAMS; i++)
 		win->ra[i] = (struct vxf_ra_stream){ .next = U64_MAX };
 	init_rwsem(&win->map_sem);
@@ -332,16 +353,37 @@ static u64 vxf_window_ra_update(struct vxf_window *win,
 }
 
 /*
+ * The prefetch that vxf_window_ra_update() planned to end at @planned
+ * stopped at @end (the cap on prefetch in flight, or no memory): the stream
+ * goes on from there, its next miss asking for as much as a first one.
+ */
+static void vxf_window_ra_trim(struct vxf_window *win, u64 planned, u64 end)
+{
+	unsigned int i;
+
+	mutex_lock(&win->lock);
+	for (i = 0; i < VXF_RA_STREAMS; i++) {
+		if (win->ra[i].next == planned) {
+			win->ra[i].next = end;
+			win->ra[i].pages = 0;
+			break;
+		}
+	}
+	mutex_unlock(&win->lock);
+}
+
+/*
  * One look at @vmf->pgoff, under map_sem and the window lock. Returns
  * VM_FAULT_NOPAGE (PFN inserted) or an error when the fault is over.
  * Returns 0 with *waitp set, and a reference held, when the fault must wait
  * for a MAP; *sendp then says that this fault made the chunk and must queue
- * its MAP.
+ * its MAP. A fault that cannot wait (@nowait) gets SIGBUS for a page that is
+ * not mapped, unless the hypervisor reports it.
  */
 static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
 				   struct vm_fault *vmf, bool tried,
-				   struct vxf_chunk **waitp, bool *sendp,
-				   bool *reportp, u64 *prefetchp)
+				   bool nowait, struct vxf_chunk **waitp,
+				   bool *sendp, bool *reportp, u64 *prefetchp)
 {
 	struct vxf_chunk *chunk, *fresh = NULL;
 	vm_fault_t ret = 0;
@@ -363,6 +405,15 @@ again:
 		up_read(&win->map_sem);
 		if (!tried)
 			vxf_count(win, VXF_CNT_FAULTS_PRESENT);
+		goto out;
+	}
+	if (nowait && !win->hv_gfn) {
+		/*
+		 * As handle_userfault(): a fault that cannot drop the lock
+		 * must not wait for the backend with it held.
+		 */
+		up_read(&win->map_sem);
+		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
 
@@ -462,10 +513,14 @@ static int vxf_chunk_send(struct vxf_window *win, struct vxf_chunk *chunk,
  * sequential fault: MAPs flagged XENVXF_MAP_F_PREFETCH that nobody waits
  * for, each for an absent run inside its aligned block like any MAP. Pages
  * already mapped or asked for are skipped. Best effort: stops at the
- * first allocation or send failure.
+ * first allocation or send failure, and where the window's prefetch in
+ * flight would pass VXF_PREFETCH_INFLIGHT_PAGES. Called without the fault
+ * lock: the faulting task has dropped it.
+ *
+ * Returns the page where it stopped (@first + @count when it did not).
  */
-static void vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
-				bool write)
+static u64 vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
+			       bool write)
 {
 	u64 p = first, end = first + count;
 	struct vxf_chunk *chunk;
@@ -474,20 +529,24 @@ static void vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
 	while (p < end) {
 		chunk = vxf_chunk_alloc(win);
 		if (!chunk)
-			return;
+			return p;
 		mutex_lock(&win->lock);
 		while (p < end && xa_load(&win->pages, p))
 			p++;
-		if (p == end || vxf_chunk_link_run(win, chunk, p)) {
+		if (p == end ||
+		    win->prefetch_inflight >= VXF_PREFETCH_INFLIGHT_PAGES ||
+		    vxf_chunk_link_run(win, chunk, p)) {
 			mutex_unlock(&win->lock);
 			vxf_chunk_put(chunk);
-			return;
+			return p;
 		}
+		chunk->req.flags |= XENVXF_MAP_F_PREFETCH;
+		chunk->prefetch = true;
+		win->prefetch_inflight += chunk->req.count;
 		/* Ours across the send: a revoke may unlink it meanwhile. */
 		kref_get(&chunk->kref);
 		mutex_unlock(&win->lock);
 
-		chunk->req.flags |= XENVXF_MAP_F_PREFETCH;
 		err = vxf_chunk_send(win, chunk, write);
 		if (!err)
 			vxf_count_add(win, VXF_CNT_PREFETCH_PAGES,
@@ -495,8 +554,23 @@ static void vxf_window_prefetch(struct vxf_window *win, u64 first, u64 count,
 		p = chunk->req.first + chunk->req.count;
 		vxf_chunk_put(chunk);
 		if (err)
-			return;
+			return p;
 	}
+	return end;
+}
+
+/* Prefetch after a sequential miss whose MAP is @chunk's; see above. */
+static void vxf_fault_prefetch(struct vxf_window *win,
+			       const struct vxf_chunk *chunk, u64 pages,
+			       bool write)
+{
+	u64 first = chunk->req.first + chunk->req.count;
+	u64 end = first;
+
+	if (pages)
+		end = vxf_window_prefetch(win, first, pages, write);
+	if (end != first + pages)
+		vxf_window_ra_trim(win, first + pages, end);
 }
 
 static bool vxf_chunk_settled(struct vxf_chunk *chunk)
@@ -506,14 +580,27 @@ static bool vxf_chunk_settled(struct vxf_chunk *chunk)
 
 /*
  * Wait until the chunk leaves PENDING, for at most the fault timeout.
- * Returns 0, -ETIMEDOUT (the MAP was given up), or -EINTR (fatal signal).
+ * Returns 0, -ETIMEDOUT (the MAP was given up), or -EINTR (a signal: the MAP
+ * goes on, the fault is retried once the signal is handled).
+ *
+ * As handle_userfault(), a fault flagged FAULT_FLAG_INTERRUPTIBLE waits
+ * interruptibly, so that SIGSTOP and ptrace reach a task waiting for the
+ * backend; a fatal signal always ends the wait. Only user-mode faults: a
+ * kernel access (copy_to_user()) is retried at once while the signal is
+ * pending, which would make an interruptible wait a busy loop.
  */
-static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk)
+static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk,
+			  unsigned int flags)
 {
 	long left;
 
 	if (vxf_inject(VXF_INJECT_TIMEOUT))
 		left = 0;
+	else if ((flags & FAULT_FLAG_INTERRUPTIBLE) &&
+		 (flags & FAULT_FLAG_USER))
+		left = wait_event_interruptible_timeout(chunk->wq,
+							vxf_chunk_settled(chunk),
+							win->fault_timeout);
 	else
 		left = wait_event_killable_timeout(chunk->wq,
 						   vxf_chunk_settled(chunk),
@@ -571,16 +658,20 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
  * @vmf: the fault; vmf->pgoff is the window page
  *
  * Inserts the page's PFN if it is mapped; otherwise sends (or joins) the MAP
- * of the page and waits for it. With FAULT_FLAG_ALLOW_RETRY the wait drops
- * the fault lock and VM_FAULT_RETRY is returned, as handle_userfault() does;
- * the retried fault then finds the page (or its failure: SIGBUS).
+ * of the page and waits for it. The wait drops the fault lock and
+ * VM_FAULT_RETRY is returned, as handle_userfault() does; the retried fault
+ * then finds the page (or its failure: SIGBUS). A fault that cannot retry
+ * (no FAULT_FLAG_ALLOW_RETRY) gets SIGBUS for a page that is not mapped.
  *
  * Context: a page fault, mmap lock or per-VMA lock held for reading.
  * Return: VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS or VM_FAULT_OOM.
  */
 vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 {
+	bool nowait = !(vmf->flags & FAULT_FLAG_ALLOW_RETRY);
 	bool tried = vmf->flags & FAULT_FLAG_TRIED;
+	bool write = vmf->vma->vm_flags & VM_WRITE;
+	unsigned int flags = vmf->flags;
 	u64 start = ktime_get_ns();
 	struct vxf_chunk *chunk;
 	unsigned int attempt;
@@ -598,64 +689,51 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 	}
 
 	for (attempt = 0; ; attempt++) {
-		ret = vxf_fault_lookup(win, vmf, tried || attempt, &chunk,
-				       &send, &report, &prefetch);
-		if (report) {
-			ret = vxf_fault_report(win, vmf, start);
-			if (!ret && attempt >= VXF_NORETRY_ATTEMPTS)
-				ret = VM_FAULT_SIGBUS;
-			if (ret)
-				goto out_report;
-			continue;
-		}
-		if (!chunk)
-			goto out;
-		if (send) {
-			bool write = vmf->vma->vm_flags & VM_WRITE;
-
-			vxf_chunk_send(win, chunk, write);
-			if (prefetch)
-				vxf_window_prefetch(win, chunk->req.first +
-						    chunk->req.count, prefetch,
-						    write);
-		}
-
-		if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
-			if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
-				/* The caller keeps the lock and retries. */
-				vxf_chunk_put(chunk);
-				ret = VM_FAULT_RETRY;
-				goto out;
-			}
-			/*
-			 * Once the lock is dropped the VMA may go, and with
-			 * it the last reference to the device: hold one.
-			 */
-			vxf_device_get(win->dev);
-			vxf_release_fault_lock(vmf);
-			err = vxf_fault_wait(win, chunk);
-			vxf_chunk_put(chunk);
-			if (!err)
-				vxf_window_record_latency(win, start);
-			trace_vxf_fault_end(win->dev->index, vmf->pgoff,
-					    (__force unsigned int)VM_FAULT_RETRY);
-			vxf_device_put(win->dev);
-			return VM_FAULT_RETRY;
-		}
-
-		/* A caller that cannot retry: wait holding the lock. */
-		err = vxf_fault_wait(win, chunk);
-		vxf_chunk_put(chunk);
-		if (err == -EINTR || attempt >= VXF_NORETRY_ATTEMPTS) {
+		ret = vxf_fault_lookup(win, vmf, tried || attempt, nowait,
+				       &chunk, &send, &report, &prefetch);
+		if (!report)
+			break;
+		ret = vxf_fault_report(win, vmf, start);
+		if (!ret && attempt >= VXF_NORETRY_ATTEMPTS)
 			ret = VM_FAULT_SIGBUS;
+		if (ret == VM_FAULT_RETRY)
+			return ret;	/* the fault lock was dropped */
+		if (ret)
 			goto out;
-		}
-		if (!err)
-			vxf_window_record_latency(win, start);
 	}
-out_report:
-	if (ret == VM_FAULT_RETRY)
-		return ret;	/* the fault lock was dropped: win may be gone */
+	if (!chunk)
+		goto out;
+	if (send)
+		vxf_chunk_send(win, chunk, write);
+
+	if (flags & FAULT_FLAG_RETRY_NOWAIT) {
+		/* The caller keeps the lock and retries: no prefetch. */
+		if (send && prefetch)
+			vxf_window_ra_trim(win, chunk->req.first +
+					   chunk->req.count + prefetch,
+					   chunk->req.first + chunk->req.count);
+		vxf_chunk_put(chunk);
+		ret = VM_FAULT_RETRY;
+		goto out;
+	}
+
+	/*
+	 * Once the lock is dropped the VMA may go, and with it the last
+	 * reference to the device: hold one.
+	 */
+	vxf_device_get(win->dev);
+	vxf_release_fault_lock(vmf);
+	if (send)
+		vxf_fault_prefetch(win, chunk, prefetch, write);
+	err = vxf_fault_wait(win, chunk, flags);
+	vxf_chunk_put(chunk);
+	if (!err)
+		vxf_window_record_latency(win, start);
+	trace_vxf_fault_end(win->dev->index, vmf->pgoff,
+			    (__force unsigned int)VM_FAULT_RETRY);
+	vxf_device_put(win->dev);
+	return VM_FAULT_RETRY;
+
 out:
 	if (ret & VM_FAULT_SIGBUS)
 		vxf_count(win, VXF_CNT_SIGBUS);
@@ -838,7 +916,7 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 {
 	mutex_lock(&win->lock);
 	if (chunk->state == VXF_CHUNK_PENDING) {
-		chunk->state = VXF_CHUNK_FAILED;
+		vxf_chunk_set_state(win, chunk, VXF_CHUNK_FAILED);
 		chunk->error = error;
 		if (error == -ETIMEDOUT)
 			vxf_count(win, VXF_CNT_TIMEOUTS);
@@ -846,6 +924,20 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 			vxf_count(win, VXF_CNT_MAP_ERRORS);
 	}
 	wake_up_all(&chunk->wq);
+	mutex_unlock(&win->lock);
+}
+
+/*
+ * The backend declined a PREFETCH MAP (vxfif.h: at no cost): the chunk goes
+ * away as if it had never been sent, and the faults that joined it retry
+ * and ask again with MAPs of their own.
+ */
+static void vxf_window_map_declined(struct vxf_window *win,
+				    struct vxf_chunk *chunk)
+{
+	mutex_lock(&win->lock);
+	if (chunk->state == VXF_CHUNK_PENDING)
+		vxf_chunk_unlink(win, chunk, VXF_CHUNK_DEAD);
 	mutex_unlock(&win->lock);
 }
 
@@ -857,7 +949,9 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
  *
  * Maps the page references through the transport and puts the PFNs in the
  * window in place of the chunk. An answer for a chunk that was revoked,
- * reset or given up in the meantime is released again at once. References
+ * reset or given up in the meantime is released again at once. A PREFETCH
+ * MAP declined with XENVXF_STATUS_EAGAIN leaves its pages absent, to be
+ * asked for again; any other error status fails the MAP. References
  * the transport refuses fail the MAP (SIGBUS for the faulting tasks), not
  * the device.
  *
@@ -872,6 +966,11 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 	u32 i;
 	int err;
 
+	if (rsp->status == XENVXF_STATUS_EAGAIN &&
+	    (chunk->req.flags & XENVXF_MAP_F_PREFETCH)) {
+		vxf_window_map_declined(win, chunk);
+		return;
+	}
 	if (rsp->status) {
 		vxf_window_map_failed(win, chunk, -EIO);
 		return;
@@ -915,7 +1014,7 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 					 vxf_entry(chunk->pfns[i], false),
 					 GFP_KERNEL);
 		}
-		chunk->state = VXF_CHUNK_INSTALLED;
+		vxf_chunk_set_state(win, chunk, VXF_CHUNK_INSTALLED);
 		atomic64_add(count, &win->mapped_pages);
 		/* The window's reference; the caller still holds one. */
 		vxf_chunk_put(chunk);
@@ -954,10 +1053,12 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 	struct inode *inode;
 	u64 lo, hi, total = 0;
 	unsigned int n;
+	bool more;
 	void *entry;
 
 	lockdep_assert_held(&dev->ring.lock);
 	do {
+		more = false;
 		n = 0;
 		lo = U64_MAX;
 		hi = 0;
@@ -970,8 +1071,11 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 			}
 			if (vxf_entry_huge(entry)) {
 				/* A block goes whole, even if partly revoked. */
-				if (n + XENVXF_SUPERPAGE_PAGES > VXF_TAKE_BATCH)
+				if (n + XENVXF_SUPERPAGE_PAGES >
+				    VXF_TAKE_BATCH) {
+					more = true;
 					break;
+				}
 				index = round_down(index,
 						   XENVXF_SUPERPAGE_PAGES);
 				n += vxf_take_block(win, index, entry, n);
@@ -981,8 +1085,10 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 				next = index + XENVXF_SUPERPAGE_PAGES;
 				continue;
 			}
-			if (n == VXF_TAKE_BATCH)
+			if (n == VXF_TAKE_BATCH) {
+				more = true;
 				break;
+			}
 			xa_erase(&win->pages, index);
 			win->take_pfns[n++] = vxf_entry_pfn(entry, index);
 			lo = min_t(u64, lo, index);
@@ -1011,7 +1117,8 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 		dev->ops->unmap_pages(dev, win->take_pfns, n);
 		atomic64_sub(n, &win->mapped_pages);
 		total += n;
-	} while (n == VXF_TAKE_BATCH);
+		/* A pass stops where the batch is full: pages may remain. */
+	} while (more);
 
 	return total;
 }

@@ -7,14 +7,26 @@
  * last reference goes: the transport's, an open file's, or a user VMA's.
  * The transport may come and go (a backend restarting); the device and its
  * users' mappings stay.
+ *
+ * Every open file of a device shares the address space of one inode of the
+ * device's own, so that one unmap_mapping_range() reaches every user
+ * mapping, whichever device node it was opened through. That inode lives
+ * on a private pseudo filesystem, mounted while any device exists: a
+ * node's own inode belongs to a filesystem that may be unmounted (a
+ * container's /dev on tmpfs) while the device lives on.
  */
 
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 
 #include "vxf.h"
+
+/* The pseudo filesystem's magic number: "vxf" */
+#define VXF_FS_MAGIC	0x00767866
 
 static DEFINE_IDA(vxf_ida);
 
@@ -31,6 +43,47 @@ static void vxf_owner_put(struct module *owner)
 {
 	if (owner != THIS_MODULE)
 		module_put(owner);
+}
+
+/* The pseudo filesystem, pinned by each device's inode (simple_pin_fs()). */
+static struct vfsmount *vxf_fs_mnt;
+static int vxf_fs_users;
+
+static int vxf_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, VXF_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/*
+ * Never registered, so never mounted from userspace. No .owner: a mount
+ * would pin the module, and a Xen device lives until the module goes;
+ * nothing of the module runs once the last device's inode is put.
+ */
+static struct file_system_type vxf_fs_type = {
+	.name = "vxf",
+	.init_fs_context = vxf_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/* A private inode for a new device, on the pinned pseudo filesystem. */
+static struct inode *vxf_device_inode_new(void)
+{
+	struct inode *inode;
+	int err;
+
+	err = simple_pin_fs(&vxf_fs_type, &vxf_fs_mnt, &vxf_fs_users);
+	if (err)
+		return ERR_PTR(err);
+	inode = alloc_anon_inode(vxf_fs_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		simple_release_fs(&vxf_fs_mnt, &vxf_fs_users);
+	return inode;
+}
+
+static void vxf_device_inode_free(struct inode *inode)
+{
+	iput(inode);
+	simple_release_fs(&vxf_fs_mnt, &vxf_fs_users);
 }
 
 /**
@@ -68,14 +121,22 @@ struct vxf_device *__vxf_device_create(const struct vxf_window_params *params,
 	if (err)
 		goto err_free;
 
+	dev->inode = vxf_device_inode_new();
+	if (IS_ERR(dev->inode)) {
+		err = PTR_ERR(dev->inode);
+		goto err_free;
+	}
+
 	dev->index = ida_alloc(&vxf_ida, GFP_KERNEL);
 	if (dev->index < 0) {
 		err = dev->index;
-		goto err_free;
+		goto err_inode;
 	}
 	snprintf(dev->name, sizeof(dev->name), "vxf%d", dev->index);
 	return dev;
 
+err_inode:
+	vxf_device_inode_free(dev->inode);
 err_free:
 	kfree(dev);
 	vxf_live_add(VXF_LIVE_DEVICES, -1);
@@ -163,7 +224,7 @@ static void vxf_device_release(struct kref *kref)
 	vxf_window_destroy(&dev->win);
 	xa_destroy(&dev->ring.inflight);
 	ida_free(&vxf_ida, dev->index);
-	iput(dev->inode);
+	vxf_device_inode_free(dev->inode);
 	owner = dev->owner;
 	kfree(dev);
 	vxf_live_add(VXF_LIVE_DEVICES, -1);

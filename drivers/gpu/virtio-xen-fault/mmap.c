@@ -8,8 +8,10 @@
  * must not end up in a hypercall, a grant or an IOMMU mapping), and core
  * dumps skip them. VFIO type1 is the exception the driver cannot refuse: it
  * follows the page table of a VM_PFNMAP range whose frames are reserved
- * (README.md, "What it is"). Every open file shares one address space, so that a
- * revoke reaches every mapping with a single unmap_mapping_range().
+ * (README.md, "What it is"). Every open file shares the address space of
+ * the device's own inode (device.c), whichever node it was opened through,
+ * so that a revoke reaches every mapping with a single
+ * unmap_mapping_range().
  */
 
 #include <linux/fs.h>
@@ -63,8 +65,6 @@ static int vxf_user_open(struct inode *inode, struct file *file)
 		return -ENODEV;
 	}
 	dev->users++;
-	if (!dev->inode)
-		dev->inode = igrab(inode);
 	spin_unlock(&dev->users_lock);
 
 	vxf_device_get(dev);

@@ -174,6 +174,28 @@ static void vxf_ring_drain_backlog(struct vxf_device *dev)
 		vxf_ring_push(dev);
 }
 
+static bool vxf_request_prefetch(const struct vxf_request *req)
+{
+	return req->op == XENVXF_OP_MAP && (req->flags & XENVXF_MAP_F_PREFETCH);
+}
+
+/*
+ * Queue a request until a slot frees up. Somebody waits for anything but a
+ * prefetch: it goes ahead of the prefetch MAPs queued, behind the others.
+ */
+static void vxf_ring_queue(struct vxf_ring *ring, struct vxf_request *req)
+{
+	struct vxf_request *pos;
+
+	if (!vxf_request_prefetch(req))
+		list_for_each_entry(pos, &ring->backlog, backlog)
+			if (vxf_request_prefetch(pos)) {
+				list_add_tail(&req->backlog, &pos->backlog);
+				return;
+			}
+	list_add_tail(&req->backlog, &ring->backlog);
+}
+
 /* vxf_ring_send() with vxf_ring.lock held. */
 static int __vxf_ring_send(struct vxf_device *dev, struct vxf_request *req)
 {
@@ -184,7 +206,7 @@ static int __vxf_ring_send(struct vxf_device *dev, struct vxf_request *req)
 	if (!ring->connected || ring->broken)
 		return -ENOTCONN;
 	if (RING_FULL(&ring->req) || !list_empty(&ring->backlog)) {
-		list_add_tail(&req->backlog, &ring->backlog);
+		vxf_ring_queue(ring, req);
 		return 0;
 	}
 	err = vxf_ring_put(dev, req);
@@ -200,7 +222,8 @@ static int __vxf_ring_send(struct vxf_device *dev, struct vxf_request *req)
  *	MAP's chunk then hears of it through vxf_window_map_done() or
  *	vxf_window_map_failed())
  *
- * A full ring queues the request until answers free a slot.
+ * A full ring queues the request until answers free a slot; requests
+ * somebody waits for go ahead of queued prefetch MAPs.
  *
  * Context: process context; takes vxf_ring.lock, so the caller must hold
  * neither map_sem nor the window lock.

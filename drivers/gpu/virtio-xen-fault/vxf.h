@@ -153,6 +153,8 @@ struct vxf_request {
  *	flight and each waiter
  * @req: the MAP request
  * @state: enum vxf_chunk_state, written under vxf_window.lock
+ * @prefetch: a PREFETCH MAP, counted in vxf_window.prefetch_inflight while
+ *	PENDING; set under vxf_window.lock when the chunk is linked
  * @wq: faults waiting for the chunk to leave VXF_CHUNK_PENDING
  * @error: why a FAILED chunk failed (negative errno)
  * @pfns: the PFN of each page, filled in from the answer
@@ -163,6 +165,7 @@ struct vxf_chunk {
 	struct kref kref;
 	struct vxf_request req;
 	u8 state;
+	bool prefetch;
 	wait_queue_head_t wq;
 	int error;
 	unsigned long pfns[];
@@ -207,7 +210,8 @@ struct vxf_ra_stream {
  * @map_sem: read by a fault while it reads a page's PFN and inserts it,
  *	written by whoever takes pages away, so that no PFN is inserted after
  *	the zap that should have removed it
- * @lock: protects @pages, the state of every chunk in it, and @ra
+ * @lock: protects @pages, the state of every chunk in it, @ra and
+ *	@prefetch_inflight
  * @huge_lock: serialises the insertion of a 2 MiB block's PMD with that
  *	of PTEs for its pages (taken under map_sem read)
  * @pages: window page -> PFN (a value entry) when the page is mapped, or
@@ -220,6 +224,8 @@ struct vxf_ra_stream {
  *	are not reported by a hypervisor
  * @ra: the sequential streams, most recently used first (see
  *	vxf_window_ra_update())
+ * @prefetch_inflight: pages of PREFETCH MAPs still PENDING, at most about
+ *	VXF_PREFETCH_INFLIGHT_PAGES
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
  */
 struct vxf_window {
@@ -238,6 +244,7 @@ struct vxf_window {
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
 	u64 hv_gfn;
 	struct vxf_ra_stream ra[VXF_RA_STREAMS];
+	u32 prefetch_inflight;
 	unsigned long take_pfns[VXF_TAKE_BATCH];
 };
 
@@ -251,7 +258,7 @@ struct vxf_window {
  * @inflight: wire id -> struct vxf_request, or a value entry for a request
  *	given up (cancelled) whose answer is still owed
  * @next_id: next wire id
- * @backlog: requests waiting for a free slot
+ * @backlog: requests waiting for a free slot, prefetch MAPs last
  */
 struct vxf_ring {
 	struct mutex lock;		/* everything below; ring processing */
@@ -306,8 +313,10 @@ struct vxf_transport_ops {
  * @users: open files and VMAs
  * @dead: no new user may come
  * @registered: @misc is registered
- * @inode: the inode whose address space every open file shares, so that one
- *	unmap_mapping_range() reaches every user mapping
+ * @inode: the device's own inode, on a private pseudo filesystem, whose
+ *	address space every open file shares, so that one
+ *	unmap_mapping_range() reaches every user mapping; NULL only in KUnit
+ *	tests' devices
  * @debugfs: the device's debugfs directory
  * @hv: fault reports from the hypervisor, for the device's whole life
  * @hv_priv: the hypervisor side's data (the loop stand-in's)
@@ -356,6 +365,12 @@ extern unsigned int vxf_prefetch_pages;
 
 /* The most pages prefetch_pages may ask for ahead of one miss. */
 #define VXF_PREFETCH_MAX_PAGES	4096U
+
+/*
+ * The most pages of PREFETCH MAPs a window has in flight: beyond, the
+ * stream waits for its next miss.
+ */
+#define VXF_PREFETCH_INFLIGHT_PAGES	1024U
 
 /**
  * vxf_window_prefetch_max() - pages asked for ahead of a sequential miss

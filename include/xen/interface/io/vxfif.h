@@ -192,7 +192,12 @@
  *      were negotiated. The backend answers once the pages are there.
  *      XENVXF_MAP_F_WRITE: the frontend will write to the pages.
  *      XENVXF_MAP_F_PREFETCH: nobody waits for these pages yet; the backend
- *      may decline with status XEN_EAGAIN (negated) at no cost.
+ *      may decline with status XENVXF_STATUS_EAGAIN at no cost: the frontend
+ *      forgets the request, and a guest access that had started waiting
+ *      for these pages asks for them again with a MAP of its own (without
+ *      this flag). Any other error status, or XENVXF_STATUS_EAGAIN for a
+ *      MAP without this flag, fails the MAP: the accesses waiting for it
+ *      fail.
  *
  * XENVXF_OP_UNMAP: the frontend no longer maps [first_page, first_page +
  *      count): it dropped every mapping of these pages before sending this,
