@@ -5,9 +5,10 @@
  *
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
- * The module parameters inject_alloc, inject_map and inject_timeout make
- * the next N chunk allocations, transport mappings (grant maps in Xen mode)
- * and fault waits fail (drivers/gpu/virtio-xen-fault/inject.c);
+ * The module parameters inject_alloc, inject_map, inject_timeout and
+ * inject_unmap make the next N chunk allocations, transport mappings (grant
+ * maps in Xen mode), fault waits and loop transport releases fail
+ * (drivers/gpu/virtio-xen-fault/inject.c);
  * <debugfs>/vxf/allocations counts the driver's live objects and the
  * failures injected.
  *
@@ -15,6 +16,8 @@
  *   inject-map       the access gets SIGBUS, the next one completes
  *   inject-timeout   the access gets SIGBUS at once, the late answer is
  *                    dropped, the next access completes
+ *   inject-unmap     a page the transport could not release: the REVOKE
+ *                    that took it is answered -XEN_EIO, not success
  *   allocations-balance  after a window's life (faults, revokes, failed
  *                    MAPs), every live count is back where it was
  */
@@ -149,6 +152,35 @@ static void test_inject_timeout(void)
 	window_stop(&w);
 }
 
+static void test_inject_unmap(void)
+{
+	struct vxf_counters c0, c1;
+	struct window w;
+	int status;
+
+	require_injection();
+	igt_require_f(!vxf_hv_mode(), "hypervisor revokes get no answer\n");
+	igt_require_f(!vxf_xen_mode(), "only the loop transport injects it\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	check_page(&w, 3, expect_pattern, 0);
+	igt_assert(read_counts(&c0));
+	set_param("inject_unmap", 1);
+	status = vxf_backend_revoke(&w.be, 3, 1);
+	igt_assert_eq(get_param("inject_unmap"), 0);
+	igt_assert(read_counts(&c1));
+	igt_assert_eq(count_of(&c1, "injected_unmap") -
+		      count_of(&c0, "injected_unmap"), 1);
+	/* vxfif.h: -XEN_EIO if a page could not be released */
+	igt_assert_f(status == -5, "REVOKE_DONE status %d, not -XEN_EIO\n",
+		     status);
+	/* The page was still taken from the guest; it comes back on access. */
+	check_page(&w, 3, expect_pattern, 0);
+	/* A release that works is answered 0 again. */
+	be_revoke(&w, 3, 1);
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+	window_stop(&w);
+}
+
 static bool counts_back(void *arg)
 {
 	const struct vxf_counters *c0 = arg;
@@ -205,6 +237,10 @@ void vxf_loop_inject_subtests(void)
 		test_inject_map();
 	igt_subtest("inject-timeout")
 		test_inject_timeout();
+	igt_describe("A page the transport could not release is reported to "
+		     "the backend: REVOKE_DONE says -XEN_EIO.");
+	igt_subtest("inject-unmap")
+		test_inject_unmap();
 	igt_subtest("allocations-balance")
 		test_allocations_balance();
 }

@@ -1008,7 +1008,8 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 		if (!n)
 			break;
 
-		dev->ops->unmap_pages(dev, win->take_pfns, n);
+		if (dev->ops->unmap_pages(dev, win->take_pfns, n))
+			win->take_kept = true;
 		atomic64_sub(n, &win->mapped_pages);
 		total += n;
 	} while (n == VXF_TAKE_BATCH);

@@ -359,6 +359,7 @@ static int vxf_ring_handle_revoke(struct vxf_device *dev,
 				  const struct xenvxf_evt *evt)
 {
 	struct vxf_window *win = &dev->win;
+	int status;
 	u64 pages;
 
 	if (!vxf_range_valid(evt->first_page, evt->count, win->nr_pages)) {
@@ -371,21 +372,26 @@ static int vxf_ring_handle_revoke(struct vxf_device *dev,
 
 	trace_vxf_revoke_start(dev->index, evt->id, evt->first_page,
 			       evt->count);
+	win->take_kept = false;
 	pages = vxf_window_revoke(win, evt->first_page, evt->count);
-	trace_vxf_revoke_done(dev->index, evt->id, 0, pages);
-	return XENVXF_STATUS_OK;
+	status = win->take_kept ? XENVXF_STATUS_EIO : XENVXF_STATUS_OK;
+	trace_vxf_revoke_done(dev->index, evt->id, status, pages);
+	return status;
 }
 
 static int vxf_ring_handle_reset(struct vxf_device *dev)
 {
+	struct vxf_window *win = &dev->win;
+
 	/*
 	 * Drop the pages first, so that the waiters of MAPs in flight find
 	 * their chunk gone and ask again rather than fail.
 	 */
-	vxf_window_drop_all(&dev->win);
+	win->take_kept = false;
+	vxf_window_drop_all(win);
 	vxf_ring_fail_all(dev, -ECANCELED, true);
-	vxf_count(&dev->win, VXF_CNT_RESETS);
-	return XENVXF_STATUS_OK;
+	vxf_count(win, VXF_CNT_RESETS);
+	return win->take_kept ? XENVXF_STATUS_EIO : XENVXF_STATUS_OK;
 }
 
 static void vxf_ring_answer_event(struct vxf_device *dev, u64 id, u8 type,

@@ -213,6 +213,8 @@ struct vxf_ra_stream {
  * @ra: the sequential streams, most recently used first (see
  *	vxf_window_ra_update())
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
+ * @take_kept: the transport kept some page it was asked to release since
+ *	this was last cleared; used under vxf_ring.lock only
  */
 struct vxf_window {
 	struct vxf_device *dev;
@@ -231,6 +233,7 @@ struct vxf_window {
 	u64 hv_gfn;
 	struct vxf_ra_stream ra[VXF_RA_STREAMS];
 	unsigned long take_pfns[VXF_TAKE_BATCH];
+	bool take_kept;
 };
 
 /**
@@ -264,8 +267,9 @@ struct vxf_ring {
  *	until @unmap_pages; may sleep; returns 0 or -errno, and leaves
  *	nothing mapped on error
  * @unmap_pages: release pages returned by @map_refs, by PFN, once no user
- *	mapping of them is left; cannot fail (a transport that cannot release
- *	a page keeps it and says so)
+ *	mapping of them is left; returns 0, or -EIO if a page could not be
+ *	released: the transport then keeps that page (it is never reused) and
+ *	the backend hears of it (REVOKE_DONE or RESET answered -XEN_EIO)
  *
  * The transport keeps whatever it needs to release a page (a grant handle,
  * a pinned reference) itself, keyed by PFN.
@@ -275,8 +279,8 @@ struct vxf_transport_ops {
 	int (*map_refs)(struct vxf_device *dev, const u32 *refs,
 			unsigned int nr, unsigned int order,
 			unsigned long *pfns);
-	void (*unmap_pages)(struct vxf_device *dev, const unsigned long *pfns,
-			    unsigned int nr);
+	int (*unmap_pages)(struct vxf_device *dev, const unsigned long *pfns,
+			   unsigned int nr);
 };
 
 /**
@@ -418,13 +422,15 @@ static inline void vxf_live_add(enum vxf_live what, long n)
 
 /*
  * Fault injection for tests (inject.c): module parameters inject_alloc,
- * inject_map and inject_timeout make that many of the next chunk
- * allocations, transport mappings or fault waits fail.
+ * inject_map, inject_timeout and inject_unmap make that many of the next
+ * chunk allocations, transport mappings, fault waits or transport releases
+ * (unmap_pages) fail.
  */
 enum vxf_inject_site {
 	VXF_INJECT_ALLOC,
 	VXF_INJECT_MAP,
 	VXF_INJECT_TIMEOUT,
+	VXF_INJECT_UNMAP,
 	VXF_INJECT_NR
 };
 

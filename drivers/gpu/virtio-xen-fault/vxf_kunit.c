@@ -213,10 +213,11 @@ static int vxf_test_map_refs(struct vxf_device *dev, const u32 *refs,
 	return 0;
 }
 
-static void vxf_test_unmap_pages(struct vxf_device *dev,
-				 const unsigned long *pfns, unsigned int nr)
+static int vxf_test_unmap_pages(struct vxf_device *dev,
+				const unsigned long *pfns, unsigned int nr)
 {
 	vxf_test_of(dev)->unmapped += nr;
+	return 0;
 }
 
 static const struct vxf_transport_ops vxf_test_ops = {

@@ -82,8 +82,11 @@ static unsigned long vxf_xen_page_addr(struct page *page)
 	return (unsigned long)pfn_to_kaddr(page_to_xen_pfn(page));
 }
 
-/* Unmap up to VXF_XEN_BATCH grants; pages whose grant stays mapped leak. */
-static void vxf_xen_unmap_batch(struct vxf_xen_front *front,
+/*
+ * Unmap up to VXF_XEN_BATCH grants; pages whose grant stays mapped leak.
+ * Returns 0 or -EIO.
+ */
+static int vxf_xen_unmap_batch(struct vxf_xen_front *front,
 				struct page **pages, grant_handle_t *handles,
 				unsigned int nr)
 {
@@ -105,10 +108,11 @@ static void vxf_xen_unmap_batch(struct vxf_xen_front *front,
 		dev_err_ratelimited(&front->xbdev->dev,
 				    "could not unmap %u grants (%d); leaking their pages\n",
 				    nr, err);
-		return;
+		return -EIO;
 	}
 	gnttab_free_pages(nr, pages);
 	vxf_live_add(VXF_LIVE_XEN_MAPPED_PAGES, -(long)nr);
+	return 0;
 }
 
 static int vxf_xen_map_refs(struct vxf_device *dev, const u32 *refs,
@@ -172,14 +176,15 @@ err_unmap_all:
 	return err;
 }
 
-static void vxf_xen_unmap_pages(struct vxf_device *dev,
-				const unsigned long *pfns, unsigned int nr)
+static int vxf_xen_unmap_pages(struct vxf_device *dev,
+			       const unsigned long *pfns, unsigned int nr)
 {
 	struct vxf_xen_front *front = dev->priv;
 	grant_handle_t handles[VXF_XEN_BATCH];
 	struct page *pages[VXF_XEN_BATCH];
 	unsigned int i, n = 0;
 	void *entry;
+	int err = 0;
 
 	for (i = 0; i < nr; i++) {
 		entry = xa_erase(&front->mapped, pfns[i]);
@@ -188,12 +193,14 @@ static void vxf_xen_unmap_pages(struct vxf_device *dev,
 		pages[n] = pfn_to_page(pfns[i]);
 		handles[n++] = xa_to_value(entry);
 		if (n == VXF_XEN_BATCH) {
-			vxf_xen_unmap_batch(front, pages, handles, n);
+			err = vxf_xen_unmap_batch(front, pages, handles, n) ?:
+			      err;
 			n = 0;
 		}
 	}
 	if (n)
-		vxf_xen_unmap_batch(front, pages, handles, n);
+		err = vxf_xen_unmap_batch(front, pages, handles, n) ?: err;
+	return err;
 }
 
 static const struct vxf_transport_ops vxf_xen_ops = {
