@@ -754,6 +754,63 @@ static void test_prefetch(enum prefetch_order order)
 	window_stop(&w);
 }
 
+struct revoke_wait {
+	struct window *w;
+	uint64_t done;
+};
+
+static bool revokes_answered(void *arg)
+{
+	struct revoke_wait *rw = arg;
+	struct vxf_backend_stats st;
+
+	return vxf_backend_stats(&rw->w->be, &st) == 0 &&
+	       st.revoke_done >= rw->done;
+}
+
+/*
+ * A backend that fills the event ring at once has its events handled in
+ * several passes (the driver's budget), each counted in ring_requeues of
+ * the window's debugfs stats; every event is still answered and the window
+ * goes on.
+ */
+static void test_ring_budget(void)
+{
+	struct vxf_backend_stats b0;
+	struct revoke_wait rw;
+	unsigned int pushed;
+	struct window w;
+	char line[256];
+	int64_t r0, r1;
+
+	igt_require_f(!vxf_hv_mode(), "the ring is the same in hv mode\n");
+	igt_require_f(!vxf_xen_mode(), "debugfs of the loop window only\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	igt_require_f(window_debugfs(&w, "info", "window_pages") > 0,
+		      "no debugfs\n");
+	r0 = window_debugfs(&w, "stats", "ring_requeues");
+	igt_assert_f(r0 >= 0, "no ring_requeues in the window's stats\n");
+	check_page(&w, 0, expect_pattern, 0);
+	igt_assert(vxf_backend_stats(&w.be, &b0) == 0);
+
+	igt_assert_f(vxf_backend_cmd(&w.be, line, sizeof(line), "flood 32") ==
+		     0, "%s\n", vxf_backend_last_error());
+	pushed = vxf_reply_field(line, "pushed");
+	igt_info("%u REVOKEs pushed at once\n", pushed);
+	igt_assert_lte(32, pushed);
+	rw.w = &w;
+	rw.done = b0.revoke_done + pushed;
+	igt_assert_f(vxf_wait_for(revokes_answered, &rw, 20000) == 0,
+		     "not every REVOKE was answered\n");
+
+	r1 = window_debugfs(&w, "stats", "ring_requeues");
+	igt_info("ring_requeues %lld -> %lld\n", (long long)r0, (long long)r1);
+	igt_assert_f(r1 > r0, "%u events handled in one pass\n", pushed);
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+	check_page(&w, 0, expect_pattern, 0);
+	window_stop(&w);
+}
+
 static void test_map_granule(void)
 {
 	struct vxf_stats s0, s1;
@@ -830,6 +887,11 @@ igt_main
 		     "at once; the fault then gets the page's contents.");
 	igt_subtest("revoke-during-map")
 		test_revoke_during_map();
+
+	igt_describe("A full event ring is handled in several budgeted "
+		     "passes, every event answered.");
+	igt_subtest("ring-budget")
+		test_ring_budget();
 
 	igt_describe("A fault maps a whole granule, cut at the window's end.");
 	igt_subtest("map-granule")

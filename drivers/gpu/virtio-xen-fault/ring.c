@@ -10,10 +10,14 @@
  * that breaks the rules gets one rate-limited message and is disconnected:
  * every page it lent is dropped and the faults waiting on it get SIGBUS.
  *
- * Ring processing runs in process context (the transport's threaded
- * interrupt or, in loop mode, the backend's notify call).
+ * Ring processing runs in process context (the transport's work item or,
+ * in loop mode, the backend's notify call), in passes of at most
+ * VXF_RING_BUDGET messages: a backend that keeps producing gets its
+ * messages handled in several passes, with the ring lock dropped between
+ * them, rather than one loop that never ends.
  */
 
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "trace.h"
@@ -328,7 +332,12 @@ static int vxf_ring_handle_response(struct vxf_device *dev,
 	return 0;
 }
 
-static int vxf_ring_consume_responses(struct vxf_device *dev)
+/*
+ * Consume responses, at most *@budget of them. Returns 0 when every response
+ * published was consumed, 1 when the budget ran out first, -EPROTO.
+ */
+static int vxf_ring_consume_responses(struct vxf_device *dev,
+				      unsigned int *budget)
 {
 	struct xenvxf_req_front_ring *r = &dev->ring.req;
 	struct xenvxf_rsp rsp;
@@ -347,6 +356,9 @@ static int vxf_ring_consume_responses(struct vxf_device *dev)
 	}
 
 	for (i = r->rsp_cons; i != prod; i++) {
+		if (!*budget)
+			return 1;
+		--*budget;
 		RING_COPY_RESPONSE(r, i, &rsp);
 		r->rsp_cons = i + 1;
 		if (vxf_ring_handle_response(dev, &rsp))
@@ -411,7 +423,9 @@ static void vxf_ring_answer_event(struct vxf_device *dev, u64 id, u8 type,
 		dev->ops->notify(dev);
 }
 
-static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod)
+/* As vxf_ring_consume_responses(), for events up to @prod. */
+static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod,
+				   unsigned int *budget)
 {
 	struct xenvxf_evt_back_ring *r = &dev->ring.evt;
 	struct xenvxf_evt evt;
@@ -420,6 +434,9 @@ static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod)
 	u8 type;
 
 	for (i = r->req_cons; i != prod; i++) {
+		if (!*budget)
+			return 1;
+		--*budget;
 		RING_COPY_REQUEST(r, i, &evt);
 		r->req_cons = i + 1;
 
@@ -441,17 +458,25 @@ static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod)
 	return 0;
 }
 
-static void vxf_ring_process_locked(struct vxf_device *dev)
+/*
+ * One pass: at most VXF_RING_BUDGET responses and events. Returns true if
+ * the budget ran out with work left (the caller comes back for it), false
+ * when the rings are empty (and the backend will notify for more) or the
+ * backend broke the protocol.
+ */
+static bool vxf_ring_process_locked(struct vxf_device *dev,
+				    unsigned int *budget)
 {
 	struct vxf_ring *ring = &dev->ring;
 	RING_IDX evt_prod;
 	int more;
 
-	do {
+	for (;;) {
 		/*
 		 * Events are read up to an index taken before the responses:
 		 * a MAP answered before a REVOKE is installed before the
-		 * REVOKE takes it away (see "Ordering" in vxfif.h).
+		 * REVOKE takes it away (see "Ordering" in vxfif.h). A pass
+		 * that stops among the responses handles none of the events.
 		 */
 		evt_prod = READ_ONCE(ring->evt.sring->req_prod);
 		/* Events up to evt_prod are read after the index itself. */
@@ -459,36 +484,76 @@ static void vxf_ring_process_locked(struct vxf_device *dev)
 		if (RING_REQUEST_PROD_OVERFLOW(&ring->evt, evt_prod)) {
 			vxf_ring_break(dev, "event producer index out of range",
 				       evt_prod, ring->evt.rsp_prod_pvt);
-			return;
+			return false;
 		}
-		if (vxf_ring_consume_responses(dev))
-			return;
+		more = vxf_ring_consume_responses(dev, budget);
+		if (more < 0)
+			return false;
 		vxf_ring_drain_backlog(dev);
-		if (vxf_ring_consume_events(dev, evt_prod))
-			return;
+		if (more)
+			return true;
+		more = vxf_ring_consume_events(dev, evt_prod, budget);
+		if (more)
+			return more > 0;
 
 		RING_FINAL_CHECK_FOR_RESPONSES(&ring->req, more);
 		if (!more)
 			RING_FINAL_CHECK_FOR_REQUESTS(&ring->evt, more);
-	} while (more);
+		if (!more)
+			return false;
+		if (!*budget)
+			return true;
+	}
+}
+
+/**
+ * vxf_ring_process_pass() - handle part of what the backend put on the rings
+ * @dev: the device
+ * @handled: set to the number of responses and events handled (may be NULL)
+ *
+ * Handles at most VXF_RING_BUDGET messages, so that a backend that keeps
+ * producing cannot hold the ring lock, or the CPU, for as long as it likes.
+ *
+ * Context: process context; takes vxf_ring.lock, then window locks.
+ * Return: true if work is left: the caller must call again (requeue), as
+ * the backend will not notify for what it already published.
+ */
+bool vxf_ring_process_pass(struct vxf_device *dev, unsigned int *handled)
+{
+	struct vxf_ring *ring = &dev->ring;
+	unsigned int budget = VXF_RING_BUDGET;
+	bool more = false;
+
+	mutex_lock(&ring->lock);
+	if (ring->connected && !ring->broken)
+		more = vxf_ring_process_locked(dev, &budget);
+	if (more)
+		ring->requeues++;
+	mutex_unlock(&ring->lock);
+	/* MAPs may have settled: reported faults waiting on them go on. */
+	vxf_hv_kick(dev);
+	if (handled)
+		*handled = VXF_RING_BUDGET - budget;
+	return more;
 }
 
 /**
  * vxf_ring_process() - handle whatever the backend put on the rings
  * @dev: the device
  *
+ * Passes of vxf_ring_process_pass() until the rings are empty, the lock
+ * dropped and the CPU offered between them; a fatal signal ends it early
+ * (the rest waits for the next call).
+ *
  * Context: process context; takes vxf_ring.lock, then window locks.
  */
 void vxf_ring_process(struct vxf_device *dev)
 {
-	struct vxf_ring *ring = &dev->ring;
-
-	mutex_lock(&ring->lock);
-	if (ring->connected && !ring->broken)
-		vxf_ring_process_locked(dev);
-	mutex_unlock(&ring->lock);
-	/* MAPs may have settled: reported faults waiting on them go on. */
-	vxf_hv_kick(dev);
+	while (vxf_ring_process_pass(dev, NULL)) {
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
 }
 
 /**

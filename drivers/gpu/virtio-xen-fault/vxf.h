@@ -247,6 +247,8 @@ struct vxf_window {
  *	given up (cancelled) whose answer is still owed
  * @next_id: next wire id
  * @backlog: requests waiting for a free slot
+ * @requeues: passes that ended with work left (VXF_RING_BUDGET spent), in
+ *	the device's life
  */
 struct vxf_ring {
 	struct mutex lock;		/* everything below; ring processing */
@@ -257,7 +259,11 @@ struct vxf_ring {
 	struct xarray inflight;
 	u64 next_id;
 	struct list_head backlog;
+	u64 requeues;
 };
+
+/* Responses and events handled per pass of ring processing. */
+#define VXF_RING_BUDGET	16
 
 /**
  * struct vxf_transport_ops - what a transport does for the core
@@ -454,6 +460,7 @@ void vxf_ring_disconnect(struct vxf_device *dev);
 int vxf_ring_send(struct vxf_device *dev, struct vxf_request *req);
 void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
 			 int error);
+bool vxf_ring_process_pass(struct vxf_device *dev, unsigned int *handled);
 void vxf_ring_process(struct vxf_device *dev);
 void vxf_ring_release_window(struct vxf_device *dev);
 
