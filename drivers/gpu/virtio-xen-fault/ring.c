@@ -42,6 +42,42 @@ static struct device *vxf_ring_dev(struct vxf_device *dev)
 	return dev->misc.this_device;
 }
 
+static int __vxf_ring_send(struct vxf_device *dev, struct vxf_request *req);
+
+/*
+ * The backend lent the pages of @chunk's MAP and they were not installed
+ * (unusable references, or the chunk left the window): give back, with
+ * UNMAP, those that nothing else in the window maps or asks for, so that
+ * the backend can end its grants. Pages that another MAP in flight is for
+ * are left alone: its answer lends them again.
+ */
+static void vxf_ring_give_back(struct vxf_device *dev,
+			       struct vxf_chunk *chunk)
+{
+	u64 first = chunk->req.first, end = first + chunk->req.count;
+	struct vxf_request *req;
+	u32 count;
+
+	lockdep_assert_held(&dev->ring.lock);
+	while (vxf_window_free_run(&dev->win, chunk, &first, end, &count)) {
+		req = kzalloc(sizeof(*req), GFP_KERNEL);
+		if (!req)
+			return;	/* the backend reclaims them with a REVOKE */
+		vxf_live_add(VXF_LIVE_REQUESTS, 1);
+		req->op = XENVXF_OP_UNMAP;
+		req->first = first;
+		req->count = count;
+		INIT_LIST_HEAD(&req->backlog);
+		if (__vxf_ring_send(dev, req)) {
+			kfree(req);
+			vxf_live_add(VXF_LIVE_REQUESTS, -1);
+			return;
+		}
+		vxf_count(&dev->win, VXF_CNT_UNMAPS);
+		first += count;
+	}
+}
+
 /* Finish a request: a MAP goes back to its chunk, anything else is freed. */
 static void vxf_request_done(struct vxf_device *dev, struct vxf_request *req,
 			     const struct xenvxf_rsp *rsp, int error)
@@ -55,10 +91,10 @@ static void vxf_request_done(struct vxf_device *dev, struct vxf_request *req,
 	}
 
 	chunk = container_of(req, struct vxf_chunk, req);
-	if (rsp)
-		vxf_window_map_done(&dev->win, chunk, rsp);
-	else
+	if (!rsp)
 		vxf_window_map_failed(&dev->win, chunk, error);
+	else if (!vxf_window_map_done(&dev->win, chunk, rsp))
+		vxf_ring_give_back(dev, chunk);
 	vxf_chunk_put(chunk);
 }
 
@@ -268,8 +304,10 @@ void vxf_ring_release_window(struct vxf_device *dev)
  * @chunk: the chunk
  * @error: what its waiters are told, e.g. -ETIMEDOUT
  *
- * The request leaves the ring's books (its late answer will be dropped) and
- * the chunk fails.
+ * A MAP not sent yet leaves the backlog and the chunk fails. A MAP the
+ * backend has is still owed an answer: the chunk keeps its pages
+ * (CANCELLED) and that answer is installed when it comes (see "Answers
+ * that come late" in vxfif.h).
  *
  * Context: process context; takes vxf_ring.lock.
  */
@@ -285,9 +323,9 @@ void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
 		list_del_init(&req->backlog);
 		owned = true;
 	} else if (req->id && xa_load(&ring->inflight, req->id) == req) {
-		xa_store(&ring->inflight, req->id, xa_mk_value(req->op),
-			 GFP_KERNEL);
-		owned = true;
+		vxf_window_map_cancel(&dev->win, chunk);
+		mutex_unlock(&ring->lock);
+		return;
 	}
 	vxf_window_map_failed(&dev->win, chunk, error);
 	mutex_unlock(&ring->lock);
@@ -396,12 +434,12 @@ static int vxf_ring_handle_reset(struct vxf_device *dev)
 	struct vxf_window *win = &dev->win;
 
 	/*
-	 * Drop the pages first, so that the waiters of MAPs in flight find
-	 * their chunk gone and ask again rather than fail.
+	 * Every reference the frontend holds is void; MAPs in flight are
+	 * still owed their answers, which come after this one's and are
+	 * installed (vxfif.h): their chunks and waiters stay.
 	 */
 	win->take_kept = false;
-	vxf_window_drop_all(win);
-	vxf_ring_fail_all(dev, -ECANCELED, true);
+	vxf_window_drop_mapped(win);
 	vxf_count(win, VXF_CNT_RESETS);
 	return win->take_kept ? XENVXF_STATUS_EIO : XENVXF_STATUS_OK;
 }

@@ -111,14 +111,18 @@ struct vxf_hv_ops {
  * @VXF_CHUNK_INSTALLED: answered; its pages are in the window as PFNs
  * @VXF_CHUNK_FAILED: the MAP failed; a retried fault gets SIGBUS, a new
  *	access replaces the chunk and asks again
- * @VXF_CHUNK_DEAD: taken out of the window (revoked, reset, disconnected)
+ * @VXF_CHUNK_DEAD: taken out of the window (disconnected, window unused)
  *	before it was answered; its waiters retry from scratch
+ * @VXF_CHUNK_CANCELLED: its waiters gave up (fault timeout) but the MAP is
+ *	still owed an answer: a retried fault gets SIGBUS, a new access waits
+ *	for that answer again (PENDING), and the answer is installed
  */
 enum vxf_chunk_state {
 	VXF_CHUNK_PENDING,
 	VXF_CHUNK_INSTALLED,
 	VXF_CHUNK_FAILED,
 	VXF_CHUNK_DEAD,
+	VXF_CHUNK_CANCELLED,
 };
 
 /**
@@ -378,11 +382,16 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 void vxf_window_destroy(struct vxf_window *win);
 vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf);
 vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf);
-void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
+bool vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			 const struct xenvxf_rsp *rsp);
 void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 			   int error);
+void vxf_window_map_cancel(struct vxf_window *win, struct vxf_chunk *chunk);
+bool vxf_window_free_run(struct vxf_window *win,
+			 const struct vxf_chunk *chunk, u64 *first, u64 end,
+			 u32 *count);
 u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count);
+void vxf_window_drop_mapped(struct vxf_window *win);
 void vxf_window_drop_all(struct vxf_window *win);
 void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st);
 void vxf_chunk_put(struct vxf_chunk *chunk);
