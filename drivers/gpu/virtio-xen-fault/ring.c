@@ -99,17 +99,14 @@ static void vxf_request_done(struct vxf_device *dev, struct vxf_request *req,
 }
 
 /*
- * Fail everything queued or in flight. With @keep_markers, requests in
- * flight leave a marker so that a late answer is recognised and dropped;
- * without, the ring is going away and the markers go too.
+ * Fail everything queued or in flight: the rings are no longer read (the
+ * backend broke the protocol, or went away), so no answer will come.
  */
-static void vxf_ring_fail_all(struct vxf_device *dev, int error,
-			      bool keep_markers)
+static void vxf_ring_fail_all(struct vxf_device *dev, int error)
 {
 	struct vxf_ring *ring = &dev->ring;
 	struct vxf_request *req, *next;
 	unsigned long id;
-	void *entry;
 
 	lockdep_assert_held(&ring->lock);
 
@@ -118,18 +115,8 @@ static void vxf_ring_fail_all(struct vxf_device *dev, int error,
 		vxf_request_done(dev, req, NULL, error);
 	}
 
-	xa_for_each(&ring->inflight, id, entry) {
-		if (xa_is_value(entry)) {
-			if (!keep_markers)
-				xa_erase(&ring->inflight, id);
-			continue;
-		}
-		req = entry;
-		if (keep_markers)
-			xa_store(&ring->inflight, id, xa_mk_value(req->op),
-				 GFP_KERNEL);
-		else
-			xa_erase(&ring->inflight, id);
+	xa_for_each(&ring->inflight, id, req) {
+		xa_erase(&ring->inflight, id);
 		vxf_request_done(dev, req, NULL, error);
 	}
 }
@@ -154,7 +141,7 @@ static void vxf_ring_break(struct vxf_device *dev, const char *why, u64 a,
 			     why, a, b);
 	ring->broken = true;
 	vxf_window_drop_all(&dev->win);
-	vxf_ring_fail_all(dev, -EIO, true);
+	vxf_ring_fail_all(dev, -EIO);
 }
 
 /* Put @req in the next free slot. The caller pushes and notifies. */
@@ -339,26 +326,13 @@ static int vxf_ring_handle_response(struct vxf_device *dev,
 {
 	struct vxf_ring *ring = &dev->ring;
 	struct vxf_request *req;
-	void *entry;
 
-	entry = xa_load(&ring->inflight, rsp->id);
-	if (!entry) {
+	req = xa_load(&ring->inflight, rsp->id);
+	if (!req) {
 		vxf_ring_break(dev, "answer to a request not in flight",
 			       rsp->id, rsp->operation);
 		return -EPROTO;
 	}
-	if (xa_is_value(entry)) {
-		/* The request was given up; its answer is owed but unused. */
-		if (xa_to_value(entry) != rsp->operation) {
-			vxf_ring_break(dev, "answer of the wrong operation",
-				       rsp->id, rsp->operation);
-			return -EPROTO;
-		}
-		xa_erase(&ring->inflight, rsp->id);
-		return 0;
-	}
-
-	req = entry;
 	if (!vxf_rsp_valid(req, rsp, dev->win.superpage)) {
 		vxf_ring_break(dev, "malformed answer", rsp->id,
 			       rsp->nr_refs);
@@ -632,5 +606,5 @@ void vxf_ring_disconnect(struct vxf_device *dev)
 	lockdep_assert_held(&ring->lock);
 	WRITE_ONCE(ring->connected, false);
 	vxf_window_drop_all(&dev->win);
-	vxf_ring_fail_all(dev, -ENOTCONN, false);
+	vxf_ring_fail_all(dev, -ENOTCONN);
 }

@@ -247,8 +247,8 @@ struct vxf_window {
  * @broken: the backend violated the protocol; nothing more is read
  * @req: request ring, frontend side
  * @evt: event ring, on which the frontend consumes events
- * @inflight: wire id -> struct vxf_request, or a value entry for a request
- *	given up (cancelled) whose answer is still owed
+ * @inflight: wire id -> struct vxf_request, until its answer (a MAP whose
+ *	fault gave up stays: its answer is owed and installed)
  * @next_id: next wire id
  * @backlog: requests waiting for a free slot
  * @requeues: passes that ended with work left (VXF_RING_BUDGET spent), in
