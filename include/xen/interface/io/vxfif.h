@@ -160,10 +160,11 @@
  * Answers that come late: every request gets exactly one response (slots of
  * the request ring are freed by responses only), including a MAP whose
  * faulting tasks gave up waiting (the frontend's fault timeout) and a MAP
- * that was in flight when a REVOKE or a RESET came. The frontend has at
- * most one MAP in flight for any window page, and installs the pages of
- * every successful MAP response it consumes, late or not. When it cannot
- * (it could not map the references, or no longer uses the window) it sends
+ * that was in flight when a REVOKE or a RESET came. The frontend waits for
+ * at most one MAP of any window page at a time, and installs the pages of
+ * every successful response to such a MAP, late or not. When it cannot
+ * (it could not map the references, or it gave the MAP up when the window
+ * went unused, see XENVXF_OP_UNMAP) it sends
  * XENVXF_OP_UNMAP, right away, for the pages of that response that are not
  * mapped and that no other MAP in flight is for. The pages a backend has
  * lent are therefore exactly those of its successful MAP responses, less
@@ -218,7 +219,10 @@
  *      and the backend may reclaim them without a REVOKE. count is at most
  *      window-pages. Sent when the window goes unused, and for the pages of
  *      a MAP response the frontend did not install (see "Answers that come
- *      late"); never for a page with a MAP in flight.
+ *      late"). A MAP in flight for pages of an UNMAP was given up by the
+ *      frontend before it sent the UNMAP: the backend answers it as usual,
+ *      and the frontend gives those pages back in turn. A page that a MAP
+ *      the frontend still waits for will install is never unmapped.
  *
  ******************************************************************************
  *                         Request ring: responses
