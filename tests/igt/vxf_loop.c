@@ -993,6 +993,198 @@ static void test_prefetch_declined(void)
 	window_stop(&w);
 }
 
+/* The backend has received @maps MAPs in all. */
+struct maps_wait {
+	struct window *w;
+	uint64_t maps;
+};
+
+static bool backend_got_maps(void *arg)
+{
+	struct maps_wait *mw = arg;
+	struct vxf_backend_stats st;
+
+	return vxf_backend_stats(&mw->w->be, &st) == 0 &&
+	       st.maps >= mw->maps;
+}
+
+static void wait_backend_maps(struct window *w, uint64_t maps)
+{
+	struct maps_wait mw = { .w = w, .maps = maps };
+
+	igt_assert_f(vxf_wait_for(backend_got_maps, &mw, 10000) == 0,
+		     "the backend never got MAP number %llu\n",
+		     (unsigned long long)maps);
+}
+
+struct lent_wait {
+	struct window *w;
+	uint64_t min;
+};
+
+/* The backend lent at least @min pages, and they are the frontend's. */
+static bool lent_is_mapped(void *arg)
+{
+	struct lent_wait *lw = arg;
+	struct vxf_backend_stats st;
+
+	return vxf_backend_stats(&lw->w->be, &st) == 0 &&
+	       st.granted >= lw->min &&
+	       st.granted == stats(lw->w).mapped_pages;
+}
+
+/*
+ * Wait until the pages the backend lent (at least @min) are exactly the
+ * pages the frontend maps; fail if that never happens.
+ */
+void expect_lent_is_mapped(struct window *w, uint64_t min)
+{
+	struct lent_wait lw = { .w = w, .min = min };
+	struct vxf_backend_stats st;
+
+	if (vxf_wait_for(lent_is_mapped, &lw, 10000) == 0)
+		return;
+	igt_assert(vxf_backend_stats(&w->be, &st) == 0);
+	igt_assert_f(false, "backend lent %llu pages, frontend maps %llu\n",
+		     (unsigned long long)st.granted,
+		     (unsigned long long)stats(w).mapped_pages);
+}
+
+/*
+ * vxfif.h: a MAP in flight when a REVOKE (or a RESET) of its pages comes is
+ * not cancelled; its answer, which the backend pushes after the REVOKE_DONE
+ * (or the RESET's answer), is installed. The fault is served by that one
+ * MAP, and the backend's lent pages are the frontend's mapped pages.
+ */
+static void test_map_in_flight(bool reset)
+{
+	struct vxf_backend_stats b0;
+	struct vxf_stats s0, s1;
+	struct reader r;
+	struct window w;
+	char line[256];
+
+	igt_require_f(!vxf_hv_mode(), "hypervisor revokes need no answer\n");
+	igt_require_f(!vxf_xen_mode(), "checked in loop mode\n");
+	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms",
+	      "30000", "--quiet");
+	check_page(&w, 5, expect_pattern, 0);
+	igt_assert(vxf_backend_stats(&w.be, &b0) == 0);
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	reader_start(&r, &w, 3);
+	wait_backend_maps(&w, b0.maps + 1);
+
+	if (reset) {
+		igt_assert_f(vxf_backend_cmd(&w.be, line, sizeof(line),
+					     "reset") == 0,
+			     "%s\n", vxf_backend_last_error());
+		igt_assert_f(strstr(line, "status=0"), "%s\n", line);
+	} else {
+		be_revoke(&w, 0, 16);
+	}
+	be_cmd(&w, "hang off");
+	reader_join(&r, 20000);
+	igt_assert_f(r.ok, "signal %d\n", r.sig);
+	igt_assert_eq_u64(r.value, pattern(3, 0));
+
+	s1 = stats(&w);
+	igt_info("MAPs sent for the fault: %llu\n",
+		 (unsigned long long)(s1.maps - s0.maps));
+	igt_assert_f(s1.maps - s0.maps == 1,
+		     "the MAP in flight was not honoured: %llu MAPs\n",
+		     (unsigned long long)(s1.maps - s0.maps));
+	expect_lent_is_mapped(&w, 1);
+	check_page(&w, 5, expect_pattern, 0);
+	window_stop(&w);
+}
+
+/*
+ * vxfif.h: a MAP whose fault gave up waiting (fault timeout) is still owed
+ * its answer, which is installed when it comes: the backend's lent pages
+ * stay the frontend's mapped pages, and the page needs no new MAP.
+ */
+static void test_late_answer(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t v;
+
+	igt_require_f(!vxf_hv_mode(), "hypervisor mode waits elsewhere\n");
+	igt_require_f(!vxf_xen_mode(), "checked in loop mode\n");
+	START(&w, "--pages", "16", "--map-pages", "1", "--timeout-ms", "300",
+	      "--quiet");
+	be_cmd(&w, "hang on");
+	igt_assert(!vxf_try_read64(word(&w, 2, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	s0 = stats(&w);
+	igt_assert_eq_u64(s0.mapped_pages, 0);
+	be_cmd(&w, "hang off");
+	expect_lent_is_mapped(&w, 1);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.mapped_pages, 1);
+	check_page(&w, 2, expect_pattern, 0);
+	igt_assert_eq_u64(stats(&w).maps, s1.maps);
+	window_stop(&w);
+}
+
+struct revoke_wait {
+	struct window *w;
+	uint64_t done;
+};
+
+static bool revokes_answered(void *arg)
+{
+	struct revoke_wait *rw = arg;
+	struct vxf_backend_stats st;
+
+	return vxf_backend_stats(&rw->w->be, &st) == 0 &&
+	       st.revoke_done >= rw->done;
+}
+
+/*
+ * A backend that fills the event ring at once has its events handled in
+ * several passes (the driver's budget), each counted in ring_requeues of
+ * the window's debugfs stats; every event is still answered and the window
+ * goes on.
+ */
+static void test_ring_budget(void)
+{
+	struct vxf_backend_stats b0;
+	struct revoke_wait rw;
+	unsigned int pushed;
+	struct window w;
+	char line[256];
+	int64_t r0, r1;
+
+	igt_require_f(!vxf_hv_mode(), "the ring is the same in hv mode\n");
+	igt_require_f(!vxf_xen_mode(), "debugfs of the loop window only\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	igt_require_f(window_debugfs(&w, "info", "window_pages") > 0,
+		      "no debugfs\n");
+	r0 = window_debugfs(&w, "stats", "ring_requeues");
+	igt_assert_f(r0 >= 0, "no ring_requeues in the window's stats\n");
+	check_page(&w, 0, expect_pattern, 0);
+	igt_assert(vxf_backend_stats(&w.be, &b0) == 0);
+
+	igt_assert_f(vxf_backend_cmd(&w.be, line, sizeof(line), "flood 32") ==
+		     0, "%s\n", vxf_backend_last_error());
+	pushed = vxf_reply_field(line, "pushed");
+	igt_info("%u REVOKEs pushed at once\n", pushed);
+	igt_assert_lte(32, pushed);
+	rw.w = &w;
+	rw.done = b0.revoke_done + pushed;
+	igt_assert_f(vxf_wait_for(revokes_answered, &rw, 20000) == 0,
+		     "not every REVOKE was answered\n");
+
+	r1 = window_debugfs(&w, "stats", "ring_requeues");
+	igt_info("ring_requeues %lld -> %lld\n", (long long)r0, (long long)r1);
+	igt_assert_f(r1 > r0, "%u events handled in one pass\n", pushed);
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+	check_page(&w, 0, expect_pattern, 0);
+	window_stop(&w);
+}
+
 static void test_map_granule(void)
 {
 	struct vxf_stats s0, s1;
@@ -1071,6 +1263,26 @@ igt_main
 		     "at once; the fault then gets the page's contents.");
 	igt_subtest("revoke-during-map")
 		test_revoke_during_map();
+
+	igt_describe("A full event ring is handled in several budgeted "
+		     "passes, every event answered.");
+	igt_subtest("ring-budget")
+		test_ring_budget();
+
+	igt_describe("A MAP in flight at a REVOKE of its page is answered "
+		     "after it and installed, not asked again.");
+	igt_subtest("map-in-flight-at-revoke")
+		test_map_in_flight(false);
+
+	igt_describe("A MAP in flight at a RESET is still owed its answer, "
+		     "which is installed.");
+	igt_subtest("map-in-flight-at-reset")
+		test_map_in_flight(true);
+
+	igt_describe("The late answer to a MAP whose fault timed out is "
+		     "installed: the backend lends what the frontend maps.");
+	igt_subtest("late-answer-installed")
+		test_late_answer();
 
 	igt_describe("A fault maps a whole granule, cut at the window's end.");
 	igt_subtest("map-granule")

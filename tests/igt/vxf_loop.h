@@ -81,6 +81,7 @@ void be_cmd(struct window *w, const char *cmd);
 void be_revoke(struct window *w, uint64_t first, uint64_t count);
 void be_revoke_all(struct window *w);
 uint64_t be_peek(struct window *w, uint64_t page, uint64_t idx);
+void expect_lent_is_mapped(struct window *w, uint64_t min);
 void check_page(struct window *w, uint64_t page,
 		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen);
 void fill_page(struct window *w, uint64_t page, uint64_t gen);

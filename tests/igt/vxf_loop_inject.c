@@ -5,16 +5,20 @@
  *
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
- * The module parameters inject_alloc, inject_map and inject_timeout make
- * the next N chunk allocations, transport mappings (grant maps in Xen mode)
- * and fault waits fail (drivers/gpu/virtio-xen-fault/inject.c);
+ * The module parameters inject_alloc, inject_map, inject_timeout and
+ * inject_unmap make the next N chunk allocations, transport mappings (grant
+ * maps in Xen mode), fault waits and loop transport releases fail
+ * (drivers/gpu/virtio-xen-fault/inject.c);
  * <debugfs>/vxf/allocations counts the driver's live objects and the
  * failures injected.
  *
  *   inject-alloc     the fault is retried and completes
- *   inject-map       the access gets SIGBUS, the next one completes
+ *   inject-map       the access gets SIGBUS, the pages lent go back to
+ *                    the backend (UNMAP), the next access completes
  *   inject-timeout   the access gets SIGBUS at once, the late answer is
- *                    dropped, the next access completes
+ *                    installed, the next access completes
+ *   inject-unmap     a page the transport could not release: the REVOKE
+ *                    that took it is answered -XEN_EIO, not success
  *   allocations-balance  after a window's life (faults, revokes, failed
  *                    MAPs), every live count is back where it was
  */
@@ -115,31 +119,19 @@ static void test_inject_map(void)
 	s1 = stats(&w);
 	igt_assert_eq_u64(s1.map_errors - s0.map_errors, 1);
 	igt_assert_eq_u64(s1.mapped_pages, s0.mapped_pages);
+	/* The pages lent and not installed went back (UNMAP). */
+	if (!vxf_xen_mode())
+		expect_lent_is_mapped(&w, 0);
 	/* The device goes on: the next access maps the page. */
 	check_page(&w, 1, expect_pattern, 0);
 	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
 	window_stop(&w);
 }
 
-struct answered {
-	struct window *w;
-	uint64_t map_pages;	/* the backend's, to exceed */
-};
-
-static bool backend_answered(void *arg)
-{
-	struct answered *a = arg;
-	struct vxf_backend_stats bs;
-
-	return vxf_backend_stats(&a->w->be, &bs) == 0 &&
-	       bs.map_pages > a->map_pages;
-}
-
 static void test_inject_timeout(void)
 {
 	struct vxf_backend_stats b0;
 	struct vxf_stats s0, s1;
-	struct answered a;
 	struct window w;
 	uint64_t v;
 
@@ -155,25 +147,45 @@ static void test_inject_timeout(void)
 	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
 	igt_assert_eq(get_param("inject_timeout"), 0);
 	be_cmd(&w, "delay 0");
-
-	/* The backend has sent the late answer... */
-	a = (struct answered){ .w = &w, .map_pages = b0.map_pages };
-	igt_assert_f(vxf_wait_for(backend_answered, &a, 10000) == 0,
-		     "the backend never answered the MAP of page 2\n");
-	/*
-	 * ...and the frontend has read it once the answer behind it on the
-	 * ring, to page 5's MAP, is in: it reads answers in order.
-	 */
-	check_page(&w, 5, expect_pattern, 0);
+	/* the late answer comes, and what the backend lent is mapped */
+	expect_lent_is_mapped(&w, 1);
 	s1 = stats(&w);
 	igt_assert_eq_u64(s1.timeouts - s0.timeouts, 1);
-	/* The late answer was dropped, not installed: page 5 alone is. */
-	igt_assert_eq_u64(s1.prefetched_pages, s0.prefetched_pages);
-	igt_assert_eq_u64(s1.mapped_pages - s0.mapped_pages, 1);
+	/* The answer that came meanwhile was installed (vxfif.h)... */
+	igt_assert_eq_u64(s1.mapped_pages, s0.mapped_pages + 1);
 	igt_assert_eq_u64(s1.protocol_errors, s0.protocol_errors);
 	/* ...and page 2 is there on the next access. */
 	check_page(&w, 2, expect_pattern, 0);
 	igt_assert_eq_u64(stats(&w).mapped_pages - s0.mapped_pages, 2);
+	window_stop(&w);
+}
+
+static void test_inject_unmap(void)
+{
+	struct vxf_counters c0, c1;
+	struct window w;
+	int status;
+
+	require_injection();
+	igt_require_f(!vxf_hv_mode(), "hypervisor revokes get no answer\n");
+	igt_require_f(!vxf_xen_mode(), "only the loop transport injects it\n");
+	START(&w, "--pages", "8", "--map-pages", "1", "--quiet");
+	check_page(&w, 3, expect_pattern, 0);
+	igt_assert(read_counts(&c0));
+	set_param("inject_unmap", 1);
+	status = vxf_backend_revoke(&w.be, 3, 1);
+	igt_assert_eq(get_param("inject_unmap"), 0);
+	igt_assert(read_counts(&c1));
+	igt_assert_eq(count_of(&c1, "injected_unmap") -
+		      count_of(&c0, "injected_unmap"), 1);
+	/* vxfif.h: -XEN_EIO if a page could not be released */
+	igt_assert_f(status == -5, "REVOKE_DONE status %d, not -XEN_EIO\n",
+		     status);
+	/* The page was still taken from the guest; it comes back on access. */
+	check_page(&w, 3, expect_pattern, 0);
+	/* A release that works is answered 0 again. */
+	be_revoke(&w, 3, 1);
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
 	window_stop(&w);
 }
 
@@ -236,9 +248,13 @@ void vxf_loop_inject_subtests(void)
 	igt_subtest("inject-map")
 		test_inject_map();
 	igt_describe("A fault wait made to time out: SIGBUS at once, the late "
-		     "answer is dropped, the next access completes.");
+		     "answer is installed, the next access completes.");
 	igt_subtest("inject-timeout")
 		test_inject_timeout();
+	igt_describe("A page the transport could not release is reported to "
+		     "the backend: REVOKE_DONE says -XEN_EIO.");
+	igt_subtest("inject-unmap")
+		test_inject_unmap();
 	igt_describe("After a window's life every live object count of "
 		     "<debugfs>/vxf/allocations is back where it was.");
 	igt_subtest("allocations-balance")

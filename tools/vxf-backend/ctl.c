@@ -281,9 +281,15 @@ static void cmd_knob(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
 	}
 	if (!strcmp(argv[0], "delay"))
 		c->proto->delay_us = v;
+	else if (!strcmp(argv[0], "flood"))
+		vxf_ctl_replyf(c, "ok flood pushed=%u",
+			       vxf_proto_flood(c->proto,
+					       v > UINT32_MAX ? UINT32_MAX : v,
+					       now));
 	else
 		vxf_proto_set_storm(c->proto, v, now);
-	vxf_ctl_replyf(c, "ok");
+	if (strcmp(argv[0], "flood"))
+		vxf_ctl_replyf(c, "ok");
 }
 
 /**
@@ -319,7 +325,7 @@ void vxf_ctl_run(struct vxf_ctl *c, char *line, uint64_t now_us)
 		vxf_proto_fail_clear(c->proto);
 		vxf_ctl_replyf(c, "ok");
 	} else if (!strcmp(argv[0], "delay") || !strcmp(argv[0], "hang") ||
-		   !strcmp(argv[0], "storm")) {
+		   !strcmp(argv[0], "storm") || !strcmp(argv[0], "flood")) {
 		cmd_knob(c, argc, argv, now_us);
 	} else if (!strcmp(argv[0], "stats") && argc == 1) {
 		cmd_stats(c);

@@ -42,6 +42,8 @@
  *   delay US              ok (MAPs arriving from now on wait US)
  *   hang on|off           ok (stop / resume answering MAPs)
  *   storm US              ok (revoke a random range every US; 0 stops)
+ *   flood N               ok flood pushed=K (K <= N one-page REVOKEs of
+ *                         pages 0, 1, ... pushed at once, one kick)
  *   stats                 ok stats maps=N map_pages=N map_errors=N
  *                         revokes=N revoke_done=N revoked_pages=N resets=N
  *                         unmaps=N kicks_in=N kicks_out=N granted=N
@@ -241,6 +243,7 @@ static void usage(FILE *f)
 "  revoke-all           -> the same for the whole window\n"
 "  reset                -> ok reset status=S | err reset timeout\n"
 "  fail FIRST COUNT | unfail | delay US | hang on|off | storm US  -> ok\n"
+"  flood N              -> ok flood pushed=K (one-page REVOKEs at once)\n"
 "  stats                -> ok stats maps=N map_pages=N map_errors=N\n"
 "                          revokes=N revoke_done=N revoked_pages=N\n"
 "                          resets=N unmaps=N kicks_in=N kicks_out=N\n"

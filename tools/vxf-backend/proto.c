@@ -542,6 +542,31 @@ int vxf_proto_reset(struct vxf_proto *p, bool ctl, uint64_t now_us)
 	return 0;
 }
 
+/**
+ * vxf_proto_flood() - push many one-page REVOKEs at once, then kick once
+ * @p: protocol state
+ * @n: REVOKEs wanted, of pages 0, 1, ... (modulo the window)
+ * @now_us: monotonic time
+ *
+ * For tests of the frontend's processing budget: the frontend finds them
+ * all on the ring at its next pass. Their answers are consumed as usual.
+ *
+ * Return: the number pushed (the event ring's free slots bound it).
+ */
+unsigned int vxf_proto_flood(struct vxf_proto *p, unsigned int n,
+			     uint64_t now_us)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (push_evt(p, XENVXF_EVT_REVOKE, i % p->window_pages, 1,
+			     false, now_us))
+			break;
+	p->stats.revokes += i;
+	kick_frontend(p);
+	return i;
+}
+
 int vxf_proto_fail_add(struct vxf_proto *p, uint64_t first, uint64_t count)
 {
 	if (!count || p->nr_fail >= VXF_MAX_FAIL_RANGES)

@@ -173,6 +173,8 @@ uint64_t vxf_proto_next_wakeup(const struct vxf_proto *p);
 int vxf_proto_revoke(struct vxf_proto *p, uint64_t first, uint64_t count,
 		     bool ctl, uint64_t now_us);
 int vxf_proto_reset(struct vxf_proto *p, bool ctl, uint64_t now_us);
+unsigned int vxf_proto_flood(struct vxf_proto *p, unsigned int n,
+			     uint64_t now_us);
 int vxf_proto_fail_add(struct vxf_proto *p, uint64_t first, uint64_t count);
 void vxf_proto_fail_clear(struct vxf_proto *p);
 void vxf_proto_set_storm(struct vxf_proto *p, uint64_t period_us,

@@ -426,6 +426,10 @@ again:
 		goto again;
 	}
 	chunk = entry;
+	if (chunk && chunk->state == VXF_CHUNK_CANCELLED && !tried) {
+		/* Its MAP is still owed an answer: wait for that again. */
+		chunk->state = VXF_CHUNK_PENDING;
+	}
 	if (chunk && chunk->state == VXF_CHUNK_FAILED && !tried) {
 		/* A new access gives the backend another chance. */
 		vxf_chunk_unlink(win, chunk, VXF_CHUNK_DEAD);
@@ -916,12 +920,16 @@ void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 {
 	mutex_lock(&win->lock);
 	if (chunk->state == VXF_CHUNK_PENDING) {
-		vxf_chunk_set_state(win, chunk, VXF_CHUNK_FAILED);
-		chunk->error = error;
 		if (error == -ETIMEDOUT)
 			vxf_count(win, VXF_CNT_TIMEOUTS);
 		else
 			vxf_count(win, VXF_CNT_MAP_ERRORS);
+	}
+	/* A CANCELLED chunk's timeout was counted already. */
+	if (chunk->state == VXF_CHUNK_PENDING ||
+	    chunk->state == VXF_CHUNK_CANCELLED) {
+		vxf_chunk_set_state(win, chunk, VXF_CHUNK_FAILED);
+		chunk->error = error;
 	}
 	wake_up_all(&chunk->wq);
 	mutex_unlock(&win->lock);
@@ -936,9 +944,74 @@ static void vxf_window_map_declined(struct vxf_window *win,
 				    struct vxf_chunk *chunk)
 {
 	mutex_lock(&win->lock);
-	if (chunk->state == VXF_CHUNK_PENDING)
+	if (chunk->state == VXF_CHUNK_PENDING ||
+	    chunk->state == VXF_CHUNK_CANCELLED)
 		vxf_chunk_unlink(win, chunk, VXF_CHUNK_DEAD);
 	mutex_unlock(&win->lock);
+}
+
+/**
+ * vxf_window_map_cancel() - stop waiting for a MAP that is still owed
+ * @win: the window
+ * @chunk: the chunk, whose MAP the backend has not answered yet
+ *
+ * The waiters give up (a retried fault gets SIGBUS); the chunk keeps its
+ * pages until the answer comes, which is installed, so that the frontend
+ * never has two MAPs of a page in flight (see vxfif.h, "Answers that come
+ * late").
+ *
+ * Context: process context, vxf_ring.lock held; takes the window lock.
+ */
+void vxf_window_map_cancel(struct vxf_window *win, struct vxf_chunk *chunk)
+{
+	mutex_lock(&win->lock);
+	if (chunk->state == VXF_CHUNK_PENDING) {
+		vxf_chunk_set_state(win, chunk, VXF_CHUNK_CANCELLED);
+		chunk->error = -ETIMEDOUT;
+		vxf_count(win, VXF_CNT_TIMEOUTS);
+	}
+	wake_up_all(&chunk->wq);
+	mutex_unlock(&win->lock);
+}
+
+/**
+ * vxf_window_free_run() - the next run of pages nobody maps or asks for
+ * @win: the window
+ * @chunk: a chunk whose own pages count as free
+ * @first: in: where to start looking; out: the run's first page
+ * @end: where to stop looking (exclusive), inside the window
+ * @count: out: the run's length
+ *
+ * For giving back the pages of a MAP answer that was not installed: a page
+ * that is mapped, or that another MAP in flight is for, must not be.
+ *
+ * Context: process context, vxf_ring.lock held (no MAP can be sent
+ * meanwhile); takes the window lock.
+ * Return: true if a run was found.
+ */
+bool vxf_window_free_run(struct vxf_window *win,
+			 const struct vxf_chunk *chunk, u64 *first, u64 end,
+			 u32 *count)
+{
+	u64 p = *first, start;
+	void *entry;
+
+	mutex_lock(&win->lock);
+	for (; p < end; p++) {
+		entry = xa_load(&win->pages, p);
+		if (!entry || entry == chunk)
+			break;
+	}
+	start = p;
+	for (; p < end; p++) {
+		entry = xa_load(&win->pages, p);
+		if (entry && entry != chunk)
+			break;
+	}
+	mutex_unlock(&win->lock);
+	*first = start;
+	*count = p - start;
+	return p > start;
 }
 
 /**
@@ -948,35 +1021,39 @@ static void vxf_window_map_declined(struct vxf_window *win,
  * @rsp: the answer, a private copy whose counts ring.c has checked
  *
  * Maps the page references through the transport and puts the PFNs in the
- * window in place of the chunk. An answer for a chunk that was revoked,
- * reset or given up in the meantime is released again at once. A PREFETCH
- * MAP declined with XENVXF_STATUS_EAGAIN leaves its pages absent, to be
- * asked for again; any other error status fails the MAP. References
- * the transport refuses fail the MAP (SIGBUS for the faulting tasks), not
- * the device.
+ * window in place of the chunk, also when its waiters gave up (CANCELLED).
+ * An answer for a chunk taken out of the window in the meantime is released
+ * again at once. A PREFETCH MAP declined with XENVXF_STATUS_EAGAIN leaves
+ * its pages absent, to be asked for again; any other error status fails the
+ * MAP. References the transport refuses fail the MAP (SIGBUS for the
+ * faulting tasks), not the device.
  *
  * Context: process context, vxf_ring.lock held, transport connected.
+ * Return: false if the backend lent pages that were not installed (the
+ * caller gives them back), true otherwise.
  */
-void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
+bool vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			 const struct xenvxf_rsp *rsp)
 {
 	struct vxf_device *dev = win->dev;
 	u32 count = chunk->req.count;
 	bool installed = false;
+	u8 state;
 	u32 i;
 	int err;
 
 	if (rsp->status == XENVXF_STATUS_EAGAIN &&
 	    (chunk->req.flags & XENVXF_MAP_F_PREFETCH)) {
 		vxf_window_map_declined(win, chunk);
-		return;
+		return true;
 	}
 	if (rsp->status) {
 		vxf_window_map_failed(win, chunk, -EIO);
-		return;
+		return true;
 	}
-	if (READ_ONCE(chunk->state) != VXF_CHUNK_PENDING)
-		return;
+	state = READ_ONCE(chunk->state);
+	if (state != VXF_CHUNK_PENDING && state != VXF_CHUNK_CANCELLED)
+		return false;
 
 	if (vxf_inject(VXF_INJECT_MAP))
 		err = -ENOMEM;
@@ -988,11 +1065,12 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 				     "backend gave unusable page references for pages %llu+%u: %d\n",
 				     chunk->req.first, count, err);
 		vxf_window_map_failed(win, chunk, -EIO);
-		return;
+		return false;
 	}
 
 	mutex_lock(&win->lock);
-	if (chunk->state == VXF_CHUNK_PENDING) {
+	if (chunk->state == VXF_CHUNK_PENDING ||
+	    chunk->state == VXF_CHUNK_CANCELLED) {
 		if (vxf_chunk_huge(chunk)) {
 			/* The same range as the chunk's entry. */
 			err = xa_err(xa_store_range(&win->pages,
@@ -1005,7 +1083,7 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 				mutex_unlock(&win->lock);
 				dev->ops->unmap_pages(dev, chunk->pfns, count);
 				vxf_window_map_failed(win, chunk, err);
-				return;
+				return false;
 			}
 		} else {
 			/* Replacing existing entries allocates nothing. */
@@ -1025,6 +1103,7 @@ void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 
 	if (!installed)
 		dev->ops->unmap_pages(dev, chunk->pfns, count);
+	return installed;
 }
 
 /* Take the 2 MiB block at @index out; its PFNs go to take_pfns[@n...]. */
@@ -1043,10 +1122,12 @@ static unsigned int vxf_take_block(struct vxf_window *win, u64 index,
 /*
  * Take pages [first, last] out of the window: mapped pages are zapped from
  * every user mapping and released through the transport, in batches;
- * pending and failed MAPs are unlinked (their waiters retry). Returns the
- * number of pages that were mapped.
+ * with @unlink, pending and failed MAPs are unlinked (their waiters retry),
+ * without, they stay (a MAP in flight is installed when answered). Returns
+ * the number of pages that were mapped.
  */
-static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
+static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last,
+			   bool unlink)
 {
 	struct vxf_device *dev = win->dev;
 	unsigned long index, next = first;
@@ -1066,7 +1147,9 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 		mutex_lock(&win->lock);
 		xa_for_each_range(&win->pages, index, entry, next, last) {
 			if (!xa_is_value(entry)) {
-				vxf_chunk_unlink(win, entry, VXF_CHUNK_DEAD);
+				if (unlink)
+					vxf_chunk_unlink(win, entry,
+							 VXF_CHUNK_DEAD);
 				continue;
 			}
 			if (vxf_entry_huge(entry)) {
@@ -1114,7 +1197,8 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
 		if (!n)
 			break;
 
-		dev->ops->unmap_pages(dev, win->take_pfns, n);
+		if (dev->ops->unmap_pages(dev, win->take_pfns, n))
+			win->take_kept = true;
 		atomic64_sub(n, &win->mapped_pages);
 		total += n;
 		/* A pass stops where the batch is full: pages may remain. */
@@ -1131,14 +1215,16 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last)
  *
  * When this returns, no user mapping of the range is left and a later
  * access faults. No guest task is waited for: a fault that is inserting a
- * PFN of the range holds map_sem only for the insertion.
+ * PFN of the range holds map_sem only for the insertion. MAPs in flight
+ * for pages of the range stay: their answers come after the REVOKE's and
+ * are installed (vxfif.h).
  *
  * Context: process context, vxf_ring.lock held, transport connected.
  * Return: the number of pages that were mapped.
  */
 u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count)
 {
-	u64 pages = vxf_window_take(win, first, first + count - 1);
+	u64 pages = vxf_window_take(win, first, first + count - 1, false);
 
 	vxf_count(win, VXF_CNT_REVOKES);
 	vxf_count_add(win, VXF_CNT_REVOKED_PAGES, pages);
@@ -1167,7 +1253,7 @@ u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count)
 	if (ring->connected && !ring->broken) {
 		/* Id 0: no event on the ring stands behind it. */
 		trace_vxf_revoke_start(win->dev->index, 0, first, count);
-		pages = vxf_window_take(win, first, first + count - 1);
+		pages = vxf_window_take(win, first, first + count - 1, true);
 		trace_vxf_revoke_done(win->dev->index, 0, 0, pages);
 		vxf_count(win, VXF_CNT_REVOKES);
 		vxf_count_add(win, VXF_CNT_REVOKED_PAGES, pages);
@@ -1189,7 +1275,21 @@ EXPORT_SYMBOL_NS_GPL(vxf_window_hv_revoke, VIRTIO_XEN_FAULT);
  */
 void vxf_window_drop_all(struct vxf_window *win)
 {
-	vxf_window_take(win, 0, win->nr_pages - 1);
+	vxf_window_take(win, 0, win->nr_pages - 1, true);
+}
+
+/**
+ * vxf_window_drop_mapped() - drop every mapped page, keep MAPs in flight
+ * @win: the window
+ *
+ * For a RESET: user mappings are zapped and page references released; the
+ * MAPs in flight stay, their answers are still owed and installed.
+ *
+ * Context: process context, vxf_ring.lock held, transport attached.
+ */
+void vxf_window_drop_mapped(struct vxf_window *win)
+{
+	vxf_window_take(win, 0, win->nr_pages - 1, false);
 }
 
 /**

@@ -32,6 +32,7 @@ static int vxf_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "disconnects %llu\n", st.disconnects);
 	seq_printf(m, "mapped_pages %llu\n", st.mapped_pages);
 	seq_printf(m, "prefetched_pages %llu\n", st.prefetched_pages);
+	seq_printf(m, "ring_requeues %llu\n", READ_ONCE(dev->ring.requeues));
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
 		seq_printf(m, "latency_us[%u] %llu\n", 1U << i,
 			   st.lat_hist[i]);

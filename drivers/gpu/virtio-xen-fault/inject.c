@@ -13,6 +13,10 @@
  *                  SIGBUS, the device goes on;
  *  inject_timeout  a fault's wait for its MAP: it gives up at once, as if
  *                  the fault timeout had passed; the late answer is dropped.
+ *  inject_unmap    the transport's release of taken pages (loop mode): the
+ *                  transport keeps them, as if a grant unmap had failed,
+ *                  until its backend goes; the REVOKE or RESET that took
+ *                  them is answered -XEN_EIO.
  *
  * Budgets are global (every device). Failures taken are counted in
  * <debugfs>/vxf/allocations as injected_<site>. The Debian kernels this
@@ -32,6 +36,8 @@ atomic_long_t vxf_injected[VXF_INJECT_NR];
  * vxf_inject() - whether this pass through @site must fail
  * @site: the site
  *
+ * The loop test module's transport honours VXF_INJECT_UNMAP too.
+ *
  * Context: any.
  * Return: true (and one less in the budget) if a failure was asked for.
  */
@@ -42,6 +48,7 @@ bool vxf_inject(enum vxf_inject_site site)
 	atomic_long_inc(&vxf_injected[site]);
 	return true;
 }
+EXPORT_SYMBOL_NS_GPL(vxf_inject, VIRTIO_XEN_FAULT);
 
 static int vxf_inject_set(const char *val, const struct kernel_param *kp)
 {
@@ -80,3 +87,7 @@ module_param_cb(inject_timeout, &vxf_inject_ops,
 		&vxf_inject_budget[VXF_INJECT_TIMEOUT], 0600);
 MODULE_PARM_DESC(inject_timeout,
 		 "Testing: time out the next N fault waits at once");
+module_param_cb(inject_unmap, &vxf_inject_ops,
+		&vxf_inject_budget[VXF_INJECT_UNMAP], 0600);
+MODULE_PARM_DESC(inject_unmap,
+		 "Testing: make the loop transport keep the pages of its next N releases");

@@ -35,6 +35,7 @@ static int vxf_allocations_show(struct seq_file *m, void *unused)
 		[VXF_INJECT_ALLOC] = "alloc",
 		[VXF_INJECT_MAP] = "map",
 		[VXF_INJECT_TIMEOUT] = "timeout",
+		[VXF_INJECT_UNMAP] = "unmap",
 	};
 	int i;
 

@@ -60,6 +60,8 @@ struct vxf_loop_ref {
  * @ring_order: each ring is (1 << ring_order) pages
  * @refs: reference -> struct vxf_loop_ref (the xarray's lock guards lookups)
  * @mapped: PFN -> struct vxf_loop_ref, for the pages the frontend maps
+ * @kept: PFNs of pages the transport was told to keep mapped after their
+ *	release (inject_unmap), released when the backend goes
  * @kick_lock: protects @kicks
  * @kicks: frontend notifications not yet read by the backend
  * @kick_wq: the backend waiting in read() or poll()
@@ -71,6 +73,7 @@ struct vxf_loop {
 	unsigned int ring_order;
 	struct xarray refs;
 	struct xarray mapped;
+	struct xarray kept;
 	spinlock_t kick_lock;		/* @kicks */
 	u64 kicks;
 	wait_queue_head_t kick_wq;
@@ -185,14 +188,43 @@ err_unwind:
 	return err;
 }
 
-static void vxf_loop_unmap_pages(struct vxf_device *dev,
-				 const unsigned long *pfns, unsigned int nr)
+/*
+ * Keep pages as a transport keeps a grant it could not unmap (injected
+ * failure): still mapped, until the backend goes.
+ *
+ * Context: vxf_ring.lock held.
+ */
+static int vxf_loop_keep_pages(struct vxf_loop *loop,
+			       const unsigned long *pfns, unsigned int nr)
+{
+	unsigned int i;
+	void *entry;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		entry = xa_load(&loop->kept, pfns[i]);
+		err = xa_err(xa_store(&loop->kept, pfns[i],
+				      xa_mk_value(entry ?
+						  xa_to_value(entry) + 1 : 1),
+				      GFP_KERNEL));
+		/* Cannot even remember it: release it after all. */
+		if (err)
+			vxf_loop_unmap_page(loop, pfns[i]);
+	}
+	return -EIO;
+}
+
+static int vxf_loop_unmap_pages(struct vxf_device *dev,
+				const unsigned long *pfns, unsigned int nr)
 {
 	struct vxf_loop *loop = dev->priv;
 	unsigned int i;
 
+	if (vxf_inject(VXF_INJECT_UNMAP))
+		return vxf_loop_keep_pages(loop, pfns, nr);
 	for (i = 0; i < nr; i++)
 		vxf_loop_unmap_page(loop, pfns[i]);
+	return 0;
 }
 
 static const struct vxf_transport_ops vxf_loop_ops = {
@@ -231,6 +263,7 @@ static int vxf_loop_open(struct inode *inode, struct file *file)
 	mutex_init(&loop->lock);
 	xa_init_flags(&loop->refs, XA_FLAGS_ALLOC1);
 	xa_init(&loop->mapped);
+	xa_init(&loop->kept);
 	spin_lock_init(&loop->kick_lock);
 	init_waitqueue_head(&loop->kick_wq);
 	file->private_data = loop;
@@ -241,7 +274,8 @@ static int vxf_loop_release(struct inode *inode, struct file *file)
 {
 	struct vxf_loop *loop = file->private_data;
 	struct vxf_loop_ref *ref;
-	unsigned long id;
+	unsigned long id, n;
+	void *entry;
 
 	if (loop->dev) {
 		/* Drops every frontend mapping of this backend's pages. */
@@ -249,6 +283,12 @@ static int vxf_loop_release(struct inode *inode, struct file *file)
 		vxf_loop_forget_if_idle(loop->dev);
 		vxf_device_put(loop->dev);
 	}
+	xa_for_each(&loop->kept, id, entry) {
+		xa_erase(&loop->kept, id);
+		for (n = xa_to_value(entry); n; n--)
+			vxf_loop_unmap_page(loop, id);
+	}
+	xa_destroy(&loop->kept);
 	xa_for_each(&loop->refs, id, ref) {
 		xa_erase(&loop->refs, id);
 		vxf_loop_ref_put(ref);

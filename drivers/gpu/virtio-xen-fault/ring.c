@@ -10,10 +10,14 @@
  * that breaks the rules gets one rate-limited message and is disconnected:
  * every page it lent is dropped and the faults waiting on it get SIGBUS.
  *
- * Ring processing runs in process context (the transport's threaded
- * interrupt or, in loop mode, the backend's notify call).
+ * Ring processing runs in process context (the transport's work item or,
+ * in loop mode, the backend's notify call), in passes of at most
+ * VXF_RING_BUDGET messages: a backend that keeps producing gets its
+ * messages handled in several passes, with the ring lock dropped between
+ * them, rather than one loop that never ends.
  */
 
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "trace.h"
@@ -38,6 +42,42 @@ static struct device *vxf_ring_dev(struct vxf_device *dev)
 	return dev->misc.this_device;
 }
 
+static int __vxf_ring_send(struct vxf_device *dev, struct vxf_request *req);
+
+/*
+ * The backend lent the pages of @chunk's MAP and they were not installed
+ * (unusable references, or the chunk left the window): give back, with
+ * UNMAP, those that nothing else in the window maps or asks for, so that
+ * the backend can end its grants. Pages that another MAP in flight is for
+ * are left alone: its answer lends them again.
+ */
+static void vxf_ring_give_back(struct vxf_device *dev,
+			       struct vxf_chunk *chunk)
+{
+	u64 first = chunk->req.first, end = first + chunk->req.count;
+	struct vxf_request *req;
+	u32 count;
+
+	lockdep_assert_held(&dev->ring.lock);
+	while (vxf_window_free_run(&dev->win, chunk, &first, end, &count)) {
+		req = kzalloc(sizeof(*req), GFP_KERNEL);
+		if (!req)
+			return;	/* the backend reclaims them with a REVOKE */
+		vxf_live_add(VXF_LIVE_REQUESTS, 1);
+		req->op = XENVXF_OP_UNMAP;
+		req->first = first;
+		req->count = count;
+		INIT_LIST_HEAD(&req->backlog);
+		if (__vxf_ring_send(dev, req)) {
+			kfree(req);
+			vxf_live_add(VXF_LIVE_REQUESTS, -1);
+			return;
+		}
+		vxf_count(&dev->win, VXF_CNT_UNMAPS);
+		first += count;
+	}
+}
+
 /* Finish a request: a MAP goes back to its chunk, anything else is freed. */
 static void vxf_request_done(struct vxf_device *dev, struct vxf_request *req,
 			     const struct xenvxf_rsp *rsp, int error)
@@ -51,25 +91,22 @@ static void vxf_request_done(struct vxf_device *dev, struct vxf_request *req,
 	}
 
 	chunk = container_of(req, struct vxf_chunk, req);
-	if (rsp)
-		vxf_window_map_done(&dev->win, chunk, rsp);
-	else
+	if (!rsp)
 		vxf_window_map_failed(&dev->win, chunk, error);
+	else if (!vxf_window_map_done(&dev->win, chunk, rsp))
+		vxf_ring_give_back(dev, chunk);
 	vxf_chunk_put(chunk);
 }
 
 /*
- * Fail everything queued or in flight. With @keep_markers, requests in
- * flight leave a marker so that a late answer is recognised and dropped;
- * without, the ring is going away and the markers go too.
+ * Fail everything queued or in flight: the rings are no longer read (the
+ * backend broke the protocol, or went away), so no answer will come.
  */
-static void vxf_ring_fail_all(struct vxf_device *dev, int error,
-			      bool keep_markers)
+static void vxf_ring_fail_all(struct vxf_device *dev, int error)
 {
 	struct vxf_ring *ring = &dev->ring;
 	struct vxf_request *req, *next;
 	unsigned long id;
-	void *entry;
 
 	lockdep_assert_held(&ring->lock);
 
@@ -78,18 +115,8 @@ static void vxf_ring_fail_all(struct vxf_device *dev, int error,
 		vxf_request_done(dev, req, NULL, error);
 	}
 
-	xa_for_each(&ring->inflight, id, entry) {
-		if (xa_is_value(entry)) {
-			if (!keep_markers)
-				xa_erase(&ring->inflight, id);
-			continue;
-		}
-		req = entry;
-		if (keep_markers)
-			xa_store(&ring->inflight, id, xa_mk_value(req->op),
-				 GFP_KERNEL);
-		else
-			xa_erase(&ring->inflight, id);
+	xa_for_each(&ring->inflight, id, req) {
+		xa_erase(&ring->inflight, id);
 		vxf_request_done(dev, req, NULL, error);
 	}
 }
@@ -114,7 +141,7 @@ static void vxf_ring_break(struct vxf_device *dev, const char *why, u64 a,
 			     why, a, b);
 	ring->broken = true;
 	vxf_window_drop_all(&dev->win);
-	vxf_ring_fail_all(dev, -EIO, true);
+	vxf_ring_fail_all(dev, -EIO);
 }
 
 /* Put @req in the next free slot. The caller pushes and notifies. */
@@ -287,8 +314,10 @@ void vxf_ring_release_window(struct vxf_device *dev)
  * @chunk: the chunk
  * @error: what its waiters are told, e.g. -ETIMEDOUT
  *
- * The request leaves the ring's books (its late answer will be dropped) and
- * the chunk fails.
+ * A MAP not sent yet leaves the backlog and the chunk fails. A MAP the
+ * backend has is still owed an answer: the chunk keeps its pages
+ * (CANCELLED) and that answer is installed when it comes (see "Answers
+ * that come late" in vxfif.h).
  *
  * Context: process context; takes vxf_ring.lock.
  */
@@ -304,9 +333,9 @@ void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
 		list_del_init(&req->backlog);
 		owned = true;
 	} else if (req->id && xa_load(&ring->inflight, req->id) == req) {
-		xa_store(&ring->inflight, req->id, xa_mk_value(req->op),
-			 GFP_KERNEL);
-		owned = true;
+		vxf_window_map_cancel(&dev->win, chunk);
+		mutex_unlock(&ring->lock);
+		return;
 	}
 	vxf_window_map_failed(&dev->win, chunk, error);
 	mutex_unlock(&ring->lock);
@@ -320,26 +349,13 @@ static int vxf_ring_handle_response(struct vxf_device *dev,
 {
 	struct vxf_ring *ring = &dev->ring;
 	struct vxf_request *req;
-	void *entry;
 
-	entry = xa_load(&ring->inflight, rsp->id);
-	if (!entry) {
+	req = xa_load(&ring->inflight, rsp->id);
+	if (!req) {
 		vxf_ring_break(dev, "answer to a request not in flight",
 			       rsp->id, rsp->operation);
 		return -EPROTO;
 	}
-	if (xa_is_value(entry)) {
-		/* The request was given up; its answer is owed but unused. */
-		if (xa_to_value(entry) != rsp->operation) {
-			vxf_ring_break(dev, "answer of the wrong operation",
-				       rsp->id, rsp->operation);
-			return -EPROTO;
-		}
-		xa_erase(&ring->inflight, rsp->id);
-		return 0;
-	}
-
-	req = entry;
 	if (!vxf_rsp_valid(req, rsp, dev->win.superpage)) {
 		vxf_ring_break(dev, "malformed answer", rsp->id,
 			       rsp->nr_refs);
@@ -351,7 +367,12 @@ static int vxf_ring_handle_response(struct vxf_device *dev,
 	return 0;
 }
 
-static int vxf_ring_consume_responses(struct vxf_device *dev)
+/*
+ * Consume responses, at most *@budget of them. Returns 0 when every response
+ * published was consumed, 1 when the budget ran out first, -EPROTO.
+ */
+static int vxf_ring_consume_responses(struct vxf_device *dev,
+				      unsigned int *budget)
 {
 	struct xenvxf_req_front_ring *r = &dev->ring.req;
 	struct xenvxf_rsp rsp;
@@ -370,6 +391,9 @@ static int vxf_ring_consume_responses(struct vxf_device *dev)
 	}
 
 	for (i = r->rsp_cons; i != prod; i++) {
+		if (!*budget)
+			return 1;
+		--*budget;
 		RING_COPY_RESPONSE(r, i, &rsp);
 		r->rsp_cons = i + 1;
 		if (vxf_ring_handle_response(dev, &rsp))
@@ -382,6 +406,7 @@ static int vxf_ring_handle_revoke(struct vxf_device *dev,
 				  const struct xenvxf_evt *evt)
 {
 	struct vxf_window *win = &dev->win;
+	int status;
 	u64 pages;
 
 	if (!vxf_range_valid(evt->first_page, evt->count, win->nr_pages)) {
@@ -394,21 +419,26 @@ static int vxf_ring_handle_revoke(struct vxf_device *dev,
 
 	trace_vxf_revoke_start(dev->index, evt->id, evt->first_page,
 			       evt->count);
+	win->take_kept = false;
 	pages = vxf_window_revoke(win, evt->first_page, evt->count);
-	trace_vxf_revoke_done(dev->index, evt->id, 0, pages);
-	return XENVXF_STATUS_OK;
+	status = win->take_kept ? XENVXF_STATUS_EIO : XENVXF_STATUS_OK;
+	trace_vxf_revoke_done(dev->index, evt->id, status, pages);
+	return status;
 }
 
 static int vxf_ring_handle_reset(struct vxf_device *dev)
 {
+	struct vxf_window *win = &dev->win;
+
 	/*
-	 * Drop the pages first, so that the waiters of MAPs in flight find
-	 * their chunk gone and ask again rather than fail.
+	 * Every reference the frontend holds is void; MAPs in flight are
+	 * still owed their answers, which come after this one's and are
+	 * installed (vxfif.h): their chunks and waiters stay.
 	 */
-	vxf_window_drop_all(&dev->win);
-	vxf_ring_fail_all(dev, -ECANCELED, true);
-	vxf_count(&dev->win, VXF_CNT_RESETS);
-	return XENVXF_STATUS_OK;
+	win->take_kept = false;
+	vxf_window_drop_mapped(win);
+	vxf_count(win, VXF_CNT_RESETS);
+	return win->take_kept ? XENVXF_STATUS_EIO : XENVXF_STATUS_OK;
 }
 
 static void vxf_ring_answer_event(struct vxf_device *dev, u64 id, u8 type,
@@ -428,7 +458,9 @@ static void vxf_ring_answer_event(struct vxf_device *dev, u64 id, u8 type,
 		dev->ops->notify(dev);
 }
 
-static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod)
+/* As vxf_ring_consume_responses(), for events up to @prod. */
+static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod,
+				   unsigned int *budget)
 {
 	struct xenvxf_evt_back_ring *r = &dev->ring.evt;
 	struct xenvxf_evt evt;
@@ -437,6 +469,9 @@ static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod)
 	u8 type;
 
 	for (i = r->req_cons; i != prod; i++) {
+		if (!*budget)
+			return 1;
+		--*budget;
 		RING_COPY_REQUEST(r, i, &evt);
 		r->req_cons = i + 1;
 
@@ -458,17 +493,25 @@ static int vxf_ring_consume_events(struct vxf_device *dev, RING_IDX prod)
 	return 0;
 }
 
-static void vxf_ring_process_locked(struct vxf_device *dev)
+/*
+ * One pass: at most VXF_RING_BUDGET responses and events. Returns true if
+ * the budget ran out with work left (the caller comes back for it), false
+ * when the rings are empty (and the backend will notify for more) or the
+ * backend broke the protocol.
+ */
+static bool vxf_ring_process_locked(struct vxf_device *dev,
+				    unsigned int *budget)
 {
 	struct vxf_ring *ring = &dev->ring;
 	RING_IDX evt_prod;
 	int more;
 
-	do {
+	for (;;) {
 		/*
 		 * Events are read up to an index taken before the responses:
 		 * a MAP answered before a REVOKE is installed before the
-		 * REVOKE takes it away (see "Ordering" in vxfif.h).
+		 * REVOKE takes it away (see "Ordering" in vxfif.h). A pass
+		 * that stops among the responses handles none of the events.
 		 */
 		evt_prod = READ_ONCE(ring->evt.sring->req_prod);
 		/* Events up to evt_prod are read after the index itself. */
@@ -476,36 +519,76 @@ static void vxf_ring_process_locked(struct vxf_device *dev)
 		if (RING_REQUEST_PROD_OVERFLOW(&ring->evt, evt_prod)) {
 			vxf_ring_break(dev, "event producer index out of range",
 				       evt_prod, ring->evt.rsp_prod_pvt);
-			return;
+			return false;
 		}
-		if (vxf_ring_consume_responses(dev))
-			return;
+		more = vxf_ring_consume_responses(dev, budget);
+		if (more < 0)
+			return false;
 		vxf_ring_drain_backlog(dev);
-		if (vxf_ring_consume_events(dev, evt_prod))
-			return;
+		if (more)
+			return true;
+		more = vxf_ring_consume_events(dev, evt_prod, budget);
+		if (more)
+			return more > 0;
 
 		RING_FINAL_CHECK_FOR_RESPONSES(&ring->req, more);
 		if (!more)
 			RING_FINAL_CHECK_FOR_REQUESTS(&ring->evt, more);
-	} while (more);
+		if (!more)
+			return false;
+		if (!*budget)
+			return true;
+	}
+}
+
+/**
+ * vxf_ring_process_pass() - handle part of what the backend put on the rings
+ * @dev: the device
+ * @handled: set to the number of responses and events handled (may be NULL)
+ *
+ * Handles at most VXF_RING_BUDGET messages, so that a backend that keeps
+ * producing cannot hold the ring lock, or the CPU, for as long as it likes.
+ *
+ * Context: process context; takes vxf_ring.lock, then window locks.
+ * Return: true if work is left: the caller must call again (requeue), as
+ * the backend will not notify for what it already published.
+ */
+bool vxf_ring_process_pass(struct vxf_device *dev, unsigned int *handled)
+{
+	struct vxf_ring *ring = &dev->ring;
+	unsigned int budget = VXF_RING_BUDGET;
+	bool more = false;
+
+	mutex_lock(&ring->lock);
+	if (ring->connected && !ring->broken)
+		more = vxf_ring_process_locked(dev, &budget);
+	if (more)
+		ring->requeues++;
+	mutex_unlock(&ring->lock);
+	/* MAPs may have settled: reported faults waiting on them go on. */
+	vxf_hv_kick(dev);
+	if (handled)
+		*handled = VXF_RING_BUDGET - budget;
+	return more;
 }
 
 /**
  * vxf_ring_process() - handle whatever the backend put on the rings
  * @dev: the device
  *
+ * Passes of vxf_ring_process_pass() until the rings are empty, the lock
+ * dropped and the CPU offered between them; a fatal signal ends it early
+ * (the rest waits for the next call).
+ *
  * Context: process context; takes vxf_ring.lock, then window locks.
  */
 void vxf_ring_process(struct vxf_device *dev)
 {
-	struct vxf_ring *ring = &dev->ring;
-
-	mutex_lock(&ring->lock);
-	if (ring->connected && !ring->broken)
-		vxf_ring_process_locked(dev);
-	mutex_unlock(&ring->lock);
-	/* MAPs may have settled: reported faults waiting on them go on. */
-	vxf_hv_kick(dev);
+	while (vxf_ring_process_pass(dev, NULL)) {
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
 }
 EXPORT_SYMBOL_NS_GPL(vxf_ring_process, VIRTIO_XEN_FAULT);
 
@@ -547,5 +630,5 @@ void vxf_ring_disconnect(struct vxf_device *dev)
 	lockdep_assert_held(&ring->lock);
 	WRITE_ONCE(ring->connected, false);
 	vxf_window_drop_all(&dev->win);
-	vxf_ring_fail_all(dev, -ENOTCONN, false);
+	vxf_ring_fail_all(dev, -ENOTCONN);
 }

@@ -119,14 +119,18 @@ struct vxf_hv_ops {
  * @VXF_CHUNK_INSTALLED: answered; its pages are in the window as PFNs
  * @VXF_CHUNK_FAILED: the MAP failed; a retried fault gets SIGBUS, a new
  *	access replaces the chunk and asks again
- * @VXF_CHUNK_DEAD: taken out of the window (revoked, reset, disconnected)
+ * @VXF_CHUNK_DEAD: taken out of the window (disconnected, window unused)
  *	before it was answered; its waiters retry from scratch
+ * @VXF_CHUNK_CANCELLED: its waiters gave up (fault timeout) but the MAP is
+ *	still owed an answer: a retried fault gets SIGBUS, a new access waits
+ *	for that answer again (PENDING), and the answer is installed
  */
 enum vxf_chunk_state {
 	VXF_CHUNK_PENDING,
 	VXF_CHUNK_INSTALLED,
 	VXF_CHUNK_FAILED,
 	VXF_CHUNK_DEAD,
+	VXF_CHUNK_CANCELLED,
 };
 
 /**
@@ -227,6 +231,8 @@ struct vxf_ra_stream {
  * @prefetch_inflight: pages of PREFETCH MAPs still PENDING, at most about
  *	VXF_PREFETCH_INFLIGHT_PAGES
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
+ * @take_kept: the transport kept some page it was asked to release since
+ *	this was last cleared; used under vxf_ring.lock only
  */
 struct vxf_window {
 	struct vxf_device *dev;
@@ -246,6 +252,7 @@ struct vxf_window {
 	struct vxf_ra_stream ra[VXF_RA_STREAMS];
 	u32 prefetch_inflight;
 	unsigned long take_pfns[VXF_TAKE_BATCH];
+	bool take_kept;
 };
 
 /**
@@ -255,10 +262,12 @@ struct vxf_window {
  * @broken: the backend violated the protocol; nothing more is read
  * @req: request ring, frontend side
  * @evt: event ring, on which the frontend consumes events
- * @inflight: wire id -> struct vxf_request, or a value entry for a request
- *	given up (cancelled) whose answer is still owed
+ * @inflight: wire id -> struct vxf_request, until its answer (a MAP whose
+ *	fault gave up stays: its answer is owed and installed)
  * @next_id: next wire id
  * @backlog: requests waiting for a free slot, prefetch MAPs last
+ * @requeues: passes that ended with work left (VXF_RING_BUDGET spent), in
+ *	the device's life
  */
 struct vxf_ring {
 	struct mutex lock;		/* everything below; ring processing */
@@ -269,7 +278,11 @@ struct vxf_ring {
 	struct xarray inflight;
 	u64 next_id;
 	struct list_head backlog;
+	u64 requeues;
 };
+
+/* Responses and events handled per pass of ring processing. */
+#define VXF_RING_BUDGET	16
 
 /**
  * struct vxf_transport_ops - what a transport does for the core
@@ -279,8 +292,9 @@ struct vxf_ring {
  *	until @unmap_pages; may sleep; returns 0 or -errno, and leaves
  *	nothing mapped on error
  * @unmap_pages: release pages returned by @map_refs, by PFN, once no user
- *	mapping of them is left; cannot fail (a transport that cannot release
- *	a page keeps it and says so)
+ *	mapping of them is left; returns 0, or -EIO if a page could not be
+ *	released: the transport then keeps that page (it is never reused) and
+ *	the backend hears of it (REVOKE_DONE or RESET answered -XEN_EIO)
  *
  * The transport keeps whatever it needs to release a page (a grant handle,
  * a pinned reference) itself, keyed by PFN.
@@ -290,8 +304,8 @@ struct vxf_transport_ops {
 	int (*map_refs)(struct vxf_device *dev, const u32 *refs,
 			unsigned int nr, unsigned int order,
 			unsigned long *pfns);
-	void (*unmap_pages)(struct vxf_device *dev, const unsigned long *pfns,
-			    unsigned int nr);
+	int (*unmap_pages)(struct vxf_device *dev, const unsigned long *pfns,
+			   unsigned int nr);
 };
 
 /**
@@ -395,11 +409,16 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 void vxf_window_destroy(struct vxf_window *win);
 vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf);
 vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf);
-void vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
+bool vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			 const struct xenvxf_rsp *rsp);
 void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
 			   int error);
+void vxf_window_map_cancel(struct vxf_window *win, struct vxf_chunk *chunk);
+bool vxf_window_free_run(struct vxf_window *win,
+			 const struct vxf_chunk *chunk, u64 *first, u64 end,
+			 u32 *count);
 u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count);
+void vxf_window_drop_mapped(struct vxf_window *win);
 void vxf_window_drop_all(struct vxf_window *win);
 void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st);
 void vxf_chunk_put(struct vxf_chunk *chunk);
@@ -439,13 +458,15 @@ enum vxf_live {
 
 /*
  * Fault injection for tests (inject.c): module parameters inject_alloc,
- * inject_map and inject_timeout make that many of the next chunk
- * allocations, transport mappings or fault waits fail.
+ * inject_map, inject_timeout and inject_unmap make that many of the next
+ * chunk allocations, transport mappings, fault waits or transport releases
+ * (unmap_pages) fail.
  */
 enum vxf_inject_site {
 	VXF_INJECT_ALLOC,
 	VXF_INJECT_MAP,
 	VXF_INJECT_TIMEOUT,
+	VXF_INJECT_UNMAP,
 	VXF_INJECT_NR
 };
 
@@ -488,6 +509,7 @@ void vxf_ring_disconnect(struct vxf_device *dev);
 int vxf_ring_send(struct vxf_device *dev, struct vxf_request *req);
 void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
 			 int error);
+bool vxf_ring_process_pass(struct vxf_device *dev, unsigned int *handled);
 void vxf_ring_process(struct vxf_device *dev);
 void vxf_ring_release_window(struct vxf_device *dev);
 

@@ -213,10 +213,11 @@ static int vxf_test_map_refs(struct vxf_device *dev, const u32 *refs,
 	return 0;
 }
 
-static void vxf_test_unmap_pages(struct vxf_device *dev,
-				 const unsigned long *pfns, unsigned int nr)
+static int vxf_test_unmap_pages(struct vxf_device *dev,
+				const unsigned long *pfns, unsigned int nr)
 {
 	vxf_test_of(dev)->unmapped += nr;
+	return 0;
 }
 
 static const struct vxf_transport_ops vxf_test_ops = {
@@ -410,13 +411,14 @@ static void vxf_test_revoke_run(struct kunit *test)
 	vxf_test_answer(t, &req, 0, 300);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->dev.win.mapped_pages), 8);
 
-	/* a revoke while the MAP is in flight: the late answer goes back */
+	/* a revoke while the MAP is in flight: the answer after it counts */
 	KUNIT_EXPECT_EQ(test, vxf_test_fault(t, 9), VXF_HV_WAIT);
 	KUNIT_ASSERT_TRUE(test, vxf_test_next_req(t, &req));
 	KUNIT_EXPECT_EQ(test, vxf_test_revoke(t, 8, 8), 0);
 	vxf_test_answer(t, &req, 0, 400);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&t->dev.win.mapped_pages), 8);
-	KUNIT_EXPECT_EQ(test, t->mapped - t->unmapped, 8);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->dev.win.mapped_pages),
+			8 + req.count);
+	KUNIT_EXPECT_EQ(test, t->mapped - t->unmapped, 8 + req.count);
 	vxf_test_dev_end(test, t);
 }
 
@@ -505,6 +507,8 @@ static void vxf_test_map_errors(struct kunit *test)
 {
 	struct vxf_test_dev *t = vxf_test_dev_new(test, 64, 8, false);
 	struct xenvxf_req req;
+	u64 first;
+	u32 count;
 
 	KUNIT_EXPECT_EQ(test, vxf_test_fault(t, 1), VXF_HV_WAIT);
 	KUNIT_ASSERT_TRUE(test, vxf_test_next_req(t, &req));
@@ -519,15 +523,25 @@ static void vxf_test_map_errors(struct kunit *test)
 			VXF_HV_FAIL);
 	KUNIT_EXPECT_EQ(test, vxf_test_count(t, VXF_CNT_MAP_ERRORS), 2);
 	KUNIT_EXPECT_EQ(test, t->mapped, 0);
+	/* the pages lent and not installed go back */
+	first = req.first_page;
+	count = req.count;
+	KUNIT_ASSERT_TRUE(test, vxf_test_next_req(t, &req));
+	KUNIT_EXPECT_EQ(test, req.operation, XENVXF_OP_UNMAP);
+	KUNIT_EXPECT_EQ(test, req.first_page, first);
+	KUNIT_EXPECT_EQ(test, req.count, count);
+	vxf_test_answer(t, &req, 0, 0);
 
-	/* given up (timeout): the late answer is dropped, unused */
+	/* given up (timeout): the late answer is installed all the same */
 	KUNIT_EXPECT_EQ(test, vxf_test_fault(t, 33), VXF_HV_WAIT);
 	KUNIT_ASSERT_TRUE(test, vxf_test_next_req(t, &req));
 	vxf_window_hv_give_up(&t->dev.win, 33);
 	KUNIT_EXPECT_EQ(test, vxf_test_count(t, VXF_CNT_TIMEOUTS), 1);
 	vxf_test_answer(t, &req, 0, 500);
-	KUNIT_EXPECT_EQ(test, t->mapped, 0);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&t->dev.win.mapped_pages), 0);
+	KUNIT_EXPECT_EQ(test, t->mapped, req.count);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->dev.win.mapped_pages),
+			req.count);
+	KUNIT_EXPECT_FALSE(test, vxf_test_next_req(t, &req));
 
 	KUNIT_EXPECT_FALSE(test, t->dev.ring.broken);
 	KUNIT_EXPECT_EQ(test, vxf_test_count(t, VXF_CNT_PROTOCOL_ERRORS), 0);

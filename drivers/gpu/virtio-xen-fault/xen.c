@@ -7,7 +7,9 @@
  * pages, binds one event channel and goes to Initialised; the rings are live
  * from then on. When the backend closes, every page it lent is dropped (the
  * faults in flight get SIGBUS) and the frontend waits for a new backend in
- * Initialising; the window and its users' mappings stay.
+ * Initialising; the window and its users' mappings stay. A backend that
+ * breaks the protocol is reported (xenbus_dev_fatal()) and disconnected in
+ * the same way: it gets a fresh connection if it comes back.
  *
  * Grant mode: a MAP answer carries grant references of the backend's domain.
  * Each is mapped into a page of the unpopulated pool and that page's PFN goes
@@ -49,8 +51,14 @@ MODULE_PARM_DESC(xen_ring_order,
  * @evt_grefs: grant references of @evt_ring
  * @ring_order: each ring is (1 << ring_order) pages
  * @evtchn: the event channel, 0 when none
- * @irq: its interrupt, 0 when none
- * @ring_work: processes the rings after an event
+ * @irq: its interrupt, 0 when none; bound for late EOI: the event channel
+ *	stays masked from an event until @ring_work has handled what it
+ *	announced
+ * @ring_work: processes the rings after an event, a budget at a time,
+ *	requeueing itself while work is left, then sends the EOI
+ * @eoi_flags: XEN_EOI_FLAG_SPURIOUS until @ring_work finds something to do
+ *	(used by @ring_work only, between the interrupt and its EOI)
+ * @fatal_work: disconnects from a backend that broke the protocol
  * @attached: @dev has this transport attached
  * @mapped: PFN -> grant handle (a value entry) of each mapped grant
  */
@@ -66,6 +74,8 @@ struct vxf_xen_front {
 	evtchn_port_t evtchn;
 	int irq;
 	struct work_struct ring_work;
+	unsigned int eoi_flags;
+	struct work_struct fatal_work;
 	bool attached;
 	struct xarray mapped;
 };
@@ -82,10 +92,13 @@ static unsigned long vxf_xen_page_addr(struct page *page)
 	return (unsigned long)pfn_to_kaddr(page_to_xen_pfn(page));
 }
 
-/* Unmap up to VXF_XEN_BATCH grants; pages whose grant stays mapped leak. */
-static void vxf_xen_unmap_batch(struct vxf_xen_front *front,
-				struct page **pages, grant_handle_t *handles,
-				unsigned int nr)
+/*
+ * Unmap up to VXF_XEN_BATCH grants; pages whose grant stays mapped leak.
+ * Returns 0 or -EIO.
+ */
+static int vxf_xen_unmap_batch(struct vxf_xen_front *front,
+			       struct page **pages, grant_handle_t *handles,
+			       unsigned int nr)
 {
 	struct gnttab_unmap_grant_ref ops[VXF_XEN_BATCH];
 	struct gntab_unmap_queue_data unmap = {
@@ -105,10 +118,11 @@ static void vxf_xen_unmap_batch(struct vxf_xen_front *front,
 		dev_err_ratelimited(&front->xbdev->dev,
 				    "could not unmap %u grants (%d); leaking their pages\n",
 				    nr, err);
-		return;
+		return -EIO;
 	}
 	gnttab_free_pages(nr, pages);
 	vxf_live_add(VXF_LIVE_XEN_MAPPED_PAGES, -(long)nr);
+	return 0;
 }
 
 static int vxf_xen_map_refs(struct vxf_device *dev, const u32 *refs,
@@ -172,14 +186,15 @@ err_unmap_all:
 	return err;
 }
 
-static void vxf_xen_unmap_pages(struct vxf_device *dev,
-				const unsigned long *pfns, unsigned int nr)
+static int vxf_xen_unmap_pages(struct vxf_device *dev,
+			       const unsigned long *pfns, unsigned int nr)
 {
 	struct vxf_xen_front *front = dev->priv;
 	grant_handle_t handles[VXF_XEN_BATCH];
 	struct page *pages[VXF_XEN_BATCH];
 	unsigned int i, n = 0;
 	void *entry;
+	int err = 0;
 
 	for (i = 0; i < nr; i++) {
 		entry = xa_erase(&front->mapped, pfns[i]);
@@ -188,12 +203,14 @@ static void vxf_xen_unmap_pages(struct vxf_device *dev,
 		pages[n] = pfn_to_page(pfns[i]);
 		handles[n++] = xa_to_value(entry);
 		if (n == VXF_XEN_BATCH) {
-			vxf_xen_unmap_batch(front, pages, handles, n);
+			err = vxf_xen_unmap_batch(front, pages, handles, n) ?:
+			      err;
 			n = 0;
 		}
 	}
 	if (n)
-		vxf_xen_unmap_batch(front, pages, handles, n);
+		err = vxf_xen_unmap_batch(front, pages, handles, n) ?: err;
+	return err;
 }
 
 static const struct vxf_transport_ops vxf_xen_ops = {
@@ -202,19 +219,39 @@ static const struct vxf_transport_ops vxf_xen_ops = {
 	.unmap_pages = vxf_xen_unmap_pages,
 };
 
-/* Ring processing sleeps (it revokes, maps grants): do it in a work item. */
+/*
+ * Ring processing sleeps (it revokes, maps grants): do it in a work item, one
+ * budget per run, so that a backend that keeps the rings full shares the
+ * worker with everyone else. The event channel stays masked until the EOI,
+ * sent once the rings are empty: a backend's events cannot storm the guest
+ * meanwhile, and an event that announced nothing is reported spurious (Xen
+ * then delays the next ones).
+ */
 static void vxf_xen_ring_work(struct work_struct *work)
 {
 	struct vxf_xen_front *front = container_of(work, struct vxf_xen_front,
 						   ring_work);
+	unsigned int handled;
+	bool more;
 
-	vxf_ring_process(front->dev);
+	more = vxf_ring_process_pass(front->dev, &handled);
+	if (handled)
+		front->eoi_flags = 0;
+	if (more) {
+		queue_work(system_highpri_wq, &front->ring_work);
+		return;
+	}
+	if (READ_ONCE(front->dev->ring.broken))
+		schedule_work(&front->fatal_work);
+	xen_irq_lateeoi(front->irq, front->eoi_flags);
 }
 
 static irqreturn_t vxf_xen_interrupt(int irq, void *data)
 {
 	struct vxf_xen_front *front = data;
 
+	/* No other event until the EOI: the work item is idle here. */
+	front->eoi_flags = XEN_EOI_FLAG_SPURIOUS;
 	queue_work(system_highpri_wq, &front->ring_work);
 	return IRQ_HANDLED;
 }
@@ -379,8 +416,13 @@ static void vxf_xen_teardown(struct vxf_xen_front *front)
 		front->attached = false;
 	}
 	if (front->irq > 0) {
-		unbind_from_irqhandler(front->irq, front);
+		/*
+		 * No new event, then no work item (it requeues itself, and
+		 * sends the EOI for an irq that must still be bound).
+		 */
+		disable_irq(front->irq);
 		cancel_work_sync(&front->ring_work);
+		unbind_from_irqhandler(front->irq, front);
 	} else if (front->evtchn) {
 		xenbus_free_evtchn(front->xbdev, front->evtchn);
 	}
@@ -421,8 +463,9 @@ static int vxf_xen_setup(struct vxf_xen_front *front)
 	err = xenbus_alloc_evtchn(xbdev, &front->evtchn);
 	if (err)
 		goto err_teardown;
-	err = bind_evtchn_to_irqhandler(front->evtchn, vxf_xen_interrupt, 0,
-					front->dev->name, front);
+	err = bind_evtchn_to_irqhandler_lateeoi(front->evtchn,
+						vxf_xen_interrupt, 0,
+						front->dev->name, front);
 	if (err < 0) {
 		xenbus_dev_fatal(xbdev, err, "binding the event channel");
 		goto err_teardown;
@@ -446,6 +489,27 @@ static int vxf_xen_setup(struct vxf_xen_front *front)
 err_teardown:
 	vxf_xen_teardown(front);
 	return err;
+}
+
+/*
+ * The backend broke the protocol (ring.c stopped reading the rings and
+ * dropped its pages): report it in xenstore, and close as a frontend does,
+ * so that the toolstack sees the error and a new backend (InitWait) gets a
+ * fresh connection.
+ */
+static void vxf_xen_fatal_work(struct work_struct *work)
+{
+	struct vxf_xen_front *front = container_of(work, struct vxf_xen_front,
+						   fatal_work);
+
+	mutex_lock(&front->lock);
+	if (front->attached && READ_ONCE(front->dev->ring.broken)) {
+		xenbus_dev_fatal(front->xbdev, -EPROTO,
+				 "backend violated the protocol");
+		vxf_xen_teardown(front);
+		xenbus_frontend_closed(front->xbdev);
+	}
+	mutex_unlock(&front->lock);
 }
 
 static void vxf_xen_backend_changed(struct xenbus_device *xbdev,
@@ -494,6 +558,7 @@ static int vxf_xen_probe(struct xenbus_device *xbdev,
 	front->xbdev = xbdev;
 	mutex_init(&front->lock);
 	INIT_WORK(&front->ring_work, vxf_xen_ring_work);
+	INIT_WORK(&front->fatal_work, vxf_xen_fatal_work);
 	xa_init(&front->mapped);
 	dev_set_drvdata(&xbdev->dev, front);
 	/* Everything else waits for the backend's parameters (InitWait). */
@@ -507,6 +572,8 @@ static void vxf_xen_remove(struct xenbus_device *xbdev)
 	mutex_lock(&front->lock);
 	vxf_xen_teardown(front);
 	mutex_unlock(&front->lock);
+	/* Finds nothing attached if it runs now; must not run later. */
+	cancel_work_sync(&front->fatal_work);
 
 	if (front->dev) {
 		vxf_device_unregister(front->dev);

@@ -129,6 +129,12 @@
  * backend. A backend that loses its state without closing sends
  * XENVXF_EVT_RESET instead.
  *
+ * A frontend that finds the backend breaking the protocol (see "Request
+ * ring: responses") writes an "error" node (xenbus_dev_fatal), stops reading
+ * the rings, drops every page, and goes to Closing, then Closed. A backend
+ * that comes back to InitWait gets a fresh connection (new rings, new event
+ * channel, request ids that do not repeat old ones).
+ *
  ******************************************************************************
  *                              Rings
  ******************************************************************************
@@ -148,7 +154,21 @@
  * must push the MAP response before the REVOKE. The frontend reads the event
  * ring's producer index first, then consumes every response on the request
  * ring, then the events: a REVOKE therefore always applies to pages already
- * installed from earlier responses.
+ * installed from earlier responses. The frontend may handle the messages of
+ * one notification in several passes; each pass keeps this order.
+ *
+ * Answers that come late: every request gets exactly one response (slots of
+ * the request ring are freed by responses only), including a MAP whose
+ * faulting tasks gave up waiting (the frontend's fault timeout) and a MAP
+ * that was in flight when a REVOKE or a RESET came. The frontend waits for
+ * at most one MAP of any window page at a time, and installs the pages of
+ * every successful response to such a MAP, late or not. When it cannot
+ * (it could not map the references, or it gave the MAP up when the window
+ * went unused, see XENVXF_OP_UNMAP) it sends
+ * XENVXF_OP_UNMAP, right away, for the pages of that response that are not
+ * mapped and that no other MAP in flight is for. The pages a backend has
+ * lent are therefore exactly those of its successful MAP responses, less
+ * those of REVOKEs answered with status 0 (and of RESETs), less UNMAPs.
  *
  * Every slot of both rings is 64 octets. All fields are little-endian.
  * Reserved fields must be written as zero and are ignored on reading.
@@ -202,7 +222,12 @@
  * XENVXF_OP_UNMAP: the frontend no longer maps [first_page, first_page +
  *      count): it dropped every mapping of these pages before sending this,
  *      and the backend may reclaim them without a REVOKE. count is at most
- *      window-pages.
+ *      window-pages. Sent when the window goes unused, and for the pages of
+ *      a MAP response the frontend did not install (see "Answers that come
+ *      late"). A MAP in flight for pages of an UNMAP was given up by the
+ *      frontend before it sent the UNMAP: the backend answers it as usual,
+ *      and the frontend gives those pages back in turn. A page that a MAP
+ *      the frontend still waits for will install is never unmapped.
  *
  ******************************************************************************
  *                         Request ring: responses
@@ -272,16 +297,27 @@
  * XENVXF_EVT_REVOKE: give back [first_page, first_page + count). When the
  *      frontend answers XENVXF_EVT_REVOKE_DONE with status 0, no mapping of
  *      these pages is left in the guest and any later access faults; pages
- *      of the range that the frontend did not map, or whose MAP is still in
- *      flight, are covered too (a MAP answered before the REVOKE is undone,
- *      one answered after it is honoured). deadline_us is the time the
- *      backend allows, in microseconds; 0 means no deadline. The frontend
- *      never waits for a guest task while revoking.
+ *      of the range that the frontend did not map are covered too.
+ *      deadline_us is the time the backend allows, in microseconds; 0 means
+ *      no deadline. The frontend never waits for a guest task while
+ *      revoking.
+ *      A MAP in flight for pages of the range is not cancelled: the frontend
+ *      keeps waiting for its response and installs it. A response pushed
+ *      before the REVOKE is undone by it (see "Ordering"); one pushed after
+ *      the backend consumed the REVOKE_DONE lends the pages anew. The
+ *      backend must not push, between the REVOKE and its REVOKE_DONE, the
+ *      response of a MAP that overlaps the range: the frontend may consume
+ *      it before or after the REVOKE, and the backend could not tell
+ *      whether its pages are still mapped.
  *
  * XENVXF_EVT_RESET: the backend lost its state. Every page reference the
- *      frontend holds is void; the frontend drops them all, answers with
- *      status 0, and fails or resends every MAP in flight. first_page and
- *      count are 0.
+ *      frontend holds is void; the frontend drops them all and answers.
+ *      Requests in flight stay in flight: each is still owed its response
+ *      (see "Answers that come late"), which the backend pushes after it
+ *      consumed the RESET's answer, with references valid after the reset,
+ *      or with an error status (the faulting tasks then get SIGBUS); the
+ *      frontend installs the pages of successful ones. first_page and count
+ *      are 0.
  *
  ******************************************************************************
  *                          Event ring: answers
@@ -308,7 +344,11 @@
  * type - XENVXF_EVT_REVOKE_DONE for REVOKE, XENVXF_EVT_RESET for RESET.
  * status - 0, or a negated XEN_E* error: -XEN_EINVAL for a range outside the
  *      window, -XEN_EIO if a page could not be released (grant mode: a grant
- *      still in use).
+ *      the frontend could not unmap). After -XEN_EIO some page of the range
+ *      (for a RESET: some page the backend had lent) is still mapped by the
+ *      frontend, which never uses it again; the backend cannot tell which,
+ *      and must not reuse any of them while this frontend is connected.
+ *      Every user mapping of the range is gone all the same.
  */
 
 /* Operations on the request ring. */
