@@ -389,6 +389,9 @@ ok=1
 for m in $MODLIST; do
 	args=
 	case "$m" in */99-*) args=$(cat /etc/module-args) ;; esac
+	# (scripts/xen-lib.sh: a domU that dies before this line for the
+	# driver never ran any of its code)
+	echo "VXF-INSMOD-BEGIN $m"
 	# shellcheck disable=SC2086
 	if insmod "$m" $args; then
 		echo "VXF-INSMOD-OK $m"
