@@ -107,13 +107,16 @@ grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
 	sed -E 's/^(vxf-domu[0-9]\| |dom0\| )//; s/^domu3\| //' |
 	grep -aE '^(VXF-TEST-(BEGIN|END) |Starting subtest: |Subtest .*: )' >"$OUT" || true
 
-# An emulator fault of domU N (domids 1 and 2 are domUs 1 and 2, xen-suite-
-# dom0.sh's domU 3 gets 3): what it left unfinished is skipped, not failed,
-# and so are the dom0 checks that needed it; xen-run.sh's verdict counts
-# only if it names something else.
-if [ -n "$FAULTED" ]; then
-	echo "xen-suite: emulator fault in domid(s) $FAULTED on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped" >&2
-	awk -v faulted=" $FAULTED " '
+# A domU an emulator signature killed (scripts/xen-lib.sh) on the last
+# attempt: what it left unfinished is skipped, not failed, and so are the
+# dom0 checks that needed it (domUs 1 and 2: xen-two-domus-at-once; domU 3,
+# created by xen-suite-dom0.sh: the checks after its destroy); xen-run.sh's
+# verdict counts only if it names something else. Any other death of a
+# domain fails the run.
+FAULTED_IDX=$(for n in $FAULTED_NAMES; do echo "${n#vxf-domu}"; done | tr '\n' ' ')
+if [ -n "$FAULTED_IDX" ]; then
+	echo "xen-suite: emulator death of domU(s) $FAULTED_IDX(domid(s) $FAULTED) on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped" >&2
+	awk -v faulted=" $FAULTED_IDX" '
 	function hit(b) { return b ~ /^domu[0-9]\// && index(faulted, " " substr(b, 5, 1) " ") }
 	function needs(l) {
 		return (l ~ /xen-two-domus-at-once/ && (index(faulted, " 1 ") || index(faulted, " 2 "))) ||
@@ -139,21 +142,29 @@ if [ -n "$FAULTED" ]; then
 	{ print }
 	END { cut() }' \
 		"$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-	for d in $FAULTED; do
+	for d in $FAULTED_IDX; do
 		b="domu$d/vxf_loop"
 		grep -q "^VXF-TEST-BEGIN $b\$" "$OUT" ||
 			printf 'VXF-TEST-BEGIN %s\nStarting subtest: boot\nSubtest boot: SKIP (emulator fault)\nVXF-TEST-END %s rc=77\n' "$b" "$b" >>"$OUT"
 	done
 	# xen-run.sh's other reasons: do any name something but these domUs?
-	other=$(grep -a 'xen-run: FAIL: ' "$OUT.full" | grep -avE "FAIL: (vxf-domu($(echo $FAULTED | tr ' ' '|')): missing VXF-DOMU-(PAYLOAD-EXIT|DONE) marker)" || true)
+	other=$(grep -a 'xen-run: FAIL: ' "$OUT.full" | grep -avE "FAIL: ($(echo $FAULTED_NAMES | tr ' ' '|')): " || true)
 	if [ $rc -eq 2 ] && [ -z "$other" ]; then
 		rc=0
 	fi
 fi
+# a death with a report (not just a domU that did not finish, which the
+# harness and the subtests already account for) not proven the emulator's
+if echo "$XEN_OTHER_DEATHS" | grep -qv ' unfinished other \|^$'; then
+	echo "$XEN_OTHER_DEATHS" | sed 's/^/xen-suite: FAIL: death not proven the emulator'"'"'s: domid /' >&2
+	[ $rc -ge 2 ] || rc=2
+fi
+[ "$XEN_RETRIES" -eq 0 ] || echo "xen-suite: $XEN_RETRIES emulator retr$([ "$XEN_RETRIES" -eq 1 ] && echo y || echo ies) (xen-emulator-retry lines above)" >&2
 if [ $rc -ge 2 ]; then
 	{
 		echo "VXF-XEN-RUN-FAIL rc=$rc"
 		grep -a 'xen-run: FAIL\|xen-run: ERROR\|logs: ' "$OUT.full" | head -n 8
+		echo "$XEN_OTHER_DEATHS" | grep -v '^$' | sed 's/^/xen-suite: death: domid /' || true
 	} >>"$OUT"
 fi
 cat "$OUT"
