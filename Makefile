@@ -25,6 +25,8 @@
 #                     faulting threads on the debug kernel; prints targets
 #   make xen-check    only make check's Xen steps: Xen 4.17 + dom0 backend +
 #                     domUs running the suite (make check includes them)
+#   make xen-soak N=20  the Xen steps N times; counts every domU/dom0 death
+#                     by signature and the failures they caused
 #
 # Variables: KDIR=<kernel build dir>, W=1, LLVM=1, C=1|2 are passed on to
 # kbuild as usual. Debian's headers are configured for gcc: with LLVM=1 and
@@ -123,6 +125,17 @@ xen-demo: deps kernels
 	$(MAKE) -C tools/vxf-backend
 	$(MAKE) -C tools/vxf-demo
 	./scripts/xen-demo.sh
+
+# The Xen steps (xen-suite, xen-demo, bench-xen smoke) N times, every
+# domain death counted by signature (scripts/xen-soak.sh); STEPS="suite
+# demo bench" to choose
+N ?= 5
+STEPS ?= suite demo bench
+.PHONY: xen-soak
+xen-soak: deps kernels
+	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
+	$(MAKE) tools
+	./scripts/xen-soak.sh -n $(N) --steps "$(STEPS)"
 
 check:
 	./scripts/check.sh
