@@ -211,7 +211,7 @@ exit $r'
 		worst 2
 	elif [ -n "$FAULTED" ]; then
 		# the emulator killed the domU on every attempt: no result at all
-		echo "bench: xen run: emulator death (domid $FAULTED) on all $XEN_RUN_ATTEMPT attempts: Xen figures SKIPPED"
+		echo "bench: xen run: emulator death (domid ${FAULTED% }) on all $XEN_RUN_ATTEMPT attempts: Xen figures SKIPPED"
 		XEN_SKIPPED=1
 	fi
 	if [ "$XEN_SKIPPED" = 0 ]; then

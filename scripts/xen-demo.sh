@@ -47,10 +47,10 @@ xen_run_attempts "${XEN_DEMO_ATTEMPTS:-2}" "$OUT" xen-demo --files "$FILES" --ti
 cat "$OUT"
 rc=$XEN_RUN_RC
 if [ -n "$XEN_OTHER_DEATHS" ] && echo "$XEN_OTHER_DEATHS" | grep -qv ' unfinished other '; then
-	echo "$XEN_OTHER_DEATHS" | sed 's/^/xen-demo: FAIL: death not proven the emulator'"'"'s: domid /' >&2
+	echo "$XEN_OTHER_DEATHS" | grep -v ' unfinished other ' | sed 's/^/xen-demo: FAIL: death not proven the emulator'"'"'s: domid /' >&2
 	[ $rc -ge 2 ] || rc=2
 elif [ -n "$FAULTED" ]; then
-	echo "xen-demo: emulator death (domid $FAULTED) on all $XEN_RUN_ATTEMPT attempts: no result" >&2
+	echo "xen-demo: emulator death (domid ${FAULTED% }) on all $XEN_RUN_ATTEMPT attempts: no result" >&2
 fi
 echo "xen-demo: $XEN_RUN_ATTEMPT attempt(s), $XEN_RETRIES emulator retries, exit $rc" >&2
 exit $rc

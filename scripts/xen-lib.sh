@@ -208,7 +208,7 @@ XEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # ATTEMPTS runs in all) only when a domain died of an emulator signature
 # and of nothing else (xen_deaths); a retried attempt N's output is kept
 # as OUTPUT.N. Each retry prints one line on stderr:
-#   xen-emulator-retry: WHO: attempt N: domid D (NAME) SIGNATURE: DETAIL
+#   xen-emulator-retry: WHO: attempt N: domid D (NAME) SIGNATURE: DETAIL[; ...]
 # which scripts/check.sh counts. Sets XEN_RUN_RC (xen-run.sh's exit
 # status), XEN_RUN_ATTEMPT (the last attempt's number), XEN_RETRIES (the
 # retries made), FAULTED (the domids an emulator signature killed in the
@@ -238,7 +238,8 @@ xen_run_attempts() {
 		fi
 		echo "$deaths" | awk -v w="$who" -v a="$XEN_RUN_ATTEMPT" '$4 == "emulator" {
 			d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
-			printf "xen-emulator-retry: %s: attempt %d: domid %s (%s) %s: %s\n", w, a, $1, $2, $3, d }' >&2
+			l = l (l == "" ? "" : "; ") sprintf("domid %s (%s) %s: %s", $1, $2, $3, d) }
+			END { printf "xen-emulator-retry: %s: attempt %d: %s\n", w, a, l }' >&2
 		echo "$who: attempt $XEN_RUN_ATTEMPT: emulator fault in domid(s) $FAULTED (logs $stem.*): running again" >&2
 		cp "$out" "$out.$XEN_RUN_ATTEMPT"
 		XEN_RUN_ATTEMPT=$((XEN_RUN_ATTEMPT + 1))
