@@ -203,6 +203,26 @@ xen_deaths() {
 
 XEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# xen_time_scale: the factor every time limit of a Xen run is multiplied
+# by (scripts/xen-run.sh's hard and stage limits, dom0's waits, the
+# guests' hung-task timeout, the IGT subtest timeout): VXF_XEN_TIME_SCALE
+# if set, else the 1-minute load average per CPU, rounded up, 1 to 4.
+# Nested TCG slows down with the load far more than linearly: on 2 CPUs
+# with a load average of 13 (other builds), make xen-demo's payload took
+# more than 7 minutes instead of under one and the run ended on its
+# 600 s hard limit, half done, with nothing wrong. A limit catches a hang;
+# a larger one only catches it later.
+xen_time_scale() {
+	local s
+	if [ -n "${VXF_XEN_TIME_SCALE:-}" ]; then
+		s=$VXF_XEN_TIME_SCALE
+	else
+		s=$(awk -v n="$(nproc)" '{ s = int(($1 + n - 1) / n); if (s < 1) s = 1; if (s > 4) s = 4; print s }' /proc/loadavg)
+	fi
+	case "$s" in '' | *[!0-9]* | 0) s=1 ;; esac
+	echo "$s"
+}
+
 # xen_run_attempts ATTEMPTS OUTPUT WHO XEN-RUN-OPTIONS...: run
 # scripts/xen-run.sh with its stdout and stderr in OUTPUT, again (up to
 # ATTEMPTS runs in all) only when a domain died of an emulator signature

@@ -116,7 +116,7 @@ pair_when_up() {
 	local log
 	log=$(vxf_domu_log "$1")
 	setsid bash -c ". /vxf/lib.sh
-		end=\$((SECONDS + 600))
+		end=\$((SECONDS + 600 * ${VXF_XEN_TIME_SCALE:-1}))
 		while [ \$SECONDS -lt \$end ]; do
 			grep -aq '^VXF-DOMU-INIT-START' $log 2>/dev/null && break
 			sleep 0.2
@@ -196,7 +196,7 @@ domu3() {
 
 	# its xen-* subtests, then the held faults; a domU that is gone (not
 	# in the middle of a save) will print neither
-	end=$((SECONDS + 400))
+	end=$((SECONDS + 400 * ${VXF_XEN_TIME_SCALE:-1}))
 	while [ $SECONDS -lt $end ]; do
 		grep -aqE '^(xen_hold_faults: holding|VXF-DOMU-DONE)' "$log3" 2>/dev/null && break
 		if [ ! -e /tmp/domu3.saving ] &&

@@ -55,10 +55,17 @@ cp "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tests/igt/xen_hold_faults" \
 # domU 2 runs these while domU 1 runs the whole suite
 DOMU2_SUBTESTS=${XEN_SUITE_DOMU2:-first-touch,revoke-storm-8-threads,coalesce-one-page,backend-error-sigbus,fork-child-access,coherence-poke}
 
+# An emulator fault (see scripts/xen-lib.sh) is not a test result.
+# shellcheck source=scripts/xen-lib.sh
+. "$TOP/scripts/xen-lib.sh"
+# one time scale for every attempt and every limit (xen_time_scale)
+VXF_XEN_TIME_SCALE=$(xen_time_scale)
+export VXF_XEN_TIME_SCALE
+
 # busybox sh in each domU; DOMU_INDEX 3 is the domU xen-suite-dom0.sh
 # creates after the first two ended
-DOMU="DOMU1_SUBTESTS='${XEN_SUITE_DOMU1:-}' DOMU2_SUBTESTS='$DOMU2_SUBTESTS'"'
-export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=180
+DOMU="DOMU1_SUBTESTS='${XEN_SUITE_DOMU1:-}' DOMU2_SUBTESTS='$DOMU2_SUBTESTS' SUBTEST_T=$((180 * VXF_XEN_TIME_SCALE))"'
+export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=$SUBTEST_T
 b=domu$DOMU_INDEX/vxf_loop
 if [ "$DOMU_INDEX" = 3 ]; then
 	echo "VXF-TEST-BEGIN $b"
@@ -86,10 +93,6 @@ else
 fi
 # a bound vxf device keeps the module in use: unbind before the harness rmmods
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
-
-# An emulator fault (see scripts/xen-lib.sh) is not a test result.
-# shellcheck source=scripts/xen-lib.sh
-. "$TOP/scripts/xen-lib.sh"
 
 ATTEMPTS=${XEN_SUITE_ATTEMPTS:-2}
 # shellcheck disable=SC2016
