@@ -303,6 +303,13 @@ report_subtests() {
 # (xen-suite.sh recognises it and runs the suite once more) leaves its
 # unfinished subtests SKIPped, not failed; see scripts/xen-suite.sh.
 XEN_OUT="$LOGS/xen-suite.out"
+
+# scripts/xen-lib.sh's death classification on logs made for the purpose
+# (scripts/xen-lib-test.sh): what is retried as the emulator's, what fails
+do_xen_lib() {
+	./scripts/xen-lib-test.sh || { REASON="$(grep -c '^not ok' "$LOG") cases wrong"; return 1; }
+	INFO="$(grep -c '^ok' "$LOG") cases"
+}
 do_xen_suite() {
 	local rc
 	: >"$XEN_OUT"
@@ -409,6 +416,7 @@ if want vm-debug; then
 	SUITE_OUT=$DEBUG_OUT report_subtests
 fi
 if [ "${VXF_XEN:-1}" = 1 ]; then
+	step xen-lib "" do_xen_lib
 	step xen-suite "build-gcc-6.12 tools" do_xen_suite
 	want xen-suite && SUITE_OUT=$XEN_OUT report_subtests
 	step bench-xen "build-gcc-6.12 tools" do_bench_xen
