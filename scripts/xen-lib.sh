@@ -121,21 +121,23 @@ xen_domu_console() {
 }
 
 # the first kernel fault report of a console (on stdin) from its first line
-# on, leaving out the report of QEMU's nested-xstate warning
+# to its end (the end of the trace, the next harness marker), leaving out
+# the report of QEMU's nested-xstate warning
 XEN_KFAULT='Kernel panic|Oops|BUG:|double fault|general protection fault|Unable to handle|kernel stack overflow'
 kernel_fault_report() {
 	awk -v re="$XEN_KFAULT" '/WARNING:.*fpu__init_system_xstate/ { skip = 1 }
 		skip && /---\[ end trace/ { skip = 0; next }
 		skip { next }
 		!on && $0 ~ re { on = 1 }
-		on { print; if (++n >= 60) exit }'
+		on && /^VXF-/ { exit }
+		on { print; if (++n >= 80 || /<\/TASK>|---\[ end trace|Kernel panic - not syncing/) exit }'
 }
 
 # xen_deaths STEM: every domain death of the run whose logs are STEM.*.log,
 # one a line: "DOMID NAME SIGNATURE emulator|other DETAIL" (see the top of
 # this file; DOMID 0 is dom0)
 xen_deaths() {
-	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail
+	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail fin
 	[ -f "$1.console.log" ] || return 0
 	tf=$( [ ! -f "$xlog" ] || xen_triple_faults "$xlog")
 	names=$(xen_domains "$stem" | awk '{ print $2 }' | sort -u)
@@ -143,19 +145,23 @@ xen_deaths() {
 		ids=$(xen_domains "$stem" | awk -v n="$name" '$2 == n { print $1 }' | tr '\n' ' ')
 		con=$(xen_domu_console "$stem" "$name")
 		rep=$(kernel_fault_report <<<"$con")
+		fin=0
+		grep -aqE '^(VXF-DOMU-DONE|xen_hold_faults: holding [1-9])' <<<"$con" && fin=1
 		sig=
 		# a triple fault of any of its domids (Xen's dump: CS RIP RFLAGS)
 		for id in $ids; do
 			detail=$(awk -v d="$id" '$1 == d { print $2 ":" $3, "rflags", $4; exit }' <<<"$tf")
 			[ -z "$detail" ] || { sig=triple-fault; break; }
 		done
-		if [ -z "$sig" ] && [ -n "$rep" ]; then
+		# (a report in a domU that reached its end, a soft lockup or a
+		# warning, is no death: xen-run.sh judges it)
+		if [ -z "$sig" ] && [ -n "$rep" ] && [ $fin = 0 ]; then
 			sig=kernel-fault
 			id=${ids%% *}
 			detail=$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")
 		fi
 		if [ -z "$sig" ]; then
-			if ! grep -aqE '^(VXF-DOMU-DONE|xen_hold_faults: holding [1-9])' <<<"$con"; then
+			if [ $fin = 0 ]; then
 				echo "${ids%% *} $name unfinished other no VXF-DOMU-DONE and no report of why"
 			fi
 			continue
@@ -181,7 +187,7 @@ xen_deaths() {
 			fi
 		fi
 		if [ "$sig" = kernel-fault ] || [ "$sig" = impossible-rflags ]; then
-			if grep -aq 'virtio_xen_fault' <<<"$rep"; then
+			if grep -aq '\[virtio_xen_fault\]' <<<"$rep"; then
 				detail="$detail; driver frames in the report"
 			fi
 		fi

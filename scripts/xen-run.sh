@@ -36,7 +36,7 @@
 # Logs: .cache/logs/xen-<stamp>.{console,xen,dom0,vxf-domuN}.log.
 # Environment: VXF_XEN_ARGS, more options for Xen's command line;
 # VXF_XEN_TIME_SCALE, the factor every time limit (the options above, the
-# stages', the guests' hung-task timeout) is multiplied by (default: from
+# stages', the guests' hung-task and soft-lockup timeouts) is multiplied by (default: from
 # the load average, 1 on an idle machine; see scripts/xen-lib.sh).
 # Exit status: 0 all good; 1 a payload failed but nothing else went wrong;
 # 2 a stage did not come up, kernel/Xen trouble, missing marker or timeout;
@@ -134,6 +134,8 @@ TSCALE=$(xen_time_scale)
 TIMEOUT=$((TIMEOUT * TSCALE))
 DOMU_TIMEOUT=$((DOMU_TIMEOUT * TSCALE))
 HUNG_SECS=$((60 * TSCALE))
+# the soft-lockup detector fires after 2 x watchdog_thresh s (default 10)
+WDOG_SECS=$((10 * TSCALE))
 [ -z "$FILES" ] || [ -d "$FILES" ] || setup_fail "--files $FILES is not a directory"
 
 # -- host prerequisites --------------------------------------------------------
@@ -453,6 +455,7 @@ DOMU_MEM=$DOMU_MEM
 DOMU_VCPUS=$DOMU_VCPUS
 DOMU_TIMEOUT=$DOMU_TIMEOUT
 HUNG_SECS=$HUNG_SECS
+WDOG_SECS=$WDOG_SECS
 export VXF_XEN_TIME_SCALE=$TSCALE
 VXF_PAIR=$VXF_PAIR
 XENVER=$XENVER
@@ -589,7 +592,7 @@ name = "$name"
 type = "pvh"
 kernel = "/vxf/vmlinuz"
 ramdisk = "/vxf/domu-initrd.gz"
-extra = "console=hvc0 loglevel=6 rdinit=/init panic=-1 oops=panic hung_task_timeout_secs=$HUNG_SECS mitigations=off audit=0 tsc=reliable random.trust_cpu=on vxf.index=$i"
+extra = "console=hvc0 loglevel=6 rdinit=/init panic=-1 oops=panic hung_task_timeout_secs=$HUNG_SECS watchdog_thresh=$WDOG_SECS mitigations=off audit=0 tsc=reliable random.trust_cpu=on vxf.index=$i"
 memory = $DOMU_MEM
 vcpus = $DOMU_VCPUS
 on_poweroff = "destroy"
@@ -719,7 +722,7 @@ XEN_CMD="console=com1 com1=115200,8n1 dom0_mem=${DOM0_MEM}M,max:${DOM0_MEM}M dom
 # instructions glibc uses (its AVX2 string functions).
 XEN_CMD+=" spec-ctrl=eager-fpu loglvl=all guest_loglvl=all${VXF_XEN_ARGS:+ $VXF_XEN_ARGS}"
 DOM0_CMD="console=hvc0 earlyprintk=xen loglevel=6 rdinit=/init panic=-1 oops=panic"
-DOM0_CMD+=" hung_task_timeout_secs=$HUNG_SECS mitigations=off audit=0 tsc=reliable"
+DOM0_CMD+=" hung_task_timeout_secs=$HUNG_SECS watchdog_thresh=$WDOG_SECS mitigations=off audit=0 tsc=reliable"
 DOM0_CMD+=" random.trust_cpu=on i8042.noaux i8042.nokbd"
 # QEMU's multiboot module list is comma-separated: no commas in DOM0_CMD
 case "$DOM0_CMD" in *,*) setup_fail "comma in dom0 command line" ;; esac
