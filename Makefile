@@ -36,6 +36,8 @@
 #                     modules_install from the unpacked tarball
 #   make deb          the Debian packages from the tarball, lintian clean,
 #                     into .cache/pkg/ (scripts/package-test.sh --build-only)
+#   make xen-soak N=20  the Xen steps N times; counts every domU/dom0 death
+#                     by signature and the failures they caused
 #
 # Variables: KDIR=<kernel build dir>, W=1, LLVM=1, C=1|2 are passed on to
 # kbuild as usual. make install takes DESTDIR, PREFIX (default /usr/local),
@@ -142,6 +144,17 @@ xen-demo: deps kernels
 	$(MAKE) -C tools/vxf-backend
 	$(MAKE) -C tools/vxf-demo
 	./scripts/xen-demo.sh
+
+# The Xen steps (xen-suite, xen-demo, bench-xen smoke) N times, every
+# domain death counted by signature (scripts/xen-soak.sh); STEPS="suite
+# demo bench" to choose
+N ?= 5
+STEPS ?= suite demo bench
+.PHONY: xen-soak
+xen-soak: deps kernels
+	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
+	$(MAKE) tools
+	./scripts/xen-soak.sh -n $(N) --steps "$(STEPS)"
 
 check:
 	./scripts/check.sh
@@ -266,6 +279,6 @@ distclean: clean
 	rm -rf .cache
 
 help:
-	@sed -n '3,46p' Makefile
+	@sed -n '3,48p' Makefile
 
 endif

@@ -48,9 +48,14 @@ want() {
 
 # step NAME "DEPS" FUNCTION: run FUNCTION with its output in
 # $LOGS/NAME.log; FUNCTION may set REASON to explain a failure and INFO to
-# add to the PASS line.
+# add to the PASS line, and return 77 to be counted skipped (REASON says
+# why). Each "xen-emulator-retry: " line in the log (scripts/xen-lib.sh: a
+# Xen run again after the emulator killed a domain) is counted on the
+# step's line and before the summary.
+NRETRY=0
+RETRIES=
 step() {
-	local name=$1 deps=$2 fn=$3 d t0 t1 rc
+	local name=$1 deps=$2 fn=$3 d t0 t1 rc nr
 	want "$name" || return 0
 	for d in $deps; do
 		if [ "${STATUS[$d]:-}" != pass ] && { [ -z "${CHECK_ONLY:-}" ] || [ -n "${STATUS[$d]:-}" ]; }; then
@@ -67,9 +72,20 @@ step() {
 	# (in an if condition, so set -e does not stop the step's commands)
 	if "$fn" >"$LOG" 2>&1; then rc=0; else rc=$?; fi
 	t1=$(date +%s)
+	nr=$(grep -c '^xen-emulator-retry: ' "$LOG" || true)
+	if [ "$nr" -gt 0 ]; then
+		NRETRY=$((NRETRY + nr))
+		RETRIES="$RETRIES${RETRIES:+, }$name: $nr"
+		INFO="${INFO:+$INFO, }$nr emulator retr$([ "$nr" -eq 1 ] && echo y || echo ies)"
+		REASON="${REASON:-exit status $rc}, $nr emulator retr$([ "$nr" -eq 1 ] && echo y || echo ies)"
+	fi
 	if [ $rc -eq 0 ]; then
 		STATUS[$name]=pass
 		pass "$name (${INFO:+$INFO, }$((t1 - t0))s)"
+	elif [ $rc -eq 77 ]; then
+		STATUS[$name]=skip
+		NSKIP=$((NSKIP + 1))
+		echo "SKIP: $name (${REASON:-skipped}, $((t1 - t0))s, log $LOG)"
 	else
 		STATUS[$name]=fail
 		fail "$name (${REASON:-exit status $rc}, $((t1 - t0))s, log $LOG)"
@@ -327,6 +343,13 @@ report_subtests() {
 # (xen-suite.sh recognises it and runs the suite once more) leaves its
 # unfinished subtests SKIPped, not failed; see scripts/xen-suite.sh.
 XEN_OUT="$LOGS/xen-suite.out"
+
+# scripts/xen-lib.sh's death classification on logs made for the purpose
+# (scripts/xen-lib-test.sh): what is retried as the emulator's, what fails
+do_xen_lib() {
+	./scripts/xen-lib-test.sh || { REASON="$(grep -c '^not ok' "$LOG") cases wrong"; return 1; }
+	INFO="$(grep -c '^ok' "$LOG") cases"
+}
 do_xen_suite() {
 	local rc
 	: >"$XEN_OUT"
@@ -351,11 +374,17 @@ do_bench_vm() {
 	}
 }
 
+# (exit 77: the emulator killed the domU on every attempt; skipped)
 do_bench_xen() {
-	./scripts/bench.sh --smoke --xen-only --ko "$BUILD/gcc-6.12/$DRV/$KONAME" || {
-		REASON=$(grep -m1 'bench: smoke: \|error: \|xen run: xen-run: FAIL' "$LOG" || echo "see log")
+	local rc=0
+	./scripts/bench.sh --smoke --xen-only --ko "$BUILD/gcc-6.12/$DRV/$KONAME" || rc=$?
+	if [ $rc -eq 77 ]; then
+		REASON=$(grep -m1 'bench: xen run: emulator death' "$LOG" | sed 's/^bench: xen run: //')
+		return 77
+	elif [ $rc -ne 0 ]; then
+		REASON=$(grep -m1 'bench: smoke: \|error: \|xen run: xen-run: FAIL\|not proven the emulator' "$LOG" || echo "see log")
 		return 1
-	}
+	fi
 }
 
 # The debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, DEBUG_VM,
@@ -457,6 +486,7 @@ fi
 step vgpu-stock "kernels tools" do_vgpu_stock
 want vgpu-stock && SUITE_OUT=$VGPU_OUT report_subtests
 if [ "${VXF_XEN:-1}" = 1 ]; then
+	step xen-lib "" do_xen_lib
 	step xen-suite "build-gcc-6.12 tools" do_xen_suite
 	want xen-suite && SUITE_OUT=$XEN_OUT report_subtests
 	step bench-xen "build-gcc-6.12 tools" do_bench_xen
@@ -464,5 +494,6 @@ fi
 
 T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
+echo "check: $NRETRY Xen run(s) retried after an emulator death${RETRIES:+ ($RETRIES)}"
 echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
 [ "$NFAIL" -eq 0 ]

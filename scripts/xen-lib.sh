@@ -2,14 +2,56 @@
 # shellcheck shell=bash disable=SC2034
 #
 # Sourced by the scripts that run scripts/xen-run.sh (xen-suite.sh,
-# bench.sh): reading what a run left behind.
+# xen-demo.sh, bench.sh, xen-soak.sh): reading what a run left behind,
+# and running it again when QEMU's emulation, not the driver, killed a
+# domain.
 #
-# QEMU 7.2's nested SVM (TCG) sometimes resumes a domU with the
-# hypervisor's own state: the domU then triple-faults with Xen's CS (e008)
-# and the address after Xen's VMRUN as its RIP (seen in about half the
-# runs before tsc_mode=native, about one in ten since; also with no vxf
-# device, also during a domU's boot). No guest can cause that: such a domU
-# is an emulator fault, not a result.
+# Xen 4.17 runs its domUs under QEMU 7.2's nested SVM emulation (TCG),
+# which sometimes kills one. Every death of a domain is classified from
+# the logs the run keeps (Xen's, the consoles) by xen_deaths below; a
+# signature is counted as the emulator's only if no code of the driver
+# (nor of its dom0 backend) can have caused it:
+#
+#   vmrun-resume     Xen reports a triple fault of the domU with Xen's own
+#                    code segment (CS e008) and an address in Xen's text
+#                    (the instruction after its VMRUN) as the guest's RIP.
+#                    QEMU resumed the domU with the hypervisor's register
+#                    state: a guest has no descriptor for Xen's selector
+#                    and nothing mapped at Xen's addresses, so no guest
+#                    code, the driver's included, can be running there.
+#                    (Seen in about half the runs before tsc_mode=native,
+#                    about one in ten since; also with no vxf device.)
+#   before-module    the domU died (a triple fault in Xen's log or a
+#                    kernel fault report on its console) before its init
+#                    started loading the driver: its console has no
+#                    "VXF-INSMOD-BEGIN .../99-<driver>.ko" line, which
+#                    scripts/xen-run.sh's init prints just before that
+#                    insmod. Until then no code of the driver ran in that
+#                    domU, and the dom0 backend cannot touch its memory
+#                    (it can map only pages the driver grants). Seen:
+#                    a triple fault at a guest kernel address in early
+#                    boot, CS 0010, interrupts off, on the init task's
+#                    stack.
+#   impossible-rflags the domU's kernel fault report (or Xen's triple
+#                    fault dump) shows an RFLAGS value no x86-64 CPU can
+#                    hold: bit 1 clear, or one of the reserved bits 3, 5,
+#                    15, 22-63 set (Intel SDM vol. 1, 3.4.3; AMD APM vol.
+#                    2, 3.1.6). The CPU pushes RFLAGS into the exception
+#                    frame itself, and no instruction (POPF, IRET, SYSRET,
+#                    VMRUN's checks) can load such a value into the
+#                    register: only an emulator bug can put it there.
+#                    Seen: a double fault in __cond_resched during fork.
+#
+# Every other death is not proven to be the emulator's and fails the run:
+#   triple-fault     a triple fault at a guest address after the driver
+#                    began loading
+#   kernel-fault     a kernel fault report (panic, oops, BUG, double
+#                    fault...) on the domU's console after that
+#   unfinished       the domU never reached its end (no VXF-DOMU-DONE; for
+#                    xen-suite's domU 3 no faults held) with no report of
+#                    why: a timeout, a hang, a run cut short, a silent death
+#   dom0-kernel, dom0-process, xen-panic: dom0's kernel or one of its
+#                    processes crashed, or Xen itself panicked
 
 # xen_run_log OUTPUT STAGE: the log of STAGE (xen, console, dom0,
 # vxf-domu1, ...) of the run whose xen-run.sh output (stdout and stderr)
@@ -20,39 +62,213 @@ xen_run_log() {
 	[ -z "$stem" ] || echo "$stem.$2.log"
 }
 
-# emulator_faults XENLOG: the domids it happened to, one a line
+# xen_run_stem OUTPUT: the path of the run's logs without ".STAGE.log"
+xen_run_stem() {
+	sed -n 's/.*logs: \(.*xen-[0-9-]*\)\.\*\.log.*/\1/p' "$1" | tail -n 1
+}
+
+# xen_triple_faults XENLOG: "DOMID CS RIP RFLAGS" for each domU Xen reported
+# a triple fault of (from the register dump that follows the report)
+xen_triple_faults() {
+	awk 'function out() { if (want) print d, cs, rip, fl; want = 0 }
+	/\(XEN\) d[0-9]+v[0-9]+ Triple fault/ {
+		out(); d = $2; sub(/^d/, "", d); sub(/v.*/, "", d)
+		want = 1; n = 0; cs = "?"; rip = "?"; fl = "?"; next }
+	want && /\(XEN\) RIP: / {
+		s = $0; sub(/.*RIP: */, "", s); cs = s; sub(/:.*/, "", cs)
+		rip = s; sub(/^[^[]*\[<?/, "", rip); sub(/[>\]].*/, "", rip) }
+	want && /\(XEN\) RFLAGS: / { s = $0; sub(/.*RFLAGS: */, "", s); sub(/ .*/, "", s); fl = s }
+	want && ++n > 12 { out() }
+	END { out() }' "$1"
+}
+
+# emulator_faults XENLOG: the domids with the vmrun-resume signature, one
+# a line
 emulator_faults() {
-	awk '/\(XEN\) d[0-9]+v[0-9]+ Triple fault/ {
-		d = $2; sub(/^d/, "", d); sub(/v.*/, "", d); want = 1; n = 0; next }
-	want && /\(XEN\) RIP: +e008:/ { print d; want = 0 }
-	want && ++n > 8 { want = 0 }' "$1" | sort -u
+	xen_triple_faults "$1" | awk '$2 == "e008" { print $1 }' | sort -u
+}
+
+# rflags_impossible HEX: true if no x86-64 CPU can hold that RFLAGS value
+# (bit 1 always reads 1; bits 3, 5, 15 and 22-63 always read 0)
+rflags_impossible() {
+	local h=${1#0x} v
+	case "$h" in '' | *[!0-9a-fA-F]*) return 1 ;; esac
+	h=${h#"${h%%[!0]*}"}
+	[ ${#h} -le 16 ] || return 0
+	v=$((16#${h:-0}))
+	(((v & 0x2) == 0 || (v & 0x8028) != 0 || (v >> 22) != 0))
+}
+
+# xen_domains STEM: "DOMID NAME" for every domU the run created (xen-run.sh's
+# vxf-domuN, xen-suite-dom0.sh's domU 3 and its restored copy)
+xen_domains() {
+	local c="$1.console.log"
+	[ -f "$c" ] || return 0
+	sed -n 's/^VXF-DOMU-CREATED \(vxf-domu[0-9]*\) domid=\([0-9]*\).*/\2 \1/p' "$c"
+	sed -n 's/^dom0| xen-suite: domu3 (domid \([0-9]*\)) created.*/\1 vxf-domu3/p' "$c"
+	sed -n 's/^dom0| xen-suite: domu3 saved and restored: domid [0-9]* -> \([0-9]*\) .*/\1 vxf-domu3/p' "$c"
+}
+
+# xen_domu_console STEM NAME: that domU's console as the run kept it
+# (xen-run.sh's own log, or the copy dom0's payload printed as "domuN| ")
+xen_domu_console() {
+	local n=${2#vxf-domu}
+	if [ -f "$1.$2.log" ]; then
+		cat "$1.$2.log"
+	elif [ -f "$1.console.log" ]; then
+		sed -n "s/^dom0| domu$n| //p" "$1.console.log"
+	fi
+}
+
+# the first kernel fault report of a console (on stdin) from its first line
+# to its end (the end of the trace, the next harness marker), leaving out
+# the report of QEMU's nested-xstate warning
+XEN_KFAULT='Kernel panic|Oops|BUG:|double fault|general protection fault|Unable to handle|kernel stack overflow'
+kernel_fault_report() {
+	awk -v re="$XEN_KFAULT" '/WARNING:.*fpu__init_system_xstate/ { skip = 1 }
+		skip && /---\[ end trace/ { skip = 0; next }
+		skip { next }
+		!on && $0 ~ re { on = 1 }
+		on && /^VXF-/ { exit }
+		on { print; if (++n >= 80 || /<\/TASK>|---\[ end trace|Kernel panic - not syncing/) exit }'
+}
+
+# xen_deaths STEM: every domain death of the run whose logs are STEM.*.log,
+# one a line: "DOMID NAME SIGNATURE emulator|other DETAIL" (see the top of
+# this file; DOMID 0 is dom0)
+xen_deaths() {
+	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail fin
+	[ -f "$1.console.log" ] || return 0
+	tf=$( [ ! -f "$xlog" ] || xen_triple_faults "$xlog")
+	names=$(xen_domains "$stem" | awk '{ print $2 }' | sort -u)
+	for name in $names; do
+		ids=$(xen_domains "$stem" | awk -v n="$name" '$2 == n { print $1 }' | tr '\n' ' ')
+		con=$(xen_domu_console "$stem" "$name")
+		rep=$(kernel_fault_report <<<"$con")
+		fin=0
+		grep -aqE '^(VXF-DOMU-DONE|xen_hold_faults: holding [1-9])' <<<"$con" && fin=1
+		sig=
+		# a triple fault of any of its domids (Xen's dump: CS RIP RFLAGS)
+		for id in $ids; do
+			detail=$(awk -v d="$id" '$1 == d { print $2 ":" $3, "rflags", $4; exit }' <<<"$tf")
+			[ -z "$detail" ] || { sig=triple-fault; break; }
+		done
+		# (a report in a domU that reached its end, a soft lockup or a
+		# warning, is no death: xen-run.sh judges it)
+		if [ -z "$sig" ] && [ -n "$rep" ] && [ $fin = 0 ]; then
+			sig=kernel-fault
+			id=${ids%% *}
+			detail=$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")
+		fi
+		if [ -z "$sig" ]; then
+			if [ $fin = 0 ]; then
+				echo "${ids%% *} $name unfinished other no VXF-DOMU-DONE and no report of why"
+			fi
+			continue
+		fi
+		cls=other
+		if [ "$sig" = triple-fault ] && [ "${detail%%:*}" = e008 ]; then
+			sig=vmrun-resume
+			cls=emulator
+		elif ! grep -aqE '^VXF-INSMOD-(BEGIN|OK|FAIL) .*/99-' <<<"$con"; then
+			detail="$detail (before the driver's insmod)"
+			sig=before-module
+			cls=emulator
+		else
+			if [ "$sig" = triple-fault ]; then
+				fl=${detail##* }
+			else
+				fl=$(sed -n 's/.*EFLAGS: \([0-9a-fA-F]*\).*/\1/p' <<<"$rep" | sed -n 1p)
+			fi
+			if [ -n "$fl" ] && rflags_impossible "$fl"; then
+				detail="$detail (RFLAGS $fl)"
+				sig=impossible-rflags
+				cls=emulator
+			fi
+		fi
+		if [ "$sig" = kernel-fault ] || [ "$sig" = impossible-rflags ]; then
+			if grep -aq '\[virtio_xen_fault\]' <<<"$rep"; then
+				detail="$detail; driver frames in the report"
+			fi
+		fi
+		echo "$id $name $sig $cls $detail"
+	done
+	if [ -f "$xlog" ] && grep -aqE 'Panic on CPU|Xen BUG at' "$xlog"; then
+		echo "0 xen xen-panic other $(grep -aE -m1 'Panic on CPU|Xen BUG at' "$xlog" | cut -c1-100)"
+	fi
+	if [ -f "$stem.dom0.log" ]; then
+		rep=$(kernel_fault_report <"$stem.dom0.log")
+		if [ -n "$rep" ]; then
+			echo "0 dom0 dom0-kernel other $(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")"
+		elif grep -aqE 'segfault at|traps: .* trap|malloc\(\)|Assertion .* failed' "$stem.dom0.log"; then
+			echo "0 dom0 dom0-process other $(grep -aE -m1 'segfault at|traps: .* trap|malloc\(\)|Assertion .* failed' "$stem.dom0.log" | cut -c1-100)"
+		fi
+	fi
+	return 0
 }
 
 XEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# xen_time_scale: the factor every time limit of a Xen run is multiplied
+# by (scripts/xen-run.sh's hard and stage limits, dom0's waits, the
+# guests' hung-task timeout, the IGT subtest timeout): VXF_XEN_TIME_SCALE
+# if set, else the 1-minute load average per CPU, rounded up, 1 to 4.
+# Nested TCG slows down with the load far more than linearly: on 2 CPUs
+# with a load average of 13 (other builds), make xen-demo's payload took
+# more than 7 minutes instead of under one and the run ended on its
+# 600 s hard limit, half done, with nothing wrong. A limit catches a hang;
+# a larger one only catches it later.
+xen_time_scale() {
+	local s
+	if [ -n "${VXF_XEN_TIME_SCALE:-}" ]; then
+		s=$VXF_XEN_TIME_SCALE
+	else
+		s=$(awk -v n="$(nproc)" '{ s = int(($1 + n - 1) / n); if (s < 1) s = 1; if (s > 4) s = 4; print s }' /proc/loadavg)
+	fi
+	case "$s" in '' | *[!0-9]* | 0) s=1 ;; esac
+	echo "$s"
+}
+
 # xen_run_attempts ATTEMPTS OUTPUT WHO XEN-RUN-OPTIONS...: run
 # scripts/xen-run.sh with its stdout and stderr in OUTPUT, again (up to
-# ATTEMPTS runs in all) only when the run hit an emulator fault; a faulted
-# attempt N's output is kept as OUTPUT.N. Sets XEN_RUN_RC (xen-run.sh's
-# exit status), XEN_RUN_ATTEMPT (the last attempt's number) and FAULTED (the
-# domids the emulator fault hit in the last attempt, space separated).
+# ATTEMPTS runs in all) only when a domain died of an emulator signature
+# and of nothing else (xen_deaths); a retried attempt N's output is kept
+# as OUTPUT.N. Each retry prints one line on stderr:
+#   xen-emulator-retry: WHO: attempt N: domid D (NAME) SIGNATURE: DETAIL[; ...]
+# which scripts/check.sh counts. Sets XEN_RUN_RC (xen-run.sh's exit
+# status), XEN_RUN_ATTEMPT (the last attempt's number), XEN_RETRIES (the
+# retries made), FAULTED (the domids an emulator signature killed in the
+# last attempt, space separated), FAULTED_NAMES (their names) and
+# XEN_OTHER_DEATHS (the last attempt's other deaths, xen_deaths lines).
 xen_run_attempts() {
-	local attempts=$1 out=$2 who=$3 xlog
+	local attempts=$1 out=$2 who=$3 stem deaths
 	shift 3
 	XEN_RUN_ATTEMPT=1
+	XEN_RETRIES=0
 	while :; do
 		if "$XEN_LIB_DIR/xen-run.sh" "$@" >"$out" 2>&1; then
 			XEN_RUN_RC=0
 		else
 			XEN_RUN_RC=$?
 		fi
-		xlog=$(xen_run_log "$out" xen)
-		FAULTED=$( { [ -z "$xlog" ] || [ ! -f "$xlog" ] || emulator_faults "$xlog"; } | tr '\n' ' ')
-		if [ -z "$FAULTED" ] || [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
+		stem=$(xen_run_stem "$out")
+		deaths=$( [ -z "$stem" ] || xen_deaths "$stem")
+		FAULTED=$(echo "$deaths" | awk '$4 == "emulator" { print $1 }' | sort -u | tr '\n' ' ')
+		FAULTED_NAMES=$(echo "$deaths" | awk '$4 == "emulator" { print $2 }' | sort -u | tr '\n' ' ')
+		XEN_OTHER_DEATHS=$(echo "$deaths" | awk '$4 == "other"')
+		if [ -n "$deaths" ]; then
+			echo "$deaths" | sed "s/^/xen-death: $who: attempt $XEN_RUN_ATTEMPT: domid /" >&2
+		fi
+		if [ -z "$FAULTED" ] || [ -n "$XEN_OTHER_DEATHS" ] || [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
 			return 0
 		fi
-		echo "$who: attempt $XEN_RUN_ATTEMPT: emulator fault in domid(s) $FAULTED (logs ${xlog%.xen.log}.*): running again" >&2
+		echo "$deaths" | awk -v w="$who" -v a="$XEN_RUN_ATTEMPT" '$4 == "emulator" {
+			d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
+			l = l (l == "" ? "" : "; ") sprintf("domid %s (%s) %s: %s", $1, $2, $3, d) }
+			END { printf "xen-emulator-retry: %s: attempt %d: %s\n", w, a, l }' >&2
+		echo "$who: attempt $XEN_RUN_ATTEMPT: emulator fault in domid(s) $FAULTED (logs $stem.*): running again" >&2
 		cp "$out" "$out.$XEN_RUN_ATTEMPT"
 		XEN_RUN_ATTEMPT=$((XEN_RUN_ATTEMPT + 1))
+		XEN_RETRIES=$((XEN_RETRIES + 1))
 	done
 }

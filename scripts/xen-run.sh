@@ -34,7 +34,10 @@
 # Output: the dom0 payload's lines ("dom0| ...") and each domU's payload
 # section ("vxf-domuN| ...") on stdout; progress and verdict on stderr.
 # Logs: .cache/logs/xen-<stamp>.{console,xen,dom0,vxf-domuN}.log.
-# Environment: VXF_XEN_ARGS, more options for Xen's command line.
+# Environment: VXF_XEN_ARGS, more options for Xen's command line;
+# VXF_XEN_TIME_SCALE, the factor every time limit (the options above, the
+# stages', the guests' hung-task and soft-lockup timeouts) is multiplied by (default: from
+# the load average, 1 on an idle machine; see scripts/xen-lib.sh).
 # Exit status: 0 all good; 1 a payload failed but nothing else went wrong;
 # 2 a stage did not come up, kernel/Xen trouble, missing marker or timeout;
 # 3 usage or setup error.
@@ -125,6 +128,14 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$NDOMU" in [1-9]) ;; *) setup_fail "--domus must be 1..9" ;; esac
+# shellcheck source=scripts/xen-lib.sh
+. "$TOP/scripts/xen-lib.sh"
+TSCALE=$(xen_time_scale)
+TIMEOUT=$((TIMEOUT * TSCALE))
+DOMU_TIMEOUT=$((DOMU_TIMEOUT * TSCALE))
+HUNG_SECS=$((60 * TSCALE))
+# the soft-lockup detector fires after 2 x watchdog_thresh s (default 10)
+WDOG_SECS=$((10 * TSCALE))
 [ -z "$FILES" ] || [ -d "$FILES" ] || setup_fail "--files $FILES is not a directory"
 
 # -- host prerequisites --------------------------------------------------------
@@ -389,6 +400,9 @@ ok=1
 for m in $MODLIST; do
 	args=
 	case "$m" in */99-*) args=$(cat /etc/module-args) ;; esac
+	# (scripts/xen-lib.sh: a domU that dies before this line for the
+	# driver never ran any of its code)
+	echo "VXF-INSMOD-BEGIN $m"
 	# shellcheck disable=SC2086
 	if insmod "$m" $args; then
 		echo "VXF-INSMOD-OK $m"
@@ -440,6 +454,9 @@ NDOMU=$NDOMU
 DOMU_MEM=$DOMU_MEM
 DOMU_VCPUS=$DOMU_VCPUS
 DOMU_TIMEOUT=$DOMU_TIMEOUT
+HUNG_SECS=$HUNG_SECS
+WDOG_SECS=$WDOG_SECS
+export VXF_XEN_TIME_SCALE=$TSCALE
 VXF_PAIR=$VXF_PAIR
 XENVER=$XENVER
 EOF
@@ -575,7 +592,7 @@ name = "$name"
 type = "pvh"
 kernel = "/vxf/vmlinuz"
 ramdisk = "/vxf/domu-initrd.gz"
-extra = "console=hvc0 loglevel=6 rdinit=/init panic=-1 oops=panic hung_task_timeout_secs=60 mitigations=off audit=0 tsc=reliable random.trust_cpu=on vxf.index=$i"
+extra = "console=hvc0 loglevel=6 rdinit=/init panic=-1 oops=panic hung_task_timeout_secs=$HUNG_SECS watchdog_thresh=$WDOG_SECS mitigations=off audit=0 tsc=reliable random.trust_cpu=on vxf.index=$i"
 memory = $DOMU_MEM
 vcpus = $DOMU_VCPUS
 on_poweroff = "destroy"
@@ -705,13 +722,14 @@ XEN_CMD="console=com1 com1=115200,8n1 dom0_mem=${DOM0_MEM}M,max:${DOM0_MEM}M dom
 # instructions glibc uses (its AVX2 string functions).
 XEN_CMD+=" spec-ctrl=eager-fpu loglvl=all guest_loglvl=all${VXF_XEN_ARGS:+ $VXF_XEN_ARGS}"
 DOM0_CMD="console=hvc0 earlyprintk=xen loglevel=6 rdinit=/init panic=-1 oops=panic"
-DOM0_CMD+=" hung_task_timeout_secs=60 mitigations=off audit=0 tsc=reliable"
+DOM0_CMD+=" hung_task_timeout_secs=$HUNG_SECS watchdog_thresh=$WDOG_SECS mitigations=off audit=0 tsc=reliable"
 DOM0_CMD+=" random.trust_cpu=on i8042.noaux i8042.nokbd"
 # QEMU's multiboot module list is comma-separated: no commas in DOM0_CMD
 case "$DOM0_CMD" in *,*) setup_fail "comma in dom0 command line" ;; esac
 
 say "Xen $(basename "$XEN"), dom0+domU kernel $KVER, $NDOMU domU(s) x ${DOMU_MEM}M"
 say "console log $LOG (caches ready in ${T_PREP}s)"
+say "time limits x$TSCALE: hard ${TIMEOUT}s, domU(s) ${DOMU_TIMEOUT}s (load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)"
 : >"$LOG"
 T0=$(now)
 timeout --kill-after=10 "$TIMEOUT" \
@@ -728,14 +746,14 @@ QPID=$!
 # Stage watchdog: each marker must appear within its limit (seconds since
 # the previous one); a fatal pattern ends the run at once.
 STAGES=(
-	'Xen|\(XEN\) Xen version|30'
-	'dom0 kernel|Linux version 6|60'
-	'dom0 initramfs|^VXF-DOM0-INIT-START|90'
-	'dom0 root filesystem|^VXF-DOM0-ROOT-OK|60'
-	'xenstored/xenconsoled|^VXF-DOM0-XENSTORED-OK|90'
-	'domU start|^VXF-DOMU-CREATED vxf-domu'"$NDOMU"' |90'
+	'Xen|\(XEN\) Xen version|'"$((30 * TSCALE))"
+	'dom0 kernel|Linux version 6|'"$((60 * TSCALE))"
+	'dom0 initramfs|^VXF-DOM0-INIT-START|'"$((90 * TSCALE))"
+	'dom0 root filesystem|^VXF-DOM0-ROOT-OK|'"$((60 * TSCALE))"
+	'xenstored/xenconsoled|^VXF-DOM0-XENSTORED-OK|'"$((90 * TSCALE))"
+	'domU start|^VXF-DOMU-CREATED vxf-domu'"$NDOMU"' |'"$((90 * TSCALE))"
 	'domU unpause (dom0 payload)|^VXF-DOMU-UNPAUSED|'"$((TIMEOUT))"
-	'domU payload|^VXF-DOMU-(ENDED|TIMEOUT)|'"$((DOMU_TIMEOUT + 120))"
+	'domU payload|^VXF-DOMU-(ENDED|TIMEOUT)|'"$((DOMU_TIMEOUT + 120 * TSCALE))"
 	'dom0 post payload|^VXF-DOM0-DONE|'"$((TIMEOUT))"
 )
 FATAL='Kernel panic - not syncing|\(XEN\) Panic on CPU|\(XEN\) Xen BUG at|VXF-DOM0-(ROOT|XENFS|XENSTORED)-FAIL|VXF-DOMU-CREATE-FAIL'

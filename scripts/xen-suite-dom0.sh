@@ -116,7 +116,7 @@ pair_when_up() {
 	local log
 	log=$(vxf_domu_log "$1")
 	setsid bash -c ". /vxf/lib.sh
-		end=\$((SECONDS + 600))
+		end=\$((SECONDS + 600 * ${VXF_XEN_TIME_SCALE:-1}))
 		while [ \$SECONDS -lt \$end ]; do
 			grep -aq '^VXF-DOMU-INIT-START' $log 2>/dev/null && break
 			sleep 0.2
@@ -159,10 +159,11 @@ save_watch() {
 			continue
 		fi
 		t0=$(up)
+		: >/tmp/domu3.saving
 		if ! xl save vxf-domu3 "$img" >/tmp/xl-save.log 2>&1 ||
 		   ! xl restore -p "$img" >>/tmp/xl-save.log 2>&1; then
 			log "save/restore of domu3 failed: $(tail -n 3 /tmp/xl-save.log | tr '\n' ' ')"
-			rm -f "$img"
+			rm -f "$img" /tmp/domu3.saving
 			return 1
 		fi
 		rm -f "$img"
@@ -172,6 +173,7 @@ save_watch() {
 		xl unpause vxf-domu3
 		xenstore-write "/local/domain/$new/data/vxf-save" done
 		echo "$new" >/tmp/domu3.id
+		rm -f /tmp/domu3.saving
 		log "domu3 saved and restored: domid $id -> $new in $(awk -v a="$(up)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s"
 		id=$new
 	done
@@ -192,10 +194,16 @@ domu3() {
 	log "domu3 (domid $id) created"
 	save_watch "$id" &
 
-	# its xen-* subtests, then the held faults
-	end=$((SECONDS + 400))
+	# its xen-* subtests, then the held faults; a domU that is gone (not
+	# in the middle of a save) will print neither
+	end=$((SECONDS + 400 * ${VXF_XEN_TIME_SCALE:-1}))
 	while [ $SECONDS -lt $end ]; do
 		grep -aqE '^(xen_hold_faults: holding|VXF-DOMU-DONE)' "$log3" 2>/dev/null && break
+		if [ ! -e /tmp/domu3.saving ] &&
+		   ! xenstore-exists "/local/domain/$(cat /tmp/domu3.id 2>/dev/null || echo "$id")" 2>/dev/null; then
+			log "domu3 is gone"
+			break
+		fi
 		sleep 0.2
 	done
 	sleep 0.5

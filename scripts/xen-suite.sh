@@ -55,10 +55,17 @@ cp "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tests/igt/xen_hold_faults" \
 # domU 2 runs these while domU 1 runs the whole suite
 DOMU2_SUBTESTS=${XEN_SUITE_DOMU2:-first-touch,revoke-storm-8-threads,coalesce-one-page,backend-error-sigbus,fork-child-access,coherence-poke}
 
+# An emulator fault (see scripts/xen-lib.sh) is not a test result.
+# shellcheck source=scripts/xen-lib.sh
+. "$TOP/scripts/xen-lib.sh"
+# one time scale for every attempt and every limit (xen_time_scale)
+VXF_XEN_TIME_SCALE=$(xen_time_scale)
+export VXF_XEN_TIME_SCALE
+
 # busybox sh in each domU; DOMU_INDEX 3 is the domU xen-suite-dom0.sh
 # creates after the first two ended
-DOMU="DOMU1_SUBTESTS='${XEN_SUITE_DOMU1:-}' DOMU2_SUBTESTS='$DOMU2_SUBTESTS'"'
-export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=180
+DOMU="DOMU1_SUBTESTS='${XEN_SUITE_DOMU1:-}' DOMU2_SUBTESTS='$DOMU2_SUBTESTS' SUBTEST_T=$((180 * VXF_XEN_TIME_SCALE))"'
+export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=$SUBTEST_T
 b=domu$DOMU_INDEX/vxf_loop
 if [ "$DOMU_INDEX" = 3 ]; then
 	echo "VXF-TEST-BEGIN $b"
@@ -87,10 +94,6 @@ fi
 # a bound vxf device keeps the module in use: unbind before the harness rmmods
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
-# An emulator fault (see scripts/xen-lib.sh) is not a test result.
-# shellcheck source=scripts/xen-lib.sh
-. "$TOP/scripts/xen-lib.sh"
-
 ATTEMPTS=${XEN_SUITE_ATTEMPTS:-2}
 # shellcheck disable=SC2016
 xen_run_attempts "$ATTEMPTS" "$OUT.full" xen-suite --domus 2 --files "$FILES" \
@@ -107,13 +110,16 @@ grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
 	sed -E 's/^(vxf-domu[0-9]\| |dom0\| )//; s/^domu3\| //' |
 	grep -aE '^(VXF-TEST-(BEGIN|END) |Starting subtest: |Subtest .*: )' >"$OUT" || true
 
-# An emulator fault of domU N (domids 1 and 2 are domUs 1 and 2, xen-suite-
-# dom0.sh's domU 3 gets 3): what it left unfinished is skipped, not failed,
-# and so are the dom0 checks that needed it; xen-run.sh's verdict counts
-# only if it names something else.
-if [ -n "$FAULTED" ]; then
-	echo "xen-suite: emulator fault in domid(s) $FAULTED on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped" >&2
-	awk -v faulted=" $FAULTED " '
+# A domU an emulator signature killed (scripts/xen-lib.sh) on the last
+# attempt: what it left unfinished is skipped, not failed, and so are the
+# dom0 checks that needed it (domUs 1 and 2: xen-two-domus-at-once; domU 3,
+# created by xen-suite-dom0.sh: the checks after its destroy); xen-run.sh's
+# verdict counts only if it names something else. Any other death of a
+# domain fails the run.
+FAULTED_IDX=$(for n in $FAULTED_NAMES; do echo "${n#vxf-domu}"; done | tr '\n' ' ')
+if [ -n "$FAULTED_IDX" ]; then
+	echo "xen-suite: emulator death of domU(s) $FAULTED_IDX(domid(s) $FAULTED) on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped" >&2
+	awk -v faulted=" $FAULTED_IDX" '
 	function hit(b) { return b ~ /^domu[0-9]\// && index(faulted, " " substr(b, 5, 1) " ") }
 	function needs(l) {
 		return (l ~ /xen-two-domus-at-once/ && (index(faulted, " 1 ") || index(faulted, " 2 "))) ||
@@ -139,21 +145,29 @@ if [ -n "$FAULTED" ]; then
 	{ print }
 	END { cut() }' \
 		"$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-	for d in $FAULTED; do
+	for d in $FAULTED_IDX; do
 		b="domu$d/vxf_loop"
 		grep -q "^VXF-TEST-BEGIN $b\$" "$OUT" ||
 			printf 'VXF-TEST-BEGIN %s\nStarting subtest: boot\nSubtest boot: SKIP (emulator fault)\nVXF-TEST-END %s rc=77\n' "$b" "$b" >>"$OUT"
 	done
 	# xen-run.sh's other reasons: do any name something but these domUs?
-	other=$(grep -a 'xen-run: FAIL: ' "$OUT.full" | grep -avE "FAIL: (vxf-domu($(echo $FAULTED | tr ' ' '|')): missing VXF-DOMU-(PAYLOAD-EXIT|DONE) marker)" || true)
+	other=$(grep -a 'xen-run: FAIL: ' "$OUT.full" | grep -avE "FAIL: ($(echo $FAULTED_NAMES | tr ' ' '|')): " || true)
 	if [ $rc -eq 2 ] && [ -z "$other" ]; then
 		rc=0
 	fi
 fi
+# a death with a report (not just a domU that did not finish, which the
+# harness and the subtests already account for) not proven the emulator's
+if echo "$XEN_OTHER_DEATHS" | grep -qv ' unfinished other \|^$'; then
+	echo "$XEN_OTHER_DEATHS" | grep -v ' unfinished other ' | sed 's/^/xen-suite: FAIL: death not proven the emulator'"'"'s: domid /' >&2
+	[ $rc -ge 2 ] || rc=2
+fi
+[ "$XEN_RETRIES" -eq 0 ] || echo "xen-suite: $XEN_RETRIES emulator retr$([ "$XEN_RETRIES" -eq 1 ] && echo y || echo ies) (xen-emulator-retry lines above)" >&2
 if [ $rc -ge 2 ]; then
 	{
 		echo "VXF-XEN-RUN-FAIL rc=$rc"
 		grep -a 'xen-run: FAIL\|xen-run: ERROR\|logs: ' "$OUT.full" | head -n 8
+		echo "$XEN_OTHER_DEATHS" | grep -v '^$' | sed 's/^/xen-suite: death: domid /' || true
 	} >>"$OUT"
 fi
 cat "$OUT"

@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Self-test of scripts/xen-lib.sh's death classification (make check step
+# xen-lib): logs shaped like those xen-run.sh keeps, one per signature
+# seen or to be refused, and the verdict xen_deaths must give. No Xen boot.
+# usage: scripts/xen-lib-test.sh     Exit status: 0 all cases right, 1 not.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/xen-lib.sh
+. "$TOP/scripts/xen-lib.sh"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+bad=0
+n=0
+
+# expect NAME STEM WANT: xen_deaths STEM gives the lines WANT (fields 1-4)
+expect() {
+	local got
+	n=$((n + 1))
+	got=$(xen_deaths "$2" | cut -d' ' -f1-4)
+	if [ "$got" = "$3" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $3" | sed '2,$s/^/        /'
+		echo "  got:  $got" | sed '2,$s/^/        /'
+		bad=1
+	fi
+}
+
+created() {
+	printf 'VXF-DOMU-CREATED vxf-domu1 domid=1 uptime=3\n'
+	printf 'VXF-DOMU-CREATED vxf-domu2 domid=2 uptime=3\n'
+	printf 'dom0| xen-suite: domu3 (domid 3) created (uptime 100)\n'
+}
+INS='VXF-INSMOD-BEGIN /lib/modules/vxf/99-virtio-xen-fault.ko
+VXF-INSMOD-OK /lib/modules/vxf/99-virtio-xen-fault.ko
+VXF-DOMU-PAYLOAD-BEGIN'
+DONE='VXF-DOMU-PAYLOAD-EXIT=0 uptime=9
+VXF-DOMU-DONE'
+
+# 1. make check's failure: domU 3 of xen-suite triple-faulted in early
+# boot at a guest kernel address, IF off (not Xen's CS)
+s=$T/xen-1-1
+created >"$s.console.log"
+printf 'dom0| domu3| [    0.000000] Linux version 6.12\n' >>"$s.console.log"
+cat >"$s.xen.log" <<'EOF'
+(XEN) d3v0 Triple fault - invoking HVM shutdown action 1
+(XEN) *** Dumping Dom3 vcpu#0 state: ***
+(XEN) ----[ Xen-4.17.7  x86_64  debug=n  Not tainted ]----
+(XEN) CPU:    1
+(XEN) RIP:    0010:[<ffffffff81050f7c>]
+(XEN) RFLAGS: 0000000000000083   CONTEXT: hvm guest (d3v0)
+EOF
+printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu1.log"
+cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "early-boot triple fault of domU 3 is the emulator's" "$s" \
+	"3 vxf-domu3 before-module emulator"
+
+# 2. the recognised one: Xen's CS and VMRUN address in domU 1's state
+s=$T/xen-1-2
+created >"$s.console.log"
+cat >"$s.xen.log" <<'EOF'
+(XEN) d1v0 Triple fault - invoking HVM shutdown action 1
+(XEN) RIP:    e008:[<ffff82d0402044a5>]
+(XEN) RFLAGS: 0000000000000002   CONTEXT: hvm guest (d1v0)
+EOF
+printf '%s\nround 1\n' "$INS" >"$s.vxf-domu1.log"
+printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu2.log"
+printf 'dom0| domu3| xen_hold_faults: holding 8\n' >>"$s.console.log"
+: >"$s.dom0.log"
+expect "Xen's CS in a domU is the emulator's" "$s" "1 vxf-domu1 vmrun-resume emulator"
+
+# 3. a double fault with an RFLAGS no CPU can hold, after the module
+s=$T/xen-1-3
+created >"$s.console.log"
+: >"$s.xen.log"
+cat >"$s.vxf-domu1.log" <<EOF
+$INS
+[  512.1] traps: PANIC: double fault, error_code: 0x0
+[  512.1] Oops: double fault: 0000 [#1] PREEMPT SMP NOPTI
+[  512.1] RIP: 0010:__cond_resched+0x1d/0x50
+[  512.1] RSP: 0018:ffffc90000a3bd88 EFLAGS: 5a5a0f2c
+[  512.1] Kernel panic - not syncing: Fatal exception in interrupt
+EOF
+printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu2.log"
+printf 'dom0| domu3| xen_hold_faults: holding 8\n' >>"$s.console.log"
+: >"$s.dom0.log"
+expect "impossible RFLAGS is the emulator's" "$s" "1 vxf-domu1 impossible-rflags emulator"
+
+# 4. the same double fault with a valid RFLAGS: not proven, a failure
+s=$T/xen-1-4
+cp "$T/xen-1-3.console.log" "$s.console.log"
+: >"$s.xen.log"
+sed 's/EFLAGS: 5a5a0f2c/EFLAGS: 00010046/' "$T/xen-1-3.vxf-domu1.log" >"$s.vxf-domu1.log"
+cp "$T/xen-1-3.vxf-domu2.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a kernel fault with a valid RFLAGS after insmod is not" "$s" "1 vxf-domu1 kernel-fault other"
+
+# 5. a triple fault at a guest address after insmod: not proven
+s=$T/xen-1-5
+cp "$T/xen-1-2.console.log" "$s.console.log"
+sed 's/e008:\[<ffff82d0402044a5>\]/0010:[<ffffffff81050f7c>]/' "$T/xen-1-2.xen.log" >"$s.xen.log"
+cp "$T/xen-1-2.vxf-domu1.log" "$s.vxf-domu1.log"
+cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a guest triple fault after insmod is not" "$s" "1 vxf-domu1 triple-fault other"
+
+# 6. a panic during the driver's insmod (BEGIN, no OK): not proven
+s=$T/xen-1-6
+created >"$s.console.log"
+printf 'dom0| domu3| xen_hold_faults: holding 8\n' >>"$s.console.log"
+: >"$s.xen.log"
+printf 'VXF-INSMOD-BEGIN /lib/modules/vxf/99-virtio-xen-fault.ko\nBUG: kernel NULL pointer dereference, address: 0\nRSP: 0018:ffffc9000 EFLAGS: 00010246\n' >"$s.vxf-domu1.log"
+printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a fault in the driver's insmod is not" "$s" "1 vxf-domu1 kernel-fault other"
+
+# 7. a clean run: no death; a domU that did not finish: unfinished
+s=$T/xen-1-7
+created >"$s.console.log"
+printf 'dom0| domu3| xen_hold_faults: holding 8\n' >>"$s.console.log"
+: >"$s.xen.log"
+printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu1.log"
+printf '%s\n' "$INS" >"$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a domU without a report that did not finish is unfinished" "$s" "2 vxf-domu2 unfinished other"
+
+# 8. a soft lockup in early boot (a loaded host) in a domU that went on
+# to its end: no death (xen-run.sh judges the report itself)
+s=$T/xen-1-8
+cp "$T/xen-1-7.console.log" "$s.console.log"
+: >"$s.xen.log"
+printf '[  345.4] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [swapper/0:1]\n[  345.4] RSP: 0018:ffffc9000001bc58 EFLAGS: 00000217\n%s\nvirtio_xen_fault: loading out-of-tree module\n%s\n' "$INS" "$DONE" >"$s.vxf-domu1.log"
+cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a soft lockup in a domU that finished is no death" "$s" ""
+
+# 9. RFLAGS checks
+for v in 2 246 10246 83 0000000000000202; do
+	n=$((n + 1))
+	if rflags_impossible "$v"; then echo "not ok $n RFLAGS $v is possible"; bad=1; else echo "ok $n RFLAGS $v is possible"; fi
+done
+for v in 0 200 8 20 8002 400002 100000002 5a5a0f2c; do
+	n=$((n + 1))
+	if rflags_impossible "$v"; then echo "ok $n RFLAGS $v is impossible"; else echo "not ok $n RFLAGS $v is impossible"; bad=1; fi
+done
+echo "1..$n"
+exit $bad
