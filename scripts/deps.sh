@@ -15,6 +15,7 @@ PKGS=(
 	debootstrap e2fsprogs	# scripts/xen-run.sh: dom0 root filesystem, its ext4 image
 	gnuplot-nox
 	libxen-dev
+	dpkg-dev patch		# scripts/xen-build.sh: apt-get source xen, the series
 	linux-source-6.12 linux-source-6.1
 )
 
