@@ -250,7 +250,7 @@ static int do_talk(domid_t dom, uint64_t gfn, double secs)
 	unsigned long cycles = 0;
 	uint32_t done;
 	double t0;
-	int rc, i;
+	int rc, i, ok;
 
 	pages_alloc(&d, dom, 1);
 	pages_alloc(&c, dom, 1);
@@ -268,14 +268,16 @@ static int do_talk(domid_t dom, uint64_t gfn, double secs)
 		return 1;
 	C[C_STATE] = ST_LENT;
 
-	check(wait_word(C, C_DOMU, DU_READ, 240), "the domU read the pattern and says so (control word %#x)", C[C_DOMU]);
+	ok = wait_word(C, C_DOMU, DU_READ, 240);
+	check(ok, "the domU read the pattern and says so (control word %#x)", C[C_DOMU]);
 	check(D[REPLY_WORD] == REPLY_MAGIC, "dom0 sees the domU's write in its page: %#x", D[REPLY_WORD]);
 
 	rc = revoke_range(dom, gfn, 1, XEN_DMOP_REVOKE_SYNC);
 	check(rc == 0, "revoke (SYNC) the data page: %d", rc);
 	D[LOST_WORD] = 0;
 	C[C_STATE] = ST_REVOKED;
-	check(wait_word(C, C_DOMU, DU_LOST, 120), "the domU read all ones after the revoke and wrote (control word %#x)", C[C_DOMU]);
+	ok = wait_word(C, C_DOMU, DU_LOST, 120);
+	check(ok, "the domU read all ones after the revoke and wrote (control word %#x)", C[C_DOMU]);
 	check(D[LOST_WORD] == 0, "the domU's write after the revoke did not reach dom0's page: %#x", D[LOST_WORD]);
 
 	/* refusals: the domU must live through them (checked by its half) */
@@ -324,7 +326,8 @@ static int do_talk(domid_t dom, uint64_t gfn, double secs)
 
 	C[C_STATE] = ST_END;
 	/* the domU stops reading once it saw ST_END: then take C back */
-	check(wait_word(C, C_DOMU, ST_END, 120), "the domU saw the end (control word %#x)", C[C_DOMU]);
+	ok = wait_word(C, C_DOMU, ST_END, 120);
+	check(ok, "the domU saw the end (control word %#x)", C[C_DOMU]);
 	rc = revoke_range(dom, gfn, 2, XEN_DMOP_REVOKE_SYNC);
 	check(rc == 0, "revoke both frames: %d", rc);
 	rc = pages_free(&d);
