@@ -17,6 +17,7 @@ PKGS=(
 	gnuplot-nox
 	libxen-dev
 	dpkg-dev build-essential debhelper dh-dkms lintian help2man	# packaging: make deb, make install's man pages
+	patch			# scripts/xen-build.sh: the patch series on Xen's source package
 	linux-source-6.12 linux-source-6.1
 )
 

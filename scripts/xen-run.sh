@@ -31,6 +31,8 @@
 #   --allow-warn         do not fail on "WARNING:"
 #   --smoke              built-in smoke test (see scripts/xen-smoke.sh)
 #   --prepare            only build/refresh the caches in .cache/xen/
+#   --xen-image FILE     boot this hypervisor instead of Debian's (the
+#                        patched one: scripts/xen-build.sh)
 # Output: the dom0 payload's lines ("dom0| ...") and each domU's payload
 # section ("vxf-domuN| ...") on stdout; progress and verdict on stderr.
 # Logs: .cache/logs/xen-<stamp>.{console,xen,dom0,vxf-domuN}.log.
@@ -81,8 +83,9 @@ FILES=
 VXF_PAIR=0
 ALLOW_WARN=0
 PREPARE_ONLY=0
+XEN_IMAGE=
 
-usage() { sed -n '8,40p' "$0" >&2; exit 3; }
+usage() { sed -n '8,42p' "$0" >&2; exit 3; }
 setup_fail() { echo "xen-run: ERROR: $*" >&2; exit 3; }
 say() { echo "xen-run: $*" >&2; }
 now() { date +%s.%N; }
@@ -123,6 +126,7 @@ while [ $# -gt 0 ]; do
 	--allow-warn) ALLOW_WARN=1; shift ;;
 	--smoke) smoke_mode; shift ;;
 	--prepare) PREPARE_ONLY=1; shift ;;
+	--xen-image) XEN_IMAGE=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "xen-run: unknown argument $1" >&2; usage ;;
 	esac
@@ -137,6 +141,7 @@ HUNG_SECS=$((60 * TSCALE))
 # the soft-lockup detector fires after 2 x watchdog_thresh s (default 10)
 WDOG_SECS=$((10 * TSCALE))
 [ -z "$FILES" ] || [ -d "$FILES" ] || setup_fail "--files $FILES is not a directory"
+[ -z "$XEN_IMAGE" ] || [ -f "$XEN_IMAGE" ] || setup_fail "--xen-image $XEN_IMAGE missing"
 
 # -- host prerequisites --------------------------------------------------------
 
@@ -281,6 +286,7 @@ prepare_caches() {
 T_ALL=$(now)
 prepare_caches
 T_PREP=$(since "$T_ALL")
+[ -z "$XEN_IMAGE" ] || XEN=$XEN_IMAGE
 if [ "$PREPARE_ONLY" -eq 1 ]; then
 	say "caches ready in ${T_PREP}s: $XEN, $IMG"
 	exit 0

@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What a PVH domU sees at a guest frame with nothing behind it, on stock
+# and on the patched Xen (`make check` steps xen-hv-baseline and xen-lend).
+# One Xen boot each (scripts/xen-run.sh); no driver module in the domUs.
+#
+# usage: scripts/xen-hv.sh baseline|lend [--out FILE]
+#
+#   baseline  Debian's stock Xen 4.17. A domU (busybox devmem, /dev/mem)
+#             reads a hole frame, HOLE_GFN (above RAM, claimed by nothing),
+#             writes a pattern there and reads it back. Today's Xen emulates
+#             the access with its null handler: reads return all ones, the
+#             write is dropped, nothing is reported. The step checks
+#             exactly that, so it fails the day Xen stops doing it.
+#   lend      the patched Xen (scripts/xen-build.sh, xen/patches/). dom0's
+#             tools/vxf-backend/xen-lend lends pages of its own to the
+#             domU at HOLE_GFN with XEN_DMOP_lend_pages and revokes them
+#             with XEN_DMOP_revoke_pages (see xen-lend.c "talk"); the domU
+#             half below reads the pattern, answers through the page, reads
+#             all ones after the revoke and loses its writes. Refusals
+#             (domU RAM, a grant for another domain) leave the domU alive;
+#             lend/revoke cycles for LEND_SECONDS. Then dom0 creates a
+#             second domU, lends it LEND_HOLD pages, lets it touch them and
+#             `xl destroy`s it with the pages still lent: no zombie domain
+#             in `xl list`, Xen's free memory back where it was before the
+#             domU was created, Xen's log counts every lent frame revoked
+#             by teardown, and dom0 frees its pages without an error.
+#
+# Output: the check lines ("ok: ..."/"FAIL: ...", prefixed by who said
+# them) on stdout and in FILE (default .cache/logs/xen-hv-MODE.out); the
+# full xen-run.sh output in FILE.full. Last line: "xen-hv: MODE: PASS" or
+# "xen-hv: MODE: FAIL (reason)".
+# Environment: LEND_SECONDS (default 30), LEND_HOLD (default 256),
+# XEN_HV_ATTEMPTS (runs when the emulator fault of scripts/xen-lib.sh hits,
+# default 2).
+# Exit status: 0 pass, 1 a check failed, 2 boot/harness trouble, 3 setup.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MODE=${1:-}
+shift || true
+OUT=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) OUT=$2; shift 2 ;;
+	*) echo "xen-hv: unknown argument $1" >&2; exit 3 ;;
+	esac
+done
+case "$MODE" in baseline|lend) ;; *) sed -n '8,35p' "$0" >&2; exit 3 ;; esac
+OUT=${OUT:-$TOP/.cache/logs/xen-hv-$MODE.out}
+mkdir -p "$(dirname "$OUT")"
+
+# 64 GiB: far above the domUs' RAM and below their physical address width;
+# Linux's Xen scratch space (grant frames) sits right above RAM.
+HOLE_GFN=0x1000000
+LEND_SECONDS=${LEND_SECONDS:-30}
+LEND_HOLD=${LEND_HOLD:-256}
+
+# shellcheck source=scripts/xen-lib.sh
+. "$TOP/scripts/xen-lib.sh"
+
+FILES=$(mktemp -d)
+trap 'rm -rf "$FILES"' EXIT
+
+# -- domU halves (busybox sh) ----------------------------------------------------
+
+# shellcheck disable=SC2016
+DOMU_COMMON='A=$(printf "0x%x" $((HOLE_GFN * 4096)))
+rd() { echo $(( $(devmem $1 32) )); }
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+fails=0
+ONES=$((0xFFFFFFFF))
+echo "hole frame $HOLE_GFN at $A; /proc/iomem top: $(tail -n 1 /proc/iomem)"'
+
+# shellcheck disable=SC2016
+DOMU_BASELINE='v=$(rd $A) || { bad "devmem read $A"; exit 1; }
+[ "$v" -eq $ONES ] && ok "a read of the hole returns all ones ($(printf %#x $v))" ||
+	bad "a read of the hole returned $(printf %#x $v), not all ones"
+devmem $A 32 0x12345678 || bad "devmem write $A"
+w=$(rd $A)
+[ "$w" -eq $ONES ] && ok "a write to the hole is lost: read back all ones" ||
+	bad "a write to the hole read back as $(printf %#x $w)"
+b=$(( $(devmem $(printf "0x%x" $((A + 4093))) 8) ))
+[ "$b" -eq 255 ] && ok "a byte read elsewhere in the frame returns 0xff" || bad "a byte read returned $b"
+echo "the domU is alive after the accesses"
+[ $fails -eq 0 ]'
+
+# the words of xen-lend.c
+# shellcheck disable=SC2016
+DOMU_LEND='C=$(printf "0x%x" $((A + 4096)))
+at() { printf "0x%x" $(($1 + 4 * $2)); }
+MAGIC=$((0x56584644))
+# wait_c WORD VALUE SECONDS: until the control page word reads VALUE
+wait_c() {
+	local end=$(( $(cut -d. -f1 /proc/uptime) + $3 ))
+	while [ "$(rd $(at $C $1))" -ne $(($2)) ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $end ] || return 1
+	done
+}
+if [ "$DOMU_INDEX" = 3 ]; then
+	# the domU dom0 destroys with pages lent: say it saw them, keep reading
+	while :; do
+		[ "$(rd $A)" -eq $MAGIC ] && devmem $(at $A 1) 32 0x52454144
+	done
+fi
+wait_c 0 0x4c454e54 240 || { bad "dom0 never lent the pages (control word $(rd $C))"; exit 1; }
+ok "the control page is lent"
+d0=$(rd $A); d1=$(rd $(at $A 1)); d1023=$(rd $(at $A 1023))
+[ $d0 -eq $MAGIC ] && [ $d1 -eq $((MAGIC ^ 1)) ] && [ $d1023 -eq $((MAGIC ^ 1023)) ] &&
+	ok "the domU reads dom0s pattern at the hole frame" ||
+	bad "pattern words read $(printf "%#x %#x %#x" $d0 $d1 $d1023)"
+devmem $(at $A 2) 32 0x52504c59
+devmem $(at $C 1) 32 0x52454144
+wait_c 0 0x5245564b 120 || { bad "dom0 never said it revoked"; exit 1; }
+v=$(rd $A)
+[ $v -eq $ONES ] && ok "after the revoke the frame reads all ones" || bad "after the revoke it read $(printf %#x $v)"
+devmem $(at $A 4) 32 0x13579bdf
+v=$(rd $(at $A 4))
+[ $v -eq $ONES ] && ok "a write after the revoke is lost" || bad "a write after the revoke read back $(printf %#x $v)"
+devmem $(at $C 1) 32 0x4c4f5354
+wait_c 0 0x4359434c 120 || { bad "dom0 never started the cycles"; exit 1; }
+pat=0; ones=0; other=0
+while [ "$(rd $C)" -ne $((0x454e4421)) ]; do
+	v=$(rd $A)
+	if [ $v -eq $MAGIC ]; then pat=$((pat + 1))
+	elif [ $v -eq $ONES ]; then ones=$((ones + 1))
+	else other=$((other + 1)); fi
+done
+[ $other -eq 0 ] && ok "reads during the cycles: $pat pattern, $ones all ones, nothing else" ||
+	bad "reads during the cycles: $pat pattern, $ones all ones, $other other values"
+devmem $(at $C 1) 32 0x454e4421
+wait_c 0 $ONES 60 && ok "the control frame was revoked: a hole again" || bad "the control frame was never revoked"
+echo "the domU is alive"
+[ $fails -eq 0 ]'
+
+# -- dom0 halves (bash) ------------------------------------------------------------
+
+# shellcheck disable=SC2016
+DOM0_PRE='echo "talk: xen-lend talk $DOMID $HOLE_GFN $LEND_SECONDS"
+( $VXF_FILES/xen-lend talk $DOMID $HOLE_GFN $LEND_SECONDS >/tmp/talk.out 2>&1; echo $? >/tmp/talk.rc ) >/dev/null 2>&1 &'
+
+# shellcheck disable=SC2016
+DOM0_POST='fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+for _ in $(seq 600); do [ -f /tmp/talk.rc ] && break; sleep 0.5; done
+sed "s/^/talk: /" /tmp/talk.out
+[ "$(cat /tmp/talk.rc 2>/dev/null)" = 0 ] && ok "xen-lend talk passed" || bad "xen-lend talk: exit $(cat /tmp/talk.rc 2>/dev/null || echo "none: still running")"
+
+# a domU destroyed with pages lent
+cfg=/vxf/vxf-lend3.cfg
+sed "s/^name = .*/name = \"vxf-lend3\"/; s/vxf.index=1/vxf.index=3/" /vxf/vxf-domu1.cfg >$cfg
+f0=$(xl info free_memory)
+xl create -p $cfg >/tmp/lend3.log 2>&1 || { cat /tmp/lend3.log; bad "xl create vxf-lend3"; exit 1; }
+id=$(xl domid vxf-lend3)
+mkfifo /tmp/hold.fifo
+( $VXF_FILES/xen-lend hold $id $HOLE_GFN $LEND_HOLD /tmp/hold.fifo >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) >/dev/null 2>&1 &
+for _ in $(seq 240); do grep -q "^held\|^seen" /tmp/hold.out 2>/dev/null && break; sleep 0.5; done
+xl unpause vxf-lend3
+for _ in $(seq 480); do grep -q "^seen" /tmp/hold.out 2>/dev/null && break; [ -f /tmp/hold.rc ] && break; sleep 0.5; done
+grep -q "^seen" /tmp/hold.out && ok "domU $id touched the lent pages" || bad "domU $id never touched the lent pages"
+tail -n 5 /var/log/xen/console/guest-vxf-lend3.log 2>/dev/null | sed "s/^/lend3 console: /"
+xl destroy vxf-lend3 && ok "xl destroy with $LEND_HOLD pages lent" || bad "xl destroy failed"
+echo done >/tmp/hold.fifo
+for _ in $(seq 120); do [ -f /tmp/hold.rc ] && break; sleep 0.5; done
+sed "s/^/hold: /" /tmp/hold.out
+[ "$(cat /tmp/hold.rc 2>/dev/null)" = 0 ] && ok "xen-lend hold passed" || bad "xen-lend hold: exit $(cat /tmp/hold.rc 2>/dev/null || echo none)"
+xl list
+z=$(xl list | awk "NR > 1 && \$1 != \"Domain-0\"" | wc -l)
+[ "$z" -eq 0 ] && ok "no domain but dom0 left in xl list (no zombie)" || bad "$z domains left besides dom0 (zombie?)"
+# freed pages may still be on their way back (scrubbing): a bounded wait
+for _ in $(seq 40); do f1=$(xl info free_memory); [ "$f1" -ge "$f0" ] && break; sleep 0.5; done
+[ "$f1" -ge "$f0" ] && ok "Xen free memory back: $f1 MB after, $f0 MB before the domU" ||
+	bad "Xen free memory $f1 MB after the destroy, $f0 MB before the domU"
+n=$(xl dmesg | grep -c "d$id: revoked $LEND_HOLD lent frames at teardown" || true)
+[ "$n" -eq 1 ] && ok "Xen revoked the $LEND_HOLD lent frames at teardown" ||
+	bad "Xen log: $(xl dmesg | grep "d$id: revoked" || echo "no teardown revoke line for d$id")"
+[ $fails -eq 0 ]'
+
+if [ "$MODE" = baseline ]; then
+	XEN_OPTS=()
+	DOMU="HOLE_GFN=$HOLE_GFN
+$DOMU_COMMON
+$DOMU_BASELINE"
+	ARGS=(--domu-payload "$DOMU")
+else
+	[ -x "$TOP/tools/vxf-backend/xen-lend" ] || { echo "xen-hv: tools/vxf-backend/xen-lend missing (make tools)" >&2; exit 3; }
+	IMG=$("$TOP/scripts/xen-build.sh" | tail -n 1) || { echo "xen-hv: lend: FAIL (scripts/xen-build.sh failed)"; exit 2; }
+	XEN_OPTS=(--xen-image "$IMG")
+	cp "$TOP/tools/vxf-backend/xen-lend" "$FILES/"
+	DOMU="HOLE_GFN=$HOLE_GFN
+$DOMU_COMMON
+$DOMU_LEND"
+	ARGS=(--domu-payload "$DOMU" --files "$FILES"
+		--dom0-payload "HOLE_GFN=$HOLE_GFN LEND_SECONDS=$LEND_SECONDS
+$DOM0_PRE"
+		--dom0-post "HOLE_GFN=$HOLE_GFN LEND_HOLD=$LEND_HOLD
+$DOM0_POST")
+fi
+
+ATTEMPTS=${XEN_HV_ATTEMPTS:-2}
+xen_run_attempts "$ATTEMPTS" "$OUT.full" "xen-hv $MODE" --domu-module none \
+	--timeout 900 --domu-timeout 400 "${XEN_OPTS[@]}" "${ARGS[@]}"
+rc=$XEN_RUN_RC
+
+grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
+	grep -aE '(ok|FAIL): |hole frame|alive|held|seen' >"$OUT" || true
+cat "$OUT"
+grep -a '^xen-run: \(timings\|wall\)' "$OUT.full" >&2 || true
+nok=$(grep -c ': ok: \|| ok: ' "$OUT" || true)
+nfail=$(grep -c 'FAIL: ' "$OUT" || true)
+if [ -n "$FAULTED" ]; then
+	echo "xen-hv: $MODE: FAIL (emulator fault in domid(s) $FAULTED on attempt $XEN_RUN_ATTEMPT of $ATTEMPTS; logs in $OUT.full)"
+	exit 2
+fi
+if [ "$rc" -ne 0 ] || [ "$nfail" -ne 0 ] || [ "$nok" -eq 0 ]; then
+	echo "xen-hv: $MODE: FAIL (xen-run exit $rc, $nok ok, $nfail failed: $(grep -m1 'FAIL: ' "$OUT" "$OUT.full" | head -n 1); logs in $OUT.full)"
+	[ "$rc" -ge 2 ] && exit 2
+	exit 1
+fi
+echo "xen-hv: $MODE: PASS ($nok checks, $XEN_RUN_ATTEMPT attempt(s))"
