@@ -352,6 +352,7 @@ do_xen_lib() {
 }
 do_xen_suite() {
 	local rc
+	prep_wait xen-suite
 	: >"$XEN_OUT"
 	if ./scripts/xen-suite.sh --out "$XEN_OUT" \
 		--domu-module "$BUILD/gcc-6.12/$DRV/$KONAME"; then rc=0; else rc=$?; fi
@@ -398,6 +399,7 @@ do_bench_xen() {
 # scripts/xen-lib.sh) is retried once.
 do_xen_hv() {
 	local mode=$1
+	prep_wait xen-lend
 	if ./scripts/xen-hv.sh "$mode" --out "$LOGS/xen-hv-$mode.out"; then
 		INFO=$(sed -n 's/^xen-hv: [a-z]*: PASS (\(.*\))$/\1/p' "$LOG")
 		local c
@@ -460,6 +462,7 @@ VGPU_OUT="$LOGS/vgpu-stock.out"
 do_vgpu_stock() {
 	local rc
 	make -C tests/igt vgpu/vxf_vgpu || { REASON="vxf_vgpu build failed"; return 1; }
+	prep_wait vgpu-stock
 	./scripts/vgpu-env.sh || { REASON="trixie root build failed (.cache/vgpu/debootstrap.log)"; return 1; }
 	if ./scripts/vgpu-run.sh --log "$LOGS/vgpu-stock.console.log" >"$VGPU_OUT"; then
 		rc=0
@@ -474,6 +477,34 @@ do_vgpu_stock() {
 	INFO=$(grep -m1 -o 'deviceName "[^"]*"' "$VGPU_OUT" || true)
 }
 
+# Caches that only later steps need, built in the background while the
+# build steps run, so that their downloads and unpacking overlap with
+# compiling: the trixie root of the virtio-gpu VM (a debootstrap), the Xen
+# harness's dom0 root and Debian's Xen (a debootstrap), the patched Xen
+# (a source package and a hypervisor build). The step that needs one
+# waits for it (prep_wait) and then runs the same script again, which
+# finds its cache built (or builds it, if the background run failed: its
+# log is kept). Nothing here runs tests.
+declare -A PREP_PID
+prep_start() {
+	local name=$1
+	shift
+	want "$name" || return 0
+	"$@" >"$LOGS/prep-$name.log" 2>&1 </dev/null &
+	PREP_PID[$name]=$!
+}
+
+prep_wait() {
+	local pid=${PREP_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	unset "PREP_PID[$1]"
+	if wait "$pid"; then
+		echo "background cache build for $1: done (log $LOGS/prep-$1.log)"
+	else
+		echo "background cache build for $1: failed, building in the step (log $LOGS/prep-$1.log)"
+	fi
+}
+
 # --- run ------------------------------------------------------------------------
 
 step deps "" do_deps
@@ -484,6 +515,13 @@ KDIR_612=${KDIR_612:-}
 if [ -z "$KDIR_612" ] && [ -f "$TOP/.cache/kernels/env.sh" ]; then
 	# shellcheck source=/dev/null
 	. "$TOP/.cache/kernels/env.sh"
+fi
+if [ "${STATUS[kernels]:-}" = pass ]; then
+	prep_start vgpu-stock ./scripts/vgpu-env.sh
+	if [ "${VXF_XEN:-1}" = 1 ]; then
+		prep_start xen-suite ./scripts/xen-run.sh --prepare
+		prep_start xen-lend ./scripts/xen-build.sh
+	fi
 fi
 step build-gcc-6.1 "kernels" do_gcc_61
 step build-gcc-6.12 "kernels" do_gcc_612
@@ -517,6 +555,12 @@ if [ "${VXF_XEN:-1}" = 1 ]; then
 	step xen-hv-baseline "kernels" do_xen_hv_baseline
 	step xen-lend "kernels tools" do_xen_lend
 fi
+
+# a cache build whose step never ran (a dependency failed): let it finish,
+# so that nothing of this run is left behind
+for name in "${!PREP_PID[@]}"; do
+	wait "${PREP_PID[$name]}" 2>/dev/null || true
+done
 
 T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
