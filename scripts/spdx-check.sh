@@ -3,8 +3,9 @@
 #
 # Check every tracked file's licence (COPYING): an SPDX-License-Identifier
 # line in its first 3 lines naming a licence of LICENSES/, the one its
-# place requires (include/xen/interface/ MIT, include/uapi/ GPL-2.0 WITH
-# Linux-syscall-note, drivers/ GPL-2.0), and the one that
+# place requires (include/xen/interface/ MIT, include/uapi/ and the test
+# module's private uAPI header GPL-2.0 WITH Linux-syscall-note, drivers/
+# GPL-2.0), and the one that
 # packaging/debian/copyright gives it (its last matching Files: stanza).
 # The few files whose format has no comments (listed in COPYING) are
 # exempt. Without git (an unpacked tarball) every file is checked.
@@ -17,7 +18,8 @@ cd "$TOP"
 # formats without comments, and the licence texts themselves (COPYING)
 EXEMPT=(VERSION COPYING 'LICENSES/*' packaging/debian/changelog
 	packaging/debian/copyright packaging/debian/source/format
-	'packaging/debian/*.dkms' 'packaging/debian/*.docs')
+	'packaging/debian/*.dkms' 'packaging/debian/*.docs'
+	'xen/patches/*')
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
 	mapfile -t FILES < <(git ls-files | LC_ALL=C sort)
@@ -95,7 +97,7 @@ for f in "${FILES[@]}"; do
 	known "$id" || problem "$f" "'$id' is not a licence of LICENSES/"
 	case "$f" in
 	include/xen/interface/*) want=MIT ;;
-	include/uapi/*) want="GPL-2.0 WITH Linux-syscall-note" ;;
+	include/uapi/* | drivers/*_uapi.h) want="GPL-2.0 WITH Linux-syscall-note" ;;
 	drivers/*) want=GPL-2.0 ;;
 	*) want= ;;
 	esac
