@@ -22,6 +22,7 @@
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
@@ -619,6 +620,25 @@ static int vxf_fault_wait(struct vxf_window *win, struct vxf_chunk *chunk,
 }
 
 /*
+ * Before a fault drops the fault lock to wait: the VMA may go meanwhile,
+ * and with it the file that pins this module and the last reference to the
+ * device, so the waiting task holds both itself (the device holds its
+ * transport's module). handle_userfault() needs no module reference, being
+ * built in; this driver is not.
+ */
+static void vxf_fault_hold(struct vxf_device *dev)
+{
+	__module_get(THIS_MODULE);
+	vxf_device_get(dev);
+}
+
+static void vxf_fault_unhold(struct vxf_device *dev)
+{
+	vxf_device_put(dev);
+	module_put(THIS_MODULE);
+}
+
+/*
  * Hypervisor mode: the access reaches the hypervisor (here its stand-in),
  * which reports it and holds the faulting context until the report is
  * resolved. Returns VM_FAULT_RETRY when the fault lock was dropped, 0 to
@@ -648,11 +668,11 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
 		ops->report_wait(dev, seq, 0);
 		return VM_FAULT_RETRY;
 	}
-	vxf_device_get(dev);
+	vxf_fault_hold(dev);
 	vxf_release_fault_lock(vmf);
 	if (!ops->report_wait(dev, seq, timeout))
 		vxf_window_record_latency(win, start);
-	vxf_device_put(dev);
+	vxf_fault_unhold(dev);
 	return VM_FAULT_RETRY;
 }
 
@@ -721,11 +741,7 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 		goto out;
 	}
 
-	/*
-	 * Once the lock is dropped the VMA may go, and with it the last
-	 * reference to the device: hold one.
-	 */
-	vxf_device_get(win->dev);
+	vxf_fault_hold(win->dev);
 	vxf_release_fault_lock(vmf);
 	if (send)
 		vxf_fault_prefetch(win, chunk, prefetch, write);
@@ -735,7 +751,7 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 		vxf_window_record_latency(win, start);
 	trace_vxf_fault_end(win->dev->index, vmf->pgoff,
 			    (__force unsigned int)VM_FAULT_RETRY);
-	vxf_device_put(win->dev);
+	vxf_fault_unhold(win->dev);
 	return VM_FAULT_RETRY;
 
 out:
