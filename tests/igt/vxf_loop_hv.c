@@ -239,6 +239,49 @@ static void test_hv_flood(void)
 	window_stop(&w);
 }
 
+/*
+ * vxf_fault.h: a producer index more than a ring ahead of the consumer's
+ * is a corrupt area, and the guest tears the interface down. From then on
+ * an access to a page that is not there fails (SIGBUS, or EFAULT for the
+ * kernel) instead of waiting for reports that cannot be trusted; a page
+ * still mapped is still served.
+ */
+static void test_hv_corrupt_area(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	char line[128];
+	uint64_t v;
+	int fd;
+
+	hv_start(&w, "8", NULL);
+	fill_page(&w, 1, 5);
+	fill_page(&w, 2, 6);
+	hv_revoke(&w, 2, 1);
+	s0 = stats(&w);
+	igt_assert_f(vxf_backend_cmd(&w.be, line, sizeof(line),
+				     "hv-corrupt") == 0,
+		     "%s\n", vxf_backend_last_error());
+	wait_records(&w, &s0, 1);
+	s1 = stats(&w);
+	igt_assert_lte_u64(1, s1.hv_overflows - s0.hv_overflows);
+
+	/* The revoked page is not served any more, by report or otherwise. */
+	igt_assert(!vxf_try_read64(word(&w, 2, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	fd = memfd_create("vxf-hv", 0);
+	igt_assert(fd >= 0);
+	igt_assert_eq(pwrite(fd, (void *)word(&w, 2, 0), VXF_PAGE_SIZE, 0),
+		      -1);
+	igt_assert_eq(errno, EFAULT);
+	close(fd);
+	/* The page still mapped is, through a fresh guest mapping. */
+	check_page(&w, 1, value, 5);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.hv_reports, s0.hv_reports);
+	window_stop(&w);
+}
+
 void vxf_loop_hv_subtests(void)
 {
 	igt_describe("Pages taken away by the hypervisor, unannounced, come "
@@ -271,4 +314,10 @@ void vxf_loop_hv_subtests(void)
 		     "counted, each page asked for once, nothing hangs.");
 	igt_subtest("hv-flood")
 		test_hv_flood();
+
+	igt_describe("A corrupt report area (producer index past a ring "
+		     "ahead) tears fault reports down: an absent page then "
+		     "ends in SIGBUS or EFAULT, a mapped one is still served.");
+	igt_subtest("hv-corrupt-area")
+		test_hv_corrupt_area();
 }

@@ -240,6 +240,23 @@ static void cmd_hv_inject(struct vxf_ctl *c, int argc, char **argv)
 		vxf_ctl_replyf(c, "ok hv-inject written=%u", written);
 }
 
+/* hv-corrupt: make the report area's producer index impossible. */
+static void cmd_hv_corrupt(struct vxf_ctl *c)
+{
+	struct vxf_transport *t = c->store->t;
+	int ret;
+
+	if (!t->ops->hv_corrupt) {
+		vxf_ctl_replyf(c, "err hv-corrupt needs hypervisor mode");
+		return;
+	}
+	ret = t->ops->hv_corrupt(t);
+	if (ret)
+		vxf_ctl_replyf(c, "err hv-corrupt: %s", strerror(-ret));
+	else
+		vxf_ctl_replyf(c, "ok hv-corrupt");
+}
+
 /* Commands taking a FIRST COUNT range. */
 static void cmd_range(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
 {
@@ -312,6 +329,8 @@ void vxf_ctl_run(struct vxf_ctl *c, char *line, uint64_t now_us)
 		vxf_ctl_replyf(c, "err too many arguments");
 	} else if (!strcmp(argv[0], "hv-inject")) {
 		cmd_hv_inject(c, argc, argv);
+	} else if (!strcmp(argv[0], "hv-corrupt")) {
+		cmd_hv_corrupt(c);
 	} else if (argc > 5) {
 		vxf_ctl_replyf(c, "err too many arguments");
 	} else if (!strcmp(argv[0], "revoke") || !strcmp(argv[0], "fail") ||

@@ -242,6 +242,15 @@ static int loop_hv_inject(struct vxf_transport *t, const void *records,
 	return ret;
 }
 
+static int loop_hv_corrupt(struct vxf_transport *t)
+{
+	struct vxf_loop_hv_inject in = {
+		.flags = VXF_LOOP_HV_INJECT_F_CORRUPT_PROD,
+	};
+
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_HV_INJECT, &in);
+}
+
 static int loop_fe_stats(struct vxf_transport *t, void *st)
 {
 	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_STATS, st);
@@ -258,6 +267,7 @@ static const struct vxf_transport_ops vxf_loop_ops = {
 	.ungrant = loop_ungrant,
 	.hv_revoke = loop_hv_revoke,
 	.hv_inject = loop_hv_inject,
+	.hv_corrupt = loop_hv_corrupt,
 	.fe_stats = loop_fe_stats,
 	.disconnect = loop_disconnect,
 	.destroy = loop_destroy,

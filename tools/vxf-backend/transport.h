@@ -91,6 +91,9 @@ struct vxf_transport;
  * @hv_inject: optional (hypervisor mode, tests): write @nr raw fault
  *	records (struct xen_fault_record) to the report area; *@written
  *	says how many fitted. Returns 0 or -errno.
+ * @hv_corrupt: optional (hypervisor mode, tests): move the report area's
+ *	producer index more than a ring past the consumer's, as a corrupt
+ *	hypervisor would. Returns 0 or -errno.
  * @fe_stats: optional (loop mode): the frontend window's own counters
  *	(VXF_LOOP_IOC_STATS) into @st, a struct vxf_stats. Returns 0 or
  *	-errno.
@@ -118,6 +121,7 @@ struct vxf_transport_ops {
 			 uint64_t count);
 	int (*hv_inject)(struct vxf_transport *t, const void *records,
 			 unsigned int nr, unsigned int *written);
+	int (*hv_corrupt)(struct vxf_transport *t);
 	int (*fe_stats)(struct vxf_transport *t, void *st);
 	void (*disconnect)(struct vxf_transport *t);
 	void (*destroy)(struct vxf_transport *t);

@@ -273,7 +273,7 @@ long vxf_loop_hv_inject(struct vxf_device *dev,
 {
 	struct vxf_loop_hv *st = dev->hv_priv;
 	struct vxf_loop_hv_inject in;
-	struct xen_fault_record *recs;
+	struct xen_fault_record *recs = NULL;
 	u32 i, written = 0;
 	long err = 0;
 
@@ -281,14 +281,17 @@ long vxf_loop_hv_inject(struct vxf_device *dev,
 		return -EFAULT;
 	if (!dev->hv)
 		return -EOPNOTSUPP;
-	if (!in.nr || in.nr > VXF_LOOP_HV_MAX_INJECT)
+	if (in.flags & ~VXF_LOOP_HV_INJECT_F_CORRUPT_PROD || in.pad ||
+	    (!in.nr && !in.flags) || in.nr > VXF_LOOP_HV_MAX_INJECT)
 		return -EINVAL;
 
-	/* nr is bounded: the product cannot overflow. */
-	recs = memdup_user(u64_to_user_ptr(in.records),
-			   (size_t)in.nr * sizeof(*recs));
-	if (IS_ERR(recs))
-		return PTR_ERR(recs);
+	if (in.nr) {
+		/* nr is bounded: the product cannot overflow. */
+		recs = memdup_user(u64_to_user_ptr(in.records),
+				   (size_t)in.nr * sizeof(*recs));
+		if (IS_ERR(recs))
+			return PTR_ERR(recs);
+	}
 
 	spin_lock(&st->lock);
 	for (i = 0; i < in.nr; i++) {
@@ -298,6 +301,9 @@ long vxf_loop_hv_inject(struct vxf_device *dev,
 		/* Later genuine reports must stay newer than anything seen. */
 		st->seq = max(st->seq, recs[i].seq);
 	}
+	if (in.flags & VXF_LOOP_HV_INJECT_F_CORRUPT_PROD)
+		WRITE_ONCE(st->area->prod, READ_ONCE(st->area->cons) +
+			   XEN_FAULT_RING_SIZE + 1);
 	spin_unlock(&st->lock);
 	kfree(recs);
 	vxf_hv_kick(dev);

@@ -140,12 +140,23 @@ struct vxf_loop_hv_revoke {
  * @nr: number of records, at most 4096
  * @written: out: records written before the ring was full (the rest count
  *	as overflow, as the hypervisor would count them)
+ * @flags: in: VXF_LOOP_HV_INJECT_F_*; @nr may be 0 when a flag is set
+ * @pad: in: 0
  */
 struct vxf_loop_hv_inject {
 	__u64 records;
 	__u32 nr;
 	__u32 written;
+	__u32 flags;
+	__u32 pad;
 };
+
+/*
+ * After the records, move the report area's producer index more than a
+ * ring's worth past the consumer's, as a corrupt hypervisor would: the
+ * driver must tear the interface down (vxf_fault.h).
+ */
+#define VXF_LOOP_HV_INJECT_F_CORRUPT_PROD	(1U << 0)
 
 /*
  * VXF_LOOP_IOC_NOTIFY kicks the frontend (its ring processing runs in the
