@@ -18,6 +18,8 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/chroot-lib.sh
+. "$TOP/scripts/chroot-lib.sh"
 VCACHE="$TOP/.cache/vgpu"
 SUITE=trixie
 INCLUDE=qemu-system-x86,qemu-system-gui,qemu-system-modules-opengl
@@ -72,7 +74,7 @@ LOGF="$VCACHE/debootstrap.log"
 say "building the trixie root (debootstrap $SUITE from $mirror, once; log $LOGF)"
 t0=$(date +%s)
 tmp="$VCACHE/root.tmp"
-rm -rf "$tmp"
+root_remove "$tmp"
 # If a maintainer script fails in the chroot, debootstrap stops short:
 # configure what is left by hand and check the files below.
 if ! nice debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$mirror" \
@@ -94,7 +96,7 @@ chroot "$tmp" apt-get clean >/dev/null 2>&1 || true
 rm -rf "$tmp"/var/lib/apt/lists/* "$tmp"/usr/share/doc "$tmp"/usr/share/man \
 	"$tmp"/usr/share/locale "$tmp"/usr/share/info
 echo "$want" >"$tmp/.vxf-stamp"
-rm -rf "$ROOT"
+root_remove "$ROOT"
 mv "$tmp" "$ROOT"
 say "trixie root built in $(($(date +%s) - t0))s ($(du -sh "$ROOT" | cut -f1))"
 echo "$ROOT"

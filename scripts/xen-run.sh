@@ -134,6 +134,8 @@ done
 case "$NDOMU" in [1-9]) ;; *) setup_fail "--domus must be 1..9" ;; esac
 # shellcheck source=scripts/xen-lib.sh
 . "$TOP/scripts/xen-lib.sh"
+# shellcheck source=scripts/chroot-lib.sh
+. "$TOP/scripts/chroot-lib.sh"
 TSCALE=$(xen_time_scale)
 TIMEOUT=$((TIMEOUT * TSCALE))
 DOMU_TIMEOUT=$((DOMU_TIMEOUT * TSCALE))
@@ -192,7 +194,8 @@ build_rootfs() {
 	say "building dom0 rootfs (debootstrap $SUITE from $mirror, once)"
 	t0=$(now)
 	tmp="$XCACHE/rootfs.tmp"
-	rm -rf "$tmp" "$XCACHE/rootfs"
+	root_remove "$tmp"
+	root_remove "$XCACHE/rootfs"
 	debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$mirror" \
 		>"$XCACHE/debootstrap.log" 2>&1 ||
 		setup_fail "debootstrap failed, see $XCACHE/debootstrap.log: $(tail -n 3 "$XCACHE/debootstrap.log")"
