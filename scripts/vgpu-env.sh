@@ -36,28 +36,6 @@ FORCE=0
 say() { echo "vgpu-env: $*" >&2; }
 setup_fail() { echo "vgpu-env: ERROR: $*" >&2; exit 3; }
 
-# The URI of the deb source that serves this machine's own release
-# (deb822 first, then one-line format).
-apt_mirror() {
-	local host f
-	host=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	[ -n "$host" ] || return 1
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk -v s="$host" '
-			/^[ \t]*$/ { if (u != "" && ok && t) { print u; exit } u = ""; ok = 0; t = 0; next }
-			tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") t = 1 }
-			tolower($1) == "uris:" { u = $2 }
-			tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
-			END { if (u != "" && ok && t) print u }' "$f"
-	done | head -n 1 | grep . && return 0
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk -v s="$host" '$1 == "deb" {
-			i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++
-			if ($2 ~ /^\[/) i++
-			if ($(i + 1) == s) { print $i; exit } }' | grep .
-}
-
 ROOT="$VCACHE/root"
 want="suite=$SUITE include=$INCLUDE recipe=$RECIPE"
 if [ "$FORCE" -eq 0 ] && [ -f "$ROOT/.vxf-stamp" ] &&
@@ -68,7 +46,7 @@ fi
 
 [ "$(id -u)" -eq 0 ] || setup_fail "must run as root (debootstrap, chroot)"
 command -v debootstrap >/dev/null || setup_fail "debootstrap missing (make deps)"
-mirror=$(apt_mirror) || setup_fail "no deb source for this release in /etc/apt/sources.list*"
+mirror=$(apt_mirror "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")") || setup_fail "no deb source for this release in /etc/apt/sources.list*"
 mkdir -p "$VCACHE"
 LOGF="$VCACHE/debootstrap.log"
 say "building the trixie root (debootstrap $SUITE from $mirror, once; log $LOGF)"

@@ -165,32 +165,12 @@ fi
 
 # -- caches ----------------------------------------------------------------------
 
-# Mirror for debootstrap, from this machine's apt sources (deb822 first,
-# then one-line format): the URI of an entry that serves $SUITE itself.
-apt_mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk -v s="$SUITE" '
-			/^[ \t]*$/ { if (u != "" && ok && t) { print u; exit } u = ""; ok = 0; t = 0; next }
-			tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") t = 1 }
-			tolower($1) == "uris:" { u = $2 }
-			tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
-			END { if (u != "" && ok && t) print u }' "$f"
-	done | head -n 1 | grep . && return 0
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk -v s="$SUITE" '$1 == "deb" {
-			i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++
-			if ($2 ~ /^\[/) i++
-			if ($(i + 1) == s) { print $i; exit } }' | grep .
-}
-
 build_rootfs() {
 	local want="suite=$SUITE include=$INCLUDE recipe=$RECIPE" mirror tmp t0
 	if [ -f "$XCACHE/rootfs/.vxf-stamp" ] && [ "$(cat "$XCACHE/rootfs/.vxf-stamp")" = "$want" ]; then
 		return 0
 	fi
-	mirror=$(apt_mirror) || setup_fail "no '$SUITE' deb source in /etc/apt/sources.list*"
+	mirror=$(apt_mirror "$SUITE") || setup_fail "no '$SUITE' deb source in /etc/apt/sources.list*"
 	say "building dom0 rootfs (debootstrap $SUITE from $mirror, once)"
 	t0=$(now)
 	tmp="$XCACHE/rootfs.tmp"
