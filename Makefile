@@ -75,6 +75,8 @@ endif
 # What distros ship (dkms.conf) is CONFIG_VIRTIO_XEN_FAULT=m alone.
 MODULE_CONFIG := CONFIG_VIRTIO_XEN_FAULT=m CONFIG_VIRTIO_XEN_FAULT_LOOP=m \
 		 CONFIG_VIRTIO_XEN_FAULT_DEBUG=y
+# make modules_install's build: the driver alone, as dkms.conf's
+INSTALL_CONFIG := CONFIG_VIRTIO_XEN_FAULT=m
 KO := drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
 TOOL_DIRS := tools/vxf-backend tests/igt tools/vxf-demo tools/vxf-bench \
 	     tools/vxf-fuzz
@@ -246,9 +248,17 @@ install-list:
 # the module into $(DESTDIR)/lib/modules/<KDIR's release>/$(INSTALL_MOD_DIR)/
 # (kbuild signs and compresses it as KDIR's .config says, and runs depmod
 # only where KDIR has a System.map)
-modules_install: modules
-	$(MAKE) -C $(KDIR) M=$(TOP) $(MODULE_CONFIG) INSTALL_MOD_PATH=$(DESTDIR) \
+# What is installed is what distros ship (dkms.conf's build): the driver
+# alone, without the test module and the test hooks of `make`'s build.
+modules_install:
+ifeq ($(KDIR),)
+	./scripts/kernels.sh >/dev/null
+	$(MAKE) modules_install
+else
+	$(MAKE) -C $(KDIR) M=$(TOP) $(INSTALL_CONFIG) modules
+	$(MAKE) -C $(KDIR) M=$(TOP) $(INSTALL_CONFIG) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+endif
 
 dist:
 	./scripts/dist.sh versions
