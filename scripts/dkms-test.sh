@@ -19,6 +19,8 @@ command -v dkms >/dev/null || die "dkms missing (make deps)"
 "$TOP/scripts/kernels.sh" >/dev/null
 # shellcheck source=/dev/null
 . "$TOP/.cache/kernels/env.sh"
+# shellcheck source=scripts/dkms-lib.sh
+. "$TOP/scripts/dkms-lib.sh"
 
 NAME=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$TOP/dkms.conf")
 VER=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TOP/dkms.conf")
@@ -35,19 +37,8 @@ mkdir -p "$SRC" "$DK/tree" "$DK/install/$KVER_612"
 	--exclude='Module.symvers' dkms.conf VERSION Kbuild drivers include) |
 	tar -x -C "$SRC"
 
-TREES=(--sourcetree "$DK/source" --dkmstree "$DK/tree" --installtree "$DK/install")
-KOPTS=(-k "$KVER_612" --kernelsourcedir "$KDIR_612")
-
-dkms add -m "$NAME" -v "$VER" "${TREES[@]}"
-if ! dkms build -m "$NAME" -v "$VER" "${KOPTS[@]}" "${TREES[@]}"; then
-	cat "$DK/tree/$NAME/$VER/build/make.log" 2>/dev/null >&2 || true
-	die "dkms build failed"
-fi
-dkms install -m "$NAME" -v "$VER" "${KOPTS[@]}" "${TREES[@]}" --no-depmod
-dkms status -m "$NAME" "${TREES[@]}"
-
-KO=$(find "$DK/install/$KVER_612" -name "$NAME.ko*" -print -quit)
-[ -n "$KO" ] || die "dkms install left no $NAME.ko* in $DK/install/$KVER_612"
+dkms_private_install "$NAME" "$VER" "$DK/source" "$DK" || die "dkms failed (above)"
+KO=$DKMS_KO
 echo "dkms-test: installed $KO"
 extra=$(find "$DK/install/$KVER_612" -name '*.ko*' ! -name "$NAME.ko*")
 [ -z "$extra" ] || die "dkms install left more than the driver: $extra"

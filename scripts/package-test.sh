@@ -116,6 +116,8 @@ fi
 "$TOP/scripts/kernels.sh" >/dev/null
 # shellcheck source=/dev/null
 . "$TOP/.cache/kernels/env.sh"
+# shellcheck source=scripts/dkms-lib.sh
+. "$TOP/scripts/dkms-lib.sh"
 ROOT="$W/root"
 DK="$W/dkms"
 mkdir -p "$ROOT" "$DK/tree" "$DK/install/$KVER_612"
@@ -126,17 +128,9 @@ dpkg-deb -x "$TOOLS_DEB" "$ROOT"
 "$ROOT/usr/bin/vxf-demo" --version | grep -qx "vxf-demo $V" ||
 	die "the packaged vxf-demo --version does not say $V"
 
-TREES=(--sourcetree "$ROOT/usr/src" --dkmstree "$DK/tree" --installtree "$DK/install")
-KOPTS=(-k "$KVER_612" --kernelsourcedir "$KDIR_612")
-dkms add -m "$NAME" -v "$V" "${TREES[@]}"
-if ! dkms build -m "$NAME" -v "$V" "${KOPTS[@]}" "${TREES[@]}"; then
-	cat "$DK/tree/$NAME/$V/build/make.log" 2>/dev/null >&2 || true
-	die "dkms build from the package's sources failed"
-fi
-dkms install -m "$NAME" -v "$V" "${KOPTS[@]}" "${TREES[@]}" --no-depmod
-dkms status -m "$NAME" "${TREES[@]}"
-KO=$(find "$DK/install/$KVER_612" -name "$NAME.ko*" -print -quit)
-[ -n "$KO" ] || die "dkms install left no $NAME.ko* in $DK/install/$KVER_612"
+dkms_private_install "$NAME" "$V" "$ROOT/usr/src" "$DK" ||
+	die "dkms from the package's sources failed (above)"
+KO=$DKMS_KO
 echo "package-test: DKMS built and installed $KO"
 
 # --- 5. the VM with the DKMS-built module ------------------------------------------
