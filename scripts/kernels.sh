@@ -14,6 +14,12 @@ CACHE="$TOP/.cache/kernels"
 ROOT="$CACHE/root"
 DEBS="$CACHE/debs"
 mkdir -p "$ROOT" "$DEBS"
+# Physical paths in env.mk and in the headers' Makefiles: a .cache/ (or
+# .cache/kernels/) that is a symlink shared by several checkouts must not
+# get the path of whichever checkout ran this last.
+CACHE=$(cd "$CACHE" && pwd -P)
+ROOT=$CACHE/root
+DEBS=$CACHE/debs
 
 die() { echo "kernels: ERROR: $*" >&2; exit 1; }
 
