@@ -89,6 +89,10 @@ step() {
 	else
 		STATUS[$name]=fail
 		fail "$name (${REASON:-exit status $rc}, $((t1 - t0))s, log $LOG)"
+		# what killed a Xen run's domains (scripts/xen-lib.sh), where a
+		# reader of the summary alone (a CI log tail) sees it
+		grep -a '^xen-death: \|not proven the emulator' "$LOG" | sort -u | head -n 8 |
+			sed 's/^/  /' || true
 	fi
 }
 
@@ -357,7 +361,9 @@ do_xen_suite() {
 	if ./scripts/xen-suite.sh --out "$XEN_OUT" \
 		--domu-module "$BUILD/gcc-6.12/$DRV/$KONAME"; then rc=0; else rc=$?; fi
 	if [ $rc -ge 2 ] || ! grep -q '^VXF-TEST-BEGIN ' "$XEN_OUT"; then
-		REASON="xen-suite exit $rc: $(grep -m1 'xen-run: FAIL:\|xen-run: ERROR:\|xen-suite:' "$XEN_OUT.full" "$LOG" 2>/dev/null | sed 's/^[^:]*:xen-[a-z]*: //'); log $XEN_OUT.full"
+		REASON="xen-suite exit $rc: $({ grep -h -m1 'not proven the emulator' "$LOG" ||
+			grep -h -m1 'xen-run: FAIL:\|xen-run: ERROR:\|xen-suite: FAIL' "$XEN_OUT.full" "$LOG"; } 2>/dev/null |
+			head -n 1 | sed 's/^xen-[a-z]*: //'); log $XEN_OUT.full"
 		return 1
 	fi
 }
@@ -383,7 +389,8 @@ do_bench_xen() {
 		REASON=$(grep -m1 'bench: xen run: emulator death' "$LOG" | sed 's/^bench: xen run: //')
 		return 77
 	elif [ $rc -ne 0 ]; then
-		REASON=$(grep -m1 'bench: smoke: \|error: \|xen run: xen-run: FAIL\|not proven the emulator' "$LOG" || echo "see log")
+		REASON=$(grep -m1 'not proven the emulator' "$LOG" ||
+			grep -m1 'bench: smoke: \|error: \|xen run: xen-run: FAIL' "$LOG" || echo "see log")
 		return 1
 	fi
 }

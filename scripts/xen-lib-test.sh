@@ -139,7 +139,32 @@ cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
 : >"$s.dom0.log"
 expect "a soft lockup in a domU that finished is no death" "$s" ""
 
-# 9. RFLAGS checks
+# 9. a triple fault right after the idle loop's HLT, interrupts on, after
+# insmod: idle-wakeup, the emulator's; the same with IF clear, a RIP past
+# the halt routine, or no VXF-KSYM-IDLE-HALT line: not proven
+idle_case() { # NAME RIP RFLAGS KSYM-LINE WANT
+	s=$T/xen-1-9-$n
+	cp "$T/xen-1-2.console.log" "$s.console.log"
+	sed "s/e008:\\[<ffff82d0402044a5>\\]/0010:[<$2>]/; s/^(XEN) RFLAGS: [0-9a-f]*/(XEN) RFLAGS: $3/" \
+		"$T/xen-1-2.xen.log" >"$s.xen.log"
+	{ [ -z "$4" ] || echo "$4"; cat "$T/xen-1-2.vxf-domu1.log"; } >"$s.vxf-domu1.log"
+	cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
+	: >"$s.dom0.log"
+	expect "$1" "$s" "$5"
+}
+K='VXF-KSYM-IDLE-HALT ffffffff81ce7050'
+idle_case "a triple fault after the idle HLT is the emulator's" ffffffff81ce705f 0000000000000212 "$K" \
+	"1 vxf-domu1 idle-wakeup emulator"
+idle_case "the same with interrupts off is not" ffffffff81ce705f 0000000000000012 "$K" \
+	"1 vxf-domu1 triple-fault other"
+idle_case "a RIP past the halt routine is not" ffffffff81ce7090 0000000000000212 "$K" \
+	"1 vxf-domu1 triple-fault other"
+idle_case "a RIP before the halt routine is not" ffffffff81ce704f 0000000000000212 "$K" \
+	"1 vxf-domu1 triple-fault other"
+idle_case "without the domU's symbol line it is not" ffffffff81ce705f 0000000000000212 "" \
+	"1 vxf-domu1 triple-fault other"
+
+# 10. RFLAGS checks
 for v in 2 246 10246 83 0000000000000202; do
 	n=$((n + 1))
 	if rflags_impossible "$v"; then echo "not ok $n RFLAGS $v is possible"; bad=1; else echo "ok $n RFLAGS $v is possible"; fi

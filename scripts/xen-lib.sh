@@ -41,10 +41,30 @@
 #                    VMRUN's checks) can load such a value into the
 #                    register: only an emulator bug can put it there.
 #                    Seen: a double fault in __cond_resched during fork.
+#   idle-wakeup      Xen reports a triple fault of the domU at a guest
+#                    kernel address (CS 0010) within the idle loop's halt,
+#                    pv_native_safe_halt (its address from the domU's
+#                    /proc/kallsyms: the "VXF-KSYM-IDLE-HALT" line of
+#                    xen-run.sh's init), with interrupts enabled (RFLAGS
+#                    bit 9). The vCPU was idle: the last instruction it
+#                    ran was STI; HLT, which cannot fault, and Xen woke it
+#                    by injecting an interrupt at VMRUN, the emulated path
+#                    vmrun-resume dies on. A triple fault there means that
+#                    delivering the interrupt failed, then delivering #DF
+#                    failed: both read only the IDT (mapped read-only
+#                    since Linux 4.15, both aliases), the GDT (the CPU
+#                    uses its read-only alias) and the per-CPU entry
+#                    stacks, none of which the driver names; a corruption
+#                    of those would not pick the idle loop out of every
+#                    place an interrupt arrives, and KASAN runs of the
+#                    same driver code (make check's debug kernel) would
+#                    report it. Seen: bench-xen, domU 1, RIP
+#                    0010:ffffffff81ce705f (the byte after HLT), RFLAGS
+#                    0x212, after the driver loaded.
 #
 # Every other death is not proven to be the emulator's and fails the run:
 #   triple-fault     a triple fault at a guest address after the driver
-#                    began loading
+#                    began loading (but for idle-wakeup)
 #   kernel-fault     a kernel fault report (panic, oops, BUG, double
 #                    fault...) on the domU's console after that
 #   unfinished       the domU never reached its end (no VXF-DOMU-DONE; for
@@ -97,6 +117,25 @@ rflags_impossible() {
 	[ ${#h} -le 16 ] || return 0
 	v=$((16#${h:-0}))
 	(((v & 0x2) == 0 || (v & 0x8028) != 0 || (v >> 22) != 0))
+}
+
+# idle_wakeup "CS:RIP rflags FL" CONSOLE: true if a guest triple fault at
+# CS:RIP with RFLAGS FL is the idle-wakeup signature: kernel CS, interrupts
+# enabled, RIP within the first 32 bytes of pv_native_safe_halt as the
+# domU's "VXF-KSYM-IDLE-HALT ADDR" line gives it
+idle_wakeup() {
+	local cs=${1%%:*} rip fl sym d
+	rip=${1#*:}
+	rip=${rip%% *}
+	fl=${1##* }
+	sym=$(sed -n 's/^VXF-KSYM-IDLE-HALT \([0-9a-f]\{16\}\)$/\1/p' <<<"$2" | head -n 1)
+	[ "$cs" = 0010 ] && [ -n "$sym" ] || return 1
+	case "$rip$fl" in *[!0-9a-fA-F]*) return 1 ;; esac
+	[ ${#rip} -eq 16 ] && [ ${#fl} -le 16 ] || return 1
+	# (same high half: the kernel's text is far below 2^63 apart)
+	[ "${rip:0:8}" = "${sym:0:8}" ] || return 1
+	d=$((16#${rip:8} - 16#${sym:8}))
+	((d >= 0 && d < 32 && (16#${fl#0x} & 0x200) != 0))
 }
 
 # xen_domains STEM: "DOMID NAME" for every domU the run created (xen-run.sh's
@@ -169,6 +208,9 @@ xen_deaths() {
 		cls=other
 		if [ "$sig" = triple-fault ] && [ "${detail%%:*}" = e008 ]; then
 			sig=vmrun-resume
+			cls=emulator
+		elif [ "$sig" = triple-fault ] && idle_wakeup "$detail" "$con"; then
+			sig=idle-wakeup
 			cls=emulator
 		elif ! grep -aqE '^VXF-INSMOD-(BEGIN|OK|FAIL) .*/99-' <<<"$con"; then
 			detail="$detail (before the driver's insmod)"

@@ -385,6 +385,8 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 DOMU_INDEX=$(sed -n 's/.*vxf.index=\([0-9]*\).*/\1/p' /proc/cmdline)
 export DOMU_INDEX
 echo "VXF-DOMU-INIT-START index=$DOMU_INDEX uptime=$(cut -d' ' -f1 /proc/uptime)"
+# the idle loop's halt (scripts/xen-lib.sh: signature idle-wakeup)
+echo "VXF-KSYM-IDLE-HALT $(grep -m1 ' pv_native_safe_halt$' /proc/kallsyms | cut -d' ' -f1)"
 ok=1
 for m in $MODLIST; do
 	args=
