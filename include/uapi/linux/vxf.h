@@ -18,7 +18,10 @@
  *	mmap() errors:
  *	  EINVAL  not MAP_SHARED (MAP_PRIVATE is refused), or a zero length
  *	  ENXIO   offset + length past the end of the window
- *	  ENODEV  the device is being removed
+ *	open() fails with ENODEV once the device is being removed.
+ *
+ * Documentation/userspace-api/vxf.rst describes it all, with the ioctls
+ * below.
  *
  * The loop test module's /dev/vxf-loop, through which the tests play the
  * backend inside the guest, has its own header, private to the tests:
