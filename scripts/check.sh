@@ -241,6 +241,23 @@ do_spdx() {
 	INFO=$(tail -n 1 "$LOG" | sed 's/^spdx: //')
 }
 
+# The user API documentation (scripts/docs-check.py): kernel-doc -none
+# -Wall over the uAPI and protocol headers, vxf.h and every file that
+# exports a symbol, exported functions and uAPI structures documented,
+# Documentation/**/*.rst rendered by docutils after kernel-doc expansion,
+# the in-tree patch (the index entry, the ioctl numbers) applied to
+# linux-source-6.12's files and checked; first its self-test, known
+# breakages that must be caught. The HTML is left in $LOGS/docs/.
+do_docs() {
+	local src
+	src=$(./scripts/ktree.sh src 6.12 | tail -n 1) || { REASON="linux-source unpack failed"; return 1; }
+	python3 ./scripts/docs-check.py --kernel-src "$src" --out "$LOGS/docs" --self-test || {
+		REASON="$(grep -c '^docs: .*: ' "$LOG" || true) problems, first: $(grep -m1 '^docs: .*: ' "$LOG" | sed 's/^docs: //' | cut -c1-200)"
+		return 1
+	}
+	INFO=$(tail -n 1 "$LOG" | sed 's/^docs: //; s/, 0 problems$//')
+}
+
 # make distcheck: versions agree, the tarball is reproducible and holds the
 # tracked files only, the module and tools build from it, make install and
 # modules_install install what they say (scripts/dist.sh)
@@ -541,6 +558,7 @@ step sparse "kernels" do_sparse
 step intree-6.12 "kernels" do_intree
 step dkms "kernels" do_dkms
 step spdx "" do_spdx
+step docs "deps" do_docs
 step distcheck "kernels" do_distcheck
 step package-deb "kernels tools" do_package_deb
 want package-deb && SUITE_OUT=$PKG_OUT report_subtests

@@ -18,6 +18,7 @@ PKGS=(
 	libxen-dev
 	dpkg-dev build-essential debhelper dh-dkms lintian help2man	# packaging: make deb, make install's man pages
 	patch			# scripts/xen-build.sh: the patch series on Xen's source package
+	python3-docutils	# scripts/docs-check.py: Documentation/ rendered (make check step docs)
 	linux-source-6.12 linux-source-6.1
 )
 

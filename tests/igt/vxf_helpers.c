@@ -905,8 +905,14 @@ int vxf_info(int fd, struct vxf_info *info)
 	return ioctl(fd, VXF_IOC_INFO, info) ? -errno : 0;
 }
 
+/*
+ * VXF_IOC_STATS with the size rule: the structure zeroed, its size set; a
+ * field the kernel does not have (it ends past st->size on return) stays 0.
+ */
 int vxf_stats(int fd, struct vxf_stats *st)
 {
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
 	return ioctl(fd, VXF_IOC_STATS, st) ? -errno : 0;
 }
 

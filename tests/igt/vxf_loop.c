@@ -363,8 +363,7 @@ static void test_first_touch(void)
 	struct vxf_stats s0, s1;
 	struct vxf_info in;
 	struct window w;
-	uint64_t page, waited = 0;
-	int i;
+	uint64_t page;
 
 	START(&w, "--pages", "64", "--quiet");
 	in = info(&w);
@@ -396,9 +395,6 @@ static void test_first_touch(void)
 		igt_assert_lte_u64(w.pages, s1.mapped_pages);
 	else
 		igt_assert_eq_u64(s1.mapped_pages, w.pages);
-	for (i = 0; i < VXF_LAT_BUCKETS; i++)
-		waited += s1.lat_hist[i] - s0.lat_hist[i];
-	igt_assert_lte_u64(1, waited);
 
 	/* Present pages are not asked for again. */
 	for (page = 0; page < w.pages; page++)

@@ -5,8 +5,9 @@
  *
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
- * The debugfs files of a window, and the counters the backend reads
- * through the loop device, agree with VXF_IOC_STATS, the vxf:*
+ * The debugfs files of a window (with the fault latency histogram, which
+ * is not in the uapi), and the counters the backend reads through the
+ * loop device, agree with VXF_IOC_STATS, the vxf:*
  * tracepoints fire for faults, MAPs and revokes, and a window whose last
  * user went away gives its pages back to the backend (UNMAP).
  */
@@ -131,6 +132,71 @@ static void test_debugfs_stats(void)
 	snprintf(want, sizeof(want), "window_pages %llu\n",
 		 (unsigned long long)w.be.window_pages);	/* 32 but in Xen */
 	igt_assert_f(strstr(text, want), "info: %s\n", text);
+	window_stop(&w);
+}
+
+/* The sum of the latency_us[LOW] buckets of a debugfs stats text. */
+static uint64_t latency_sum(const char *text)
+{
+	const char *p = text;
+	uint64_t sum = 0;
+	int n = 0;
+
+	while ((p = strstr(p, "\nlatency_us["))) {
+		p = strchr(p, ']');
+		igt_assert_f(p && p[1] == ' ', "bad latency line\n");
+		sum += strtoull(p + 2, NULL, 10);
+		n++;
+	}
+	igt_assert_eq(n, 16);
+	return sum;
+}
+
+/*
+ * The fault latency histogram, which is not ABI, is in debugfs: its
+ * buckets add up to its count of faults that waited, and each fault that
+ * found its page absent waited once.
+ */
+static void test_debugfs_latency(void)
+{
+	static const uint64_t pages[] = { 0, 5, 10, 15, 20 };
+	static char t0[4096], t1[4096];
+	struct vxf_stats s0, s1;
+	uint64_t waits, absent;
+	struct window w;
+	char path[128];
+	size_t i;
+
+	START(&w, "--pages", "32", "--quiet");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/vxf/vxf%d/stats",
+		 w.be.index);
+	igt_require_f(access(path, R_OK) == 0, "no %s (debugfs?)\n", path);
+
+	s0 = stats(&w);
+	igt_assert(read_file(path, t0, sizeof(t0)));
+	/* pages far apart (nothing prefetched), then one revoked */
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		check_page(&w, pages[i], expect_pattern, 0);
+	be_revoke(&w, 0, 1);
+	check_page(&w, 0, expect_pattern, 0);
+	igt_assert(read_file(path, t1, sizeof(t1)));
+	s1 = stats(&w);
+
+	waits = debugfs_value(t1, "fault_waits") -
+		debugfs_value(t0, "fault_waits");
+	absent = (s1.faults - s0.faults) -
+		 (s1.faults_present - s0.faults_present) -
+		 (s1.sigbus - s0.sigbus);
+	igt_info("faults that waited: %llu, histogram: %llu\n",
+		 (unsigned long long)absent, (unsigned long long)waits);
+	igt_assert_eq_u64(latency_sum(t1) - latency_sum(t0), waits);
+	igt_assert_eq_u64(waits, absent);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	/* a fresh window has every page absent; Xen mode reuses one */
+	if (!w.be.xen)
+		igt_assert_eq_u64(waits, ARRAY_SIZE(pages) + 1);
+	else
+		igt_assert_lte_u64(1, waits);
 	window_stop(&w);
 }
 
@@ -393,6 +459,12 @@ void vxf_loop_obs_subtests(void)
 		     "with VXF_IOC_STATS.");
 	igt_subtest("debugfs-stats")
 		test_debugfs_stats();
+
+	igt_describe("The fault latency histogram in debugfs adds up to its "
+		     "count of waits, which is the number of faults that "
+		     "found their page absent (VXF_IOC_STATS).");
+	igt_subtest("debugfs-latency")
+		test_debugfs_latency();
 
 	igt_describe("The vxf:* tracepoints fire for faults, MAPs and "
 		     "revokes of the window.");

@@ -5,8 +5,9 @@
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
  * The documented errors of /dev/vxfN's ioctls and mmap and of
- * /dev/vxf-loop's CONNECT, memory the backend writes being seen without a
- * revoke (Mesa's shared sequence numbers depend on it), and RESET.
+ * /dev/vxf-loop's CONNECT, the size rule of VXF_IOC_STATS, memory the
+ * backend writes being seen without a revoke (Mesa's shared sequence
+ * numbers depend on it), and RESET.
  */
 
 #include <fcntl.h>
@@ -237,6 +238,176 @@ static void test_loop_bad_connect(void)
 	close(fd);
 }
 
+/* ---- VXF_IOC_STATS' size rule (struct vxf_stats in linux/vxf.h) ---- */
+
+/* Larger than any size the kernel accepts (4096), to see what it writes. */
+#define STATS_BUF	8192
+#define STATS_FILL	0xa5
+
+/*
+ * STATS (@cmd: VXF_IOC_STATS, or VXF_LOOP_IOC_STATS on a loop file) into
+ * @buf, filled with STATS_FILL except for the @size and @flags it asks
+ * with; returns 0 or the errno.
+ */
+static int stats_sized(int fd, unsigned long cmd, uint32_t size,
+		       uint32_t flags, uint64_t *buf)
+{
+	struct vxf_stats *st = (struct vxf_stats *)buf;
+
+	memset(buf, STATS_FILL, STATS_BUF);
+	st->size = size;
+	st->flags = flags;
+	return ioctl(fd, cmd, buf) ? errno : 0;
+}
+
+/* The first byte from @from in @buf that is not STATS_FILL, or -1. */
+static int touched_from(const uint64_t *buf, size_t from)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	size_t i;
+
+	for (i = from; i < STATS_BUF; i++)
+		if (b[i] != STATS_FILL)
+			return i;
+	return -1;
+}
+
+/*
+ * A STATS of @size on the window, with the counters still: the full
+ * structure read just before and just after it is the same (tried again
+ * if a late answer moved a counter meanwhile), and returned in @full.
+ */
+static void stats_still(struct window *w, uint32_t size, uint64_t *buf,
+			struct vxf_stats *full)
+{
+	struct vxf_stats after;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		igt_assert_eq(vxf_stats(w->fd, full), 0);
+		igt_assert_eq(stats_sized(w->fd, VXF_IOC_STATS, size, 0, buf),
+			      0);
+		igt_assert_eq(vxf_stats(w->fd, &after), 0);
+		if (!memcmp(full, &after, sizeof(after)))
+			return;
+	}
+	igt_assert_f(false, "the counters never stood still\n");
+}
+
+/* A window with some of every VER0 counter that is easy to move. */
+static void stats_window(struct window *w)
+{
+	START(w, "--pages", "16", "--quiet");
+	/* pages far apart: new streams, nothing prefetched */
+	check_page(w, 0, expect_pattern, 0);
+	check_page(w, 5, expect_pattern, 0);
+	check_page(w, 10, expect_pattern, 0);
+	be_revoke(w, 5, 1);
+}
+
+static void test_stats_old_size(void)
+{
+	static uint64_t buf[STATS_BUF / 8];
+	struct vxf_stats *st = (struct vxf_stats *)buf, full;
+	struct window w;
+
+	stats_window(&w);
+	stats_still(&w, VXF_STATS_SIZE_VER0, buf, &full);
+	igt_assert_eq_u32(full.size, sizeof(full));
+	/* the first layout's counters, exactly, and not a byte more */
+	igt_assert_eq_u32(st->size, VXF_STATS_SIZE_VER0);
+	igt_assert_eq_u32(st->flags, 0);
+	igt_assert(!memcmp((char *)buf + 8, (char *)&full + 8,
+			   VXF_STATS_SIZE_VER0 - 8));
+	igt_assert_eq(touched_from(buf, VXF_STATS_SIZE_VER0), -1);
+	/* (counters that moved, so that the comparison means something) */
+	igt_assert_lte_u64(1, st->faults);
+	igt_assert_lte_u64(1, st->maps);
+	igt_assert_lte_u64(1, st->revokes);
+	igt_assert_eq_u64(st->mapped_pages, full.mapped_pages);
+	window_stop(&w);
+}
+
+static void test_stats_new_size(void)
+{
+	static const uint32_t sizes[] = {
+		sizeof(struct vxf_stats) + 8, sizeof(struct vxf_stats) + 64,
+		4096,
+	};
+	static uint64_t buf[STATS_BUF / 8];
+	struct vxf_stats *st = (struct vxf_stats *)buf, full;
+	struct window w;
+	size_t i;
+
+	stats_window(&w);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		stats_still(&w, sizes[i], buf, &full);
+		/* the kernel's structure, and its size to say so */
+		igt_assert_eq_u32(st->size, sizeof(struct vxf_stats));
+		igt_assert_lte(VXF_STATS_SIZE_VER1, (int)st->size);
+		igt_assert(!memcmp(buf, &full, sizeof(full)));
+		/* and nothing written past it */
+		igt_assert_eq(touched_from(buf, st->size), -1);
+	}
+	window_stop(&w);
+}
+
+/* Every size and flag the rule refuses, on @fd's STATS @cmd. */
+static void expect_bad_stats(int fd, unsigned long cmd, const char *what)
+{
+	static const uint32_t sizes[] = {
+		0, 4, 8, VXF_STATS_SIZE_VER0 - 8, VXF_STATS_SIZE_VER0 - 1,
+		VXF_STATS_SIZE_VER0 + 4, sizeof(struct vxf_stats) + 1,
+		4096 + 8, 1U << 20, 0xfffffff8U, 0xffffffffU,
+	};
+	static uint64_t buf[STATS_BUF / 8];
+	struct vxf_stats *st = (struct vxf_stats *)buf;
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		err = stats_sized(fd, cmd, sizes[i], 0, buf);
+		igt_assert_f(err == EINVAL, "%s: size %u: %s\n", what,
+			     sizes[i], err ? strerror(err) : "success");
+		/* nothing written on failure */
+		igt_assert_eq_u32(st->size, sizes[i]);
+		igt_assert_eq(touched_from(buf, 8), -1);
+	}
+	err = stats_sized(fd, cmd, sizeof(struct vxf_stats), 1, buf);
+	igt_assert_f(err == EINVAL, "%s: flags 1: %s\n", what,
+		     err ? strerror(err) : "success");
+	igt_assert_eq(touched_from(buf, 8), -1);
+	/* the sizes around them work */
+	igt_assert_eq(stats_sized(fd, cmd, VXF_STATS_SIZE_VER0, 0, buf), 0);
+	igt_assert_eq(stats_sized(fd, cmd, 4096, 0, buf), 0);
+}
+
+static void test_stats_bad_size(void)
+{
+	struct vxf_loop_connect c = good_connect();
+	struct window w;
+	uint64_t buf[64];
+	int fd;
+
+	START(&w, "--pages", "4", "--quiet");
+	expect_bad_stats(w.fd, VXF_IOC_STATS, "VXF_IOC_STATS");
+	/* 0.1.0's fixed-size number is retired */
+	errno = 0;
+	igt_assert_eq(ioctl(w.fd, _IOC(_IOC_READ, VXF_IOC_MAGIC, 0x01, 288),
+			    buf), -1);
+	igt_assert_eq(errno, ENOTTY);
+	window_stop(&w);
+
+	/* The test module's copy of the ioctl follows the same rule. */
+	if (access("/dev/vxf-loop", R_OK | W_OK)) {
+		igt_info("no /dev/vxf-loop (Xen mode): VXF_IOC_STATS only\n");
+		return;
+	}
+	igt_assert_eq(loop_connect(&c, &fd), 0);
+	expect_bad_stats(fd, VXF_LOOP_IOC_STATS, "VXF_LOOP_IOC_STATS");
+	close(fd);
+}
+
 static void test_backend_reset(void)
 {
 	struct vxf_stats s0, s1;
@@ -314,6 +485,26 @@ void vxf_loop_uapi_subtests(void)
 		     "and a second backend.");
 	igt_subtest("loop-bad-connect")
 		test_loop_bad_connect();
+
+	igt_describe("VXF_IOC_STATS with the first layout's size "
+		     "(VXF_STATS_SIZE_VER0) gets exactly that prefix of the "
+		     "counters, size says so, and not a byte past it is "
+		     "written.");
+	igt_subtest("stats-size-old")
+		test_stats_old_size();
+
+	igt_describe("VXF_IOC_STATS with a size larger than the kernel's gets "
+		     "the kernel's whole structure, its size in the size "
+		     "field, and nothing written past it.");
+	igt_subtest("stats-size-new")
+		test_stats_new_size();
+
+	igt_describe("VXF_IOC_STATS and the loop module's VXF_LOOP_IOC_STATS "
+		     "refuse sizes below VXF_STATS_SIZE_VER0, above 4096 or not "
+		     "a multiple of 8, and non-zero flags, with EINVAL and "
+		     "nothing written; 0.1.0's fixed-size number is ENOTTY.");
+	igt_subtest("stats-size-bad")
+		test_stats_bad_size();
 
 	igt_describe("After a RESET every page comes back through a MAP.");
 	igt_subtest("backend-reset")

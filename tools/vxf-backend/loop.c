@@ -253,7 +253,12 @@ static int loop_hv_corrupt(struct vxf_transport *t)
 
 static int loop_fe_stats(struct vxf_transport *t, void *st)
 {
-	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_STATS, st);
+	struct vxf_stats *s = st;
+
+	/* the size rule of VXF_IOC_STATS: what we know, zero if not filled */
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_STATS, s);
 }
 
 static const struct vxf_transport_ops vxf_loop_ops = {

@@ -95,8 +95,8 @@ struct vxf_transport;
  *	producer index more than a ring past the consumer's, as a corrupt
  *	hypervisor would. Returns 0 or -errno.
  * @fe_stats: optional (loop mode): the frontend window's own counters
- *	(VXF_LOOP_IOC_STATS) into @st, a struct vxf_stats. Returns 0 or
- *	-errno.
+ *	(VXF_LOOP_IOC_STATS) into @st, a struct vxf_stats, which it zeroes
+ *	and sizes first. Returns 0 or -errno.
  * @disconnect: stop being the backend; undo connect.
  * @destroy: free the transport (after disconnect).
  *

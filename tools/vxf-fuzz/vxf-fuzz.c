@@ -715,7 +715,7 @@ int main(int argc, char **argv)
 		efault += victims[i].efault;
 		other += victims[i].other_errors;
 	}
-	if (!ioctl(fd, VXF_IOC_STATS, &st))
+	if (!vxf_stats(fd, &st))
 		have_stats = true;
 	else
 		printf("fuzz: VXF_IOC_STATS: %s\n", strerror(errno));

@@ -1311,14 +1311,13 @@ void vxf_window_drop_mapped(struct vxf_window *win)
 /**
  * vxf_window_get_stats() - a snapshot of the window's counters
  * @win: the window
- * @st: filled in
+ * @st: filled in; its size and flags are left 0
  *
  * Context: any.
  */
 void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st)
 {
 	atomic64_t *c = win->counters;
-	int i;
 
 	memset(st, 0, sizeof(*st));
 	st->faults = atomic64_read(&c[VXF_CNT_FAULTS]);
@@ -1341,7 +1340,4 @@ void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st)
 	st->hv_failed = atomic64_read(&c[VXF_CNT_HV_FAILED]);
 	st->prefetched_pages = atomic64_read(&c[VXF_CNT_PREFETCH_PAGES]);
 	st->mapped_pages = atomic64_read(&win->mapped_pages);
-	for (i = 0; i < VXF_LAT_BUCKETS; i++)
-		st->lat_hist[i] = atomic64_read(&win->lat_hist[i]);
 }
-EXPORT_SYMBOL_NS_GPL(vxf_window_get_stats, VIRTIO_XEN_FAULT);

@@ -2,6 +2,14 @@
 /*
  * debugfs.c - <debugfs>/vxf/vxfN/{info,stats}: a window's state and counters
  * (<debugfs>/vxf/allocations, a test hook, is live.c's)
+ *
+ * Not ABI: for people and tests. stats has one "name value" line per
+ * counter: those of struct vxf_stats, then what only debugging needs: the
+ * ring's requeues, and the fault latency histogram of the faults that
+ * waited for a MAP (or a hypervisor report) and got it: "fault_waits N",
+ * their number, then one "latency_us[LOW] N" line per bucket, LOW the
+ * bucket's lower bound in microseconds (0, 2, 4, ... 32768; each bucket
+ * ends where the next begins, the last one has no end).
  */
 
 #include <linux/debugfs.h>
@@ -12,10 +20,15 @@
 static int vxf_stats_show(struct seq_file *m, void *unused)
 {
 	struct vxf_device *dev = m->private;
+	u64 hist[VXF_LAT_BUCKETS], waits = 0;
 	struct vxf_stats st;
 	int i;
 
 	vxf_window_get_stats(&dev->win, &st);
+	for (i = 0; i < VXF_LAT_BUCKETS; i++) {
+		hist[i] = atomic64_read(&dev->win.lat_hist[i]);
+		waits += hist[i];
+	}
 	seq_printf(m, "faults %llu\n", st.faults);
 	seq_printf(m, "faults_present %llu\n", st.faults_present);
 	seq_printf(m, "coalesced %llu\n", st.coalesced);
@@ -31,11 +44,16 @@ static int vxf_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "protocol_errors %llu\n", st.protocol_errors);
 	seq_printf(m, "disconnects %llu\n", st.disconnects);
 	seq_printf(m, "mapped_pages %llu\n", st.mapped_pages);
+	seq_printf(m, "hv_reports %llu\n", st.hv_reports);
+	seq_printf(m, "hv_rejected %llu\n", st.hv_rejected);
+	seq_printf(m, "hv_overflows %llu\n", st.hv_overflows);
+	seq_printf(m, "hv_failed %llu\n", st.hv_failed);
 	seq_printf(m, "prefetched_pages %llu\n", st.prefetched_pages);
 	seq_printf(m, "ring_requeues %llu\n", READ_ONCE(dev->ring.requeues));
+	seq_printf(m, "fault_waits %llu\n", waits);
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
-		seq_printf(m, "latency_us[%u] %llu\n", 1U << i,
-			   st.lat_hist[i]);
+		seq_printf(m, "latency_us[%u] %llu\n", i ? 1U << i : 0,
+			   hist[i]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vxf_stats);

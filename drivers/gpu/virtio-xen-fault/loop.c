@@ -565,7 +565,6 @@ static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
 {
 	struct vxf_loop *loop = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	struct vxf_stats st;
 
 	switch (cmd) {
 	case VXF_LOOP_IOC_CONNECT:
@@ -585,8 +584,7 @@ static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
 		vxf_ring_process(loop->dev);
 		return READ_ONCE(loop->dev->ring.broken) ? -EPIPE : 0;
 	case VXF_LOOP_IOC_STATS:
-		vxf_window_get_stats(&loop->dev->win, &st);
-		return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+		return vxf_window_stats_to_user(&loop->dev->win, uarg);
 	case VXF_LOOP_IOC_HV_REVOKE:
 		return vxf_loop_hv_revoke(loop->dev, uarg);
 	case VXF_LOOP_IOC_HV_INJECT:

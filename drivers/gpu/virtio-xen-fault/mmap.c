@@ -109,6 +109,44 @@ static int vxf_user_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* A struct vxf_stats larger than this is no structure but garbage. */
+#define VXF_STATS_USIZE_MAX	4096
+
+static_assert(offsetofend(struct vxf_stats, mapped_pages) ==
+	      VXF_STATS_SIZE_VER0);
+static_assert(sizeof(struct vxf_stats) == VXF_STATS_SIZE_VER1);
+
+/**
+ * vxf_window_stats_to_user() - VXF_IOC_STATS: copy the counters out
+ * @win: the window
+ * @ustats: the caller's struct vxf_stats
+ *
+ * Follows the size rule of struct vxf_stats (include/uapi/linux/vxf.h):
+ * the caller's size is read once and checked, then the smaller of it and
+ * the kernel's size is written, nothing beyond, and recorded in the size
+ * field. Also serves the loop test module's VXF_LOOP_IOC_STATS.
+ *
+ * Context: process context.
+ * Return: 0, -EFAULT, or -EINVAL for a size or flags the rule refuses.
+ */
+int vxf_window_stats_to_user(struct vxf_window *win,
+			     struct vxf_stats __user *ustats)
+{
+	struct vxf_stats st;
+	u32 usize, flags;
+
+	if (get_user(usize, &ustats->size) || get_user(flags, &ustats->flags))
+		return -EFAULT;
+	if (usize < VXF_STATS_SIZE_VER0 || usize > VXF_STATS_USIZE_MAX ||
+	    !IS_ALIGNED(usize, sizeof(__u64)) || flags)
+		return -EINVAL;
+	vxf_window_get_stats(win, &st);
+	st.size = min_t(u32, usize, sizeof(st));
+	st.flags = 0;
+	return copy_to_user(ustats, &st, st.size) ? -EFAULT : 0;
+}
+EXPORT_SYMBOL_NS_GPL(vxf_window_stats_to_user, VIRTIO_XEN_FAULT);
+
 static long vxf_user_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -122,12 +160,8 @@ static long vxf_user_ioctl(struct file *file, unsigned int cmd,
 		vxf_device_info(dev, &info);
 		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 	}
-	case VXF_IOC_STATS: {
-		struct vxf_stats st;
-
-		vxf_window_get_stats(&dev->win, &st);
-		return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
-	}
+	case VXF_IOC_STATS:
+		return vxf_window_stats_to_user(&dev->win, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -191,6 +191,13 @@ struct vxf_chunk {
 /* Sequential read streams a window follows for prefetch. */
 #define VXF_RA_STREAMS	8
 
+/*
+ * Buckets of a window's fault latency histogram (debugfs only, not ABI):
+ * bucket 0 counts waits below 2 us, bucket i > 0 waits in [2^i, 2^(i+1))
+ * us, the last one everything from 2^15 us up.
+ */
+#define VXF_LAT_BUCKETS	16
+
 /**
  * struct vxf_ra_stream - one sequential stream of misses
  * @next: the page the stream's next miss would fault on, U64_MAX for none
@@ -223,7 +230,8 @@ struct vxf_ra_stream {
  *	absent pages cost nothing
  * @mapped_pages: pages currently mapped
  * @counters: enum vxf_counter
- * @lat_hist: fault latency histogram, see struct vxf_stats
+ * @lat_hist: latency of the faults that waited for a MAP (or a hypervisor
+ *	report) and got it, by VXF_LAT_BUCKETS bucket; shown in debugfs
  * @hv_gfn: guest frame of page 0 in hypervisor fault records, 0 when faults
  *	are not reported by a hypervisor
  * @ra: the sequential streams, most recently used first (see
@@ -421,6 +429,8 @@ u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count);
 void vxf_window_drop_mapped(struct vxf_window *win);
 void vxf_window_drop_all(struct vxf_window *win);
 void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st);
+int vxf_window_stats_to_user(struct vxf_window *win,
+			     struct vxf_stats __user *ustats);
 void vxf_chunk_put(struct vxf_chunk *chunk);
 enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 				       bool write);

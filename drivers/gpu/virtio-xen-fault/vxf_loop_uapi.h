@@ -161,14 +161,14 @@ struct vxf_loop_hv_inject {
 /*
  * VXF_LOOP_IOC_NOTIFY kicks the frontend (its ring processing runs in the
  * caller); VXF_LOOP_IOC_STATS reads the connected window's struct vxf_stats,
- * as VXF_IOC_STATS does on /dev/vxfN. Both need a connected backend
- * (ENOTCONN otherwise).
+ * as VXF_IOC_STATS does on /dev/vxfN and with its size rule (the caller
+ * sets the size field). Both need a connected backend (ENOTCONN otherwise).
  */
 #define VXF_LOOP_IOC_CONNECT	_IOWR(VXF_IOC_MAGIC, 0x40, struct vxf_loop_connect)
 #define VXF_LOOP_IOC_NOTIFY	_IO(VXF_IOC_MAGIC, 0x41)
 #define VXF_LOOP_IOC_GRANT	_IOWR(VXF_IOC_MAGIC, 0x42, struct vxf_loop_grant)
 #define VXF_LOOP_IOC_UNGRANT	_IOW(VXF_IOC_MAGIC, 0x43, struct vxf_loop_ungrant)
-#define VXF_LOOP_IOC_STATS	_IOR(VXF_IOC_MAGIC, 0x44, struct vxf_stats)
+#define VXF_LOOP_IOC_STATS	_IO(VXF_IOC_MAGIC, 0x44)
 #define VXF_LOOP_IOC_HV_REVOKE	_IOW(VXF_IOC_MAGIC, 0x45, struct vxf_loop_hv_revoke)
 #define VXF_LOOP_IOC_HV_INJECT	_IOWR(VXF_IOC_MAGIC, 0x46, struct vxf_loop_hv_inject)
 

@@ -18,7 +18,10 @@
  *	mmap() errors:
  *	  EINVAL  not MAP_SHARED (MAP_PRIVATE is refused), or a zero length
  *	  ENXIO   offset + length past the end of the window
- *	  ENODEV  the device is being removed
+ *	open() fails with ENODEV once the device is being removed.
+ *
+ * Documentation/userspace-api/vxf.rst describes it all, with the ioctls
+ * below.
  *
  * The loop test module's /dev/vxf-loop, through which the tests play the
  * backend inside the guest, has its own header, private to the tests:
@@ -67,10 +70,12 @@ struct vxf_info {
 	__u64 hv_gfn;
 };
 
-#define VXF_LAT_BUCKETS		16
-
 /**
  * struct vxf_stats - VXF_IOC_STATS: window counters
+ * @size: in: the size of the caller's structure, sizeof(struct vxf_stats)
+ *	as the caller's header has it; out: the bytes the kernel wrote, the
+ *	smaller of that size and its own
+ * @flags: in: 0; out: 0
  * @faults: user and kernel faults on the window that reached the driver
  * @faults_present: faults served without asking the backend
  * @coalesced: faults that waited for a MAP another fault had sent
@@ -87,9 +92,6 @@ struct vxf_info {
  * @protocol_errors: backend messages rejected as malformed
  * @disconnects: times the backend went away or was disconnected
  * @mapped_pages: pages mapped now
- * @lat_hist: fault latency of faults that waited for a MAP: bucket i counts
- *	latencies in [2^i, 2^(i+1)) microseconds, the last bucket everything
- *	above
  * @hv_reports: fault records from the hypervisor handled
  * @hv_rejected: fault records rejected (malformed, stale, out of any window)
  * @hv_overflows: report ring overruns seen (a corrupt producer index, or
@@ -97,8 +99,27 @@ struct vxf_info {
  * @hv_failed: reported accesses failed (they end in SIGBUS or EFAULT)
  * @prefetched_pages: pages asked for ahead of sequential faults (MAP
  *	requests flagged XENVXF_MAP_F_PREFETCH); included in @map_pages
+ *
+ * The structure is extensible: new counters are only ever appended, each
+ * addition gets a VXF_STATS_SIZE_VER* define, and no field changes
+ * meaning. The size travels in @size, not in the ioctl number, which never
+ * changes. The caller zeroes the structure and sets @size; the kernel
+ *
+ * - fails with EINVAL if @size is below VXF_STATS_SIZE_VER0, above 4096
+ *   or not a multiple of 8, or if @flags is not 0;
+ * - otherwise writes the smaller of @size and its own size, and nothing
+ *   beyond it, and stores that number in @size.
+ *
+ * An older caller (a smaller @size) thus gets the counters it knows; a
+ * newer caller on an older kernel finds in @size which fields were filled:
+ * a field is valid if it ends at or below @size, and the rest of its
+ * structure is as it left it (zero). Userspace never needs to know the
+ * kernel's version. The fault latency histogram is not ABI: it is in
+ * debugfs (<debugfs>/vxf/vxfN/stats), as are other debugging counters.
  */
 struct vxf_stats {
+	__u32 size;
+	__u32 flags;
 	__u64 faults;
 	__u64 faults_present;
 	__u64 coalesced;
@@ -114,15 +135,42 @@ struct vxf_stats {
 	__u64 protocol_errors;
 	__u64 disconnects;
 	__u64 mapped_pages;
-	__u64 lat_hist[VXF_LAT_BUCKETS];
+	/* VXF_STATS_SIZE_VER0 ends here */
 	__u64 hv_reports;
 	__u64 hv_rejected;
 	__u64 hv_overflows;
 	__u64 hv_failed;
 	__u64 prefetched_pages;
+	/* VXF_STATS_SIZE_VER1 ends here */
 };
 
+/*
+ * Sizes of struct vxf_stats: VER0 is the counters every transport keeps,
+ * the smallest size the kernel accepts; VER1 adds the hypervisor-report
+ * and prefetch counters.
+ */
+#define VXF_STATS_SIZE_VER0	128
+#define VXF_STATS_SIZE_VER1	168
+
+/**
+ * DOC: virtio-xen-fault ioctls
+ *
+ * Both take a pointer to their structure and fail with EFAULT if it cannot
+ * be read or written; an unknown number fails with ENOTTY.
+ *
+ * VXF_IOC_INFO (struct vxf_info, out): what the window is.
+ *
+ * VXF_IOC_STATS (struct vxf_stats, in and out): the window's counters,
+ * with the size rules of struct vxf_stats. It is _IO(): the structure's
+ * size is in its @size field, so the number stays the same as the
+ * structure grows.
+ *
+ * Number 0x01 was the fixed-size VXF_IOC_STATS of release 0.1.0, with the
+ * latency histogram inside; it is retired (ENOTTY) and not reused.
+ * Numbers 0x40 to 0x4f belong to the loop test module
+ * (drivers/gpu/virtio-xen-fault/vxf_loop_uapi.h).
+ */
 #define VXF_IOC_INFO		_IOR(VXF_IOC_MAGIC, 0x00, struct vxf_info)
-#define VXF_IOC_STATS		_IOR(VXF_IOC_MAGIC, 0x01, struct vxf_stats)
+#define VXF_IOC_STATS		_IO(VXF_IOC_MAGIC, 0x02)
 
 #endif /* _UAPI_LINUX_VXF_H */
