@@ -47,6 +47,12 @@ while [ $# -gt 0 ]; do
 	*) sed -n '/^# usage/,/^# *\[--until/p' "$0" >&2; exit 3 ;;
 	esac
 done
+# --until HH:MM: its next occurrence (tomorrow's if it is past today),
+# as seconds since the epoch
+if [ -n "$UNTIL" ]; then
+	END=$(date -u -d "$UNTIL" +%s 2>/dev/null) || { echo "xen-soak: bad --until $UNTIL (HH:MM, UTC)" >&2; exit 3; }
+	[ "$END" -gt "$(date +%s)" ] || END=$((END + 86400))
+fi
 OUTD=${OUTD:-$TOP/.cache/soak/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUTD" "$TOP/.cache/logs"
 # shellcheck source=scripts/xen-lib.sh
@@ -124,7 +130,7 @@ run_step() {
 stop=0
 for i in $(seq 1 "$N"); do
 	for s in $STEPS; do
-		if [ -n "$UNTIL" ] && [[ "$(date -u +%H:%M)" > "$UNTIL" || "$(date -u +%H:%M)" == "$UNTIL" ]]; then
+		if [ -n "$UNTIL" ] && [ "$(date +%s)" -ge "$END" ]; then
 			say "it is $(date -u +%H:%M) UTC, past --until $UNTIL: stopping"
 			stop=1
 			break
