@@ -164,7 +164,25 @@ idle_case "a RIP before the halt routine is not" ffffffff81ce704f 00000000000002
 idle_case "without the domU's symbol line it is not" ffffffff81ce705f 0000000000000212 "" \
 	"1 vxf-domu1 triple-fault other"
 
-# 10. RFLAGS checks
+# 10. a run with no driver (xen-hv.sh): an early-boot death is before the
+# payload, the emulator's; one after VXF-DOMU-PAYLOAD-BEGIN is not
+nodrv_case() { # NAME CONSOLE WANT
+	s=$T/xen-1-10-$n
+	created >"$s.console.log"
+	printf 'dom0| domu3| xen_hold_faults: holding 8\n' >>"$s.console.log"
+	sed 's/e008:\[<ffff82d0402044a5>\]/0010:[<ffffffff81050f7e>]/' "$T/xen-1-2.xen.log" >"$s.xen.log"
+	printf '%s\n' "$2" >"$s.vxf-domu1.log"
+	printf 'VXF-DOMU-PAYLOAD-BEGIN\n%s\n' "$DONE" >"$s.vxf-domu2.log"
+	: >"$s.dom0.log"
+	expect "$1" "$s" "$3"
+}
+nodrv_case "no driver: a death in early boot is the emulator's" \
+	'[    0.000000] Linux version 6.12' "1 vxf-domu1 before-module emulator"
+nodrv_case "no driver: a death after the payload began is not" \
+	'VXF-DOMU-PAYLOAD-BEGIN
+hole frame 0x1000000' "1 vxf-domu1 triple-fault other"
+
+# 11. RFLAGS checks
 for v in 2 246 10246 83 0000000000000202; do
 	n=$((n + 1))
 	if rflags_impossible "$v"; then echo "not ok $n RFLAGS $v is possible"; bad=1; else echo "ok $n RFLAGS $v is possible"; fi

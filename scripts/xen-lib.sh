@@ -28,7 +28,10 @@
 #                    scripts/xen-run.sh's init prints just before that
 #                    insmod. Until then no code of the driver ran in that
 #                    domU, and the dom0 backend cannot touch its memory
-#                    (it can map only pages the driver grants). Seen:
+#                    (it can map only pages the driver grants). A run
+#                    with no driver (scripts/xen-hv.sh) has the start of
+#                    the domU's payload (VXF-DOMU-PAYLOAD-BEGIN) as its
+#                    boundary: dom0 lends nothing before it. Seen:
 #                    a triple fault at a guest kernel address in early
 #                    boot, CS 0010, interrupts off, on the init task's
 #                    stack.
@@ -212,7 +215,7 @@ xen_deaths() {
 		elif [ "$sig" = triple-fault ] && idle_wakeup "$detail" "$con"; then
 			sig=idle-wakeup
 			cls=emulator
-		elif ! grep -aqE '^VXF-INSMOD-(BEGIN|OK|FAIL) .*/99-' <<<"$con"; then
+		elif ! grep -aqE '^(VXF-INSMOD-(BEGIN|OK|FAIL) .*/99-|VXF-DOMU-PAYLOAD-BEGIN)' <<<"$con"; then
 			detail="$detail (before the driver's insmod)"
 			sig=before-module
 			cls=emulator
