@@ -332,13 +332,18 @@ static bool stat_reached(void *arg)
 
 /*
  * Wait until the u64 at @offset in struct vxf_stats reaches @target (see
- * WAIT_STAT()); true if it did within 20 s.
+ * WAIT_STAT()); true if it did within @ms milliseconds (wait_stat(): 20 s).
  */
-bool wait_stat(struct window *w, size_t offset, uint64_t target)
+bool wait_stat_ms(struct window *w, size_t offset, uint64_t target, int ms)
 {
 	struct stat_wait sw = { w, offset, target };
 
-	return vxf_wait_for(stat_reached, &sw, 20000) == 0;
+	return vxf_wait_for(stat_reached, &sw, ms) == 0;
+}
+
+bool wait_stat(struct window *w, size_t offset, uint64_t target)
+{
+	return wait_stat_ms(w, offset, target, 20000);
 }
 
 /* Wait for @pid for up to @ms milliseconds; true and *@status if it ended. */

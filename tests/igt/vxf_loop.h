@@ -87,6 +87,7 @@ void check_page(struct window *w, uint64_t page,
 void fill_page(struct window *w, uint64_t page, uint64_t gen);
 bool wait_faults(struct window *w, const struct vxf_stats *since, uint64_t n);
 bool wait_stat(struct window *w, size_t offset, uint64_t target);
+bool wait_stat_ms(struct window *w, size_t offset, uint64_t target, int ms);
 
 /* Wait until VXF_IOC_STATS' @field reaches @value, or fail. */
 #define WAIT_STAT(w, field, value) \

@@ -75,7 +75,16 @@ static void test_killed_restarted(void)
 		     (unsigned long long)r.value);
 	igt_assert_eq(r.sig, SIGBUS);
 
-	/* dom0 starts a new backend: the window reconnects by itself. */
+	/*
+	 * dom0's restart loop starts a new backend, which takes the device
+	 * over: only then does the frontend learn that the old one died,
+	 * disconnect and drop its pages (until then page 0 stays the dead
+	 * backend's, as a grant outlives its granter). On a loaded machine
+	 * that took longer than the first reader's fault timeout.
+	 */
+	igt_assert_f(wait_stat_ms(&w, offsetof(struct vxf_stats, disconnects),
+				  s0.disconnects + 1, RESTART_MS),
+		     "the window never saw its backend go\n");
 	reader_start(&after, &w, 0);
 	t0 = now_s();
 	igt_assert_f(vxf_backend_start(&w.be, "--pages", "16", "--quiet",

@@ -15,13 +15,14 @@
  *               [--decline-prefetch N]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
  *               [--hv] [--superpages [--huge-slots N]]
+ *               [--revoke-deadline-ms N]
  *   vxf-backend --loop --hostile [--seed N] [--messages N] [--rate N]
  *               [--index N] [--pages N] [--map-pages N] [--ring-order N]
  *               [--cache wb|wc|uc] [--timeout-ms N] [--hv] [--quiet]
  *   vxf-backend-xen --xen [--pages N] [--cache wb|wc|uc] [--ring-order N]
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
- *               [--stats-on-exit]
+ *               [--stats-on-exit] [--revoke-deadline-ms N]
  *
  * Xen mode serves every vxf device under this domain's backend/vxf; its
  * stdin commands, its xenstore test channel and its life cycle are
@@ -219,6 +220,9 @@ static void usage(FILE *f)
 "  --huge-slots N       huge slot pool size (default: the window's whole\n"
 "                       2 MiB blocks, at most 256)\n"
 "  --storm-us N         revoke a random range every N us\n"
+"  --revoke-deadline-ms N  how long a REVOKE or RESET waits for its answer\n"
+"                       before 'err ... timeout' (default 2000; a\n"
+"                       loaded machine's nested emulation needs more)\n"
 "  --seed N             seed of all randomness (default 1)\n"
 "  --slots N            page slot pool size (default pages + 64,\n"
 "                       at most 65600)\n"
@@ -420,6 +424,7 @@ enum {
 	OPT_HV,
 	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS, OPT_HOSTILE,
 	OPT_MESSAGES, OPT_RATE, OPT_VERSION, OPT_DECLINE_PREFETCH,
+	OPT_REVOKE_DEADLINE,
 };
 
 static const struct option long_opts[] = {
@@ -436,6 +441,7 @@ static const struct option long_opts[] = {
 	{ "decline-prefetch", required_argument, NULL, OPT_DECLINE_PREFETCH },
 	{ "hv", no_argument, NULL, OPT_HV },
 	{ "storm-us", required_argument, NULL, OPT_STORM },
+	{ "revoke-deadline-ms", required_argument, NULL, OPT_REVOKE_DEADLINE },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "slots", required_argument, NULL, OPT_SLOTS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -538,6 +544,16 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 		return 0;
 	case OPT_DELAY:
 		return parse_num("delay-us", arg, UINT32_MAX, &b->delay_us);
+	case OPT_REVOKE_DEADLINE:
+		/* (sent in microseconds in a 32-bit field) */
+		if (parse_num("revoke-deadline-ms", arg, UINT32_MAX / 1000, &v))
+			return -1;
+		if (!v) {
+			fprintf(stderr, "vxf-backend: --revoke-deadline-ms must be > 0\n");
+			return -1;
+		}
+		vxf_revoke_deadline_us = v * 1000;
+		return 0;
 	case OPT_FAIL:
 		if (parse_fail(b, arg)) {
 			fprintf(stderr, "vxf-backend: bad --fail: %s\n", arg);

@@ -12,6 +12,8 @@
 
 #include "proto.h"
 
+uint32_t vxf_revoke_deadline_us = VXF_REVOKE_DEADLINE_US;
+
 #define MAX_WARNINGS	20
 
 static unsigned int warnings;
@@ -265,14 +267,14 @@ static int push_evt(struct vxf_proto *p, uint8_t type, uint64_t first,
 		evt.first_page = first;
 		evt.count = (uint32_t)count;
 	}
-	evt.deadline_us = type == XENVXF_EVT_REVOKE ? VXF_REVOKE_DEADLINE_US : 0;
+	evt.deadline_us = type == XENVXF_EVT_REVOKE ? vxf_revoke_deadline_us : 0;
 
 	e = &p->evts[p->nr_evts++];
 	e->id = evt.id;
 	e->type = type;
 	e->first = first;
 	e->count = count;
-	e->deadline_us = now_us + VXF_REVOKE_DEADLINE_US;
+	e->deadline_us = now_us + vxf_revoke_deadline_us;
 	e->ctl = ctl;
 	e->expired = false;
 

@@ -29,7 +29,12 @@
 #include "store.h"
 #include "transport.h"
 
+/*
+ * How long an event waits for its answer (the deadline sent with a REVOKE):
+ * VXF_REVOKE_DEADLINE_US unless --revoke-deadline-ms set another.
+ */
 #define VXF_REVOKE_DEADLINE_US	2000000U
+extern uint32_t vxf_revoke_deadline_us;
 #define VXF_MAX_FAIL_RANGES	64
 #define VXF_STORM_MAX_PAGES	16
 

@@ -490,7 +490,7 @@ static void test_revoke(struct bed *b)
 	CHECK(vxf_proto_revoke(&b->proto, 0, 2, true, b->now) == 0);
 	CHECK(fe_evt(b, &evt));
 	CHECK(evt.type == XENVXF_EVT_REVOKE && evt.first_page == 0);
-	CHECK(evt.count == 2 && evt.deadline_us == VXF_REVOKE_DEADLINE_US);
+	CHECK(evt.count == 2 && evt.deadline_us == vxf_revoke_deadline_us);
 	CHECK(b->store.granted == 2);
 	fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
 	CHECK(service(b) == 0);
@@ -639,8 +639,8 @@ static void test_revoke_timeout(struct bed *b)
 	CHECK(vxf_proto_revoke(&b->proto, 60, 1, true, b->now) == 0);
 	CHECK(fe_evt(b, &evt));
 	CHECK(vxf_proto_next_wakeup(&b->proto) ==
-	      b->now + VXF_REVOKE_DEADLINE_US);
-	b->now += VXF_REVOKE_DEADLINE_US;
+	      b->now + vxf_revoke_deadline_us);
+	b->now += vxf_revoke_deadline_us;
 	CHECK(service(b) == 0);
 	CHECK(b->done_calls == 1 && b->last_done.timeout);
 	CHECK(b->store.granted == 1);
