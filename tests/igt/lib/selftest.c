@@ -66,7 +66,8 @@ static void check_list(void)
 	check(rc == 0, "--list-subtests exits 0", out);
 	check(strcmp(out, "pass\nfail\nskip\ncrash\nfork-pass\nfork-fail\n"
 		      "formatted-0\nformatted-1\nhang\nexit-handler-fail\n"
-		      "exit-handler-crash\nexit-handler-hang\nerrno-set\n"
+		      "exit-handler-crash\nexit-handler-hang\n"
+		      "exit-handler-dies\nignore-regex\nerrno-set\n"
 		      "same-pgrp\nfault-chained\nundescribed\n"
 		      "after-skip\n") == 0,
 	      "--list-subtests lists every subtest, in order, nothing else",
@@ -166,6 +167,12 @@ static void check_exit_handlers(void)
 	check(has(out, "exit handler ran, signal 15\n"),
 	      "the watchdog's SIGTERM runs the exit handlers", out);
 
+	rc = run("--run-subtest exit-handler-dies", NULL, out, sizeof(out));
+	check(rc == 98 && has(out, "Subtest exit-handler-dies: FAIL ("),
+	      "an exit handler dying after a failure leaves it a FAIL", out);
+	check(has(out, "its exit handlers died of SIGBUS"),
+	      "and says how they died", out);
+
 	rc = run("--run-subtest same-pgrp", NULL, out, sizeof(out));
 	check(rc == 0, "a subtest stays in the binary's process group", out);
 }
@@ -231,20 +238,26 @@ static void check_kmsg(void)
 		exit(1);
 	}
 	snprintf(env, sizeof(env), "VXF_IGT_KMSG=%s", path);
-	rc = run("--run-subtest 'pass,skip'", env, out, sizeof(out));
+	rc = run("--run-subtest 'pass,skip,ignore-regex'", env, out,
+		 sizeof(out));
 	n = read(fd, log, sizeof(log) - 1);
 	log[n > 0 ? n : 0] = '\0';
 	close(fd);
 	unlink(path);
-	check(rc == 0, "pass,skip exits 0", out);
+	check(rc == 0, "pass,skip,ignore-regex exits 0", out);
 	check(!strcmp(log,
 		      "<6>[IGT] selftest_subject: executing\n"
 		      "<6>[IGT] selftest_subject: starting subtest pass\n"
 		      "<6>[IGT] selftest_subject: finished subtest pass, SUCCESS\n"
 		      "<6>[IGT] selftest_subject: starting subtest skip\n"
 		      "<6>[IGT] selftest_subject: finished subtest skip, SKIP\n"
+		      "<6>[IGT] selftest_subject: starting subtest ignore-regex\n"
+		      "<6>[IGT] add ignored dmesg regex: vxf[0-9]+: a warning [+]\n"
+		      "<6>[IGT] selftest_subject: finished subtest ignore-regex, SUCCESS\n"
 		      "<6>[IGT] selftest_subject: exiting, ret=0\n"),
 	      "the kernel log gets IGT's lines", log);
+	check(!strncmp(out, "IGT-Version: vxf-harness-", 25),
+	      "the output starts with IGT-Version", out);
 }
 
 static void check_hook(void)
