@@ -106,6 +106,8 @@ static int first_fail_code;		/* exit code of the first failure */
 static pid_t children[IGT_MAX_CHILDREN];
 static int nr_children;
 
+static void arm_exit_handlers(void);
+
 /*
  * In a subtest's child, the write end of a pipe to the main process: the
  * child's result, written when it is decided, before the exit handlers
@@ -309,6 +311,7 @@ void igt_subtest_init(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!list_only) {
+		arm_exit_handlers();
 		print_version();
 		kmsg(IGT_KMSG_INFO "%s: executing\n", command_name);
 		run_hooks(HOOK_PRE_TEST, NULL, NULL);
@@ -479,9 +482,40 @@ static void atexit_handler(void)
 /* A fatal signal: run the exit handlers, then die of it after all. */
 static void fatal_signal_handler(int sig)
 {
+	/* as IGT, which names these (SIGQUIT: igt_runner's timeout) */
+	if (sig == SIGQUIT || sig == SIGABRT || sig == SIGSEGV ||
+	    sig == SIGBUS || sig == SIGFPE) {
+		const char *name = sigabbrev_np(sig);
+		char line[64];
+		int n = snprintf(line, sizeof(line), "Received signal SIG%s.\n",
+				 name ? name : "?");
+
+		if (n > 0 && write(STDERR_FILENO, line, n) != n)
+			n = 0;	/* nothing to do about it */
+	}
 	restore_signals();
 	call_exit_handlers(sig);
 	raise(sig);
+}
+
+/*
+ * The handlers of the fatal signals, once. Also done when the binary
+ * starts, as IGT does (its own exit handler): a signal the binary
+ * inherited as ignored (a shell's SIGQUIT, say) must still end it when
+ * igt_runner's timeout sends it.
+ */
+static void arm_exit_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = fatal_signal_handler };
+	size_t i;
+
+	if (exit_handlers_armed)
+		return;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(handled_signals); i++)
+		sigaction(handled_signals[i], &sa, NULL);
+	igt_assert(atexit(atexit_handler) == 0);
+	exit_handlers_armed = true;
 }
 
 /**
@@ -498,7 +532,6 @@ static void fatal_signal_handler(int sig)
  */
 void igt_install_exit_handler(igt_exit_handler_t fn)
 {
-	struct sigaction sa = { .sa_handler = fatal_signal_handler };
 	size_t i;
 
 	for (i = 0; i < (size_t)nr_exit_handlers; i++)
@@ -506,13 +539,7 @@ void igt_install_exit_handler(igt_exit_handler_t fn)
 			return;
 	igt_assert(nr_exit_handlers < IGT_MAX_EXIT_HANDLERS);
 	exit_handlers[nr_exit_handlers++] = fn;
-	if (exit_handlers_armed)
-		return;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(handled_signals); i++)
-		sigaction(handled_signals[i], &sa, NULL);
-	igt_assert(atexit(atexit_handler) == 0);
-	exit_handlers_armed = true;
+	arm_exit_handlers();
 }
 
 /* ---- fixtures -------------------------------------------------------- */

@@ -11,6 +11,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +179,65 @@ static void check_exit_handlers(void)
 	check(rc == 0, "a subtest stays in the binary's process group", out);
 }
 
+/*
+ * igt_runner's timeout: SIGQUIT to the binary's process group, here with
+ * SIGQUIT inherited as ignored (as from a shell): the binary and its
+ * subtest must die of it all the same, as IGT's do.
+ */
+static void check_sigquit_ignored(void)
+{
+	static char out[65536];
+	size_t n = 0;
+	int pipefd[2], status = 0, i;
+	bool gone = false;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(pipefd)) {
+		perror("pipe");
+		exit(1);
+	}
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGQUIT, SIG_IGN);
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[0]);
+		setenv("VXF_IGT_KMSG", "/dev/null", 1);
+		alarm(60);	/* a bound, should SIGQUIT not end it */
+		execl(subject, subject, "--run-subtest", "hang", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (n + 1 < sizeof(out) && !strstr(out, "Starting subtest: hang")) {
+		r = read(pipefd[0], out + n, sizeof(out) - 1 - n);
+		if (r <= 0)
+			break;
+		n += r;
+		out[n] = '\0';
+	}
+	kill(-pid, SIGQUIT);
+	while ((r = read(pipefd[0], out + n, sizeof(out) - 1 - n)) > 0) {
+		n += r;
+		out[n] = '\0';
+	}
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	/* the subtest's child, in the same group, goes too */
+	for (i = 0; i < 500 && !gone; i++) {
+		gone = kill(-pid, 0) && errno == ESRCH;
+		if (!gone)
+			usleep(10000);
+	}
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGQUIT,
+	      "SIGQUIT ends the binary, even inherited as ignored", out);
+	check(has(out, "Received signal SIGQUIT."), "and is named", out);
+	check(gone, "and its subtest's process", out);
+	if (!gone)
+		kill(-pid, SIGKILL);
+}
+
 static void check_fault_chaining(void)
 {
 	static char out[65536];
@@ -315,6 +376,7 @@ int main(int argc, char **argv)
 	check_timeout();
 	check_unknown();
 	check_exit_handlers();
+	check_sigquit_ignored();
 	check_fault_chaining();
 	check_errno();
 	check_patterns();
