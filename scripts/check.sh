@@ -311,6 +311,26 @@ do_vm_boot() {
 	fi
 }
 
+# The suites and tests/igt/runner_probe under IGT's own igt_runner, in a
+# VM (scripts/igt-runner.sh): skipped where no igt_runner can be had
+# (IGT_SRC or IGT_RUNNER unset, and Debian's package has none).
+do_igt_runner() {
+	local ko="$BUILD/gcc-6.12/$DRV/$KONAME" rc
+	if ./scripts/igt-runner.sh "$ko"; then rc=0; else rc=$?; fi
+	case $rc in
+	0)
+		INFO="$(sed -n 's/^igt-runner: runner \([^;]*\);.*/igt_runner \1/p' "$LOG"), $(grep -m1 -E '^[0-9]+ passed, ' "$LOG")"
+		;;
+	77)
+		REASON=$(sed -n 's/^igt-runner: SKIP: //p' "$LOG" | head -n 1)
+		;;
+	*)
+		REASON=$(grep -m1 -E '^igt-runner(-check)?: (FAIL|ERROR)' "$LOG" | cut -c1-300)
+		;;
+	esac
+	return $rc
+}
+
 # one test per IGT result line, plus one per binary that exited badly
 # without reporting a failed subtest
 report_subtests() {
@@ -571,6 +591,7 @@ step package-deb "kernels tools" do_package_deb
 want package-deb && SUITE_OUT=$PKG_OUT report_subtests
 step vm-suite "build-gcc-6.12 tools" do_vm_boot
 want vm-suite && report_subtests
+step igt-runner "build-gcc-6.12 tools" do_igt_runner
 step bench-vm "build-gcc-6.12 tools" do_bench_vm
 step debug-kernel "deps" do_debug_kernel
 step vm-debug "debug-kernel tools" do_vm_debug

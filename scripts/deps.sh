@@ -4,6 +4,11 @@
 # Install every Debian package this project needs to build, boot and test.
 # Idempotent: asks dpkg first and only calls apt-get for what is missing,
 # and runs `apt-get update` only if a package is unknown to apt.
+#
+# usage: scripts/deps.sh [--igt-runner]
+#   --igt-runner  only what building igt_runner from an igt-gpu-tools tree
+#                 needs (scripts/igt-runner.sh with IGT_SRC: meson, and the
+#                 headers libigt is built with), not the rest
 set -euo pipefail
 
 PKGS=(
@@ -21,6 +26,19 @@ PKGS=(
 	python3-docutils	# scripts/docs-check.py: Documentation/ rendered (make check step docs)
 	linux-source-6.12 linux-source-6.1
 )
+
+# scripts/igt-runner.sh, IGT_SRC: the runner links with libigt, which
+# needs all of these to configure and build (json-c: the runner itself)
+IGT_RUNNER_PKGS=(
+	meson ninja-build pkg-config libjson-c-dev libglib2.0-dev libdrm-dev
+	libpciaccess-dev libkmod-dev libproc2-dev libdw-dev libpixman-1-dev
+	libcairo2-dev libudev-dev zlib1g-dev
+)
+case "${1:-}" in
+--igt-runner) PKGS=("${IGT_RUNNER_PKGS[@]}") ;;
+"") ;;
+*) sed -n '2,14p' "$0" >&2; exit 1 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do

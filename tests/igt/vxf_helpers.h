@@ -33,6 +33,20 @@ static inline uint64_t vxf_pattern(uint64_t o)
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
 
+/*
+ * What the driver logs at warning level when a backend misbehaves (or a
+ * failure is injected where the backend's answer is used), rate-limit
+ * notes included: for igt_emit_ignore_dmesg_regex() in the subtests that
+ * make it happen on purpose, so that igt_runner does not count it as the
+ * subtest's dmesg-warn. An extended regular expression that PCRE reads
+ * the same way, without a backslash (see igt_emit_ignore_dmesg_regex()).
+ */
+#define VXF_DMESG_BAD_BACKEND \
+	"vxf[0-9]+: (backend gave unusable page references|" \
+	"REVOKE of pages [0-9]+[+][0-9]+ outside the window|" \
+	"backend violated the protocol)|" \
+	"vxf_[a-z_]+: [0-9]+ callbacks suppressed"
+
 #define VXF_PAGE_SIZE		4096UL
 #define VXF_WORDS_PER_PAGE	(VXF_PAGE_SIZE / sizeof(uint64_t))
 

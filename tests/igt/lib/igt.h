@@ -60,6 +60,7 @@ bool __igt_fork(void);
 void igt_waitchildren(void);
 
 void igt_describe_f(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void igt_emit_ignore_dmesg_regex(const char *regex);
 
 /**
  * igt_exit_handler_t - an exit handler

@@ -15,6 +15,8 @@
  * As IGT does, the binary writes "[IGT] <binary>: ..." lines to /dev/kmsg
  * (or to $VXF_IGT_KMSG, for the self-test) when it starts, when each
  * subtest starts and finishes and when it exits, and runs --hook commands.
+ * Its first line of output, "IGT-Version: ...", is the one igt_runner
+ * records as the test's igt-version.
  */
 
 #ifndef _GNU_SOURCE
@@ -23,9 +25,11 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "igt.h"
@@ -36,6 +40,10 @@
 #define IGT_MAX_EXIT_HANDLERS	10
 #define IGT_MAX_HOOKS		8
 #define IGT_KMSG_INFO		"<6>[IGT] "
+
+#ifndef VXF_VERSION
+#define VXF_VERSION		"unknown"
+#endif
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -97,6 +105,18 @@ static int first_fail_code;		/* exit code of the first failure */
 
 static pid_t children[IGT_MAX_CHILDREN];
 static int nr_children;
+
+static void arm_exit_handlers(void);
+
+/*
+ * In a subtest's child, the write end of a pipe to the main process: the
+ * child's result, written when it is decided, before the exit handlers
+ * run. If they then die of a signal (a thread still in a fault gets
+ * SIGBUS once they kill the backend, and they run with the default
+ * handlers), the subtest's result is still the one decided, as in IGT,
+ * where exit handlers run long after the result was printed.
+ */
+static int result_fd = -1;
 
 static void usage(FILE *f)
 {
@@ -213,6 +233,20 @@ static void kmsg(const char *fmt, ...)
 	close(fd);
 }
 
+/*
+ * As IGT's first line: igt_runner files it as the test's "igt-version".
+ * IGT prints its own version and git hash; this is the harness's.
+ */
+static void print_version(void)
+{
+	struct utsname uts;
+
+	if (uname(&uts))
+		memset(&uts, 0, sizeof(uts));
+	printf("IGT-Version: vxf-harness-%s (%s) (%s: %s %s)\n", VXF_VERSION,
+	       uts.machine, uts.sysname, uts.release, uts.machine);
+}
+
 /**
  * igt_subtest_init - parse the command line of a test binary
  * @argc: from main
@@ -277,6 +311,8 @@ void igt_subtest_init(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!list_only) {
+		arm_exit_handlers();
+		print_version();
 		kmsg(IGT_KMSG_INFO "%s: executing\n", command_name);
 		run_hooks(HOOK_PRE_TEST, NULL, NULL);
 	}
@@ -362,6 +398,33 @@ void igt_describe_f(const char *fmt, ...)
 	va_end(ap);
 }
 
+/**
+ * igt_emit_ignore_dmesg_regex - kernel messages the running subtest expects
+ * @regex: an extended regular expression (and a PCRE one: igt_runner
+ *	   compiles it with GRegex), without a backslash: the kernel log
+ *	   hands a backslash on as the four characters "\x5c", so "\+"
+ *	   reaches the runner as "\x5c+" (write "[+]"); an invalid one, or
+ *	   one with a backslash, fails the caller
+ *
+ * As IGT's: writes "[IGT] add ignored dmesg regex: @regex" to the kernel
+ * log. igt_runner (IGT 1.30 and later) then does not turn the subtest's
+ * result into dmesg-warn or dmesg-fail for a warning that matches, until
+ * the next subtest starts or the next call replaces @regex. For subtests
+ * that make the driver (or the kernel) warn on purpose.
+ */
+void igt_emit_ignore_dmesg_regex(const char *regex)
+{
+	regex_t re;
+	int err = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
+
+	igt_assert_f(err == 0, "bad ignore regex '%s' (%d)\n", regex, err);
+	regfree(&re);
+	igt_assert_f(!strchr(regex, '\\'),
+		     "ignore regex '%s': the kernel log escapes its backslash\n",
+		     regex);
+	kmsg(IGT_KMSG_INFO "add ignored dmesg regex: %s\n", regex);
+}
+
 /* --describe: IGT's "SUB name file:line:" block for one subtest. */
 static void print_description(const char *name, const char *file, int line)
 {
@@ -419,9 +482,40 @@ static void atexit_handler(void)
 /* A fatal signal: run the exit handlers, then die of it after all. */
 static void fatal_signal_handler(int sig)
 {
+	/* as IGT, which names these (SIGQUIT: igt_runner's timeout) */
+	if (sig == SIGQUIT || sig == SIGABRT || sig == SIGSEGV ||
+	    sig == SIGBUS || sig == SIGFPE) {
+		const char *name = sigabbrev_np(sig);
+		char line[64];
+		int n = snprintf(line, sizeof(line), "Received signal SIG%s.\n",
+				 name ? name : "?");
+
+		if (n > 0 && write(STDERR_FILENO, line, n) != n)
+			n = 0;	/* nothing to do about it */
+	}
 	restore_signals();
 	call_exit_handlers(sig);
 	raise(sig);
+}
+
+/*
+ * The handlers of the fatal signals, once. Also done when the binary
+ * starts, as IGT does (its own exit handler): a signal the binary
+ * inherited as ignored (a shell's SIGQUIT, say) must still end it when
+ * igt_runner's timeout sends it.
+ */
+static void arm_exit_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = fatal_signal_handler };
+	size_t i;
+
+	if (exit_handlers_armed)
+		return;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(handled_signals); i++)
+		sigaction(handled_signals[i], &sa, NULL);
+	igt_assert(atexit(atexit_handler) == 0);
+	exit_handlers_armed = true;
 }
 
 /**
@@ -438,7 +532,6 @@ static void fatal_signal_handler(int sig)
  */
 void igt_install_exit_handler(igt_exit_handler_t fn)
 {
-	struct sigaction sa = { .sa_handler = fatal_signal_handler };
 	size_t i;
 
 	for (i = 0; i < (size_t)nr_exit_handlers; i++)
@@ -446,13 +539,7 @@ void igt_install_exit_handler(igt_exit_handler_t fn)
 			return;
 	igt_assert(nr_exit_handlers < IGT_MAX_EXIT_HANDLERS);
 	exit_handlers[nr_exit_handlers++] = fn;
-	if (exit_handlers_armed)
-		return;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(handled_signals); i++)
-		sigaction(handled_signals[i], &sa, NULL);
-	igt_assert(atexit(atexit_handler) == 0);
-	exit_handlers_armed = true;
+	arm_exit_handlers();
 }
 
 /* ---- fixtures -------------------------------------------------------- */
@@ -530,6 +617,19 @@ static void report(const char *name, const char *result, double t0)
 	run_hooks(HOOK_POST_SUBTEST, name, result);
 }
 
+/* A subtest's child: tell the main process the result @code, once. */
+static void report_result(int code)
+{
+	unsigned char c = code;
+
+	if (!in_subtest || test_child || result_fd < 0)
+		return;
+	if (write(result_fd, &c, 1) != 1)
+		c = 0;	/* the exit status says it all the same */
+	close(result_fd);
+	result_fd = -1;
+}
+
 /* Wait up to @s seconds for @pid; true with *@status if it ended. */
 static bool wait_child(pid_t pid, int *status, double s)
 {
@@ -569,10 +669,20 @@ static int wait_subtest(pid_t pid)
 	return -1;
 }
 
-static void run_in_parent(const char *name, pid_t pid, double t0)
+static void run_in_parent(const char *name, pid_t pid, double t0, int rfd)
 {
 	int status = wait_subtest(pid);
+	unsigned char code;
 
+	/* died after its result was decided: that result stands */
+	if (status != -1 && WIFSIGNALED(status) && rfd >= 0 &&
+	    read(rfd, &code, 1) == 1) {
+		const char *sig = sigabbrev_np(WTERMSIG(status));
+
+		fprintf(stderr, "Subtest %s: its exit handlers died of SIG%s\n",
+			name, sig ? sig : "?");
+		status = code << 8;	/* as if it had exited with it */
+	}
 	if (status == -1) {
 		fprintf(stderr, "Subtest %s timed out after %ds, killed\n",
 			name, subtest_timeout());
@@ -611,6 +721,7 @@ static void run_in_parent(const char *name, pid_t pid, double t0)
  */
 bool __igt_run_subtest(const char *name, const char *file, int line)
 {
+	int fds[2] = { -1, -1 };
 	double t0;
 	pid_t pid;
 
@@ -643,14 +754,20 @@ bool __igt_run_subtest(const char *name, const char *file, int line)
 	fflush(stdout);
 	fflush(stderr);
 	t0 = now_s();
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK))
+		fds[0] = fds[1] = -1;	/* then the exit status alone decides */
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "fork: %s\n", strerror(errno));
 		nr_fail++;
 		report(name, "FAIL", t0);
+		close(fds[0]);
+		close(fds[1]);
 		return false;
 	}
 	if (pid == 0) {
+		close(fds[0]);
+		result_fd = fds[1];
 		in_subtest = true;
 		subtest_name = strdup(name);
 		/* the main process's handlers are for the main process */
@@ -658,7 +775,9 @@ bool __igt_run_subtest(const char *name, const char *file, int line)
 		errno = 0;	/* "Last errno" is the subtest's, as in IGT */
 		return true;
 	}
-	run_in_parent(name, pid, t0);
+	close(fds[1]);
+	run_in_parent(name, pid, t0, fds[0]);
+	close(fds[0]);
 	return false;
 }
 
@@ -667,6 +786,7 @@ void __igt_subtest_done(void)
 {
 	igt_waitchildren();
 	fflush(stdout);
+	report_result(IGT_EXIT_SUCCESS);
 	exit(IGT_EXIT_SUCCESS);
 }
 
@@ -685,8 +805,10 @@ void igt_skip(const char *fmt, ...)
 		fprintf(stderr, "igt_skip in an igt_fork child is a failure\n");
 		exit(IGT_EXIT_FAILURE);
 	}
-	if (in_subtest)
+	if (in_subtest) {
+		report_result(IGT_EXIT_SKIP);
 		exit(IGT_EXIT_SKIP);
+	}
 	if (in_fixture) {
 		skip_henceforth = IGT_EXIT_SKIP;
 		in_fixture = false;
@@ -732,6 +854,7 @@ void igt_fail(int exitcode)
 		_exit(IGT_EXIT_FAILURE);
 	if (in_subtest && !test_child)
 		kill_children();
+	report_result(exitcode);
 	if (test_child || in_subtest)
 		exit(exitcode);
 	/* A failed fixture (or a test without subtests) ends the binary. */

@@ -11,6 +11,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,8 @@ static void check_list(void)
 	check(rc == 0, "--list-subtests exits 0", out);
 	check(strcmp(out, "pass\nfail\nskip\ncrash\nfork-pass\nfork-fail\n"
 		      "formatted-0\nformatted-1\nhang\nexit-handler-fail\n"
-		      "exit-handler-crash\nexit-handler-hang\nerrno-set\n"
+		      "exit-handler-crash\nexit-handler-hang\n"
+		      "exit-handler-dies\nignore-regex\nerrno-set\n"
 		      "same-pgrp\nfault-chained\nundescribed\n"
 		      "after-skip\n") == 0,
 	      "--list-subtests lists every subtest, in order, nothing else",
@@ -166,8 +169,73 @@ static void check_exit_handlers(void)
 	check(has(out, "exit handler ran, signal 15\n"),
 	      "the watchdog's SIGTERM runs the exit handlers", out);
 
+	rc = run("--run-subtest exit-handler-dies", NULL, out, sizeof(out));
+	check(rc == 98 && has(out, "Subtest exit-handler-dies: FAIL ("),
+	      "an exit handler dying after a failure leaves it a FAIL", out);
+	check(has(out, "its exit handlers died of SIGBUS"),
+	      "and says how they died", out);
+
 	rc = run("--run-subtest same-pgrp", NULL, out, sizeof(out));
 	check(rc == 0, "a subtest stays in the binary's process group", out);
+}
+
+/*
+ * igt_runner's timeout: SIGQUIT to the binary's process group, here with
+ * SIGQUIT inherited as ignored (as from a shell): the binary and its
+ * subtest must die of it all the same, as IGT's do.
+ */
+static void check_sigquit_ignored(void)
+{
+	static char out[65536];
+	size_t n = 0;
+	int pipefd[2], status = 0, i;
+	bool gone = false;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(pipefd)) {
+		perror("pipe");
+		exit(1);
+	}
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGQUIT, SIG_IGN);
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[0]);
+		setenv("VXF_IGT_KMSG", "/dev/null", 1);
+		alarm(60);	/* a bound, should SIGQUIT not end it */
+		execl(subject, subject, "--run-subtest", "hang", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (n + 1 < sizeof(out) && !strstr(out, "Starting subtest: hang")) {
+		r = read(pipefd[0], out + n, sizeof(out) - 1 - n);
+		if (r <= 0)
+			break;
+		n += r;
+		out[n] = '\0';
+	}
+	kill(-pid, SIGQUIT);
+	while ((r = read(pipefd[0], out + n, sizeof(out) - 1 - n)) > 0) {
+		n += r;
+		out[n] = '\0';
+	}
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	/* the subtest's child, in the same group, goes too */
+	for (i = 0; i < 500 && !gone; i++) {
+		gone = kill(-pid, 0) && errno == ESRCH;
+		if (!gone)
+			usleep(10000);
+	}
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGQUIT,
+	      "SIGQUIT ends the binary, even inherited as ignored", out);
+	check(has(out, "Received signal SIGQUIT."), "and is named", out);
+	check(gone, "and its subtest's process", out);
+	if (!gone)
+		kill(-pid, SIGKILL);
 }
 
 static void check_fault_chaining(void)
@@ -231,20 +299,26 @@ static void check_kmsg(void)
 		exit(1);
 	}
 	snprintf(env, sizeof(env), "VXF_IGT_KMSG=%s", path);
-	rc = run("--run-subtest 'pass,skip'", env, out, sizeof(out));
+	rc = run("--run-subtest 'pass,skip,ignore-regex'", env, out,
+		 sizeof(out));
 	n = read(fd, log, sizeof(log) - 1);
 	log[n > 0 ? n : 0] = '\0';
 	close(fd);
 	unlink(path);
-	check(rc == 0, "pass,skip exits 0", out);
+	check(rc == 0, "pass,skip,ignore-regex exits 0", out);
 	check(!strcmp(log,
 		      "<6>[IGT] selftest_subject: executing\n"
 		      "<6>[IGT] selftest_subject: starting subtest pass\n"
 		      "<6>[IGT] selftest_subject: finished subtest pass, SUCCESS\n"
 		      "<6>[IGT] selftest_subject: starting subtest skip\n"
 		      "<6>[IGT] selftest_subject: finished subtest skip, SKIP\n"
+		      "<6>[IGT] selftest_subject: starting subtest ignore-regex\n"
+		      "<6>[IGT] add ignored dmesg regex: vxf[0-9]+: a warning [+]\n"
+		      "<6>[IGT] selftest_subject: finished subtest ignore-regex, SUCCESS\n"
 		      "<6>[IGT] selftest_subject: exiting, ret=0\n"),
 	      "the kernel log gets IGT's lines", log);
+	check(!strncmp(out, "IGT-Version: vxf-harness-", 25),
+	      "the output starts with IGT-Version", out);
 }
 
 static void check_hook(void)
@@ -302,6 +376,7 @@ int main(int argc, char **argv)
 	check_timeout();
 	check_unknown();
 	check_exit_handlers();
+	check_sigquit_ignored();
 	check_fault_chaining();
 	check_errno();
 	check_patterns();

@@ -24,6 +24,13 @@ static void exit_handler(int sig)
 	fflush(stdout);
 }
 
+/* As a thread still faulting gets SIGBUS when the handler kills its backend */
+static void dying_exit_handler(int sig)
+{
+	(void)sig;
+	raise(SIGBUS);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -89,6 +96,16 @@ igt_main
 		igt_install_exit_handler(exit_handler);
 		pause();
 	}
+
+	igt_describe("Fails, then its exit handler dies of a signal.");
+	igt_subtest("exit-handler-dies") {
+		igt_install_exit_handler(dying_exit_handler);
+		igt_assert(false);
+	}
+
+	igt_describe("Declares the kernel warnings it expects.");
+	igt_subtest("ignore-regex")
+		igt_emit_ignore_dmesg_regex("vxf[0-9]+: a warning [+]");
 
 	igt_describe("Fails with errno set by the failing check.");
 	igt_subtest("errno-set") {
