@@ -243,7 +243,11 @@ struct xen_fault_report_area {
  *
  * Guest obligations: the report area and the port are trusted by nobody.
  * Xen reads nothing from the area but @cons; a guest that never consumes
- * only stalls its own vCPUs.
+ * only stalls its own vCPUs. The guest resolves every record it is given:
+ * until it does (or the page is mapped, or the window goes) the vCPU
+ * counts as waiting on it, so if the access completed by other means and
+ * the vCPU later faults on the same frame again, it waits without a new
+ * record. Windows, the area and waiting vCPUs are not saved or migrated.
  *
  * Not reported: accesses Xen makes on the guest's behalf (emulating the
  * instruction of another exit, hypercall buffers, grant copies) behave as
