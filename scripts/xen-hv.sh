@@ -195,10 +195,15 @@ n=$(xl dmesg | grep -c "d$id: revoked $LEND_HOLD lent frames at teardown" || tru
 
 # shellcheck disable=SC2016
 DOMU_REPORT='if [ "$DOMU_INDEX" = 2 ]; then
-	# the domU dom0 destroys with a vCPU held: the module says so on the
-	# console itself (pr_notice), since a task of this shell may wait
-	# for the held CPU for ever (a kernel thread held there never yields)
-	insmod /files/vxf_report_test.ko hole_gfn=$HOLE_GFN hold_only=1
+	# one vCPU: the checks that need no second vCPU, then a thread held
+	# for good, which stalls this domU (but for interrupts) until dom0
+	# destroys it; the module says so on the console itself (pr_notice)
+	dmesg -n 1
+	insmod /files/vxf_report_test.ko hole_gfn=$HOLE_GFN
+	dmesg | sed -n "s/.*vxf_report_test: /1-vcpu: /p"
+	rmmod vxf_report_test
+	dmesg -n 6
+	insmod /files/vxf_report_test.ko hole_gfn=$HOLE_GFN hold_only=1 &
 	while :; do sleep 1; done
 fi
 dmesg -n 1
@@ -222,22 +227,30 @@ sed "s/^/serve: /" /tmp/serve.out
 [ "$(cat /tmp/serve.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve passed" ||
 	bad "xen-lend serve: exit $(cat /tmp/serve.rc 2>/dev/null || echo "none: still running")"
 
-# a domU destroyed with a vCPU held on a hole
+# a 1-vCPU domU: the checks that need no second vCPU, then destroyed with
+# its vCPU held on a hole
 cfg=/vxf/vxf-report2.cfg
 log=/var/log/xen/console/guest-vxf-report2.log
-sed "s/^name = .*/name = \"vxf-report2\"/; s/vxf.index=1/vxf.index=2/" /vxf/vxf-domu1.cfg >$cfg
+sed "s/^name = .*/name = \"vxf-report2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus = .*/vcpus = 1/" \
+	/vxf/vxf-domu1.cfg >$cfg
 f0=$(xl info free_memory)
-xl create $cfg >/tmp/report2.log 2>&1 || { cat /tmp/report2.log; bad "xl create vxf-report2"; exit 1; }
+xl create -p $cfg >/tmp/report2.log 2>&1 || { cat /tmp/report2.log; bad "xl create vxf-report2"; exit 1; }
 id=$(xl domid vxf-report2)
+( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
+xl unpause vxf-report2
 for _ in $(seq 600); do grep -aq "vxf_report_test: VXF-REPORT-HELD" $log 2>/dev/null && break; sleep 0.5; done
-sed -n "s/.*vxf_report_test: /report2: /p" $log
+grep -a "^1-vcpu: " $log | sed "s/^/report2 /"
+n=$(grep -ac "^1-vcpu: ok: " $log || true)
+grep -aq "^1-vcpu: done: [0-9]* ok, 0 failed" $log && ok "domU $id (1 vCPU): $n checks passed" ||
+	bad "domU $id (1 vCPU): $(grep -ac "^1-vcpu: FAIL: " $log || true) checks failed, $n passed"
+sed -n "s/.*vxf_report_test: VXF-REPORT-HELD/report2: VXF-REPORT-HELD/p" $log
 if grep -aq "vxf_report_test: VXF-REPORT-HELD" $log; then
 	ok "domU $id has a thread held on a hole"
 else
 	bad "domU $id never said its thread is held"
 	tail -n 40 $log | sed "s/^/report2 console: /"
 fi
-# the held vCPU (the last) blocks in Xen between its timer interrupts
+# the held vCPU blocks in Xen between its timer interrupts
 b=0
 for _ in $(seq 20); do
 	st=$(xl vcpu-list $id | awk "NR > 1 { s = \$5 } END { print s }")
@@ -248,6 +261,10 @@ xl vcpu-list $id
 [ $b -gt 0 ] && ok "the held vCPU was seen blocked ($b of 20 looks)" || bad "the held vCPU was never seen blocked"
 xl destroy vxf-report2 && ok "xl destroy with a vCPU held" || bad "xl destroy failed"
 for _ in $(seq 60); do xl domid vxf-report2 >/dev/null 2>&1 || break; sleep 0.5; done
+for _ in $(seq 120); do [ -f /tmp/serve2.rc ] && break; sleep 0.5; done
+sed "s/^/serve2: /" /tmp/serve2.out
+[ "$(cat /tmp/serve2.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve for domU $id passed" ||
+	bad "xen-lend serve for domU $id: exit $(cat /tmp/serve2.rc 2>/dev/null || echo "none: still running")"
 xl list
 z=$(xl list | awk "NR > 1 && \$1 != \"Domain-0\"" | wc -l)
 [ "$z" -eq 0 ] && ok "no domain but dom0 left in xl list (no zombie)" || bad "$z domains left besides dom0 (zombie?)"
