@@ -70,7 +70,7 @@ derive_deb_src() {
 
 fetch_source() {
 	local apt=$SRC_CACHE/apt dir
-	dir=$(find "$SRC_CACHE" -maxdepth 1 -type d -name 'xen-4.17*' -print -quit 2>/dev/null || true)
+	dir=$(find -H "$SRC_CACHE" -maxdepth 1 -type d -name 'xen-4.17*' -print -quit 2>/dev/null || true)
 	if [ -n "$dir" ] && [ -f "$SRC_CACHE/.stamp" ] &&
 	   [ "$(cat "$SRC_CACHE/.stamp")" = "$XEN_SRC_VERSION" ]; then
 		SRC_DIR=$dir
@@ -90,7 +90,7 @@ fetch_source() {
 	(cd "$SRC_CACHE" && apt-get "${opts[@]}" -q source "xen=$XEN_SRC_VERSION") >>"$SRC_CACHE/fetch.log" 2>&1 ||
 		die "apt-get source xen=$XEN_SRC_VERSION failed: $(tail -n 3 "$SRC_CACHE/fetch.log")"
 	rm -rf "$apt/lists" "$apt/cache"
-	dir=$(find "$SRC_CACHE" -maxdepth 1 -type d -name 'xen-4.17*' -print -quit)
+	dir=$(find -H "$SRC_CACHE" -maxdepth 1 -type d -name 'xen-4.17*' -print -quit)
 	[ -n "$dir" ] && [ -f "$dir/xen/Makefile" ] || die "no unpacked xen tree in $SRC_CACHE"
 	echo "$XEN_SRC_VERSION" >"$SRC_CACHE/.stamp"
 	SRC_DIR=$dir

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # What a PVH domU sees at a guest frame with nothing behind it, on stock
-# and on the patched Xen (`make check` steps xen-hv-baseline and xen-lend).
-# One Xen boot each (scripts/xen-run.sh); no driver module in the domUs.
+# and on the patched Xen (`make check` steps xen-hv-baseline, xen-lend and
+# xen-hv-report). One Xen boot each (scripts/xen-run.sh); no driver module
+# in the domUs.
 #
-# usage: scripts/xen-hv.sh baseline|lend [--out FILE]
+# usage: scripts/xen-hv.sh baseline|lend|report [--out FILE]
 #
 #   baseline  Debian's stock Xen 4.17. A domU (busybox devmem, /dev/mem)
 #             reads a hole frame, HOLE_GFN (above RAM, claimed by nothing),
@@ -26,6 +27,16 @@
 #             in `xl list`, Xen's free memory back where it was before the
 #             domU was created, Xen's log counts every lent frame revoked
 #             by teardown, and dom0 frees its pages without an error.
+#   report    the patched Xen, fault reports (HVMOP_fault_report). A PVH
+#             domU with 2 vCPUs loads tests/xen-report/vxf_report_test.ko
+#             (built here against the 6.12 headers), which registers a
+#             report area and windows over hole frames from HOLE_GFN, has
+#             kernel threads and a user process (busybox devmem) touch
+#             holes, and checks the records, the held vCPU's timer
+#             interrupts, releases (a lend by dom0, RESOLVE, REMOVE_WINDOW,
+#             TEARDOWN) and overflow; see the module's header. dom0 runs
+#             tools/vxf-backend/xen-lend serve, which lends its pages on
+#             the module's requests (XenStore).
 #
 # Output: the check lines ("ok: ..."/"FAIL: ...", prefixed by who said
 # them) on stdout and in FILE (default .cache/logs/xen-hv-MODE.out); the
@@ -33,7 +44,8 @@
 # "xen-hv: MODE: FAIL (reason)".
 # Environment: LEND_SECONDS (default 30), LEND_HOLD (default 256),
 # XEN_HV_ATTEMPTS (runs when the emulator fault of scripts/xen-lib.sh hits,
-# default 3).
+# default 3), VXF_XEN_IMAGE (report: boot this hypervisor image instead of
+# scripts/xen-build.sh's, for work on the patches).
 # Exit status: 0 pass, 1 a check failed, 2 boot/harness trouble or a
 # death not proven the emulator's, 3 setup, 77 the emulator killed the
 # domU on every attempt (no result: make check counts the step skipped).
@@ -49,7 +61,7 @@ while [ $# -gt 0 ]; do
 	*) echo "xen-hv: unknown argument $1" >&2; exit 3 ;;
 	esac
 done
-case "$MODE" in baseline|lend) ;; *) sed -n '8,35p' "$0" >&2; exit 3 ;; esac
+case "$MODE" in baseline|lend|report) ;; *) sed -n '9,50p' "$0" >&2; exit 3 ;; esac
 OUT=${OUT:-$TOP/.cache/logs/xen-hv-$MODE.out}
 mkdir -p "$(dirname "$OUT")"
 
@@ -189,12 +201,107 @@ n=$(xl dmesg | grep -c "d$id: revoked $LEND_HOLD lent frames at teardown" || tru
 	bad "Xen log: $(xl dmesg | grep "d$id: revoked" || echo "no teardown revoke line for d$id")"
 [ $fails -eq 0 ]'
 
+# -- report: the module does the domU's checks, dom0 serves its requests ---------
+
+# shellcheck disable=SC2016
+DOMU_REPORT='if [ "$DOMU_INDEX" = 2 ]; then
+	# one vCPU: the checks that need no second vCPU, then a thread held
+	# for good, which stalls this domU (but for interrupts) until dom0
+	# destroys it; the module says so on the console itself (pr_notice)
+	dmesg -n 1
+	insmod /files/vxf_report_test.ko hole_gfn=$HOLE_GFN
+	dmesg | sed -n "s/.*vxf_report_test: /1-vcpu: /p"
+	rmmod vxf_report_test
+	dmesg -n 6
+	insmod /files/vxf_report_test.ko hole_gfn=$HOLE_GFN hold_only=1 &
+	while :; do sleep 1; done
+fi
+dmesg -n 1
+insmod /files/vxf_report_test.ko hole_gfn=$HOLE_GFN
+rc=$?
+dmesg | sed -n "s/.*vxf_report_test: //p"
+[ $rc -eq 0 ] || echo "FAIL: insmod vxf_report_test: $rc"
+rmmod vxf_report_test || echo "FAIL: rmmod vxf_report_test (a thread left held?)"
+echo "the domU is alive"
+dmesg | grep -q "vxf_report_test: done: [0-9]* ok, 0 failed"'
+
+# shellcheck disable=SC2016
+DOM0_REPORT_PRE='( $VXF_FILES/xen-lend serve $DOMID >/tmp/serve.out 2>&1; echo $? >/tmp/serve.rc ) >/dev/null 2>&1 &'
+
+# shellcheck disable=SC2016
+DOM0_REPORT_POST='fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+for _ in $(seq 120); do [ -f /tmp/serve.rc ] && break; sleep 0.5; done
+sed "s/^/serve: /" /tmp/serve.out
+[ "$(cat /tmp/serve.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve passed" ||
+	bad "xen-lend serve: exit $(cat /tmp/serve.rc 2>/dev/null || echo "none: still running")"
+
+# a 1-vCPU domU: the checks that need no second vCPU, then destroyed with
+# its vCPU held on a hole
+cfg=/vxf/vxf-report2.cfg
+log=/var/log/xen/console/guest-vxf-report2.log
+sed "s/^name = .*/name = \"vxf-report2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus = .*/vcpus = 1/" \
+	/vxf/vxf-domu1.cfg >$cfg
+f0=$(xl info free_memory)
+xl create -p $cfg >/tmp/report2.log 2>&1 || { cat /tmp/report2.log; bad "xl create vxf-report2"; exit 1; }
+id=$(xl domid vxf-report2)
+( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
+xl unpause vxf-report2
+for _ in $(seq 600); do grep -aq "vxf_report_test: VXF-REPORT-HELD" $log 2>/dev/null && break; sleep 0.5; done
+grep -a "^1-vcpu: " $log | sed "s/^/report2 /"
+n=$(grep -ac "^1-vcpu: ok: " $log || true)
+grep -aq "^1-vcpu: done: [0-9]* ok, 0 failed" $log && ok "domU $id (1 vCPU): $n checks passed" ||
+	bad "domU $id (1 vCPU): $(grep -ac "^1-vcpu: FAIL: " $log || true) checks failed, $n passed"
+sed -n "s/.*vxf_report_test: VXF-REPORT-HELD/report2: VXF-REPORT-HELD/p" $log
+if grep -aq "vxf_report_test: VXF-REPORT-HELD" $log; then
+	ok "domU $id has a thread held on a hole"
+else
+	bad "domU $id never said its thread is held"
+	tail -n 40 $log | sed "s/^/report2 console: /"
+fi
+# the held vCPU blocks in Xen between its timer interrupts
+b=0
+for _ in $(seq 20); do
+	st=$(xl vcpu-list $id | awk "NR > 1 { s = \$5 } END { print s }")
+	case "$st" in *b*) b=$((b + 1)) ;; esac
+	sleep 0.2
+done
+xl vcpu-list $id
+[ $b -gt 0 ] && ok "the held vCPU was seen blocked ($b of 20 looks)" || bad "the held vCPU was never seen blocked"
+xl destroy vxf-report2 && ok "xl destroy with a vCPU held" || bad "xl destroy failed"
+for _ in $(seq 60); do xl domid vxf-report2 >/dev/null 2>&1 || break; sleep 0.5; done
+for _ in $(seq 120); do [ -f /tmp/serve2.rc ] && break; sleep 0.5; done
+sed "s/^/serve2: /" /tmp/serve2.out
+[ "$(cat /tmp/serve2.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve for domU $id passed" ||
+	bad "xen-lend serve for domU $id: exit $(cat /tmp/serve2.rc 2>/dev/null || echo "none: still running")"
+xl list
+z=$(xl list | awk "NR > 1 && \$1 != \"Domain-0\"" | wc -l)
+[ "$z" -eq 0 ] && ok "no domain but dom0 left in xl list (no zombie)" || bad "$z domains left besides dom0 (zombie?)"
+for _ in $(seq 40); do f1=$(xl info free_memory); [ "$f1" -ge "$f0" ] && break; sleep 0.5; done
+[ "$f1" -ge "$f0" ] && ok "Xen free memory back: $f1 MB after, $f0 MB before the domU" ||
+	bad "Xen free memory $f1 MB after the destroy, $f0 MB before the domU"
+[ $fails -eq 0 ]'
+
 if [ "$MODE" = baseline ]; then
 	XEN_OPTS=()
 	DOMU="HOLE_GFN=$HOLE_GFN
 $DOMU_COMMON
 $DOMU_BASELINE"
 	ARGS=(--domu-payload "$DOMU")
+elif [ "$MODE" = report ]; then
+	[ -x "$TOP/tools/vxf-backend/xen-lend" ] || { echo "xen-hv: tools/vxf-backend/xen-lend missing (make tools)" >&2; exit 3; }
+	make -s -C "$TOP/tests/xen-report" >"$FILES/module.log" 2>&1 ||
+		{ cat "$FILES/module.log" >&2; echo "xen-hv: report: FAIL (building tests/xen-report failed)"; exit 3; }
+	IMG=${VXF_XEN_IMAGE:-$("$TOP/scripts/xen-build.sh" | tail -n 1)} ||
+		{ echo "xen-hv: report: FAIL (scripts/xen-build.sh failed)"; exit 2; }
+	XEN_OPTS=(--xen-image "$IMG" --domu-vcpus 2)
+	cp "$TOP/tools/vxf-backend/xen-lend" "$TOP/tests/xen-report/vxf_report_test.ko" "$FILES/"
+	rm -f "$FILES/module.log"
+	ARGS=(--domu-payload "HOLE_GFN=$HOLE_GFN
+$DOMU_REPORT" --files "$FILES"
+		--dom0-payload "$DOM0_REPORT_PRE"
+		--dom0-post "$DOM0_REPORT_POST")
 else
 	[ -x "$TOP/tools/vxf-backend/xen-lend" ] || { echo "xen-hv: tools/vxf-backend/xen-lend missing (make tools)" >&2; exit 3; }
 	IMG=$("$TOP/scripts/xen-build.sh" | tail -n 1) || { echo "xen-hv: lend: FAIL (scripts/xen-build.sh failed)"; exit 2; }
@@ -216,7 +323,7 @@ xen_run_attempts "$ATTEMPTS" "$OUT.full" "xen-hv $MODE" --domu-module none \
 rc=$XEN_RUN_RC
 
 grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
-	grep -aE '(ok|FAIL): |hole frame|alive|held|seen' >"$OUT" || true
+	grep -aE '(ok|FAIL|skip|done): |hole frame|alive|held|seen' >"$OUT" || true
 cat "$OUT"
 grep -a '^xen-run: \(timings\|wall\)' "$OUT.full" >&2 || true
 nok=$(grep -c ': ok: \|| ok: ' "$OUT" || true)

@@ -19,6 +19,16 @@
  *   revoke D at GFN for SECONDS seconds (the domU reads GFN meanwhile
  *   and must see only the pattern or all ones); revoke C and free both.
  *
+ * usage: xen-lend serve DOMID
+ *   The dom0 half of the xen-hv-report check (tests/xen-report/): lend
+ *   and revoke pages on the domU's requests, read over XenStore.  The
+ *   domU writes "N COMMAND" to /local/domain/DOMID/data/vxf-report/req
+ *   (N counting from 1); dom0 answers "N RC VALUE" in .../ack, RC 0 or
+ *   -errno.  Commands: "lend GFN P" lends pool page P (of SERVE_PAGES,
+ *   word w holding serve_word(P, w)) at GFN; "peek P W" answers word W of
+ *   page P; "revoke GFN" revokes GFN (SYNC); "done" ends.  The pool is
+ *   revoked and freed at the end, or once the domain is gone.
+ *
  * usage: xen-lend hold DOMID GFN NPAGES FIFO
  *   Lend NPAGES pages at GFN.. and keep them lent: print "held N", then
  *   "seen" once the domU wrote DU_READ into word 1 of the first page, and
@@ -45,6 +55,7 @@
 #include <xen/xen.h>
 #include <xen/sys/gntalloc.h>
 #include <xen/sys/privcmd.h>
+#include <xenstore.h>
 
 /* The ABI of xen/patches/0001 (public/hvm/dm_op.h). */
 #define XEN_DMOP_lend_pages	64
@@ -381,6 +392,112 @@ static int do_hold(domid_t dom, uint64_t gfn, uint32_t n, const char *fifo)
 	return failures ? 1 : 0;
 }
 
+/* The serve pool's pattern (tests/xen-report/vxf_report_test.c) */
+#define SERVE_PAGES	8
+static uint32_t serve_word(uint32_t page, uint32_t word)
+{
+	return DATA_MAGIC ^ (page << 16) ^ word;
+}
+
+/* answer one request of do_serve(); returns 1 on "done" */
+static int serve_one(domid_t dom, struct pages *p, uint64_t *lent_gfn,
+		     const char *cmd, int *rc, uint32_t *val)
+{
+	unsigned long long gfn;
+	unsigned int pg, w;
+
+	*rc = 0;
+	*val = 0;
+	if (sscanf(cmd, "lend %llx %u", &gfn, &pg) == 2) {
+		if (pg >= SERVE_PAGES) {
+			*rc = -EINVAL;
+			return 0;
+		}
+		*rc = lend1(dom, gfn, p->grefs[pg]);
+		if (!*rc)
+			lent_gfn[pg] = gfn;
+	} else if (sscanf(cmd, "peek %u %u", &pg, &w) == 2) {
+		if (pg >= SERVE_PAGES || w >= 1024)
+			*rc = -EINVAL;
+		else
+			*val = p->map[pg * 1024 + w];
+	} else if (sscanf(cmd, "revoke %llx", &gfn) == 1) {
+		*rc = revoke_range(dom, gfn, 1, XEN_DMOP_REVOKE_SYNC);
+		for (pg = 0; pg < SERVE_PAGES; pg++)
+			if (lent_gfn[pg] == gfn)
+				lent_gfn[pg] = 0;
+	} else if (!strcmp(cmd, "done")) {
+		return 1;
+	} else {
+		*rc = -EINVAL;
+	}
+	return 0;
+}
+
+static int do_serve(domid_t dom)
+{
+	uint64_t lent_gfn[SERVE_PAGES] = { 0 };
+	char req_path[96], ack_path[96], dpath[64], ack[64];
+	unsigned long last = 0, n, served = 0;
+	struct xs_handle *xs;
+	struct pages p;
+	uint32_t i, w, val;
+	int rc, done = 0;
+
+	xs = xs_open(0);
+	if (!xs)
+		die("xs_open");
+	pages_alloc(&p, dom, SERVE_PAGES);
+	for (i = 0; i < SERVE_PAGES; i++)
+		for (w = 0; w < 1024; w++)
+			p.map[i * 1024 + w] = serve_word(i, w);
+	snprintf(dpath, sizeof(dpath), "/local/domain/%u", dom);
+	snprintf(req_path, sizeof(req_path), "%s/data/vxf-report/req", dpath);
+	snprintf(ack_path, sizeof(ack_path), "%s/data/vxf-report/ack", dpath);
+	printf("serving domain %u: %u pages\n", dom, SERVE_PAGES);
+	fflush(stdout);
+
+	while (!done) {
+		unsigned int len;
+		char *req, *cmd, *d;
+
+		d = xs_read(xs, XBT_NULL, dpath, &len);
+		if (!d) {
+			printf("domain %u is gone\n", dom);
+			break;
+		}
+		free(d);
+		req = xs_read(xs, XBT_NULL, req_path, &len);
+		if (!req || sscanf(req, "%lu", &n) != 1 || n == last) {
+			free(req);
+			usleep(20000);
+			continue;
+		}
+		cmd = strchr(req, ' ');
+		done = serve_one(dom, &p, lent_gfn, cmd ? cmd + 1 : "", &rc, &val);
+		printf("req %lu \"%s\": rc %d value %#x\n", n, req, rc, val);
+		fflush(stdout);
+		free(req);
+		snprintf(ack, sizeof(ack), "%lu %d %u", n, rc, val);
+		if (!xs_write(xs, XBT_NULL, ack_path, ack, strlen(ack)))
+			fprintf(stderr, "xen-lend: xs_write %s failed\n", ack_path);
+		last = n;
+		served++;
+	}
+	check(served > 0, "served %lu requests of domain %u", served, dom);
+	for (i = 0; i < SERVE_PAGES; i++) {
+		if (!lent_gfn[i])
+			continue;
+		rc = revoke_range(dom, lent_gfn[i], 1, XEN_DMOP_REVOKE_SYNC);
+		check(rc == 0 || rc == -ESRCH, "revoke page %u at gfn %#" PRIx64 ": %d",
+		      i, lent_gfn[i], rc);
+	}
+	rc = pages_free(&p);
+	check(rc == 0, "free the pool (munmap, gntalloc dealloc): %d", rc);
+	xs_close(xs);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "talk")) {
@@ -392,7 +509,12 @@ int main(int argc, char **argv)
 		return do_hold(atoi(argv[2]), strtoull(argv[3], NULL, 0),
 			       strtoul(argv[4], NULL, 0), argv[5]);
 	}
+	if (argc == 3 && !strcmp(argv[1], "serve")) {
+		open_devices();
+		return do_serve(atoi(argv[2]));
+	}
 	fprintf(stderr, "usage: xen-lend talk DOMID GFN SECONDS\n"
+		"       xen-lend serve DOMID\n"
 		"       xen-lend hold DOMID GFN NPAGES FIFO\n");
 	return 2;
 }
