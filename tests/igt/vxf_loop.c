@@ -186,6 +186,58 @@ uint64_t be_peek(struct window *w, uint64_t page, uint64_t idx)
 	return v;
 }
 
+/**
+ * pte_of - the page table entry mapping @addr, read by the loop test module
+ * @addr: an address in a window mapping of this process
+ *
+ * What the kernel really gave the mapping (VXF_LOOP_IOC_PTE), for tests of
+ * memory types. Skips the subtest without /dev/vxf-loop (Xen mode) or
+ * without x86 PAT, where no memory type can be read back.
+ */
+struct vxf_loop_pte pte_of(volatile void *addr)
+{
+	struct vxf_loop_pte p = { .addr = (uintptr_t)addr };
+	int fd = open("/dev/vxf-loop", O_RDWR | O_CLOEXEC);
+	int ret;
+
+	igt_require_f(fd >= 0, "no /dev/vxf-loop to read page tables: %s\n",
+		      strerror(errno));
+	ret = ioctl(fd, VXF_LOOP_IOC_PTE, &p);
+	close(fd);
+	igt_require_f(ret == 0 || errno != EOPNOTSUPP,
+		      "the kernel tracks no memory types (not x86, or no PAT)\n");
+	igt_assert_f(ret == 0, "VXF_LOOP_IOC_PTE %p: %s\n", (void *)addr,
+		     strerror(errno));
+	return p;
+}
+
+const char *cache_name(uint32_t cache)
+{
+	switch (cache) {
+	case VXF_CACHE_WB:
+		return "write-back";
+	case VXF_CACHE_WC:
+		return "write-combining";
+	case VXF_CACHE_UC:
+		return "uncached";
+	default:
+		return "other";
+	}
+}
+
+/* @addr is mapped now, with memory type @cache in its page table entry. */
+void expect_pte_cache(volatile void *addr, uint32_t cache)
+{
+	struct vxf_loop_pte p = pte_of(addr);
+
+	igt_assert_f(p.present, "%p: no page table entry\n", (void *)addr);
+	igt_assert_f(p.cache == cache,
+		     "%p: mapped %s (pfn %#llx%s), expected %s\n",
+		     (void *)addr, cache_name(p.cache),
+		     (unsigned long long)p.pfn, p.huge ? ", 2 MiB" : "",
+		     cache_name(cache));
+}
+
 /* Check a whole page: every word against @expect(page, idx, gen). */
 void check_page(struct window *w, uint64_t page,
 		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen)

@@ -82,6 +82,9 @@ void be_revoke(struct window *w, uint64_t first, uint64_t count);
 void be_revoke_all(struct window *w);
 uint64_t be_peek(struct window *w, uint64_t page, uint64_t idx);
 void expect_lent_is_mapped(struct window *w, uint64_t min);
+struct vxf_loop_pte pte_of(volatile void *addr);
+const char *cache_name(uint32_t cache);
+void expect_pte_cache(volatile void *addr, uint32_t cache);
 void check_page(struct window *w, uint64_t page,
 		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen);
 void fill_page(struct window *w, uint64_t page, uint64_t gen);

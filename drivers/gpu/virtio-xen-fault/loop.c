@@ -574,6 +574,8 @@ static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
 		return vxf_loop_grant(loop, uarg);
 	case VXF_LOOP_IOC_UNGRANT:
 		return vxf_loop_ungrant(loop, uarg);
+	case VXF_LOOP_IOC_PTE:
+		return vxf_loop_pte(uarg);
 	}
 
 	/* The rest needs a connected backend; loop->dev never changes then. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * loop.h - inside the virtio-xen-fault-loop test module: what loop.c (the
- * transport stand-in) asks of loop_hv.c (the hypervisor stand-in)
+ * transport stand-in) asks of loop_hv.c (the hypervisor stand-in) and of
+ * loop_pte.c (page table reads for tests of memory types)
  */
 
 #ifndef _VXF_LOOP_H
@@ -18,5 +19,6 @@ long vxf_loop_hv_revoke(struct vxf_device *dev,
 			struct vxf_loop_hv_revoke __user *uarg);
 long vxf_loop_hv_inject(struct vxf_device *dev,
 			struct vxf_loop_hv_inject __user *uarg);
+long vxf_loop_pte(struct vxf_loop_pte __user *uarg);
 
 #endif /* _VXF_LOOP_H */

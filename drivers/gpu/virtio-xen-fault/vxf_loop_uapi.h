@@ -158,6 +158,34 @@ struct vxf_loop_hv_inject {
  */
 #define VXF_LOOP_HV_INJECT_F_CORRUPT_PROD	(1U << 0)
 
+/**
+ * struct vxf_loop_pte - VXF_LOOP_IOC_PTE: how the kernel maps a user address
+ * @addr: in: an address in a VM_PFNMAP mapping of the caller (a window
+ *	mapping)
+ * @present: out: 1 if a page table entry maps @addr now, 0 if not (the
+ *	other fields are then 0)
+ * @huge: out: 1 if that entry maps 2 MiB (a PMD), 0 for a 4 KiB PTE
+ * @cache: out: the memory type its cache bits select, as the kernel
+ *	programs x86's PAT: VXF_CACHE_WB, VXF_CACHE_WC, VXF_CACHE_UC (UC or
+ *	UC-), or VXF_LOOP_CACHE_OTHER (write-through, write-protect)
+ * @pad: out: 0
+ * @pfn: out: the frame it maps
+ *
+ * For tests of memory types: what a mapping was given, read from the page
+ * table itself. Needs no connected backend. Errors: EFAULT (bad pointer),
+ * EINVAL (@addr in no VM_PFNMAP mapping), EOPNOTSUPP (not x86).
+ */
+struct vxf_loop_pte {
+	__u64 addr;
+	__u32 present;
+	__u32 huge;
+	__u32 cache;
+	__u32 pad;
+	__u64 pfn;
+};
+
+#define VXF_LOOP_CACHE_OTHER	0xffU
+
 /*
  * VXF_LOOP_IOC_NOTIFY kicks the frontend (its ring processing runs in the
  * caller); VXF_LOOP_IOC_STATS reads the connected window's struct vxf_stats,
@@ -171,5 +199,6 @@ struct vxf_loop_hv_inject {
 #define VXF_LOOP_IOC_STATS	_IOR(VXF_IOC_MAGIC, 0x44, struct vxf_stats)
 #define VXF_LOOP_IOC_HV_REVOKE	_IOW(VXF_IOC_MAGIC, 0x45, struct vxf_loop_hv_revoke)
 #define VXF_LOOP_IOC_HV_INJECT	_IOWR(VXF_IOC_MAGIC, 0x46, struct vxf_loop_hv_inject)
+#define VXF_LOOP_IOC_PTE	_IOWR(VXF_IOC_MAGIC, 0x47, struct vxf_loop_pte)
 
 #endif /* _VXF_LOOP_UAPI_H */
