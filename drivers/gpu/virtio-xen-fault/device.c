@@ -271,6 +271,26 @@ void vxf_device_users_inc(struct vxf_device *dev)
 }
 
 /**
+ * vxf_device_users_inc_live() - a new user arrives, unless the device goes
+ * @dev: the device
+ *
+ * Context: any; takes vxf_device.users_lock.
+ * Return: false if the device is being removed (no new user may come).
+ */
+bool vxf_device_users_inc_live(struct vxf_device *dev)
+{
+	spin_lock(&dev->users_lock);
+	if (dev->dead) {
+		spin_unlock(&dev->users_lock);
+		return false;
+	}
+	dev->users++;
+	spin_unlock(&dev->users_lock);
+	vxf_device_get(dev);
+	return true;
+}
+
+/**
  * vxf_device_users_dec() - a user goes away
  * @dev: the device
  *

@@ -36,6 +36,7 @@ static int vxf_allocations_show(struct seq_file *m, void *unused)
 		[VXF_INJECT_MAP] = "map",
 		[VXF_INJECT_TIMEOUT] = "timeout",
 		[VXF_INJECT_UNMAP] = "unmap",
+		[VXF_INJECT_RETYPE] = "retype",
 	};
 	int i;
 

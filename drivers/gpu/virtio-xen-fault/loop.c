@@ -335,6 +335,8 @@ static struct vxf_device *vxf_loop_create(const struct vxf_loop_connect *c)
 		.map_pages = c->map_pages,
 		.superpage = c->flags & VXF_LOOP_F_SUPERPAGE,
 		.cache = c->cache,
+		/* The backend's own pages: cache.c may change their type. */
+		.caches = BIT(VXF_CACHE_WC) | BIT(VXF_CACHE_UC),
 		.fault_timeout_ms = c->fault_timeout_ms,
 	};
 	struct vxf_device *dev;
