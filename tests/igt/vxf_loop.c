@@ -1356,6 +1356,7 @@ igt_main
 
 	vxf_loop_mm_subtests();
 	vxf_loop_uapi_subtests();
+	vxf_loop_api_subtests();
 	vxf_loop_obs_subtests();
 	vxf_loop_hv_subtests();
 	vxf_loop_super_subtests();

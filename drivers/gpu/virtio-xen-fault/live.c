@@ -30,6 +30,7 @@ static int vxf_allocations_show(struct seq_file *m, void *unused)
 		[VXF_LIVE_LOOP_REFS] = "loop_refs",
 		[VXF_LIVE_LOOP_PINNED_PAGES] = "loop_pinned_pages",
 		[VXF_LIVE_XEN_MAPPED_PAGES] = "xen_mapped_pages",
+		[VXF_LIVE_LOOP_BLOBS] = "loop_blobs",
 	};
 	static const char * const sites[VXF_INJECT_NR] = {
 		[VXF_INJECT_ALLOC] = "alloc",

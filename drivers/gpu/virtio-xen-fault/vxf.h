@@ -20,6 +20,7 @@
  *	      vxf_window.lock
  *	        vxf_device.users_lock
  *	mmap_lock (an mmap, a munmap)
+ *	  vxf_bind_lock (api.c)
  *	  vxf_window.claims_lock
  *
  * A fault never takes vxf_ring.lock while it holds map_sem or
@@ -243,7 +244,8 @@ struct vxf_ra_stream {
  *	aligned block
  * @superpage: a whole absent 2 MiB block is asked for as one order-9
  *	reference (granule_shift is then XENVXF_SUPERPAGE_ORDER)
- * @cache: VXF_CACHE_* of /dev/vxfN's mappings
+ * @cache: VXF_CACHE_* of /dev/vxfN's mappings (a mapping made through
+ *	vxf_window_mmap() has its own)
  * @caches: BIT(VXF_CACHE_*) of the memory types the transport's frames may
  *	be given (cache.c); write-back always
  * @fault_timeout: jiffies a fault waits for the backend
@@ -307,12 +309,21 @@ struct vxf_window {
  * @claim: the window pages the mapping uses (rounded out to 2 MiB blocks in
  *	a superpage window), in vxf_window.claims
  * @cache: VXF_CACHE_* of the mapping
+ * @caller_file: for a mapping made through vxf_window_mmap(), the file
+ *	mmap() was called on, kept open as long as the mapping (as the VMA
+ *	kept it before the call)
+ * @release: for a mapping made through vxf_window_mmap(), called with
+ *	@data once the last VMA is gone (may be NULL)
+ * @data: the caller's
  */
 struct vxf_mapping {
 	refcount_t refs;
 	struct vxf_device *dev;
 	struct interval_tree_node claim;
 	u32 cache;
+	struct file *caller_file;
+	void (*release)(void *data);
+	void *data;
 };
 
 /**
@@ -394,6 +405,9 @@ struct vxf_transport_ops {
  * @debugfs: the device's debugfs directory
  * @hv: fault reports from the hypervisor, for the device's whole life
  * @hv_priv: the hypervisor side's data (the loop stand-in's)
+ * @consumer: the device whose mappings the window serves
+ *	(vxf_window_bind()), with a reference; under vxf_bind_lock (api.c)
+ * @bound: entry in api.c's list of bound windows, under vxf_bind_lock
  */
 struct vxf_device {
 	struct kref kref;
@@ -414,6 +428,8 @@ struct vxf_device {
 	struct dentry *debugfs;
 	struct vxf_hv *hv;
 	void *hv_priv;
+	struct device *consumer;
+	struct list_head bound;
 };
 
 /**
@@ -518,6 +534,7 @@ enum vxf_live {
 	VXF_LIVE_LOOP_REFS,
 	VXF_LIVE_LOOP_PINNED_PAGES,
 	VXF_LIVE_XEN_MAPPED_PAGES,
+	VXF_LIVE_LOOP_BLOBS,
 	VXF_LIVE_NR
 };
 
@@ -606,13 +623,17 @@ void vxf_device_info(struct vxf_device *dev, struct vxf_info *info);
 /* mmap.c */
 extern const struct file_operations vxf_user_fops;
 int vxf_mapping_setup(struct vxf_device *dev, struct vm_area_struct *vma,
-		      pgoff_t first, u32 cache);
+		      pgoff_t first, u32 cache, bool api,
+		      void (*release)(void *data), void *data);
 
 /* cache.c */
 int vxf_frames_retype(unsigned long pfn, unsigned int nr, u32 from, u32 to,
 		      u32 *now);
 void vxf_frames_restore(const unsigned long *pfns, const unsigned long *typed,
 			unsigned int nr);
+
+/* api.c */
+void vxf_device_unbind(struct vxf_device *dev);
 
 /* debugfs.c */
 void vxf_debugfs_add(struct vxf_device *dev);

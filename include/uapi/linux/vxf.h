@@ -21,7 +21,8 @@
  *	cannot take it (the kernel refuses) raises SIGBUS rather than map
  *	the frame with another type. A page has one type at a time: a
  *	mapping that would map pages another live mapping maps with another
- *	type is refused.
+ *	type (one a DRM driver made through the in-kernel interface) is
+ *	refused.
  *
  *	mmap() errors:
  *	  EINVAL  not MAP_SHARED (MAP_PRIVATE is refused), a zero length, or
