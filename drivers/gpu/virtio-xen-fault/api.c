@@ -108,14 +108,24 @@ EXPORT_SYMBOL_NS_GPL(vxf_window_put, VIRTIO_XEN_FAULT);
  * vxf_window_unbind(), or until the window's device is unregistered.
  *
  * Context: process context; takes vxf_bind_lock.
- * Return: 0, or -EBUSY if @win is bound already or @consumer has a window.
+ * Return: 0, -EBUSY if @win is bound already or @consumer has a window,
+ * -ENODEV if the window's device is being removed.
  */
 int vxf_window_bind(struct vxf_window *win, struct device *consumer)
 {
 	struct vxf_device *dev = win->dev, *other;
+	bool dead;
 	int err = 0;
 
 	mutex_lock(&vxf_bind_lock);
+	/* vxf_device_unregister() marks it dead, then unbinds. */
+	spin_lock(&dev->users_lock);
+	dead = dev->dead;
+	spin_unlock(&dev->users_lock);
+	if (dead) {
+		err = -ENODEV;
+		goto out;
+	}
 	if (dev->consumer) {
 		err = -EBUSY;
 		goto out;

@@ -21,6 +21,7 @@
  *	        vxf_device.users_lock
  *	mmap_lock (an mmap, a munmap)
  *	  vxf_bind_lock (api.c)
+ *	    vxf_device.users_lock
  *	  vxf_window.claims_lock
  *
  * A fault never takes vxf_ring.lock while it holds map_sem or

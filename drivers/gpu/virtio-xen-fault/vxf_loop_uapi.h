@@ -224,7 +224,8 @@ struct vxf_loop_pte {
  * @fd: in: an open /dev/vxfN
  * @pad: in: 0
  *
- * Errors: EBADF, EINVAL (@fd is no /dev/vxfN), EBUSY (a window is bound).
+ * Errors: EBADF, EINVAL (@fd is no /dev/vxfN), EBUSY (a window is bound),
+ * ENODEV (the window is being removed).
  */
 struct vxf_loop_drm_bind {
 	__s32 fd;
