@@ -128,13 +128,21 @@ static void test_coherence(const char *cache, int expect_cache)
 	struct vxf_stats s0, s1;
 	struct window w;
 	uint64_t seq;
+	bool types;
 
 	START(&w, "--pages", "4", "--map-pages", "1", "--cache", cache,
 	      "--quiet");
 	igt_assert_eq(info(&w).cache, expect_cache);
 	igt_assert_eq_u64(must_read(word(&w, 1, 5)), pattern(1, 5));
-	/* The memory type the kernel used, not only the one asked for. */
-	if (!w.be.xen)
+	/*
+	 * The memory type the kernel used, not only the one asked for
+	 * (where a page table tells it: x86 with PAT, loop mode).
+	 */
+	types = !w.be.xen && pte_of(word(&w, 1, 5)).cache !=
+			     VXF_LOOP_CACHE_UNKNOWN;
+	if (!types)
+		igt_info("no memory type to read back from the page table\n");
+	if (types)
 		expect_pte_cache(word(&w, 1, 5), expect_cache);
 	s0 = stats(&w);
 
@@ -160,7 +168,7 @@ static void test_coherence(const char *cache, int expect_cache)
 			   (s1.prefetched_pages - s0.prefetched_pages), 1);
 
 	/* A page fetched again gets the same memory type. */
-	if (!w.be.xen) {
+	if (types) {
 		expect_pte_cache(word(&w, 2, 9), expect_cache);
 		be_revoke(&w, 1, 2);
 		/* the last value poked */

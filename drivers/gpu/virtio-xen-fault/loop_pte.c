@@ -21,6 +21,9 @@
 /* The memory type that 4 KiB-format cache bits @val select. */
 static u32 vxf_loop_cache_of(pgprotval_t val)
 {
+	/* Without PAT, WC and UC- have the same cache bits. */
+	if (!pat_enabled())
+		return VXF_LOOP_CACHE_UNKNOWN;
 	val &= _PAGE_CACHE_MASK;
 	if (val == cachemode2protval(_PAGE_CACHE_MODE_WB))
 		return VXF_CACHE_WB;
@@ -68,10 +71,6 @@ long vxf_loop_pte(struct vxf_loop_pte __user *uarg)
 
 	if (copy_from_user(&p, uarg, sizeof(p)))
 		return -EFAULT;
-	/* Without PAT, WC and UC- have the same cache bits. */
-	if (!pat_enabled())
-		return -EOPNOTSUPP;
-
 	p = (struct vxf_loop_pte){ .addr = p.addr };
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, p.addr);

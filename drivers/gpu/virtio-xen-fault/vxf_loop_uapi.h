@@ -167,7 +167,8 @@ struct vxf_loop_hv_inject {
  * @huge: out: 1 if that entry maps 2 MiB (a PMD), 0 for a 4 KiB PTE
  * @cache: out: the memory type its cache bits select, as the kernel
  *	programs x86's PAT: VXF_CACHE_WB, VXF_CACHE_WC, VXF_CACHE_UC (UC or
- *	UC-), or VXF_LOOP_CACHE_OTHER (write-through, write-protect)
+ *	UC-), VXF_LOOP_CACHE_OTHER (write-through, write-protect), or
+ *	VXF_LOOP_CACHE_UNKNOWN on a kernel without PAT
  * @pad: out: 0
  * @pfn: out: the frame it maps
  *
@@ -185,6 +186,7 @@ struct vxf_loop_pte {
 };
 
 #define VXF_LOOP_CACHE_OTHER	0xffU
+#define VXF_LOOP_CACHE_UNKNOWN	0xfeU
 
 /*
  * VXF_LOOP_IOC_NOTIFY kicks the frontend (its ring processing runs in the
