@@ -186,6 +186,63 @@ uint64_t be_peek(struct window *w, uint64_t page, uint64_t idx)
 	return v;
 }
 
+/**
+ * pte_of - the page table entry mapping @addr, read by the loop test module
+ * @addr: an address in a window mapping of this process
+ *
+ * What the kernel really gave the mapping (VXF_LOOP_IOC_PTE), for tests of
+ * memory types. Skips the subtest without /dev/vxf-loop (Xen mode) or off
+ * x86.
+ */
+struct vxf_loop_pte pte_of(volatile void *addr)
+{
+	struct vxf_loop_pte p = { .addr = (uintptr_t)addr };
+	int fd = open("/dev/vxf-loop", O_RDWR | O_CLOEXEC);
+	int ret;
+
+	igt_require_f(fd >= 0, "no /dev/vxf-loop to read page tables: %s\n",
+		      strerror(errno));
+	ret = ioctl(fd, VXF_LOOP_IOC_PTE, &p);
+	close(fd);
+	igt_require_f(ret == 0 || errno != EOPNOTSUPP,
+		      "no page table reads here (not x86)\n");
+	igt_assert_f(ret == 0, "VXF_LOOP_IOC_PTE %p: %s\n", (void *)addr,
+		     strerror(errno));
+	return p;
+}
+
+const char *cache_name(uint32_t cache)
+{
+	switch (cache) {
+	case VXF_CACHE_WB:
+		return "write-back";
+	case VXF_CACHE_WC:
+		return "write-combining";
+	case VXF_CACHE_UC:
+		return "uncached";
+	default:
+		return "other";
+	}
+}
+
+/*
+ * @addr is mapped now, with memory type @cache in its page table entry.
+ * Skips the subtest on a kernel without x86 PAT (no type to read back).
+ */
+void expect_pte_cache(volatile void *addr, uint32_t cache)
+{
+	struct vxf_loop_pte p = pte_of(addr);
+
+	igt_assert_f(p.present, "%p: no page table entry\n", (void *)addr);
+	igt_require_f(p.cache != VXF_LOOP_CACHE_UNKNOWN,
+		      "the kernel has no x86 PAT: no memory type to read back\n");
+	igt_assert_f(p.cache == cache,
+		     "%p: mapped %s (pfn %#llx%s), expected %s\n",
+		     (void *)addr, cache_name(p.cache),
+		     (unsigned long long)p.pfn, p.huge ? ", 2 MiB" : "",
+		     cache_name(cache));
+}
+
 /* Check a whole page: every word against @expect(page, idx, gen). */
 void check_page(struct window *w, uint64_t page,
 		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen)
@@ -1305,6 +1362,7 @@ igt_main
 
 	vxf_loop_mm_subtests();
 	vxf_loop_uapi_subtests();
+	vxf_loop_api_subtests();
 	vxf_loop_obs_subtests();
 	vxf_loop_hv_subtests();
 	vxf_loop_super_subtests();

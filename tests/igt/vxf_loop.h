@@ -7,7 +7,9 @@
  * vxf_loop.c holds the fault/revoke subtests and these helpers (which use
  * IGT assertions); vxf_loop_mm.c the subtests about the rest of mm (kernel
  * accesses, get_user_pages, fork, munmap/mprotect/mremap), vxf_loop_uapi.c
- * those about the uapi's errors and coherence, vxf_loop_obs.c those about
+ * those about the uapi's errors and coherence, vxf_loop_api.c those about
+ * blob mappings handed to a window by a DRM driver (include/linux/vxf.h),
+ * vxf_loop_obs.c those about
  * debugfs, tracepoints and UNMAP of an unused window, vxf_loop_hv.c those
  * about faults reported by the hypervisor (its loop-mode stand-in),
  * vxf_xen.c those that need the dom0 backend (Xen mode of the helpers),
@@ -82,6 +84,9 @@ void be_revoke(struct window *w, uint64_t first, uint64_t count);
 void be_revoke_all(struct window *w);
 uint64_t be_peek(struct window *w, uint64_t page, uint64_t idx);
 void expect_lent_is_mapped(struct window *w, uint64_t min);
+struct vxf_loop_pte pte_of(volatile void *addr);
+const char *cache_name(uint32_t cache);
+void expect_pte_cache(volatile void *addr, uint32_t cache);
 void check_page(struct window *w, uint64_t page,
 		uint64_t (*expect)(uint64_t, uint64_t, uint64_t), uint64_t gen);
 void fill_page(struct window *w, uint64_t page, uint64_t gen);
@@ -105,6 +110,7 @@ void stop_leftovers(int sig);
 
 void vxf_loop_mm_subtests(void);
 void vxf_loop_uapi_subtests(void);
+void vxf_loop_api_subtests(void);
 void vxf_loop_obs_subtests(void);
 void vxf_loop_hv_subtests(void);
 void vxf_loop_super_subtests(void);

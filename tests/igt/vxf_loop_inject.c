@@ -19,6 +19,9 @@
  *                    installed, the next access completes
  *   inject-unmap     a page the transport could not release: the REVOKE
  *                    that took it is answered -XEN_EIO, not success
+ *   inject-retype    a frame refused the mapping's memory type: SIGBUS,
+ *                    never a mapping of another type; the next access
+ *                    completes with the type
  *   allocations-balance  after a window's life (faults, revokes, failed
  *                    MAPs), every live count is back where it was
  */
@@ -167,6 +170,35 @@ static void test_inject_timeout(void)
 	window_stop(&w);
 }
 
+static void test_inject_retype(void)
+{
+	struct vxf_counters c0, c1;
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t v;
+
+	require_injection();
+	START(&w, "--pages", "8", "--map-pages", "1", "--cache", "wc",
+	      "--quiet");
+	igt_assert(read_counts(&c0));
+	s0 = stats(&w);
+	set_param("inject_retype", 1);
+	igt_assert(!vxf_try_read64(word(&w, 3, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	igt_assert_eq(get_param("inject_retype"), 0);
+	igt_assert(read_counts(&c1));
+	igt_assert_eq(count_of(&c1, "injected_retype") -
+		      count_of(&c0, "injected_retype"), 1);
+	s1 = stats(&w);
+	igt_assert_eq_u64(s1.sigbus - s0.sigbus, 1);
+	/* The frame stayed in the window: the next access completes. */
+	check_page(&w, 3, expect_pattern, 0);
+	if (!vxf_xen_mode())
+		expect_pte_cache(word(&w, 3, 0), VXF_CACHE_WC);
+	igt_assert_eq_u64(stats(&w).sigbus, s1.sigbus);
+	window_stop(&w);
+}
+
 static void test_inject_unmap(void)
 {
 	struct vxf_counters c0, c1;
@@ -265,6 +297,11 @@ void vxf_loop_inject_subtests(void)
 		     "the backend: REVOKE_DONE says -XEN_EIO.");
 	igt_subtest("inject-unmap")
 		test_inject_unmap();
+	igt_describe("A frame that refuses a write-combined mapping's memory "
+		     "type: SIGBUS, not a write-back mapping; the next access "
+		     "gets the type.");
+	igt_subtest("inject-retype")
+		test_inject_retype();
 	igt_describe("After a window's life every live object count of "
 		     "<debugfs>/vxf/allocations is back where it was.");
 	igt_subtest("allocations-balance")

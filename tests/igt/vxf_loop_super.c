@@ -496,6 +496,60 @@ static void test_super_storm(void)
 	window_stop(&w);
 }
 
+/*
+ * A write-combined superpage window: the 512 frames of a block change type
+ * together, and the PMD that maps them selects write-combining, also after
+ * the block went back to the backend and came again.
+ */
+static void test_super_pmd_wc(void)
+{
+	volatile uint64_t *m;
+	struct vxf_loop_pte p;
+	struct window w;
+	uint64_t page;
+
+	igt_require_f(kernel_at_least(6, 12),
+		      "PMD mappings of device memory need Linux 6.12\n");
+	igt_require_f(vxf_backend_has_option("--superpages"),
+		      "backend %s has no --superpages\n", vxf_backend_path());
+	igt_require_f(access(THP_ENABLED, R_OK) == 0 &&
+		      strcmp(thp_setting(), "never"),
+		      "no transparent huge pages: the backend cannot lend 2 MiB blocks\n");
+	START(&w, "--superpages", "--pages", "1024", "--cache", "wc",
+	      "--quiet");
+	igt_assert_eq(info(&w).map_pages, BLOCK_PAGES);
+	igt_assert_eq(info(&w).cache, VXF_CACHE_WC);
+	munmap(w.map, w.pages * VXF_PAGE_SIZE);
+	m = map_aligned(w.fd, 0, 2 * BLOCK_PAGES);
+	madvise((void *)m, 2 * BLOCK_SIZE, MADV_HUGEPAGE);
+
+	igt_assert_eq_u64(must_read(m + 9), pattern(0, 9));
+	p = pte_of(m);
+	igt_assert(p.present);
+	igt_info("block 0: %s, %s\n", p.huge ? "one PMD" : "4 KiB PTEs",
+		 cache_name(p.cache));
+	igt_assert_f(p.huge, "block 0 not mapped with a PMD\n");
+	expect_pte_cache(m, VXF_CACHE_WC);
+	for (page = 0; page < BLOCK_PAGES; page += 101)
+		m[page * VXF_WORDS_PER_PAGE + 3] = value(page, 3, 1);
+
+	/* The block goes back (write-back again) and comes back WC. */
+	be_revoke(&w, 300, 1);
+	igt_assert(!pte_of(m).present);
+	for (page = 0; page < BLOCK_PAGES; page += 101)
+		igt_assert_eq_u64(must_read(&m[page * VXF_WORDS_PER_PAGE + 3]),
+				  value(page, 3, 1));
+	expect_pte_cache(m + 300 * VXF_WORDS_PER_PAGE, VXF_CACHE_WC);
+	igt_assert(pte_of(m).huge);
+	/* Block 1, first touched here: the same. */
+	igt_assert_eq_u64(must_read(m + BLOCK_PAGES * VXF_WORDS_PER_PAGE + 2),
+			  pattern(BLOCK_PAGES, 2));
+	expect_pte_cache(m + (BLOCK_PAGES + 7) * VXF_WORDS_PER_PAGE,
+			 VXF_CACHE_WC);
+	munmap((void *)m, 2 * BLOCK_SIZE);
+	window_stop(&w);
+}
+
 void vxf_loop_super_subtests(void)
 {
 	igt_describe("In a superpage window, touching one page of a block "
@@ -517,6 +571,11 @@ void vxf_loop_super_subtests(void)
 		     "one PMD: one fault for its 512 pages.");
 	igt_subtest("super-pmd")
 		test_super_pmd();
+
+	igt_describe("In a write-combined superpage window the PMD of a "
+		     "block selects write-combining, also after a revoke.");
+	igt_subtest("super-pmd-wc")
+		test_super_pmd_wc();
 
 	igt_describe("Four threads read and write while the backend revokes "
 		     "random ranges of a superpage window: nothing lost.");

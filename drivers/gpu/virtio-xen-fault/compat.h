@@ -53,4 +53,34 @@ static inline vm_fault_t vxf_insert_pfn_pmd(struct vm_fault *vmf,
 	return vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write);
 }
 
+/*
+ * The protection and frame of the present PTE that maps @addr in @vma, a
+ * VM_PFNMAP mapping, mmap lock held: follow_pfnmap_start() replaced
+ * follow_pte() in 6.12. -ENOENT when no PTE maps it.
+ */
+static inline int vxf_follow_pte(struct vm_area_struct *vma,
+				 unsigned long addr, pgprot_t *prot,
+				 unsigned long *pfn)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+
+	if (follow_pfnmap_start(&args))
+		return -ENOENT;
+	*prot = args.pgprot;
+	*pfn = args.pfn;
+	follow_pfnmap_end(&args);
+#else
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	if (follow_pte(vma->vm_mm, addr, &ptep, &ptl))
+		return -ENOENT;
+	*prot = pte_pgprot(*ptep);
+	*pfn = pte_pfn(*ptep);
+	pte_unmap_unlock(ptep, ptl);
+#endif
+	return 0;
+}
+
 #endif /* _VXF_COMPAT_H */

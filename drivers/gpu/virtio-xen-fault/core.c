@@ -75,20 +75,10 @@ void vxf_chunk_put(struct vxf_chunk *chunk)
 	kref_put(&chunk->kref, vxf_chunk_release);
 }
 
-static void *vxf_entry(unsigned long pfn, bool huge)
-{
-	return xa_mk_value(pfn << 1 | (huge ? VXF_ENTRY_HUGE : 0));
-}
-
-static bool vxf_entry_huge(void *entry)
-{
-	return xa_to_value(entry) & VXF_ENTRY_HUGE;
-}
-
 /* The PFN of window page @pgoff, whose entry is @entry. */
 static unsigned long vxf_entry_pfn(void *entry, u64 pgoff)
 {
-	unsigned long pfn = xa_to_value(entry) >> 1;
+	unsigned long pfn = vxf_entry_base_pfn(entry);
 
 	if (vxf_entry_huge(entry))
 		pfn += pgoff & (XENVXF_SUPERPAGE_PAGES - 1);
@@ -141,7 +131,7 @@ static void vxf_chunk_unlink(struct vxf_window *win, struct vxf_chunk *chunk,
  * vxf_window_init() - set up an empty window
  * @win: the window
  * @dev: its device
- * @params: size, map granule, cache type and fault timeout
+ * @params: size, map granule, cache types and fault timeout
  *
  * Context: process context.
  * Return: 0, or -EINVAL for parameters out of range.
@@ -167,6 +157,8 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 	win->granule_shift = params->superpage ? XENVXF_SUPERPAGE_ORDER :
 			     ilog2(map_pages);
 	win->cache = params->cache;
+	win->caches = (params->caches & (BIT(VXF_CACHE_WC) | BIT(VXF_CACHE_UC))) |
+		      BIT(VXF_CACHE_WB);
 	win->fault_timeout = msecs_to_jiffies(timeout_ms);
 	win->prefetch_inflight = 0;
 	for (i = 0; i < VXF_RA_STREAMS; i++)
@@ -174,6 +166,8 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 	init_rwsem(&win->map_sem);
 	mutex_init(&win->lock);
 	mutex_init(&win->huge_lock);
+	mutex_init(&win->claims_lock);
+	win->claims = RB_ROOT_CACHED;
 	xa_init(&win->pages);
 	atomic64_set(&win->mapped_pages, 0);
 	for (i = 0; i < VXF_CNT_NR; i++)
@@ -279,6 +273,47 @@ err_unwind:
 }
 
 /*
+ * Give the frames of mapped page @pgoff (every frame of its block, for a
+ * 2 MiB entry) the memory type @cache of the mapping that faults, if they
+ * have another, and return the entry as it is then in *@entryp. The claims
+ * of the window's mappings (mmap.c) make sure that no page table maps the
+ * frames with the other type meanwhile: every live mapping of the page has
+ * type @cache. SIGBUS when the kernel refuses the type (cache.c): a frame
+ * is never mapped with another type than the mapping's.
+ *
+ * Context: map_sem held for reading (the entry stays); takes the window
+ * lock.
+ */
+static vm_fault_t vxf_entry_retype(struct vxf_window *win, u64 pgoff,
+				   void **entryp, u32 cache)
+{
+	unsigned int nr;
+	void *entry;
+	u32 now;
+	int err;
+
+	mutex_lock(&win->lock);
+	entry = xa_load(&win->pages, pgoff);
+	now = vxf_entry_cache(entry);
+	if (now != cache) {
+		nr = vxf_entry_huge(entry) ? XENVXF_SUPERPAGE_PAGES : 1;
+		err = vxf_frames_retype(vxf_entry_base_pfn(entry), nr, now,
+					cache, &now);
+		if (err)
+			dev_warn_ratelimited(win->dev->misc.this_device,
+					     "cannot give window page %llu memory type %u: %d\n",
+					     pgoff, cache, err);
+		entry = vxf_entry(vxf_entry_base_pfn(entry),
+				  vxf_entry_huge(entry), now);
+		/* Replaces the whole entry, also a 2 MiB one: no allocation. */
+		xa_store(&win->pages, pgoff, entry, GFP_KERNEL);
+	}
+	mutex_unlock(&win->lock);
+	*entryp = entry;
+	return now == cache ? 0 : VM_FAULT_SIGBUS;
+}
+
+/*
  * Insert the PTE of a mapped page. A page of a 2 MiB block may meanwhile be
  * getting a PMD from vxf_window_huge_fault() on another CPU: a PTE must
  * never be put under it (the page table walk would find a huge PMD), so
@@ -286,12 +321,18 @@ err_unwind:
  * there maps the page.
  */
 static vm_fault_t vxf_insert_pte(struct vxf_window *win, struct vm_fault *vmf,
-				 void *entry)
+				 void *entry, u32 cache)
 {
 	unsigned long addr = vmf->address & PAGE_MASK;
-	unsigned long pfn = vxf_entry_pfn(entry, vmf->pgoff);
+	unsigned long pfn;
 	vm_fault_t ret;
 
+	if (vxf_entry_cache(entry) != cache) {
+		ret = vxf_entry_retype(win, vmf->pgoff, &entry, cache);
+		if (ret)
+			return ret;
+	}
+	pfn = vxf_entry_pfn(entry, vmf->pgoff);
 	if (!vxf_entry_huge(entry))
 		return vmf_insert_pfn(vmf->vma, addr, pfn);
 
@@ -382,7 +423,7 @@ static void vxf_window_ra_trim(struct vxf_window *win, u64 planned, u64 end)
  * not mapped, unless the hypervisor reports it.
  */
 static vm_fault_t vxf_fault_lookup(struct vxf_window *win,
-				   struct vm_fault *vmf, bool tried,
+				   struct vm_fault *vmf, u32 cache, bool tried,
 				   bool nowait, struct vxf_chunk **waitp,
 				   bool *sendp, bool *reportp, u64 *prefetchp)
 {
@@ -402,7 +443,7 @@ again:
 	 */
 	entry = xa_load(&win->pages, vmf->pgoff);
 	if (xa_is_value(entry)) {
-		ret = vxf_insert_pte(win, vmf, entry);
+		ret = vxf_insert_pte(win, vmf, entry, cache);
 		up_read(&win->map_sem);
 		if (!tried)
 			vxf_count(win, VXF_CNT_FAULTS_PRESENT);
@@ -680,6 +721,7 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
  * vxf_window_fault() - resolve a fault on a window page
  * @win: the window
  * @vmf: the fault; vmf->pgoff is the window page
+ * @cache: VXF_CACHE_* of the mapping that faults
  *
  * Inserts the page's PFN if it is mapped; otherwise sends (or joins) the MAP
  * of the page and waits for it. The wait drops the fault lock and
@@ -690,7 +732,8 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
  * Context: a page fault, mmap lock or per-VMA lock held for reading.
  * Return: VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS or VM_FAULT_OOM.
  */
-vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
+vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf,
+			    u32 cache)
 {
 	bool nowait = !(vmf->flags & FAULT_FLAG_ALLOW_RETRY);
 	bool tried = vmf->flags & FAULT_FLAG_TRIED;
@@ -713,8 +756,9 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf)
 	}
 
 	for (attempt = 0; ; attempt++) {
-		ret = vxf_fault_lookup(win, vmf, tried || attempt, nowait,
-				       &chunk, &send, &report, &prefetch);
+		ret = vxf_fault_lookup(win, vmf, cache, tried || attempt,
+				       nowait, &chunk, &send, &report,
+				       &prefetch);
 		if (!report)
 			break;
 		ret = vxf_fault_report(win, vmf, start);
@@ -766,6 +810,7 @@ out:
  * vxf_window_huge_fault() - map a whole 2 MiB block with one PMD
  * @win: the window
  * @vmf: a PMD-sized fault; vmf->pgoff is the window page
+ * @cache: VXF_CACHE_* of the mapping that faults
  *
  * Only a block that is mapped, as one superpage, and that lines up with the
  * PMD inside the VMA, is inserted here; anything else falls back to the PTE
@@ -774,7 +819,8 @@ out:
  * Context: a page fault, mmap lock or per-VMA lock held for reading.
  * Return: VM_FAULT_NOPAGE, VM_FAULT_FALLBACK, or an error.
  */
-vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf)
+vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf,
+				 u32 cache)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long addr = vmf->address & PMD_MASK;
@@ -791,6 +837,11 @@ vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf)
 
 	down_read(&win->map_sem);
 	entry = xa_load(&win->pages, vmf->pgoff);
+	/* A type the frames cannot take: the PTE path fails the fault. */
+	if (xa_is_value(entry) && vxf_entry_huge(entry) &&
+	    vxf_entry_cache(entry) != cache &&
+	    vxf_entry_retype(win, vmf->pgoff, &entry, cache))
+		entry = NULL;
 	if (xa_is_value(entry) && vxf_entry_huge(entry)) {
 		pmd_t pmd;
 
@@ -804,7 +855,7 @@ vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf)
 		if (!pmd_none(pmd) && !pmd_trans_huge(pmd))
 			ret = VM_FAULT_FALLBACK;
 		else
-			ret = vxf_insert_pfn_pmd(vmf, xa_to_value(entry) >> 1,
+			ret = vxf_insert_pfn_pmd(vmf, vxf_entry_base_pfn(entry),
 						 vmf->flags & FAULT_FLAG_WRITE);
 		mutex_unlock(&win->huge_lock);
 		vxf_count(win, VXF_CNT_FAULTS);
@@ -1093,7 +1144,8 @@ bool vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 						    chunk->req.first,
 						    chunk->req.first + count - 1,
 						    vxf_entry(chunk->pfns[0],
-							      true),
+							      true,
+							      VXF_CACHE_WB),
 						    GFP_KERNEL));
 			if (err) {
 				mutex_unlock(&win->lock);
@@ -1105,7 +1157,8 @@ bool vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			/* Replacing existing entries allocates nothing. */
 			for (i = 0; i < count; i++)
 				xa_store(&win->pages, chunk->req.first + i,
-					 vxf_entry(chunk->pfns[i], false),
+					 vxf_entry(chunk->pfns[i], false,
+						   VXF_CACHE_WB),
 					 GFP_KERNEL);
 		}
 		vxf_chunk_set_state(win, chunk, VXF_CHUNK_INSTALLED);
@@ -1132,12 +1185,15 @@ static unsigned int vxf_take_block(struct vxf_window *win, u64 index,
 	xa_erase(&win->pages, index);
 	for (i = 0; i < XENVXF_SUPERPAGE_PAGES; i++)
 		win->take_pfns[n + i] = pfn + i;
+	if (vxf_entry_cache(entry) != VXF_CACHE_WB)
+		bitmap_set(win->take_typed, n, XENVXF_SUPERPAGE_PAGES);
 	return XENVXF_SUPERPAGE_PAGES;
 }
 
 /*
  * Take pages [first, last] out of the window: mapped pages are zapped from
- * every user mapping and released through the transport, in batches;
+ * every user mapping, given back their write-back memory type if a mapping
+ * had them change it, and released through the transport, in batches;
  * with @unlink, pending and failed MAPs are unlinked (their waiters retry),
  * without, they stay (a MAP in flight is installed when answered). Returns
  * the number of pages that were mapped.
@@ -1159,6 +1215,7 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last,
 		n = 0;
 		lo = U64_MAX;
 		hi = 0;
+		bitmap_zero(win->take_typed, VXF_TAKE_BATCH);
 		down_write(&win->map_sem);
 		mutex_lock(&win->lock);
 		xa_for_each_range(&win->pages, index, entry, next, last) {
@@ -1189,6 +1246,8 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last,
 				break;
 			}
 			xa_erase(&win->pages, index);
+			if (vxf_entry_cache(entry) != VXF_CACHE_WB)
+				__set_bit(n, win->take_typed);
 			win->take_pfns[n++] = vxf_entry_pfn(entry, index);
 			lo = min_t(u64, lo, index);
 			hi = max_t(u64, hi, index);
@@ -1213,6 +1272,8 @@ static u64 vxf_window_take(struct vxf_window *win, u64 first, u64 last,
 		if (!n)
 			break;
 
+		/* No page table maps them any more: write-back again. */
+		vxf_frames_restore(win->take_pfns, win->take_typed, n);
 		if (dev->ops->unmap_pages(dev, win->take_pfns, n))
 			win->take_kept = true;
 		atomic64_sub(n, &win->mapped_pages);

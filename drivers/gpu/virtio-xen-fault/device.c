@@ -114,6 +114,7 @@ struct vxf_device *__vxf_device_create(const struct vxf_window_params *params,
 
 	kref_init(&dev->kref);
 	spin_lock_init(&dev->users_lock);
+	INIT_LIST_HEAD(&dev->bound);
 	dev->owner_idle = owner_idle;
 	dev->owner = owner;
 	vxf_ring_init(&dev->ring);
@@ -196,7 +197,8 @@ EXPORT_SYMBOL_NS_GPL(vxf_device_kill_if_unused, VIRTIO_XEN_FAULT);
  * @dev: the device
  *
  * Existing users keep their files and mappings (which fault with SIGBUS once
- * the transport is gone); no new one can open the device.
+ * the transport is gone); no new one can open the device, and the window
+ * is no longer bound to a consumer (vxf_window_bind()).
  *
  * Context: process context; not under misc_mtx.
  */
@@ -206,6 +208,7 @@ void vxf_device_unregister(struct vxf_device *dev)
 	dev->dead = true;
 	spin_unlock(&dev->users_lock);
 
+	vxf_device_unbind(dev);
 	vxf_debugfs_remove(dev);
 	if (dev->registered) {
 		misc_deregister(&dev->misc);
@@ -268,6 +271,26 @@ void vxf_device_users_inc(struct vxf_device *dev)
 	dev->users++;
 	spin_unlock(&dev->users_lock);
 	vxf_device_get(dev);
+}
+
+/**
+ * vxf_device_users_inc_live() - a new user arrives, unless the device goes
+ * @dev: the device
+ *
+ * Context: any; takes vxf_device.users_lock.
+ * Return: false if the device is being removed (no new user may come).
+ */
+bool vxf_device_users_inc_live(struct vxf_device *dev)
+{
+	spin_lock(&dev->users_lock);
+	if (dev->dead) {
+		spin_unlock(&dev->users_lock);
+		return false;
+	}
+	dev->users++;
+	spin_unlock(&dev->users_lock);
+	vxf_device_get(dev);
+	return true;
 }
 
 /**

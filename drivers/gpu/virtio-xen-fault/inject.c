@@ -17,6 +17,9 @@
  *                  transport keeps them, as if a grant unmap had failed,
  *                  until its backend goes; the REVOKE or RESET that took
  *                  them is answered -XEN_EIO.
+ *  inject_retype   giving frames the memory type of a write-combined or
+ *                  uncached mapping (cache.c): refused, as PAT refuses a
+ *                  conflicting type; the access gets SIGBUS.
  *
  * Budgets are global (every device). Failures taken are counted in
  * <debugfs>/vxf/allocations as injected_<site>. The Debian kernels this
@@ -91,3 +94,7 @@ module_param_cb(inject_unmap, &vxf_inject_ops,
 		&vxf_inject_budget[VXF_INJECT_UNMAP], 0600);
 MODULE_PARM_DESC(inject_unmap,
 		 "Testing: make the loop transport keep the pages of its next N releases");
+module_param_cb(inject_retype, &vxf_inject_ops,
+		&vxf_inject_budget[VXF_INJECT_RETYPE], 0600);
+MODULE_PARM_DESC(inject_retype,
+		 "Testing: refuse the next N changes of frames to a write-combined or uncached type");

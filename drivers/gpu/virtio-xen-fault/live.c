@@ -30,12 +30,14 @@ static int vxf_allocations_show(struct seq_file *m, void *unused)
 		[VXF_LIVE_LOOP_REFS] = "loop_refs",
 		[VXF_LIVE_LOOP_PINNED_PAGES] = "loop_pinned_pages",
 		[VXF_LIVE_XEN_MAPPED_PAGES] = "xen_mapped_pages",
+		[VXF_LIVE_LOOP_BLOBS] = "loop_blobs",
 	};
 	static const char * const sites[VXF_INJECT_NR] = {
 		[VXF_INJECT_ALLOC] = "alloc",
 		[VXF_INJECT_MAP] = "map",
 		[VXF_INJECT_TIMEOUT] = "timeout",
 		[VXF_INJECT_UNMAP] = "unmap",
+		[VXF_INJECT_RETYPE] = "retype",
 	};
 	int i;
 

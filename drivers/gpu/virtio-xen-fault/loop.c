@@ -18,7 +18,8 @@
  * code that runs on Xen: this test module reaches it only through the
  * functions virtio-xen-fault exports to transports (namespace
  * VIRTIO_XEN_FAULT), and the user interface is vxf_loop_uapi.h, private to
- * the tests.
+ * the tests. loop_drm.c adds /dev/vxf-loop-drm, a DRM driver's side of the
+ * in-kernel interface (include/linux/vxf.h), to the same module.
  */
 
 #include <linux/fs.h>
@@ -335,6 +336,8 @@ static struct vxf_device *vxf_loop_create(const struct vxf_loop_connect *c)
 		.map_pages = c->map_pages,
 		.superpage = c->flags & VXF_LOOP_F_SUPERPAGE,
 		.cache = c->cache,
+		/* The backend's own pages: cache.c may change their type. */
+		.caches = BIT(VXF_CACHE_WC) | BIT(VXF_CACHE_UC),
 		.fault_timeout_ms = c->fault_timeout_ms,
 	};
 	struct vxf_device *dev;
@@ -573,6 +576,8 @@ static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
 		return vxf_loop_grant(loop, uarg);
 	case VXF_LOOP_IOC_UNGRANT:
 		return vxf_loop_ungrant(loop, uarg);
+	case VXF_LOOP_IOC_PTE:
+		return vxf_loop_pte(uarg);
 	}
 
 	/* The rest needs a connected backend; loop->dev never changes then. */
@@ -672,15 +677,30 @@ static struct miscdevice vxf_loop_misc = {
 
 static int __init vxf_loop_init(void)
 {
-	return misc_register(&vxf_loop_misc);
+	int err;
+
+	err = misc_register(&vxf_loop_misc);
+	if (err)
+		return err;
+	err = vxf_loop_drm_init();
+	if (err)
+		goto err_loop;
+	return 0;
+
+err_loop:
+	misc_deregister(&vxf_loop_misc);
+	return err;
 }
 
 /*
  * Every loop file holds the module, and so does every device it made (the
- * core holds its owner), so no backend and no device is left.
+ * core holds its owner), so no backend and no device is left; nor a blob
+ * or a binding of /dev/vxf-loop-drm: its files and mappings hold the
+ * module too.
  */
 static void __exit vxf_loop_exit(void)
 {
+	vxf_loop_drm_exit();
 	misc_deregister(&vxf_loop_misc);
 	WARN_ON(!xa_empty(&vxf_loop_devices));
 }

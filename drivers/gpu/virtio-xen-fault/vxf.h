@@ -19,6 +19,10 @@
  *	      vxf_window.huge_lock (inserting a PTE or PMD of a 2 MiB block)
  *	      vxf_window.lock
  *	        vxf_device.users_lock
+ *	mmap_lock (an mmap, a munmap)
+ *	  vxf_bind_lock (api.c)
+ *	    vxf_device.users_lock
+ *	  vxf_window.claims_lock
  *
  * A fault never takes vxf_ring.lock while it holds map_sem or
  * vxf_window.lock: it queues its MAP after dropping them. Revokes run with
@@ -32,12 +36,15 @@
 #define _VXF_H
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/interval_tree.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm_types.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -182,11 +189,40 @@ struct vxf_chunk {
 #define VXF_SMALL_MAP_SHIFT	3
 
 /*
- * A mapped page's entry in vxf_window.pages: its PFN shifted left by one,
- * with bit 0 set for a 2 MiB block stored as one multi-index entry, whose
- * PFN is that of the block's first page.
+ * A mapped page's entry in vxf_window.pages, a value entry: its PFN shifted
+ * left by VXF_ENTRY_PFN_SHIFT; bit 0 set for a 2 MiB block stored as one
+ * multi-index entry, whose PFN is that of the block's first page; bits 1-2
+ * the memory type (VXF_CACHE_*) its frames were given (cache.c), the same
+ * for every frame of a block.
  */
-#define VXF_ENTRY_HUGE	1UL
+#define VXF_ENTRY_HUGE		1UL
+#define VXF_ENTRY_CACHE_SHIFT	1
+#define VXF_ENTRY_CACHE_MASK	(3UL << VXF_ENTRY_CACHE_SHIFT)
+#define VXF_ENTRY_PFN_SHIFT	3
+
+static inline void *vxf_entry(unsigned long pfn, bool huge, u32 cache)
+{
+	return xa_mk_value(pfn << VXF_ENTRY_PFN_SHIFT |
+			   (unsigned long)cache << VXF_ENTRY_CACHE_SHIFT |
+			   (huge ? VXF_ENTRY_HUGE : 0));
+}
+
+static inline bool vxf_entry_huge(void *entry)
+{
+	return xa_to_value(entry) & VXF_ENTRY_HUGE;
+}
+
+static inline u32 vxf_entry_cache(void *entry)
+{
+	return (xa_to_value(entry) & VXF_ENTRY_CACHE_MASK) >>
+	       VXF_ENTRY_CACHE_SHIFT;
+}
+
+/* The PFN in an entry: a block's first page for a 2 MiB block. */
+static inline unsigned long vxf_entry_base_pfn(void *entry)
+{
+	return xa_to_value(entry) >> VXF_ENTRY_PFN_SHIFT;
+}
 
 /* Sequential read streams a window follows for prefetch. */
 #define VXF_RA_STREAMS	8
@@ -216,7 +252,10 @@ struct vxf_ra_stream {
  *	aligned block
  * @superpage: a whole absent 2 MiB block is asked for as one order-9
  *	reference (granule_shift is then XENVXF_SUPERPAGE_ORDER)
- * @cache: VXF_CACHE_*
+ * @cache: VXF_CACHE_* of /dev/vxfN's mappings (a mapping made through
+ *	vxf_window_mmap() has its own)
+ * @caches: BIT(VXF_CACHE_*) of the memory types the transport's frames may
+ *	be given (cache.c); write-back always
  * @fault_timeout: jiffies a fault waits for the backend
  * @map_sem: read by a fault while it reads a page's PFN and inserts it,
  *	written by whoever takes pages away, so that no PFN is inserted after
@@ -241,6 +280,11 @@ struct vxf_ra_stream {
  * @take_pfns: PFNs being taken away; used under vxf_ring.lock only
  * @take_kept: the transport kept some page it was asked to release since
  *	this was last cleared; used under vxf_ring.lock only
+ * @take_typed: which of @take_pfns have another memory type than
+ *	write-back, to be given back; used under vxf_ring.lock only
+ * @claims_lock: protects @claims
+ * @claims: the window pages each live mapping uses, with its memory type
+ *	(struct vxf_mapping.claim): mappings that overlap have one type
  */
 struct vxf_window {
 	struct vxf_device *dev;
@@ -248,6 +292,7 @@ struct vxf_window {
 	unsigned int granule_shift;
 	bool superpage;
 	u32 cache;
+	u32 caches;
 	unsigned long fault_timeout;
 	struct rw_semaphore map_sem;	/* PFN insertion vs. taking away */
 	struct mutex lock;		/* @pages, chunk states */
@@ -261,6 +306,33 @@ struct vxf_window {
 	u32 prefetch_inflight;
 	unsigned long take_pfns[VXF_TAKE_BATCH];
 	bool take_kept;
+	DECLARE_BITMAP(take_typed, VXF_TAKE_BATCH);
+	struct mutex claims_lock;	/* @claims */
+	struct rb_root_cached claims;
+};
+
+/**
+ * struct vxf_mapping - one mmap() of a window, shared by the VMAs it becomes
+ * @refs: one per VMA (those a split or a fork makes included)
+ * @dev: the window's device, a reference of the mapping's own
+ * @claim: the window pages the mapping uses (rounded out to 2 MiB blocks in
+ *	a superpage window), in vxf_window.claims
+ * @cache: VXF_CACHE_* of the mapping
+ * @caller_file: for a mapping made through vxf_window_mmap(), the file
+ *	mmap() was called on, kept open as long as the mapping (as the VMA
+ *	kept it before the call)
+ * @release: for a mapping made through vxf_window_mmap(), called with
+ *	@data once the last VMA is gone (may be NULL)
+ * @data: the caller's
+ */
+struct vxf_mapping {
+	refcount_t refs;
+	struct vxf_device *dev;
+	struct interval_tree_node claim;
+	u32 cache;
+	struct file *caller_file;
+	void (*release)(void *data);
+	void *data;
 };
 
 /**
@@ -342,6 +414,9 @@ struct vxf_transport_ops {
  * @debugfs: the device's debugfs directory
  * @hv: fault reports from the hypervisor, for the device's whole life
  * @hv_priv: the hypervisor side's data (the loop stand-in's)
+ * @consumer: the device whose mappings the window serves
+ *	(vxf_window_bind()), with a reference; under vxf_bind_lock (api.c)
+ * @bound: entry in api.c's list of bound windows, under vxf_bind_lock
  */
 struct vxf_device {
 	struct kref kref;
@@ -362,6 +437,8 @@ struct vxf_device {
 	struct dentry *debugfs;
 	struct vxf_hv *hv;
 	void *hv_priv;
+	struct device *consumer;
+	struct list_head bound;
 };
 
 /**
@@ -369,7 +446,9 @@ struct vxf_device {
  * @nr_pages: size in pages
  * @map_pages: pages per MAP, a power of two; 0 for the module default
  * @superpage: use 2 MiB blocks (overrides @map_pages)
- * @cache: VXF_CACHE_*
+ * @cache: VXF_CACHE_* of /dev/vxfN's mappings
+ * @caches: BIT(VXF_CACHE_*) of the memory types the transport's frames may
+ *	be given; write-back always, whatever is set here
  * @fault_timeout_ms: 0 for the module default
  */
 struct vxf_window_params {
@@ -377,6 +456,7 @@ struct vxf_window_params {
 	u32 map_pages;
 	bool superpage;
 	u32 cache;
+	u32 caches;
 	u32 fault_timeout_ms;
 };
 
@@ -415,8 +495,10 @@ extern struct dentry *vxf_debugfs_root;
 int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 		    const struct vxf_window_params *params);
 void vxf_window_destroy(struct vxf_window *win);
-vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf);
-vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf);
+vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf,
+			    u32 cache);
+vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf,
+				 u32 cache);
 bool vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			 const struct xenvxf_rsp *rsp);
 void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
@@ -463,20 +545,23 @@ enum vxf_live {
 	VXF_LIVE_LOOP_REFS,
 	VXF_LIVE_LOOP_PINNED_PAGES,
 	VXF_LIVE_XEN_MAPPED_PAGES,
+	VXF_LIVE_LOOP_BLOBS,
 	VXF_LIVE_NR
 };
 
 /*
  * Fault injection for tests (inject.c): module parameters inject_alloc,
- * inject_map, inject_timeout and inject_unmap make that many of the next
- * chunk allocations, transport mappings, fault waits or transport releases
- * (unmap_pages) fail.
+ * inject_map, inject_timeout, inject_unmap and inject_retype make that many
+ * of the next chunk allocations, transport mappings, fault waits,
+ * transport releases (unmap_pages) or memory type changes of frames
+ * (cache.c) fail.
  */
 enum vxf_inject_site {
 	VXF_INJECT_ALLOC,
 	VXF_INJECT_MAP,
 	VXF_INJECT_TIMEOUT,
 	VXF_INJECT_UNMAP,
+	VXF_INJECT_RETYPE,
 	VXF_INJECT_NR
 };
 
@@ -535,6 +620,7 @@ void vxf_device_unregister(struct vxf_device *dev);
 void vxf_device_get(struct vxf_device *dev);
 void vxf_device_put(struct vxf_device *dev);
 void vxf_device_users_inc(struct vxf_device *dev);
+bool vxf_device_users_inc_live(struct vxf_device *dev);
 void vxf_device_users_dec(struct vxf_device *dev);
 int vxf_device_connect(struct vxf_device *dev,
 		       const struct vxf_transport_ops *ops, void *priv,
@@ -547,6 +633,18 @@ void vxf_device_info(struct vxf_device *dev, struct vxf_info *info);
 
 /* mmap.c */
 extern const struct file_operations vxf_user_fops;
+int vxf_mapping_setup(struct vxf_device *dev, struct vm_area_struct *vma,
+		      pgoff_t first, u32 cache, bool api,
+		      void (*release)(void *data), void *data);
+
+/* cache.c */
+int vxf_frames_retype(unsigned long pfn, unsigned int nr, u32 from, u32 to,
+		      u32 *now);
+void vxf_frames_restore(const unsigned long *pfns, const unsigned long *typed,
+			unsigned int nr);
+
+/* api.c */
+void vxf_device_unbind(struct vxf_device *dev);
 
 /* debugfs.c */
 void vxf_debugfs_add(struct vxf_device *dev);

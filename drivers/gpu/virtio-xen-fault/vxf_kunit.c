@@ -457,7 +457,7 @@ static void vxf_test_install(struct kunit *test, struct vxf_test_dev *t,
 
 	mutex_lock(&win->lock);
 	if (huge) {
-		entry = xa_mk_value(pfn << 1 | VXF_ENTRY_HUGE);
+		entry = vxf_entry(pfn, true, VXF_CACHE_WB);
 		entry = xa_store_range(&win->pages, first, last, entry,
 				       GFP_KERNEL);
 		KUNIT_ASSERT_EQ(test, 0, xa_err(entry));
@@ -465,7 +465,8 @@ static void vxf_test_install(struct kunit *test, struct vxf_test_dev *t,
 	} else {
 		for (i = 0; i < count; i++) {
 			entry = xa_store(&win->pages, first + i,
-					 xa_mk_value((pfn + i) << 1),
+					 vxf_entry(pfn + i, false,
+						   VXF_CACHE_WB),
 					 GFP_KERNEL);
 			KUNIT_ASSERT_EQ(test, 0, xa_err(entry));
 		}

@@ -158,6 +158,36 @@ struct vxf_loop_hv_inject {
  */
 #define VXF_LOOP_HV_INJECT_F_CORRUPT_PROD	(1U << 0)
 
+/**
+ * struct vxf_loop_pte - VXF_LOOP_IOC_PTE: how the kernel maps a user address
+ * @addr: in: an address in a VM_PFNMAP mapping of the caller (a window
+ *	mapping)
+ * @present: out: 1 if a page table entry maps @addr now, 0 if not (the
+ *	other fields are then 0)
+ * @huge: out: 1 if that entry maps 2 MiB (a PMD), 0 for a 4 KiB PTE
+ * @cache: out: the memory type its cache bits select, as the kernel
+ *	programs x86's PAT: VXF_CACHE_WB, VXF_CACHE_WC, VXF_CACHE_UC (UC or
+ *	UC-), VXF_LOOP_CACHE_OTHER (write-through, write-protect), or
+ *	VXF_LOOP_CACHE_UNKNOWN on a kernel without PAT
+ * @pad: out: 0
+ * @pfn: out: the frame it maps
+ *
+ * For tests of memory types: what a mapping was given, read from the page
+ * table itself. Needs no connected backend. Errors: EFAULT (bad pointer),
+ * EINVAL (@addr in no VM_PFNMAP mapping), EOPNOTSUPP (not x86).
+ */
+struct vxf_loop_pte {
+	__u64 addr;
+	__u32 present;
+	__u32 huge;
+	__u32 cache;
+	__u32 pad;
+	__u64 pfn;
+};
+
+#define VXF_LOOP_CACHE_OTHER	0xffU
+#define VXF_LOOP_CACHE_UNKNOWN	0xfeU
+
 /*
  * VXF_LOOP_IOC_NOTIFY kicks the frontend (its ring processing runs in the
  * caller); VXF_LOOP_IOC_STATS reads the connected window's struct vxf_stats,
@@ -171,5 +201,76 @@ struct vxf_loop_hv_inject {
 #define VXF_LOOP_IOC_STATS	_IO(VXF_IOC_MAGIC, 0x44)
 #define VXF_LOOP_IOC_HV_REVOKE	_IOW(VXF_IOC_MAGIC, 0x45, struct vxf_loop_hv_revoke)
 #define VXF_LOOP_IOC_HV_INJECT	_IOWR(VXF_IOC_MAGIC, 0x46, struct vxf_loop_hv_inject)
+#define VXF_LOOP_IOC_PTE	_IOWR(VXF_IOC_MAGIC, 0x47, struct vxf_loop_pte)
+
+/*
+ * /dev/vxf-loop-drm - a stand-in for a DRM driver whose blobs live in a
+ *	window (as virtio-gpu's host-visible blobs would), for tests of the
+ *	in-kernel interface include/linux/vxf.h. It makes exactly the calls
+ *	such a driver makes: vxf_window_find() on its own device, and
+ *	vxf_window_mmap() from its mmap(), which hands the blob mapping's VMA
+ *	to the window; vxf_window_is_lent() before a dma-buf export.
+ *
+ *	VXF_LOOP_DRM_IOC_BIND binds the window of an open /dev/vxfN to it (what
+ *	a transport does), as long as the binding file stays open or until
+ *	VXF_LOOP_DRM_IOC_UNBIND; one window at a time. A blob, like a GEM
+ *	object, has a handle in the file that made it and an mmap() offset
+ *	on it (handle << 32): mmap() at that offset plus a page offset
+ *	inside the blob maps those pages of the blob, MAP_SHARED only; a
+ *	mapping keeps its blob after VXF_LOOP_DRM_IOC_CLOSE, and after the
+ *	file is closed.
+ */
+
+/**
+ * struct vxf_loop_drm_bind - VXF_LOOP_DRM_IOC_BIND
+ * @fd: in: an open /dev/vxfN
+ * @pad: in: 0
+ *
+ * Errors: EBADF, EINVAL (@fd is no /dev/vxfN), EBUSY (a window is bound),
+ * ENODEV (the window is being removed).
+ */
+struct vxf_loop_drm_bind {
+	__s32 fd;
+	__u32 pad;
+};
+
+/**
+ * struct vxf_loop_drm_blob - VXF_LOOP_DRM_IOC_CREATE: a blob in the window
+ * @first: in: its first window page; not checked against the window (the
+ *	window's own checks are what the tests look at)
+ * @pages: in: its size in pages, from 1 to 2^20
+ * @cache: in: VXF_CACHE_* of its mappings (virtio-gpu's map_info)
+ * @handle: out: its handle
+ * @offset: out: the mmap() offset of its first page
+ */
+struct vxf_loop_drm_blob {
+	__u64 first;
+	__u64 pages;
+	__u32 cache;
+	__u32 handle;
+	__u64 offset;
+};
+
+/**
+ * struct vxf_loop_drm_handle - VXF_LOOP_DRM_IOC_CLOSE, _EXPORT: a blob
+ * @handle: in: the blob's handle in this file
+ * @pad: in: 0
+ *
+ * CLOSE drops the handle (ENOENT if there is none). EXPORT asks what a
+ * dma-buf export of the blob would do: EOPNOTSUPP for a blob in the bound
+ * window (lent memory never goes to a device), 0 otherwise (nothing is
+ * exported).
+ */
+struct vxf_loop_drm_handle {
+	__u32 handle;
+	__u32 pad;
+};
+
+#define VXF_LOOP_DRM_IOC_BIND	_IOW(VXF_IOC_MAGIC, 0x50, struct vxf_loop_drm_bind)
+#define VXF_LOOP_DRM_IOC_UNBIND	_IO(VXF_IOC_MAGIC, 0x51)
+#define VXF_LOOP_DRM_IOC_CREATE	_IOWR(VXF_IOC_MAGIC, 0x52, struct vxf_loop_drm_blob)
+#define VXF_LOOP_DRM_IOC_CLOSE	_IOW(VXF_IOC_MAGIC, 0x53, struct vxf_loop_drm_handle)
+#define VXF_LOOP_DRM_IOC_EXPORT	_IOW(VXF_IOC_MAGIC, 0x54, struct vxf_loop_drm_handle)
+#define VXF_LOOP_DRM_MAX_PAGES	(1U << 20)
 
 #endif /* _VXF_LOOP_UAPI_H */

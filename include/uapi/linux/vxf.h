@@ -15,9 +15,22 @@
  *	fail with EFAULT. Mappings are VM_PFNMAP: get_user_pages() and
  *	O_DIRECT on them fail with EFAULT.
  *
+ *	A mapping's page table entries select the window's memory type
+ *	(struct vxf_info.cache): on x86 with PAT the driver gives the
+ *	frames that type before it maps them, and an access whose frame
+ *	cannot take it (the kernel refuses) raises SIGBUS rather than map
+ *	the frame with another type. A page has one type at a time: a
+ *	mapping that would map pages another live mapping maps with another
+ *	type (one a DRM driver made through the in-kernel interface) is
+ *	refused.
+ *
  *	mmap() errors:
- *	  EINVAL  not MAP_SHARED (MAP_PRIVATE is refused), or a zero length
+ *	  EINVAL  not MAP_SHARED (MAP_PRIVATE is refused), a zero length, or
+ *	          a window whose memory type its transport's frames cannot
+ *	          take (grant mode: write-combined or uncached)
  *	  ENXIO   offset + length past the end of the window
+ *	  EBUSY   some of the pages are mapped with another memory type
+ *	  ENODEV  the device is being removed
  *	open() fails with ENODEV once the device is being removed.
  *
  * Documentation/userspace-api/vxf.rst describes it all, with the ioctls
@@ -36,7 +49,7 @@
 
 #define VXF_IOC_MAGIC		'x'
 
-/* Memory type of a window (struct vxf_info.cache). */
+/* Memory type of a window (struct vxf_info.cache), or of a mapping. */
 #define VXF_CACHE_WB		0
 #define VXF_CACHE_WC		1
 #define VXF_CACHE_UC		2
