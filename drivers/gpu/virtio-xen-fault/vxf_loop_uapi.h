@@ -266,11 +266,11 @@ struct vxf_loop_drm_handle {
 	__u32 pad;
 };
 
-#define VXF_LOOP_DRM_IOC_BIND	_IOW(VXF_IOC_MAGIC, 0x50, struct vxf_loop_drm_bind)
-#define VXF_LOOP_DRM_IOC_UNBIND	_IO(VXF_IOC_MAGIC, 0x51)
-#define VXF_LOOP_DRM_IOC_CREATE	_IOWR(VXF_IOC_MAGIC, 0x52, struct vxf_loop_drm_blob)
-#define VXF_LOOP_DRM_IOC_CLOSE	_IOW(VXF_IOC_MAGIC, 0x53, struct vxf_loop_drm_handle)
-#define VXF_LOOP_DRM_IOC_EXPORT	_IOW(VXF_IOC_MAGIC, 0x54, struct vxf_loop_drm_handle)
+#define VXF_LOOP_DRM_IOC_BIND	_IOW(VXF_IOC_MAGIC, 0x48, struct vxf_loop_drm_bind)
+#define VXF_LOOP_DRM_IOC_UNBIND	_IO(VXF_IOC_MAGIC, 0x49)
+#define VXF_LOOP_DRM_IOC_CREATE	_IOWR(VXF_IOC_MAGIC, 0x4a, struct vxf_loop_drm_blob)
+#define VXF_LOOP_DRM_IOC_CLOSE	_IOW(VXF_IOC_MAGIC, 0x4b, struct vxf_loop_drm_handle)
+#define VXF_LOOP_DRM_IOC_EXPORT	_IOW(VXF_IOC_MAGIC, 0x4c, struct vxf_loop_drm_handle)
 #define VXF_LOOP_DRM_MAX_PAGES	(1U << 20)
 
 #endif /* _VXF_LOOP_UAPI_H */
