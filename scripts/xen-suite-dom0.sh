@@ -173,7 +173,7 @@ save_watch() {
 		vxf_dir "$new"
 		vxf_xs_pair "$new" >/dev/null
 		xl unpause vxf-domu3
-		xenstore-write "/local/domain/$new/data/vxf-save" done
+		xenstore-write "/local/domain/$new/data/vxf-save" "done"
 		echo "$new" >/tmp/domu3.id
 		rm -f /tmp/domu3.saving
 		log "domu3 saved and restored: domid $id -> $new in $(awk -v a="$(up)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s"
