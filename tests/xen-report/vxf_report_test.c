@@ -799,6 +799,18 @@ static void vxf_rt_overflow(struct vxf_rt *rt)
 		kfree(t);
 }
 
+/* Bind the report port to vxf_rt_event(); false (and a failed check) if not. */
+static bool vxf_rt_bind(struct vxf_rt *rt)
+{
+	int irq = bind_evtchn_to_irqhandler(rt->port, vxf_rt_event, 0,
+					    "vxf-report-test", rt);
+
+	if (!check(rt, irq > 0, "bind port %u: irq %d", rt->port, irq))
+		return false;
+	rt->irq = irq;
+	return true;
+}
+
 /* hold_only: a thread held on a hole, left so for dom0's xl destroy */
 static void vxf_rt_hold_only(struct vxf_rt *rt)
 {
@@ -812,11 +824,8 @@ static void vxf_rt_hold_only(struct vxf_rt *rt)
 	err = vxf_rt_setup(area_gfn, rt->port);
 	if (!check(rt, !err, "SETUP: %d", err))
 		return;
-	err = bind_evtchn_to_irqhandler(rt->port, vxf_rt_event, 0,
-					"vxf-report-test", rt);
-	if (!check(rt, err > 0, "bind port %u: irq %d", rt->port, err))
+	if (!vxf_rt_bind(rt))
 		return;
-	rt->irq = err;
 	err = vxf_rt_add(hole_gfn, WIN_PAGES, WIN_ID);
 	if (!check(rt, !err, "ADD_WINDOW: %d", err))
 		return;
@@ -843,11 +852,8 @@ static void vxf_rt_run(struct vxf_rt *rt)
 	vxf_rt_args(rt);
 	if (vxf_rt_setup_checks(rt))
 		return;
-	err = bind_evtchn_to_irqhandler(rt->port, vxf_rt_event, 0,
-					"vxf-report-test", rt);
-	if (!check(rt, err > 0, "bind port %u: irq %d", rt->port, err))
+	if (!vxf_rt_bind(rt))
 		return;
-	rt->irq = err;
 	vxf_rt_windows(rt);
 	smp_call_function_single(hold_cpu, vxf_rt_start_timer, rt, 1);
 
