@@ -163,6 +163,18 @@ DOM0_PRE='echo "talk: xen-lend talk $DOMID $HOLE_GFN $LEND_SECONDS, once the dom
   done
   $VXF_FILES/xen-lend talk $DOMID $HOLE_GFN $LEND_SECONDS >/tmp/talk.out 2>&1; echo $? >/tmp/talk.rc ) >/dev/null 2>&1 &'
 
+# dom0, after a domU it created was destroyed (its free memory before
+# that domU in f0): no zombie in xl list, Xen's free memory back (freed
+# pages may still be on their way back, scrubbed: a bounded wait)
+# shellcheck disable=SC2016
+DOM0_DESTROYED='xl list
+z=$(xl list | awk "NR > 1 && \$1 != \"Domain-0\"" | wc -l)
+[ "$z" -eq 0 ] && ok "no domain but dom0 left in xl list (no zombie)" || bad "$z domains left besides dom0 (zombie?)"
+for _ in $(seq 40); do f1=$(xl info free_memory); [ "$f1" -ge "$f0" ] && break; sleep 0.5; done
+[ "$f1" -ge "$f0" ] && ok "Xen free memory back: $f1 MB after, $f0 MB before the domU" ||
+	bad "Xen free memory $f1 MB after the destroy, $f0 MB before the domU"
+'
+
 # shellcheck disable=SC2016
 DOM0_POST='fails=0
 ok() { echo "ok: $*"; }
@@ -189,14 +201,7 @@ echo done >/tmp/hold.fifo
 for _ in $(seq 120); do [ -f /tmp/hold.rc ] && break; sleep 0.5; done
 sed "s/^/hold: /" /tmp/hold.out
 [ "$(cat /tmp/hold.rc 2>/dev/null)" = 0 ] && ok "xen-lend hold passed" || bad "xen-lend hold: exit $(cat /tmp/hold.rc 2>/dev/null || echo none)"
-xl list
-z=$(xl list | awk "NR > 1 && \$1 != \"Domain-0\"" | wc -l)
-[ "$z" -eq 0 ] && ok "no domain but dom0 left in xl list (no zombie)" || bad "$z domains left besides dom0 (zombie?)"
-# freed pages may still be on their way back (scrubbing): a bounded wait
-for _ in $(seq 40); do f1=$(xl info free_memory); [ "$f1" -ge "$f0" ] && break; sleep 0.5; done
-[ "$f1" -ge "$f0" ] && ok "Xen free memory back: $f1 MB after, $f0 MB before the domU" ||
-	bad "Xen free memory $f1 MB after the destroy, $f0 MB before the domU"
-n=$(xl dmesg | grep -c "d$id: revoked $LEND_HOLD lent frames at teardown" || true)
+'"$DOM0_DESTROYED"'n=$(xl dmesg | grep -c "d$id: revoked $LEND_HOLD lent frames at teardown" || true)
 [ "$n" -eq 1 ] && ok "Xen revoked the $LEND_HOLD lent frames at teardown" ||
 	bad "Xen log: $(xl dmesg | grep "d$id: revoked" || echo "no teardown revoke line for d$id")"
 [ $fails -eq 0 ]'
@@ -275,13 +280,7 @@ for _ in $(seq 120); do [ -f /tmp/serve2.rc ] && break; sleep 0.5; done
 sed "s/^/serve2: /" /tmp/serve2.out
 [ "$(cat /tmp/serve2.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve for domU $id passed" ||
 	bad "xen-lend serve for domU $id: exit $(cat /tmp/serve2.rc 2>/dev/null || echo "none: still running")"
-xl list
-z=$(xl list | awk "NR > 1 && \$1 != \"Domain-0\"" | wc -l)
-[ "$z" -eq 0 ] && ok "no domain but dom0 left in xl list (no zombie)" || bad "$z domains left besides dom0 (zombie?)"
-for _ in $(seq 40); do f1=$(xl info free_memory); [ "$f1" -ge "$f0" ] && break; sleep 0.5; done
-[ "$f1" -ge "$f0" ] && ok "Xen free memory back: $f1 MB after, $f0 MB before the domU" ||
-	bad "Xen free memory $f1 MB after the destroy, $f0 MB before the domU"
-[ $fails -eq 0 ]'
+'"$DOM0_DESTROYED"'[ $fails -eq 0 ]'
 
 if [ "$MODE" = baseline ]; then
 	XEN_OPTS=()
