@@ -164,6 +164,34 @@ idle_case "a RIP before the halt routine is not" ffffffff81ce704f 00000000000002
 idle_case "without the domU's symbol line it is not" ffffffff81ce705f 0000000000000212 "" \
 	"1 vxf-domu1 triple-fault other"
 
+# 9b. a triple fault in the core kernel's text (a system call, as CI saw
+# it), no kernel fault report, after insmod: kernel-text, the emulator's;
+# in a module's text, in user space, after an oops, or without the
+# domU's VXF-KSYM-TEXT line: not proven
+KT='VXF-KSYM-TEXT ffffffff81000000 ffffffff82000000'
+idle_case "a triple fault in the kernel's text is the emulator's" ffffffff810e5ffc 0000000000000246 "$KT" \
+	"1 vxf-domu1 kernel-text emulator"
+idle_case "the same with interrupts off is too" ffffffff810e5ffc 0000000000000046 "$KT" \
+	"1 vxf-domu1 kernel-text emulator"
+idle_case "the text's first byte is in it" ffffffff81000000 0000000000000246 "$KT" \
+	"1 vxf-domu1 kernel-text emulator"
+idle_case "the byte at _etext is not" ffffffff82000000 0000000000000246 "$KT" \
+	"1 vxf-domu1 triple-fault other"
+idle_case "a RIP in a module's text is not" ffffffffc0a01234 0000000000000246 "$KT" \
+	"1 vxf-domu1 triple-fault other"
+idle_case "without the domU's text line it is not" ffffffff810e5ffc 0000000000000246 "" \
+	"1 vxf-domu1 triple-fault other"
+idle_case "after a kernel fault report it is not" ffffffff810e5ffc 0000000000000246 \
+	"$KT"$'\nBUG: unable to handle page fault for address: ffffc90000000000' \
+	"1 vxf-domu1 triple-fault other"
+s=$T/xen-1-9b-user
+cp "$T/xen-1-2.console.log" "$s.console.log"
+sed 's/e008:\[<ffff82d0402044a5>\]/0033:[<ffffffff810e5ffc>]/' "$T/xen-1-2.xen.log" >"$s.xen.log"
+{ echo "$KT"; cat "$T/xen-1-2.vxf-domu1.log"; } >"$s.vxf-domu1.log"
+cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a user code segment is not" "$s" "1 vxf-domu1 triple-fault other"
+
 # 10. a run with no driver (xen-hv.sh): an early-boot death is before the
 # payload, the emulator's; one after VXF-DOMU-PAYLOAD-BEGIN is not
 nodrv_case() { # NAME CONSOLE WANT

@@ -387,6 +387,8 @@ export DOMU_INDEX
 echo "VXF-DOMU-INIT-START index=$DOMU_INDEX uptime=$(cut -d' ' -f1 /proc/uptime)"
 # the idle loop's halt (scripts/xen-lib.sh: signature idle-wakeup)
 echo "VXF-KSYM-IDLE-HALT $(grep -m1 ' pv_native_safe_halt$' /proc/kallsyms | cut -d' ' -f1)"
+# the core kernel's text (signature kernel-text)
+echo "VXF-KSYM-TEXT $(grep -m1 ' _stext$' /proc/kallsyms | cut -d' ' -f1) $(grep -m1 ' _etext$' /proc/kallsyms | cut -d' ' -f1)"
 ok=1
 for m in $MODLIST; do
 	args=
