@@ -224,20 +224,36 @@ static void settle_memory(void)
 	write_file("/proc/sys/vm/drop_caches", "3");
 }
 
-/* Free pages held in the per-CPU lists, which MemFree does not count. */
-static long long pcp_kib(void)
+/*
+ * Free memory from one read of /proc/zoneinfo: the buddy allocator's free
+ * pages ("pages free", MemFree) and those on the per-CPU lists ("count"),
+ * which MemFree does not include but which are as free. One file, zone by
+ * zone, because Linux 6.12's per-CPU lists drain to the buddy allocator
+ * on their own every second (decay_pcp_high()): reading the two from two
+ * files, a page that moved in between was counted twice or not at all,
+ * megabytes at a time.
+ */
+static int zone_free_kib(long long *free_kib, long long *pcp_kib)
 {
 	char line[256];
 	FILE *f = fopen("/proc/zoneinfo", "r");
-	long long pages = 0, n;
+	long long pages = 0, pcp = 0, n;
+	bool got = false;
 
 	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " count: %lld", &n) == 1)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " pages free %lld", &n) == 1) {
 			pages += n;
+			got = true;
+		} else if (sscanf(line, " count: %lld", &n) == 1) {
+			pcp += n;
+		}
+	}
 	fclose(f);
-	return pages * (PAGE_BYTES / 1024);
+	*free_kib = pages * (PAGE_BYTES / 1024);
+	*pcp_kib = pcp * (PAGE_BYTES / 1024);
+	return got ? 0 : -EINVAL;
 }
 
 static int meminfo(long long *free_kib, long long *avail_kib)
@@ -256,6 +272,77 @@ static int meminfo(long long *free_kib, long long *avail_kib)
 	}
 	fclose(f);
 	return got == 3 ? 0 : -EINVAL;
+}
+
+/*
+ * A snapshot of every "Name: value" (/proc/meminfo, /proc/self/status) or
+ * "name value" (/proc/vmstat) line, so that a missed free-memory target
+ * says where the memory went.
+ */
+#define SNAP_MAX		256
+
+struct snapshot {
+	unsigned int n;
+	struct {
+		char name[40];
+		long long value;
+	} e[SNAP_MAX];
+};
+
+static void snap_file(struct snapshot *sn, const char *path,
+		      const char *prefix)
+{
+	char line[256], name[32];
+	long long v;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (sn->n < SNAP_MAX && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31[^: ]:%lld", name, &v) != 2 &&
+		    sscanf(line, "%31s %lld", name, &v) != 2)
+			continue;
+		snprintf(sn->e[sn->n].name, sizeof(sn->e[0].name), "%s%s",
+			 prefix, name);
+		sn->e[sn->n++].value = v;
+	}
+	fclose(f);
+}
+
+static void snap_take(struct snapshot *sn)
+{
+	sn->n = 0;
+	snap_file(sn, "/proc/meminfo", "");
+	snap_file(sn, "/proc/self/status", "self.");
+	snap_file(sn, "/proc/vmstat", "vmstat.");
+}
+
+/* Print the fields that moved by at least @min (KiB, or pages for vmstat). */
+static void snap_print_deltas(const struct snapshot *a,
+			      const struct snapshot *b, long long min)
+{
+	unsigned int i, j;
+
+	printf("fuzz: changes since the start (meminfo, self: KiB; vmstat.nr_*: pages; >= %lld):",
+	       min);
+	for (i = 0; i < b->n; i++) {
+		for (j = 0; j < a->n; j++)
+			if (!strcmp(a->e[j].name, b->e[i].name))
+				break;
+		if (j == a->n)
+			continue;
+		if (!strncmp(b->e[i].name, "vmstat.", 7) &&
+		    strncmp(b->e[i].name, "vmstat.nr_", 10))
+			continue;	/* event counters only grow */
+		if (!strncmp(b->e[i].name, "self.", 5) &&
+		    strncmp(b->e[i].name, "self.Vm", 7) &&
+		    strncmp(b->e[i].name, "self.Rss", 8))
+			continue;	/* masks and ids, not sizes */
+		if (llabs(b->e[i].value - a->e[j].value) >= min)
+			printf(" %s=%+lld", b->e[i].name,
+			       b->e[i].value - a->e[j].value);
+	}
+	printf("\n");
 }
 
 /* ---- victims ---------------------------------------------------------- */
@@ -557,9 +644,10 @@ static bool stop_all(struct victim *v, unsigned int n)
 int main(int argc, char **argv)
 {
 	static struct victim victims[MAX_THREADS];
+	static struct snapshot snap0, snap1;
 	struct vxf_counters before, after;
 	long long free0, avail0, pcp0, free1 = 0, avail1 = 0, pcp1 = 0;
-	long long f, a, p, lost;
+	long long f, a, p, mf, lost;
 	char line[1024], summary[1024] = "";
 	struct line_reader lr = { .fd = -1 };
 	uint64_t target, sent, accesses = 0, sigbus = 0, reads = 0;
@@ -587,12 +675,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	settle_memory();
-	pcp0 = pcp_kib();
-	if (meminfo(&free0, &avail0)) {
-		printf("fuzz: cannot read /proc/meminfo\nfuzz: FAIL\n");
+	if (zone_free_kib(&free0, &pcp0) || meminfo(&f, &avail0)) {
+		printf("fuzz: cannot read /proc/zoneinfo or /proc/meminfo\nfuzz: FAIL\n");
 		return 1;
 	}
 	read_counters(&before);
+	snap_take(&snap0);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigbus;
@@ -734,8 +822,8 @@ int main(int argc, char **argv)
 	/* Free memory: the best of a few looks, as the kernel settles. */
 	for (i = 0; i < 5; i++) {
 		settle_memory();
-		p = pcp_kib();
-		if (!meminfo(&f, &a) && (!i || f + p > free1 + pcp1)) {
+		if (!zone_free_kib(&f, &p) && !meminfo(&mf, &a) &&
+		    (!i || f + p > free1 + pcp1)) {
 			free1 = f;
 			avail1 = a;
 			pcp1 = p;
@@ -788,8 +876,12 @@ int main(int argc, char **argv)
 	ok &= all_back && after.n;
 	printf("fuzz: guest free memory delta %lld KiB (target within %d KiB: %s)\n",
 	       lost, MEM_TARGET_KIB, met(lost <= MEM_TARGET_KIB));
-	printf("fuzz: (lost: MemFree %lld KiB, per-CPU free lists %lld KiB; MemAvailable %lld KiB)\n",
+	printf("fuzz: (lost: buddy free pages %lld KiB, per-CPU free lists %lld KiB; MemAvailable %lld KiB)\n",
 	       free0 - free1, pcp0 - pcp1, avail0 - avail1);
+	if (lost > MEM_TARGET_KIB) {
+		snap_take(&snap1);
+		snap_print_deltas(&snap0, &snap1, 128);
+	}
 	ok &= lost <= MEM_TARGET_KIB;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		printf("fuzz: the backend exited with %s %d (target 0: NOT met)\n",
