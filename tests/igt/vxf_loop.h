@@ -4,8 +4,11 @@
  *
  * Copyright (C) 2026 The virtio-xen-fault authors
  *
- * vxf_loop.c holds the fault/revoke subtests and these helpers (which use
- * IGT assertions); vxf_loop_mm.c the subtests about the rest of mm (kernel
+ * vxf_loop_common.c holds these helpers (which use IGT assertions),
+ * vxf_loop.c the fault/revoke subtests and igt_main, vxf_loop_proto.c
+ * those about the ring protocol's finer rules (MAPs in flight, late
+ * answers, the event ring's budget, the map granule, prefetch);
+ * vxf_loop_mm.c the subtests about the rest of mm (kernel
  * accesses, get_user_pages, fork, munmap/mprotect/mremap), vxf_loop_uapi.c
  * those about the uapi's errors and coherence, vxf_loop_api.c those about
  * blob mappings handed to a window by a DRM driver (include/linux/vxf.h),
@@ -108,6 +111,7 @@ void reader_start(struct reader *r, struct window *w, uint64_t page);
 void reader_join(struct reader *r, int ms);
 void stop_leftovers(int sig);
 
+void vxf_loop_proto_subtests(void);
 void vxf_loop_mm_subtests(void);
 void vxf_loop_uapi_subtests(void);
 void vxf_loop_api_subtests(void);
