@@ -576,7 +576,7 @@ if [ "${STATUS[kernels]:-}" = pass ]; then
 	prep_start vgpu-stock ./scripts/vgpu-env.sh
 	if [ "${VXF_XEN:-1}" = 1 ]; then
 		prep_start xen-suite ./scripts/xen-run.sh --prepare
-		[ "${VXF_XEN_LEND:-1}" != 1 ] && [ "${VXF_XEN_REPORT:-0}" != 1 ] ||
+		[ "${VXF_XEN_LEND:-1}" != 1 ] && [ "${VXF_XEN_REPORT:-1}" != 1 ] ||
 			prep_start xen-lend ./scripts/xen-build.sh
 	fi
 fi
@@ -621,13 +621,12 @@ if [ "${VXF_XEN:-1}" = 1 ]; then
 		NSKIP=$((NSKIP + 1))
 		echo "SKIP: xen-lend (VXF_XEN_LEND=0)"
 	fi
-	# New, and not yet run in enough make checks to count on: run with
-	# VXF_XEN_REPORT=1 until it has; reported as skipped otherwise.
-	if [ "${VXF_XEN_REPORT:-0}" = 1 ]; then
+	# VXF_XEN_REPORT=0 leaves it out (reported as skipped)
+	if [ "${VXF_XEN_REPORT:-1}" = 1 ]; then
 		step xen-hv-report "kernels tools" do_xen_hv_report
 	elif want xen-hv-report; then
 		NSKIP=$((NSKIP + 1))
-		echo "SKIP: xen-hv-report (fault reports on the patched Xen, new; VXF_XEN_REPORT=1 runs it)"
+		echo "SKIP: xen-hv-report (VXF_XEN_REPORT=0)"
 	fi
 fi
 
