@@ -4,7 +4,9 @@
 # dom0 half of scripts/xen-suite.sh, run by scripts/xen-run.sh's dom0
 # payloads (bash, /vxf/lib.sh sourced, xenstore pairs written):
 #   pre   start vxf-backend-xen --xen in a restart loop (a test's "die"
-#         kills it; a new one takes over the devices), write each domU's
+#         kills it; a new one takes over the devices; a domU's key
+#         data/vxf-violate = KIND, read and removed at the restart, adds
+#         --violate KIND to that one start: see violate_arg), write each domU's
 #         vxf 0 pair once its init runs (not with xen-run.sh --vxf-pair:
 #         see pair_when_up), and record in the background when both
 #         domUs' devices are connected at once
@@ -65,6 +67,22 @@ sub() {
 	echo "Subtest $1: $3 (${t}s)"
 }
 
+# violate_arg: "--violate KIND" if a domU asked for it (data/vxf-violate,
+# the xen-violation-* subtests), once: the key is removed. Unknown kinds
+# are dropped. Exported for the restart loop's bash.
+violate_arg() {
+	local p k v
+	for p in $(xenstore-list /local/domain 2>/dev/null); do
+		k=/local/domain/$p/data/vxf-violate
+		v=$(xenstore-read "$k" 2>/dev/null) || continue
+		xenstore-rm "$k" 2>/dev/null || true
+		case $v in
+		bad-id | bad-nr-refs | bad-ref-order | storm) echo "--violate $v" ;;
+		esac
+	done
+}
+export -f violate_arg
+
 do_pre() {
 	local d i=0
 	install -m 0755 "$VXF_FILES/vxf-backend-xen" "$BE"
@@ -83,7 +101,9 @@ do_pre() {
 	setsid bash -c "fast=0
 	while [ ! -e $STOP ] && [ \$fast -lt 5 ]; do
 		t=\$SECONDS
-		$BE --xen --pages $BE_PAGES --stats-on-exit --revoke-deadline-ms $((2000 * ${VXF_XEN_TIME_SCALE:-1})) </dev/null >>$BE_LOG 2>&1 &
+		v=\$(violate_arg)
+		[ -z \"\$v\" ] || echo \"backend starts with \$v\" >>$BE_LOG
+		$BE --xen --pages $BE_PAGES --stats-on-exit --revoke-deadline-ms $((2000 * ${VXF_XEN_TIME_SCALE:-1})) \$v </dev/null >>$BE_LOG 2>&1 &
 		echo \$! >$PIDF
 		wait \$!
 		echo \"backend exited rc=\$? uptime \$(cut -d' ' -f1 /proc/uptime)\" >>$BE_LOG

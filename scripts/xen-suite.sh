@@ -23,7 +23,8 @@
 # Environment: XEN_SUITE_TIMEOUT (QEMU hard limit, default 600 s),
 # XEN_SUITE_DOMU_TIMEOUT (dom0's wait for domUs 1 and 2, default 300 s),
 # XEN_SUITE_DOMU1 (domU 1's --run-subtest list; default: every subtest),
-# XEN_SUITE_DOMU2 (domU 2's --run-subtest list).
+# XEN_SUITE_DOMU2 (domU 2's --run-subtest list), XEN_SUITE_DOMU3 (domU 3's
+# --run-subtest list before its prefetch subtests; default "xen-*").
 # Exit status: that of scripts/xen-run.sh (0 all good, 1 a payload failed,
 # 2 boot/kernel trouble, 3 setup error).
 # Needs: the driver module and tools/vxf-backend (vxf-backend-xen) and
@@ -64,12 +65,12 @@ export VXF_XEN_TIME_SCALE
 
 # busybox sh in each domU; DOMU_INDEX 3 is the domU xen-suite-dom0.sh
 # creates after the first two ended
-DOMU="DOMU1_SUBTESTS='${XEN_SUITE_DOMU1:-}' DOMU2_SUBTESTS='$DOMU2_SUBTESTS' SUBTEST_T=$((180 * VXF_XEN_TIME_SCALE))"'
+DOMU="DOMU1_SUBTESTS='${XEN_SUITE_DOMU1:-}' DOMU2_SUBTESTS='$DOMU2_SUBTESTS' DOMU3_SUBTESTS='${XEN_SUITE_DOMU3:-xen-*}' SUBTEST_T=$((180 * VXF_XEN_TIME_SCALE))"'
 export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=$SUBTEST_T
 b=domu$DOMU_INDEX/vxf_loop
 if [ "$DOMU_INDEX" = 3 ]; then
 	echo "VXF-TEST-BEGIN $b"
-	VXF_XEN_SAVE=1 /tests/vxf_loop --run-subtest "xen-*"
+	VXF_XEN_SAVE=1 VXF_XEN_VIOLATE=1 /tests/vxf_loop --run-subtest "$DOMU3_SUBTESTS"
 	echo "VXF-TEST-END $b rc=$?"
 	# the domUs load the module with prefetch off (the suite counts MAPs):
 	# the prefetch subtests run here, after a reload with the default

@@ -22,6 +22,19 @@
  *       domain, a new backend device. The frontend's resume drops the old
  *       grants; the window reconnects and serves the new backend's pages.
  *       Needs a dom0 that answers (VXF_XEN_SAVE=1, xen-suite-dom0.sh).
+ *   xen-violation-bad-id, xen-violation-bad-nr-refs,
+ *   xen-violation-bad-ref-order, xen-violation-storm
+ *       the domU asks dom0 (key data/vxf-violate) to start the next backend
+ *       with --violate KIND (tools/vxf-backend/violate.c), kills the running
+ *       one, and faults on the window once the violating backend serves it:
+ *       the fault gets SIGBUS, the frontend writes an "error" node naming
+ *       the violation and goes Closed; a well-behaved backend (dom0's
+ *       restart loop, after "die") then gets a fresh connection and a fault
+ *       maps again. The storm keeps the event ring full and the event
+ *       channel busy until this test, which must get the CPU meanwhile,
+ *       has seen the frontend's ring_requeues and ring_spurious_events
+ *       (debugfs) move while still connected. Need xen-suite-dom0.sh's
+ *       restart loop (VXF_XEN_VIOLATE=1).
  */
 
 #include <dirent.h>
@@ -284,8 +297,199 @@ static void test_save_restore(void)
 	window_stop(&w);
 }
 
+#define VIOLATE_KEY	"data/vxf-violate"
+#define VIOLATE_WAIT_MS	120000
+/* The frontend reports right after the ring broke: no dom0 round trip. */
+#define REPORT_WAIT_MS	60000
+#define XS_POLL_MS	50
+
+/* "@key N" of the window's debugfs stats, or -1 if not there. */
+static int64_t debugfs_stat(struct window *w, const char *key)
+{
+	struct vxf_counters cs;
+	char path[128];
+	long long v;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/vxf/vxf%d/stats",
+		 w->be.index);
+	if (vxf_counters_read(&cs, path) || !vxf_counter_find(&cs, key, &v))
+		return -1;
+	return v;
+}
+
+/*
+ * Wait until the frontend's "error" node names @why and its state is Closed
+ * (the violating backend leaves the device Closed); what they hold last.
+ */
+static bool wait_reported(int fd, unsigned int devid, const char *why,
+			  char *err, size_t len, char *state)
+{
+	char err_path[64], state_path[64];
+	int ms;
+
+	snprintf(err_path, sizeof(err_path), "error/device/vxf/%u/error",
+		 devid);
+	snprintf(state_path, sizeof(state_path), "device/vxf/%u/state", devid);
+	for (ms = 0; ms < REPORT_WAIT_MS; ms += XS_POLL_MS) {
+		if (vxf_xs_read(fd, err_path, err, len))
+			snprintf(err, len, "(none)");
+		if (vxf_xs_read(fd, state_path, state, 16))
+			snprintf(state, 16, "(none)");
+		if (strstr(err, why) && !strcmp(state, "6"))
+			return true;
+		usleep(XS_POLL_MS * 1000);
+	}
+	return false;
+}
+
+/* The backend answers the test channel: it has mapped the rings. */
+static bool wait_serving(struct window *w)
+{
+	char line[256];
+	int ms;
+
+	for (ms = 0; ms < VIOLATE_WAIT_MS; ms += XS_POLL_MS) {
+		if (info(w).state == VXF_STATE_CONNECTED &&
+		    !vxf_backend_cmd(&w->be, line, sizeof(line), "stats"))
+			return true;
+		usleep(XS_POLL_MS * 1000);
+	}
+	return false;
+}
+
+/*
+ * The storm goes on until this thread says it saw enough of it: the
+ * frontend's budget (STORM_REQUEUES requeued passes) and spurious-event
+ * (STORM_SPURIOUS) paths taken while the device is still connected, each
+ * step of which this thread can only see if it gets the CPU while the
+ * storm lasts.
+ */
+#define STORM_REQUEUES	16
+#define STORM_SPURIOUS	4
+
+static void see_storm(struct window *w, int64_t rq0, int64_t sp0)
+{
+	int64_t rq = rq0, sp = sp0, last = rq0;
+	unsigned int seen = 0;
+	bool on = true;
+	int ms;
+
+	for (ms = 0; ms < VIOLATE_WAIT_MS; ms += 20) {
+		rq = debugfs_stat(w, "ring_requeues");
+		sp = debugfs_stat(w, "ring_spurious_events");
+		on = info(w).state == VXF_STATE_CONNECTED;
+		if (rq != last)
+			seen++;		/* ran again while the storm went on */
+		last = rq;
+		if (!on || (rq >= rq0 + STORM_REQUEUES &&
+			    sp >= sp0 + STORM_SPURIOUS))
+			break;
+		usleep(20 * 1000);
+	}
+	igt_info("during the storm: ring_requeues %lld -> %lld (seen moving %u times), ring_spurious_events %lld -> %lld, %s\n",
+		 (long long)rq0, (long long)rq, seen, (long long)sp0,
+		 (long long)sp, on ? "connected" : "not connected");
+	igt_assert_f(on, "the device broke before the storm ended\n");
+	igt_assert_f(rq >= rq0 + STORM_REQUEUES,
+		     "%lld passes ran out of budget in the storm\n",
+		     (long long)(rq - rq0));
+	igt_assert_f(sp >= sp0 + STORM_SPURIOUS,
+		     "%lld notifications were seen as spurious\n",
+		     (long long)(sp - sp0));
+	be_cmd(w, "violate-end");
+}
+
+static void test_violation(const char *kind, const char *why)
+{
+	const char *ok = getenv("VXF_XEN_VIOLATE");
+	bool storm = !strcmp(kind, "storm");
+	char err[256], state[16];
+	int64_t rq0 = 0, sp0 = 0;
+	struct vxf_stats s0, s1;
+	unsigned int devid;
+	struct reader r;
+	struct window w;
+	int fd;
+
+	require_xen_alone();
+	igt_require_f(ok && !strcmp(ok, "1"),
+		      "no dom0 restart loop that takes --violate (VXF_XEN_VIOLATE)\n");
+	START(&w, "--pages", "16", "--quiet");
+	devid = w.be.devid;
+	if (storm)
+		igt_require_f(debugfs_stat(&w, "ring_spurious_events") >= 0,
+			      "no debugfs stats with ring_spurious_events\n");
+	fd = vxf_xs_open();
+	igt_assert_f(fd >= 0, "xenbus: %s\n", strerror(-fd));
+	/* an error node left by an earlier violation must not count */
+	snprintf(err, sizeof(err), "error/device/vxf/%u/error", devid);
+	igt_assert_eq(vxf_xs_write(fd, err, "none"), 0);
+
+	/* dom0's restart loop starts the next backend with --violate */
+	s0 = stats(&w);
+	igt_assert_eq(vxf_xs_write(fd, VIOLATE_KEY, kind), 0);
+	vxf_backend_kill(&w.be);
+	/* it takes the device over: the old connection goes, a new one comes */
+	igt_assert_f(wait_stat_ms(&w, offsetof(struct vxf_stats, disconnects),
+				  s0.disconnects + 1, VIOLATE_WAIT_MS),
+		     "the window never saw its backend go\n");
+	igt_assert_f(wait_serving(&w), "the --violate %s backend never served "
+		     "the window: %s\n", kind, vxf_backend_last_error());
+
+	s1 = stats(&w);
+	if (storm) {
+		rq0 = debugfs_stat(&w, "ring_requeues");
+		sp0 = debugfs_stat(&w, "ring_spurious_events");
+	}
+	reader_start(&r, &w, 3);
+	if (storm) {
+		igt_assert_f(wait_faults(&w, &s1, 1), "the fault never came\n");
+		see_storm(&w, rq0, sp0);
+	}
+	reader_join(&r, VIOLATE_WAIT_MS);
+	igt_assert_f(!r.ok, "read %#llx from a backend that broke the "
+		     "protocol\n", (unsigned long long)r.value);
+	igt_assert_eq(r.sig, SIGBUS);
+
+	igt_assert_f(wait_reported(fd, devid, why, err, sizeof(err), state),
+		     "frontend error node '%s', state %s: want '%s', Closed "
+		     "(6)\n", err, state, why);
+	igt_info("error node: %s; frontend state %s\n", err, state);
+	igt_assert_lt_u64(s1.protocol_errors, stats(&w).protocol_errors);
+	igt_assert_neq(info(&w).state, VXF_STATE_CONNECTED);
+	vxf_xs_close(fd);
+
+	/* a well-behaved backend gets a fresh connection */
+	vxf_backend_kill(&w.be);
+	igt_assert_f(vxf_backend_start(&w.be, "--pages", "16", "--quiet",
+				       NULL) == 0,
+		     "%s\n", vxf_backend_last_error());
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+	check_page(&w, 3, expect_pattern, 0);
+	fill_page(&w, 4, 5);
+	check_page(&w, 4, value, 5);
+	window_stop(&w);
+}
+
 void vxf_xen_subtests(void)
 {
+	static const struct {
+		const char *kind;
+		const char *why;
+		const char *desc;
+	} violations[] = {
+		{ "bad-id", "answer to a request not in flight",
+		  "a MAP answer under an id no request carries" },
+		{ "bad-nr-refs", "malformed answer",
+		  "a MAP answer with one reference more than asked for" },
+		{ "bad-ref-order", "malformed answer",
+		  "a MAP answer with order-1 references (no superpages)" },
+		{ "storm", "unknown event",
+		  "an event storm (the event ring kept full, the event channel "
+		  "notified in a tight loop) ended by an unknown event type" },
+	};
+	unsigned int i;
+
 	igt_describe("A fault waiting on a hung dom0 backend ends in SIGBUS "
 		     "when the backend dies; the backend dom0 restarts serves "
 		     "the window again, never with the dead one's pages.");
@@ -302,4 +506,19 @@ void vxf_xen_subtests(void)
 		     "and its pages are served again.");
 	igt_subtest("xen-save-restore")
 		test_save_restore();
+
+	for (i = 0; i < ARRAY_SIZE(violations); i++) {
+		igt_describe_f("The dom0 backend is restarted to send %s over "
+			       "the real Xen transport: the fault waiting on "
+			       "it gets SIGBUS, the frontend writes an error "
+			       "node naming the violation and goes Closed%s; "
+			       "a well-behaved backend then reconnects and "
+			       "faults map again.", violations[i].desc,
+			       strcmp(violations[i].kind, "storm") ? "" :
+			       " (during the storm this test still runs and "
+			       "sees the budget and spurious-event paths "
+			       "taken)");
+		igt_subtest_f("xen-violation-%s", violations[i].kind)
+			test_violation(violations[i].kind, violations[i].why);
+	}
 }

@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "vxf_fault.h"
+#include "violate.h"
 #include "vxf_pattern.h"
 
 #define REPLY_MAX	512
@@ -350,6 +351,11 @@ void vxf_ctl_run(struct vxf_ctl *c, char *line, uint64_t now_us)
 		cmd_stats(c);
 	} else if (!strcmp(argv[0], "peek") || !strcmp(argv[0], "poke")) {
 		cmd_peek_poke(c, argc, argv);
+	} else if (!strcmp(argv[0], "violate-end") && argc == 1) {
+		if (vxf_violate_end())
+			vxf_ctl_replyf(c, "err violate-end: no --violate storm going");
+		else
+			vxf_ctl_replyf(c, "ok violate-end");
 	} else if (!strcmp(argv[0], "quit") && argc == 1) {
 		vxf_ctl_replyf(c, "ok quit");
 		c->quit = true;

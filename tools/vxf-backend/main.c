@@ -23,6 +23,7 @@
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
  *               [--stats-on-exit] [--revoke-deadline-ms N]
+ *               [--violate bad-id|bad-nr-refs|bad-ref-order|storm]
  *
  * Xen mode serves every vxf device under this domain's backend/vxf; its
  * stdin commands, its xenstore test channel and its life cycle are
@@ -51,6 +52,8 @@
  *                         bad_requests=N declined=N
  *   peek PAGE WORD        ok peek 0x<16 hex digits>
  *   poke PAGE WORD VALUE  ok
+ *   violate-end           ok violate-end: end a --violate storm (Xen
+ *                         mode; violate.c), err if none goes on
  *   quit                  ok quit (EOF, SIGTERM and SIGINT quit too)
  *
  * Numbers may be decimal or 0x-prefixed hex. A command that waits for the
@@ -89,6 +92,7 @@
 #include "proto.h"
 #include "store.h"
 #include "transport.h"
+#include "violate.h"
 #include "vxf_pattern.h"
 #ifdef VXF_HAVE_XEN
 #include "xen.h"
@@ -121,6 +125,7 @@
  * @messages_set: --messages was given
  * @rate: --hostile: messages per second
  * @rate_set: --rate was given
+ * @violate_set: --violate was given (violate.c keeps the kind)
  * @fail: initial fail ranges
  * @nr_fail: entries of @fail
  * @t: transport
@@ -151,6 +156,7 @@ struct backend {
 	bool messages_set;
 	uint64_t rate;
 	bool rate_set;
+	bool violate_set;
 	struct vxf_range fail[VXF_MAX_FAIL_RANGES];
 	unsigned int nr_fail;
 
@@ -196,6 +202,15 @@ static void usage(FILE *f)
 "                       (default 4); EOF on stdin does not stop it\n"
 "  --stats-on-exit      Xen mode: print 'exit grants shared=N mapped=N\n"
 "                       evtchns=N devices=N' after closing every device\n"
+"  --violate KIND       Xen mode, for tests: break the protocol once, at\n"
+"                       the first MAP of any device, then leave that\n"
+"                       device Closed once its frontend closed. KIND:\n"
+"                       bad-id (an answer under an id no request carries),\n"
+"                       bad-nr-refs (one reference more than asked for),\n"
+"                       bad-ref-order (order-1 references), storm (hold\n"
+"                       the MAP, keep the event ring full and notify in a\n"
+"                       tight loop until 'violate-end', then send an\n"
+"                       event of unknown type); see violate.c\n"
 "  --index N            reattach to /dev/vxfN (default: create a window)\n"
 "  --pages N            window size in pages (default 1024; when\n"
 "                       reattaching, default: the window's size)\n"
@@ -424,7 +439,7 @@ enum {
 	OPT_HV,
 	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS, OPT_HOSTILE,
 	OPT_MESSAGES, OPT_RATE, OPT_VERSION, OPT_DECLINE_PREFETCH,
-	OPT_REVOKE_DEADLINE,
+	OPT_REVOKE_DEADLINE, OPT_VIOLATE,
 };
 
 static const struct option long_opts[] = {
@@ -454,6 +469,7 @@ static const struct option long_opts[] = {
 	{ "hostile", no_argument, NULL, OPT_HOSTILE },
 	{ "messages", required_argument, NULL, OPT_MESSAGES },
 	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "violate", required_argument, NULL, OPT_VIOLATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -619,6 +635,14 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 			return -1;
 		b->rate_set = true;
 		return 0;
+	case OPT_VIOLATE:
+		if (vxf_violate_set(arg)) {
+			fprintf(stderr, "vxf-backend: --violate takes one of %s\n",
+				VXF_VIOLATE_NAMES);
+			return -1;
+		}
+		b->violate_set = true;
+		return 0;
 	}
 	usage(stderr);
 	return -1;
@@ -676,6 +700,10 @@ static int parse_args(struct backend *b, int argc, char **argv)
 			   b->huge_set || b->stats_on_exit ||
 			   (b->params.flags & VXF_LOOP_F_SUPERPAGE))) {
 		fprintf(stderr, "vxf-backend: --hostile is loop mode, without the knobs of the reference backend\n");
+		return -1;
+	}
+	if (b->violate_set && !b->xen) {
+		fprintf(stderr, "vxf-backend: --violate is Xen mode only\n");
 		return -1;
 	}
 	if (b->xen)

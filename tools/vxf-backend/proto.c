@@ -11,6 +11,7 @@
 #include <xen/errno.h>
 
 #include "proto.h"
+#include "violate.h"
 
 uint32_t vxf_revoke_deadline_us = VXF_REVOKE_DEADLINE_US;
 
@@ -109,6 +110,8 @@ static void answer_map(struct vxf_proto *p, const struct xenvxf_req *req)
 	struct xenvxf_rsp rsp;
 	int ret;
 
+	if (vxf_violate_map(p, req))
+		return;		/* --violate: answered wrongly, or held */
 	if (fail_overlaps(p, req->first_page, req->count)) {
 		answer_status(p, req, -XEN_EIO);
 		return;
@@ -458,6 +461,7 @@ int vxf_proto_service(struct vxf_proto *p, uint64_t now_us)
 	}
 	answer_due_maps(p, now_us);
 	storm_tick(p, now_us);
+	vxf_violate_tick(p, now_us);
 	expire_evts(p, now_us);
 	return kick_frontend(p);
 }
@@ -475,6 +479,8 @@ uint64_t vxf_proto_next_wakeup(const struct vxf_proto *p)
 	uint64_t t = UINT64_MAX;
 	unsigned int i;
 
+	if (vxf_violate_busy())
+		return 0;	/* a --violate storm: no sleep */
 	if (!p->hang) {
 		for (i = 0; i < p->nr_pending; i++) {
 			const struct vxf_pending_map *pm = &p->pending[i];

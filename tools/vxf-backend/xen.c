@@ -40,7 +40,8 @@
  *   SEQ is already in test-reply is not run again (so a restarted backend
  *   does not replay the last one). Commands: revoke FIRST COUNT,
  *   revoke-all, reset, fail FIRST COUNT, unfail, delay US, hang on|off,
- *   storm US, stats, peek PAGE WORD, poke PAGE WORD VALUE, and
+ *   storm US, flood N, violate-end, stats, peek PAGE WORD, poke PAGE
+ *   WORD VALUE, and
  *     die      reply "SEQ ok die", then SIGKILL ourselves: no cleanup, as
  *              kill -9 (grants, mappings and xenstore state are left to the
  *              kernel and to the next backend)
@@ -79,6 +80,7 @@
 #include "proto.h"
 #include "store.h"
 #include "transport.h"
+#include "violate.h"
 #include "xen.h"
 
 #include <xenevtchn.h>
@@ -837,6 +839,12 @@ static void dev_closed(struct xdev *d, bool again)
 	d->served = false;
 	if (!again)
 		return;
+	if (vxf_violate_sent()) {
+		/* --violate: the test looks at the frontend's Closed state. */
+		info(d->srv, "%s: staying Closed after the --violate violation",
+		     d->be);
+		return;
+	}
 	if (d->failed_cycles >= MAX_FAILED_CYCLES) {
 		fprintf(stderr, "vxf-backend: %s: %u failed connections in a row; staying Closed until the frontend goes Initialising\n",
 			d->be, d->failed_cycles);

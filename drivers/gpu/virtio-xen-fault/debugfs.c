@@ -5,7 +5,8 @@
  *
  * Not ABI: for people and tests. stats has one "name value" line per
  * counter: those of struct vxf_stats, then what only debugging needs: the
- * ring's requeues, and the fault latency histogram of the faults that
+ * ring's requeues and spurious events (notifications that announced
+ * nothing), and the fault latency histogram of the faults that
  * waited for a MAP (or a hypervisor report) and got it: "fault_waits N",
  * their number, then one "latency_us[LOW] N" line per bucket, LOW the
  * bucket's lower bound in microseconds (0, 2, 4, ... 32768; each bucket
@@ -50,6 +51,8 @@ static int vxf_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "hv_failed %llu\n", st.hv_failed);
 	seq_printf(m, "prefetched_pages %llu\n", st.prefetched_pages);
 	seq_printf(m, "ring_requeues %llu\n", READ_ONCE(dev->ring.requeues));
+	seq_printf(m, "ring_spurious_events %llu\n",
+		   READ_ONCE(dev->ring.spurious_events));
 	seq_printf(m, "fault_waits %llu\n", waits);
 	for (i = 0; i < VXF_LAT_BUCKETS; i++)
 		seq_printf(m, "latency_us[%u] %llu\n", i ? 1U << i : 0,

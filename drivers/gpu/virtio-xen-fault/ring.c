@@ -139,6 +139,7 @@ static void vxf_ring_break(struct vxf_device *dev, const char *why, u64 a,
 	dev_warn_ratelimited(vxf_ring_dev(dev),
 			     "backend violated the protocol: %s (%llu, %llu); disconnecting\n",
 			     why, a, b);
+	WRITE_ONCE(ring->broken_why, why);
 	ring->broken = true;
 	vxf_window_drop_all(&dev->win);
 	vxf_ring_fail_all(dev, -EIO);
@@ -612,6 +613,7 @@ void vxf_ring_connect(struct vxf_device *dev, struct xenvxf_req_sring *req,
 	SHARED_RING_INIT(evt);
 	BACK_RING_INIT(&ring->evt, evt, ring_bytes);
 	ring->broken = false;
+	WRITE_ONCE(ring->broken_why, NULL);
 	WRITE_ONCE(ring->connected, true);
 }
 

@@ -340,6 +340,7 @@ struct vxf_mapping {
  * @lock: protects everything below, and serialises ring processing
  * @connected: the transport is up and the rings are valid
  * @broken: the backend violated the protocol; nothing more is read
+ * @broken_why: which rule it broke (a string constant), set with @broken
  * @req: request ring, frontend side
  * @evt: event ring, on which the frontend consumes events
  * @inflight: wire id -> struct vxf_request, until its answer (a MAP whose
@@ -348,17 +349,23 @@ struct vxf_mapping {
  * @backlog: requests waiting for a free slot, prefetch MAPs last
  * @requeues: passes that ended with work left (VXF_RING_BUDGET spent), in
  *	the device's life
+ * @spurious_events: notifications after which ring processing found
+ *	nothing to do (Xen: EOIs sent with XEN_EOI_FLAG_SPURIOUS), in the
+ *	device's life; written by the transport's ring work only, without
+ *	@lock
  */
 struct vxf_ring {
 	struct mutex lock;		/* everything below; ring processing */
 	bool connected;
 	bool broken;
+	const char *broken_why;
 	struct xenvxf_req_front_ring req;
 	struct xenvxf_evt_back_ring evt;
 	struct xarray inflight;
 	u64 next_id;
 	struct list_head backlog;
 	u64 requeues;
+	u64 spurious_events;
 };
 
 /* Responses and events handled per pass of ring processing. */

@@ -243,6 +243,9 @@ static void vxf_xen_ring_work(struct work_struct *work)
 	}
 	if (READ_ONCE(front->dev->ring.broken))
 		schedule_work(&front->fatal_work);
+	if (front->eoi_flags & XEN_EOI_FLAG_SPURIOUS)
+		WRITE_ONCE(front->dev->ring.spurious_events,
+			   front->dev->ring.spurious_events + 1);
 	xen_irq_lateeoi(front->irq, front->eoi_flags);
 }
 
@@ -504,8 +507,11 @@ static void vxf_xen_fatal_work(struct work_struct *work)
 
 	mutex_lock(&front->lock);
 	if (front->attached && READ_ONCE(front->dev->ring.broken)) {
+		/* The "error" node names the rule broken, for the toolstack. */
 		xenbus_dev_fatal(front->xbdev, -EPROTO,
-				 "backend violated the protocol");
+				 "backend violated the protocol: %s",
+				 READ_ONCE(front->dev->ring.broken_why) ?:
+				 "unknown");
 		vxf_xen_teardown(front);
 		xenbus_frontend_closed(front->xbdev);
 	}
