@@ -3,7 +3,7 @@
 #
 # Build the patched virtio-gpu module for the virtio-gpu VM (make check
 # step vgpu-vxf): drivers/gpu/drm/virtio of linux-source-6.12
-# (.cache/linux-source-6.12, scripts/kernels.sh), with patches/linux/*.patch
+# (.cache/linux-source-6.12, scripts/ktree.sh), with patches/linux/*.patch
 # applied, built out of tree against Debian's 6.12 headers
 # (.cache/kernels), with include/ of this tree for <linux/vxf.h>.
 #
@@ -12,23 +12,27 @@
 #
 # Cache: .cache/vgpu-module/virtio-gpu.ko, stamped with the kernel, the
 # source's version and the patches' and this tree's <linux/vxf.h>
-# checksums; .cache/vgpu-module/build.log. Exit status: 0, or 3 on a setup
-# or build error.
+# checksums; .cache/vgpu-module/build.log. Exit status: 0; 77 when it
+# cannot be built here (no Debian 6.12 headers or linux-source-6.12: make
+# deps, scripts/kernels.sh), with a "SKIP:" line saying why; 3 when the
+# patches do not apply or the build fails or warns.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 MCACHE="$TOP/.cache/vgpu-module"
-SRC="$TOP/.cache/linux-source-6.12"
 FORCE=0
 [ "${1:-}" = --force ] && FORCE=1
 
 fail() { echo "vgpu-module: ERROR: $*" >&2; exit 3; }
+skip() { echo "vgpu-module: SKIP: $*" >&2; exit 77; }
 
-[ -f "$TOP/.cache/kernels/env.sh" ] || fail "no .cache/kernels (scripts/kernels.sh)"
+[ -f "$TOP/.cache/kernels/env.sh" ] || skip "no .cache/kernels (scripts/kernels.sh)"
 # shellcheck source=/dev/null
 . "$TOP/.cache/kernels/env.sh"
-[ -d "${KDIR_612:-}" ] || fail "no 6.12 headers (scripts/kernels.sh)"
-[ -d "$SRC/drivers/gpu/drm/virtio" ] || fail "no $SRC/drivers/gpu/drm/virtio (scripts/kernels.sh)"
+[ -d "${KDIR_612:-}" ] || skip "no Debian 6.12 headers (scripts/kernels.sh)"
+[ -f /usr/src/linux-source-6.12.tar.xz ] || skip "no /usr/src/linux-source-6.12.tar.xz (make deps)"
+SRC=$("$TOP/scripts/ktree.sh" src 6.12 | tail -n 1) || fail "linux-source-6.12 unpack failed"
+[ -d "$SRC/drivers/gpu/drm/virtio" ] || fail "no $SRC/drivers/gpu/drm/virtio"
 shopt -s nullglob
 patches=("$TOP"/patches/linux/*.patch)
 [ ${#patches[@]} -gt 0 ] || fail "no patches/linux/*.patch"
