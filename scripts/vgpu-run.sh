@@ -35,7 +35,9 @@
 # cannot be built here (scripts/vgpu-module.sh). Must run as root.
 # VGPU_ROOT names another trixie root (default: scripts/vgpu-env.sh builds
 # or finds it); VXF_KO the driver for --vxf (default: the one make built,
-# with its -loop.ko test module beside it).
+# with its -loop.ko test module beside it); VGPU_MODULE another
+# virtio-gpu.ko for --vxf than the patched one (Debian's own, to see the
+# window-mode checks fail on it).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,7 +71,18 @@ if [ "$VXF" -eq 1 ]; then
 	[ -f "${VXF_KO%.ko}-loop.ko" ] || setup_fail "${VXF_KO%.ko}-loop.ko missing (make)"
 	[ -x "$TOP/tools/vxf-backend/vxf-backend" ] ||
 		setup_fail "tools/vxf-backend/vxf-backend missing (make tools)"
-	VGPU_KO=$("$TOP/scripts/vgpu-module.sh") || exit $?
+	if [ -n "${VGPU_MODULE:-}" ]; then
+		# another virtio-gpu.ko (.xz, .zst: decompressed), e.g. Debian's
+		# own, on which the window-mode checks must fail
+		VGPU_KO=$VCACHE/virtio-gpu-other.ko
+		case "$VGPU_MODULE" in
+		*.xz) xz -dc "$VGPU_MODULE" >"$VGPU_KO" ;;
+		*.zst) zstd -qdc "$VGPU_MODULE" >"$VGPU_KO" ;;
+		*) cp "$VGPU_MODULE" "$VGPU_KO" ;;
+		esac
+	else
+		VGPU_KO=$("$TOP/scripts/vgpu-module.sh") || exit $?
+	fi
 fi
 
 # -- the guest's additions: Mesa's Venus ICD and vulkaninfo, with their
@@ -186,6 +199,7 @@ echo "Subtest vulkaninfo: $res ($(awk "BEGIN { print $t1 - $t0 }")s)"
 vrc=$([ $res = SUCCESS ] && echo 0 || echo 1)
 if [ "$VXF" = 1 ]; then
 	echo "Starting subtest: window"
+	t2=$(cut -d' ' -f1 /proc/uptime)
 	touch /tmp/vk.done
 	wait $revpid
 	echo stats >&3
@@ -203,10 +217,12 @@ if [ "$VXF" = 1 ]; then
 	grep -v '^ok revoke' /tmp/be.out
 	cat /tmp/be.err
 	echo "venus: backend exit $ber, $revokes revokes took $pages pages from the mappings, ${maps:-?} MAPs served"
+	t3=$(cut -d' ' -f1 /proc/uptime)
+	took="($(awk "BEGIN { print $t3 - $t2 }")s)"
 	if [ $ber -eq 0 ] && [ "${maps:-0}" -gt 0 ] && [ "$pages" -gt 0 ]; then
-		echo "Subtest window: SUCCESS"
+		echo "Subtest window: SUCCESS $took"
 	else
-		echo "Subtest window: FAIL"
+		echo "Subtest window: FAIL $took"
 		vrc=1
 		rc=1
 	fi

@@ -36,11 +36,11 @@
  */
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <pthread.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
