@@ -1038,8 +1038,11 @@ static void test_revoke_under_map(void)
 igt_main
 {
 	igt_fixture {
-		if (vgpu_window_wanted())
+		if (vgpu_window_wanted()) {
+			/* a device that cannot run them skips them all here */
+			close(vgpu_open());
 			vgpu_window_start();
+		}
 	}
 
 	igt_describe("vdrm's calls: GET_CAPS, CONTEXT_INIT, CREATE_BLOB, MAP, mmap");
