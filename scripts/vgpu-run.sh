@@ -5,9 +5,21 @@
 # region: trixie's QEMU 10 with virglrenderer 1.1 and Mesa's Venus on
 # lavapipe (scripts/vgpu-env.sh builds that root once), under Xvfb
 # (scripts/vgpu-qemu.sh), through scripts/vm-run.sh's initramfs and judge.
-# The guest loads its kernel's own virtio-gpu module and runs a payload.
+# The guest loads its kernel's own virtio-gpu module and runs a payload;
+# with --vxf, the patched one with the driver and a window bound to it.
 #
-# usage: scripts/vgpu-run.sh [vm-run options] [PAYLOAD...]
+# usage: scripts/vgpu-run.sh [--vxf] [vm-run options] [PAYLOAD...]
+#   --vxf     the make check step vgpu-vxf: the guest loads the patched
+#             virtio-gpu (patches/linux/, built by scripts/vgpu-module.sh)
+#             instead of its own and runs vxf_vgpu on it as it is (test
+#             vxf_vgpu@novxf: stock behaviour without the driver), then
+#             loads the driver and the loop test module (built with make)
+#             and runs vxf_vgpu with VXF_VGPU_WINDOW=1 (it starts
+#             vxf-backend --vgpu, whose window over the host-visible
+#             region is bound to virtio-gpu), and vulkaninfo with such a
+#             backend revoking the whole window every 50 ms underneath it
+#             (test "venus", subtest "window": Venus's mappings went
+#             through the window and revokes took pages from them)
 #   PAYLOAD   shell command line run in the guest, default "vgpu-tests":
 #             /tests-vgpu/vxf_vgpu (tests/igt/vxf_vgpu.c), then Mesa's
 #             Venus driver through `vulkaninfo --summary`, each between
@@ -19,14 +31,21 @@
 # The guest also has Mesa's Venus ICD, the Vulkan loader and vulkaninfo
 # from the trixie root (with trixie's C library: the test binaries are
 # static), in /usr, with VK_ICD_FILENAMES pointing at the Venus ICD.
-# Exit status: scripts/vm-run.sh's. Must run as root. VGPU_ROOT names
-# another trixie root (default: scripts/vgpu-env.sh builds or finds it).
+# Exit status: scripts/vm-run.sh's; with --vxf, 77 if the patched module
+# cannot be built here (scripts/vgpu-module.sh). Must run as root.
+# VGPU_ROOT names another trixie root (default: scripts/vgpu-env.sh builds
+# or finds it); VXF_KO the driver for --vxf (default: the one make built,
+# with its -loop.ko test module beside it); VGPU_MODULE another
+# virtio-gpu.ko for --vxf than the patched one (Debian's own, to see the
+# window-mode checks fail on it).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 VCACHE="$TOP/.cache/vgpu"
 DEVICE=virtio-gpu-gl-pci,hostmem=256M,blob=true,venus=true
 VGPU_TEST="$TOP/tests/igt/vgpu/vxf_vgpu"
+VXF_KO=${VXF_KO:-$TOP/drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko}
+VXF=0
 
 setup_fail() { echo "vgpu-run: ERROR: $*" >&2; exit 3; }
 
@@ -35,6 +54,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout|--log|--append|--kernel) opts+=("$1" "$2"); shift 2 ;;
 	--allow-warn|--no-slub-debug) opts+=("$1"); shift ;;
+	--vxf) VXF=1; shift ;;
 	--) shift; break ;;
 	-*) setup_fail "unknown option $1" ;;
 	*) break ;;
@@ -46,6 +66,24 @@ PAYLOAD=${*:-vgpu-tests}
 [ -x "$VGPU_TEST" ] || setup_fail "$VGPU_TEST missing (make -C tests/igt vgpu/vxf_vgpu)"
 ROOT=${VGPU_ROOT:-$("$TOP/scripts/vgpu-env.sh")} || exit 3
 export VGPU_ROOT=$ROOT
+if [ "$VXF" -eq 1 ]; then
+	[ -f "$VXF_KO" ] || setup_fail "$VXF_KO missing (make)"
+	[ -f "${VXF_KO%.ko}-loop.ko" ] || setup_fail "${VXF_KO%.ko}-loop.ko missing (make)"
+	[ -x "$TOP/tools/vxf-backend/vxf-backend" ] ||
+		setup_fail "tools/vxf-backend/vxf-backend missing (make tools)"
+	if [ -n "${VGPU_MODULE:-}" ]; then
+		# another virtio-gpu.ko (.xz, .zst: decompressed), e.g. Debian's
+		# own, on which the window-mode checks must fail
+		VGPU_KO=$VCACHE/virtio-gpu-other.ko
+		case "$VGPU_MODULE" in
+		*.xz) xz -dc "$VGPU_MODULE" >"$VGPU_KO" ;;
+		*.zst) zstd -qdc "$VGPU_MODULE" >"$VGPU_KO" ;;
+		*) cp "$VGPU_MODULE" "$VGPU_KO" ;;
+		esac
+	else
+		VGPU_KO=$("$TOP/scripts/vgpu-module.sh") || exit $?
+	fi
+fi
 
 # -- the guest's additions: Mesa's Venus ICD and vulkaninfo, with their
 # libraries, from the trixie root (cached per root) --------------------------
@@ -85,13 +123,40 @@ cp -a "$GUEST/." "$RUN/"
 rm -f "$RUN/.vxf-stamp" "$RUN/.venus-icd"
 mkdir -p "$RUN/tests-vgpu" "$RUN/bin"
 cp "$VGPU_TEST" "$RUN/tests-vgpu/"
+if [ "$VXF" -eq 1 ]; then
+	mkdir -p "$RUN/lib/modules/vgpu"
+	cp "$VGPU_KO" "$RUN/lib/modules/vgpu/virtio-gpu.ko"
+	cp "$VXF_KO" "$RUN/lib/modules/vgpu/virtio-xen-fault.ko"
+	cp "${VXF_KO%.ko}-loop.ko" "$RUN/lib/modules/vgpu/virtio-xen-fault-loop.ko"
+fi
 cat >"$RUN/bin/vgpu-tests" <<EOF
 #!/bin/sh
 # vxf_vgpu, then Mesa's Venus through vulkaninfo; exit 1 if either fails
 export VK_ICD_FILENAMES=$(cat "$GUEST/.venus-icd") HOME=/tmp
+VXF=$VXF
 EOF
 cat >>"$RUN/bin/vgpu-tests" <<'EOF'
 rc=0
+if [ "$VXF" = 1 ]; then
+	# The patched virtio-gpu without the driver: it must behave as stock
+	# (vxf_vgpu@novxf, the stock expectations); then with the driver and
+	# the loop test module, vxf_vgpu with a window bound.
+	M=/lib/modules/vgpu
+	insmod $M/virtio-gpu.ko || exit 1
+	echo "vgpu-tests: patched virtio-gpu loaded"
+	for _ in $(seq 100); do
+		[ -e /dev/dri/renderD128 ] && break
+		usleep 100000
+	done
+	echo "VXF-TEST-BEGIN vxf_vgpu@novxf"
+	/tests-vgpu/vxf_vgpu
+	r=$?
+	echo "VXF-TEST-END vxf_vgpu@novxf rc=$r"
+	case $r in 0|77) ;; *) rc=1 ;; esac
+	insmod $M/virtio-xen-fault.ko && insmod $M/virtio-xen-fault-loop.ko || exit 1
+	echo "vgpu-tests: virtio-xen-fault and its loop test module loaded"
+	export VXF_VGPU_WINDOW=1 VXF_BACKEND=/bin/vxf-backend
+fi
 echo "VXF-TEST-BEGIN vxf_vgpu"
 /tests-vgpu/vxf_vgpu
 r=$?
@@ -99,6 +164,22 @@ echo "VXF-TEST-END vxf_vgpu rc=$r"
 case $r in 0|77) ;; *) rc=1 ;; esac
 
 echo "VXF-TEST-BEGIN venus"
+if [ "$VXF" = 1 ]; then
+	# a backend lending the host-visible region, its window bound to
+	# virtio-gpu, revoking the whole window until vulkaninfo is done
+	mkfifo /tmp/be.in
+	/bin/vxf-backend --loop --vgpu --quiet </tmp/be.in >/tmp/be.out 2>/tmp/be.err &
+	bepid=$!
+	exec 3>/tmp/be.in
+	for _ in $(seq 300); do
+		grep -q '^ready' /tmp/be.out && break
+		kill -0 $bepid 2>/dev/null || break
+		usleep 100000
+	done
+	grep '^ready' /tmp/be.out || cat /tmp/be.err
+	(while [ ! -e /tmp/vk.done ]; do echo revoke-all >&3; usleep 50000; done) &
+	revpid=$!
+fi
 echo "Starting subtest: vulkaninfo"
 t0=$(cut -d' ' -f1 /proc/uptime)
 /usr/bin/vulkaninfo --summary >/tmp/vulkaninfo.out 2>&1
@@ -115,7 +196,38 @@ else
 	rc=1
 fi
 echo "Subtest vulkaninfo: $res ($(awk "BEGIN { print $t1 - $t0 }")s)"
-echo "VXF-TEST-END venus rc=$([ $res = SUCCESS ] && echo 0 || echo 1)"
+vrc=$([ $res = SUCCESS ] && echo 0 || echo 1)
+if [ "$VXF" = 1 ]; then
+	echo "Starting subtest: window"
+	t2=$(cut -d' ' -f1 /proc/uptime)
+	touch /tmp/vk.done
+	wait $revpid
+	echo stats >&3
+	for _ in $(seq 100); do
+		grep -q '^ok stats' /tmp/be.out && break
+		usleep 100000
+	done
+	exec 3>&-
+	wait $bepid
+	ber=$?
+	revokes=$(grep -c '^ok revoke status=0' /tmp/be.out)
+	pages=$(sed -n 's/^ok revoke status=0 pages=\([0-9]*\).*/\1/p' /tmp/be.out |
+		awk '{ s += $1 } END { print s + 0 }')
+	maps=$(sed -n 's/^ok stats maps=\([0-9]*\).*/\1/p' /tmp/be.out)
+	grep -v '^ok revoke' /tmp/be.out
+	cat /tmp/be.err
+	echo "venus: backend exit $ber, $revokes revokes took $pages pages from the mappings, ${maps:-?} MAPs served"
+	t3=$(cut -d' ' -f1 /proc/uptime)
+	took="($(awk "BEGIN { print $t3 - $t2 }")s)"
+	if [ $ber -eq 0 ] && [ "${maps:-0}" -gt 0 ] && [ "$pages" -gt 0 ]; then
+		echo "Subtest window: SUCCESS $took"
+	else
+		echo "Subtest window: FAIL $took"
+		vrc=1
+		rc=1
+	fi
+fi
+echo "VXF-TEST-END venus rc=$vrc"
 
 # Unbind virtio-gpu before the power-off: there, the fbdev emulation's
 # damage worker can queue a command on the virtqueues the shutdown has
@@ -123,12 +235,27 @@ echo "VXF-TEST-END venus rc=$([ $res = SUCCESS ] && echo 0 || echo 1)"
 for d in /sys/bus/virtio/drivers/virtio_gpu/virtio*; do
 	[ -e "$d" ] && echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_gpu/unbind
 done
+if [ "$VXF" = 1 ]; then
+	# nothing may hold the driver once the window's users are gone
+	for m in virtio_xen_fault_loop virtio_xen_fault; do
+		rmmod $m || { echo "vgpu-tests: rmmod $m failed"; rc=1; }
+	done
+fi
 exit $rc
 EOF
 chmod 0755 "$RUN/bin/vgpu-tests"
 
 case " ${opts[*]} " in *" --timeout "*) ;; *) opts+=(--timeout 300) ;; esac
-"$TOP/scripts/vm-run.sh" "${opts[@]}" --no-module --kmod virtio-gpu \
+if [ "$VXF" -eq 1 ]; then
+	# the patched module's dependencies from the kernel's tree; the
+	# payload loads it, then the driver and its test module, itself
+	for d in $(modinfo -F depends "$VGPU_KO" | tr ',' ' '); do
+		opts+=(--kmod "$d")
+	done
+else
+	opts+=(--kmod virtio-gpu)
+fi
+"$TOP/scripts/vm-run.sh" "${opts[@]}" --no-module \
 	--qemu "$TOP/scripts/vgpu-qemu.sh" \
 	--qemu-args "-vga none -device $DEVICE -display sdl,gl=on" \
 	--add-dir "$RUN" - "$PAYLOAD"

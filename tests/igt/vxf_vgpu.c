@@ -26,9 +26,17 @@
  *
  * Skips when there is no virtio-gpu render node with host-visible memory,
  * HOST3D blobs and a Venus capset (scripts/vgpu-run.sh boots one).
+ *
+ * With VXF_VGPU_WINDOW=1 (vgpu-vxf) the same calls run on the patched
+ * virtio-gpu with virtio-gpu's host-visible region lent as a window bound
+ * to it (vxf_vgpu_window.c): the frames and memory types are then read
+ * from the page table instead of x86 PAT's list (a window's mapping
+ * reserves nothing), and the window-* subtests revoke the blobs' pages
+ * underneath their mappings. Without it those skip.
  */
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -41,6 +49,7 @@
 #include <linux/virtio_gpu.h>
 
 #include "igt.h"
+#include "vxf_vgpu.h"
 
 #ifndef VIRTGPU_DRM_CAPSET_VENUS
 #define VIRTGPU_DRM_CAPSET_VENUS	4
@@ -242,11 +251,40 @@ static uint32_t *blob_mmap_pat(int fd, const struct blob *b, void *placed,
 			       struct pat_ent *ent)
 {
 	struct pat_ent *before, *after;
+	struct vxf_loop_pte first, last;
 	int nb, na, nnew = 0;
 	uint32_t *p;
 
 	igt_require_f(access(PAT_LIST, R_OK) == 0, "no %s (PAT off?)\n",
 		      PAT_LIST);
+	if (vgpu_window_on()) {
+		/*
+		 * A window's mapping reserves nothing (vmf_insert_pfn() at each
+		 * fault): the frames and their type are the page table's, once
+		 * faulted in. The blob's frames are contiguous (window page N
+		 * is frame N of the region).
+		 */
+		before = calloc(PAT_MAX, sizeof(*before));
+		igt_assert(before);
+		nb = pat_read(before);
+		p = blob_mmap(fd, b, placed);
+		(void)((volatile uint32_t *)p)[0];
+		(void)((volatile uint32_t *)p)[(b->size - PAGE_SZ) / 4];
+		igt_assert_eq(pat_read(before), nb);
+		free(before);
+		vgpu_pte(p, &first);
+		vgpu_pte((uint8_t *)p + b->size - PAGE_SZ, &last);
+		igt_assert(first.present && last.present);
+		igt_assert_eq_u64(last.pfn, first.pfn + b->size / PAGE_SZ - 1);
+		ent->start = first.pfn * PAGE_SZ;
+		ent->end = ent->start + b->size;
+		snprintf(ent->type, sizeof(ent->type), "%s",
+			 first.cache == VXF_CACHE_WB ? "write-back" :
+			 first.cache == VXF_CACHE_WC ? "write-combining" :
+			 first.cache == VXF_CACHE_UC ? "uncached-minus" :
+			 "other");
+		return p;
+	}
 	before = calloc(PAT_MAX, sizeof(*before));
 	after = calloc(PAT_MAX, sizeof(*after));
 	igt_assert(before && after);
@@ -613,7 +651,14 @@ static void test_memtype(void)
 	b = blob_create(fd, SHMEM_SZ);
 	p = blob_mmap_pat(fd, &b, NULL, &e);
 	map_info = map_info_read();
-	want = pat_expected(map_info, e.start, e.end);
+	/*
+	 * A window's mapping takes what PAT tracks for the frames, and it
+	 * tracks nothing for a BAR no driver reserved: uncached-minus. Its
+	 * frames cannot be given WC or UC (no struct page): such blobs are
+	 * refused at mmap, and this one is CACHED.
+	 */
+	want = vgpu_window_on() ? "uncached-minus" :
+	       pat_expected(map_info, e.start, e.end);
 	igt_info("blob frames [%#llx-%#llx): map_info %#x, PAT memory type \"%s\", expected \"%s\"\n",
 		 e.start, e.end, map_info, e.type, want);
 	igt_assert_f(in_host_visible(e.start, e.end),
@@ -625,7 +670,8 @@ static void test_memtype(void)
 	fill(p, b.size, 0x3e3e);
 	igt_assert_eq_u64(mismatches(p, b.size, 0x3e3e), 0);
 
-	igt_assert_eq(pat_now(&e), 1);
+	/* the stock mapping's own reservation; a window's has none */
+	igt_assert_eq(pat_now(&e), vgpu_window_on() ? 0 : 1);
 	igt_assert_eq(munmap(p, b.size), 0);
 	igt_assert_eq(pat_now(&e), 0);
 	close(fd);
@@ -689,15 +735,19 @@ static void vn_submit(int fd, const struct vn_cs *cs)
  * vdrm_host_sync() spins on its seqno: every value must show up, in
  * order, never older than the last one seen, with no fault.
  */
-static void test_host_written(void)
+static void test_host_written(bool revoke)
 {
 	volatile uint32_t *extra, *status;
+	struct vxf_stats st0, st1;
+	uint64_t spins = 0, revoked = 0;
+	uint32_t *p, v, last = 0;
 	struct vn_cs cs;
 	struct blob b;
-	uint32_t *p, v, last = 0;
-	uint64_t spins = 0;
 	int fd;
 
+	if (revoke)
+		igt_require_f(vgpu_window_on(),
+			      "no window bound to virtio-gpu (VXF_VGPU_WINDOW)\n");
 	fd = vgpu_open();
 	b = blob_create(fd, SHMEM_SZ);
 	p = blob_mmap(fd, &b, NULL);
@@ -739,6 +789,12 @@ static void test_host_written(void)
 		cs_u64(&cs, 0);			/* offset in extra */
 		cs_u32(&cs, i);
 		vn_submit(fd, &cs);
+		if (revoke && i % 4 == 1) {
+			/* the next read faults: it must see the host's word */
+			if (i == 1)
+				vgpu_window_stats(&st0);
+			revoked += vgpu_window_revoke_all();
+		}
 		while ((v = extra[0]) != i) {
 			igt_assert_f(v == last, "host word %#x, last %#x, "
 				     "waiting for %#x\n", v, last, i);
@@ -749,6 +805,15 @@ static void test_host_written(void)
 	}
 	igt_info("256 host writes seen in order (%llu spins)\n",
 		 (unsigned long long)spins);
+	if (revoke) {
+		/* 64 revokes, each took the spun-on page at least */
+		vgpu_window_stats(&st1);
+		igt_info("64 revokes underneath: %llu pages revoked, %llu faults\n",
+			 (unsigned long long)revoked,
+			 (unsigned long long)(st1.faults - st0.faults));
+		igt_assert_lte_u64(64, revoked);
+		igt_assert_lte_u64(64, st1.faults - st0.faults);
+	}
 
 	cs.n = 0;
 	cs_u32(&cs, VN_CMD_DESTROY_RING);
@@ -789,8 +854,197 @@ static void test_drm_capset_absent(void)
 	close(fd);
 }
 
+/*
+ * dma-buf export of a host-visible blob (DRM_IOCTL_PRIME_HANDLE_TO_FD):
+ * stock virtio-gpu exports it; with a window bound, the patched one
+ * refuses (EOPNOTSUPP): frames a window lends must never reach an IOMMU.
+ */
+static void test_export(void)
+{
+	struct drm_prime_handle ph = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct blob b;
+	int fd, ret;
+
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	ph.handle = b.handle;
+	ph.fd = -1;
+	errno = 0;
+	ret = drm_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
+	igt_info("PRIME_HANDLE_TO_FD: %d (%s), fd %d\n", ret, strerror(errno),
+		 ph.fd);
+	if (vgpu_window_on()) {
+		igt_assert_eq(ret, -1);
+		igt_assert_eq(errno, EOPNOTSUPP);
+	} else {
+		igt_assert_eq(ret, 0);
+		igt_assert_lte(0, ph.fd);
+		close(ph.fd);
+	}
+	gem_close(fd, b.handle);
+	close(fd);
+}
+
+static void require_window(void)
+{
+	igt_require_f(vgpu_window_on(),
+		      "no window bound to virtio-gpu (VXF_VGPU_WINDOW; vgpu-vxf runs these)\n");
+}
+
+/*
+ * The blob mapping is the window's: nothing is mapped until touched (stock
+ * virtio-gpu maps the whole blob at mmap), a touch faults the region's
+ * frame in, a revoke takes it out of the page table, and the next access
+ * faults the same frame back, data intact.
+ */
+static void test_window_routed(void)
+{
+	struct vxf_loop_pte pte, again;
+	struct vxf_stats st0, st1, st2;
+	uint64_t revoked;
+	struct blob b;
+	uint32_t *p;
+	int fd;
+
+	require_window();
+	fd = vgpu_open();
+	b = blob_create(fd, SHMEM_SZ);
+	vgpu_window_stats(&st0);
+	p = blob_mmap(fd, &b, NULL);
+	vgpu_pte(p, &pte);
+	igt_assert_f(!pte.present, "mapped before the first access\n");
+
+	fill(p, b.size, 0x40e7);
+	vgpu_window_stats(&st1);
+	vgpu_pte(p, &pte);
+	igt_assert(pte.present);
+	igt_assert(in_host_visible(pte.pfn * PAGE_SZ,
+				   pte.pfn * PAGE_SZ + b.size));
+	igt_info("frame %#llx, %llu faults, %llu pages mapped\n",
+		 (unsigned long long)pte.pfn,
+		 (unsigned long long)(st1.faults - st0.faults),
+		 (unsigned long long)st1.mapped_pages);
+	igt_assert_lt_u64(st0.faults, st1.faults);
+	igt_assert_lte_u64(b.size / PAGE_SZ, st1.mapped_pages);
+
+	revoked = vgpu_window_revoke_all();
+	igt_assert_lte_u64(b.size / PAGE_SZ, revoked);
+	vgpu_pte(p, &again);
+	igt_assert_f(!again.present, "still mapped after the revoke\n");
+
+	igt_assert_eq_u64(mismatches(p, b.size, 0x40e7), 0);
+	vgpu_window_stats(&st2);
+	vgpu_pte(p, &again);
+	igt_assert(again.present);
+	igt_assert_eq_u64(again.pfn, pte.pfn);
+	igt_assert_lt_u64(st1.faults, st2.faults);
+	igt_assert_eq_u64(st2.sigbus, st0.sigbus);
+
+	igt_assert_eq(munmap(p, b.size), 0);
+	gem_close(fd, b.handle);
+	close(fd);
+}
+
+/*
+ * Revokes until it made @min_revokes and the accessor made @min_rounds
+ * rounds: both sides overlap however the two are scheduled.
+ */
+struct revoker {
+	uint64_t min_revokes, min_rounds;
+	uint64_t revokes, pages;
+	uint64_t rounds;	/* the accessor's, atomic */
+	int done;		/* atomic */
+};
+
+static void *revoker_main(void *arg)
+{
+	struct revoker *r = arg;
+
+	while (r->revokes < r->min_revokes ||
+	       __atomic_load_n(&r->rounds, __ATOMIC_RELAXED) < r->min_rounds) {
+		r->pages += vgpu_window_revoke_all();
+		r->revokes++;
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Revokes underneath a mapped blob while the test reads and writes it:
+ * first one revoke before each access (each access then faults), then a
+ * thread revoking over and over (64 times at least, and until the test
+ * made 1024 rounds) while the test writes and reads back words. The data
+ * is intact afterwards, faults happened, no SIGBUS.
+ */
+static void test_revoke_under_map(void)
+{
+	const uint32_t words = 4 * SHMEM_SZ / 4;
+	struct vxf_stats st0, st1, st2;
+	struct revoker r = { .min_revokes = 64, .min_rounds = 1024 };
+	volatile uint32_t *p;
+	uint64_t iters = 0;
+	uint32_t *shadow;
+	pthread_t t;
+	struct blob b;
+	int fd;
+
+	require_window();
+	fd = vgpu_open();
+	b = blob_create(fd, 4 * SHMEM_SZ);
+	p = blob_mmap(fd, &b, NULL);
+	shadow = malloc(b.size);
+	igt_assert(shadow);
+	fill((uint32_t *)p, b.size, 0x4e40);
+	fill(shadow, b.size, 0x4e40);
+	vgpu_window_stats(&st0);
+
+	for (uint32_t i = 0; i < 32; i++) {
+		uint32_t w = (i * 1031) % words;
+
+		igt_assert_lte_u64(1, vgpu_window_revoke_all());
+		p[w] = shadow[w] = 0xa5000000 | i;
+		igt_assert_eq_u32(p[w], shadow[w]);
+	}
+	vgpu_window_stats(&st1);
+	igt_info("32 revokes, one before each access: %llu faults\n",
+		 (unsigned long long)(st1.faults - st0.faults));
+	igt_assert_lte_u64(32, st1.faults - st0.faults);
+
+	igt_assert_eq(pthread_create(&t, NULL, revoker_main, &r), 0);
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE)) {
+		uint32_t w = (uint32_t)(iters * 2654435761u) % words;
+		uint32_t v = 0x5a000000 | (uint32_t)(iters & 0xffffff);
+
+		igt_assert_eq_u32(p[w], shadow[w]);
+		p[w] = shadow[w] = v;
+		igt_assert_eq_u32(p[w], v);
+		__atomic_store_n(&r.rounds, ++iters, __ATOMIC_RELAXED);
+	}
+	igt_assert_eq(pthread_join(t, NULL), 0);
+	vgpu_window_stats(&st2);
+	igt_info("%llu revokes (%llu pages) under %llu write-read rounds: %llu faults\n",
+		 (unsigned long long)r.revokes, (unsigned long long)r.pages,
+		 (unsigned long long)iters,
+		 (unsigned long long)(st2.faults - st1.faults));
+	igt_assert_eq(memcmp((const void *)p, shadow, b.size), 0);
+	igt_assert_eq_u64(st2.sigbus, st0.sigbus);
+
+	igt_assert_eq(munmap((void *)p, b.size), 0);
+	free(shadow);
+	gem_close(fd, b.handle);
+	close(fd);
+}
+
 igt_main
 {
+	igt_fixture {
+		if (vgpu_window_wanted()) {
+			/* a device that cannot run them skips them all here */
+			close(vgpu_open());
+			vgpu_window_start();
+		}
+	}
+
 	igt_describe("vdrm's calls: GET_CAPS, CONTEXT_INIT, CREATE_BLOB, MAP, mmap");
 	igt_subtest("vdrm-calls")
 		test_vdrm_calls();
@@ -814,8 +1068,23 @@ igt_main
 		test_memtype();
 	igt_describe("spin on words the host writes into a blob (Venus ring)");
 	igt_subtest("host-written")
-		test_host_written();
+		test_host_written(false);
 	igt_describe("no DRM native context without a host GPU");
 	igt_subtest("drm-capset-absent")
 		test_drm_capset_absent();
+	igt_describe("dma-buf export: stock exports, a window's blob is refused");
+	igt_subtest("export")
+		test_export();
+	igt_describe("a blob mapping is the window's: faults, revoke, same frame");
+	igt_subtest("window-routed")
+		test_window_routed();
+	igt_describe("revokes underneath a mapped blob while it is read and written");
+	igt_subtest("window-revoke-under-map")
+		test_revoke_under_map();
+	igt_describe("host-written words spun on while revokes take the page");
+	igt_subtest("window-host-written")
+		test_host_written(true);
+
+	igt_fixture
+		vgpu_window_stop();
 }

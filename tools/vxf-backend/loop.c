@@ -203,6 +203,36 @@ static int loop_grant_huge(struct vxf_transport *t, void *addr,
 	return ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_GRANT, &g);
 }
 
+static int loop_grant_fixed(struct vxf_transport *t, uint64_t first,
+			    uint64_t nr, uint32_t *refs)
+{
+	struct vxf_loop_grant_vgpu g = { 0 };
+	struct vxf_loop_ungrant u = { 0 };
+	uint64_t done;
+	int ret;
+
+	for (done = 0; done < nr; done += g.nr_refs) {
+		g.first = first + done;
+		g.nr_refs = nr - done > VXF_LOOP_MAX_GRANT ?
+			    VXF_LOOP_MAX_GRANT : (uint32_t)(nr - done);
+		g.refs = (uintptr_t)(refs + done);
+		ret = ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_GRANT_VGPU, &g);
+		if (ret)
+			goto err_ungrant;
+	}
+	return 0;
+
+err_ungrant:
+	while (done) {
+		u.nr_refs = done > VXF_LOOP_MAX_GRANT ? VXF_LOOP_MAX_GRANT :
+			    (uint32_t)done;
+		done -= u.nr_refs;
+		u.refs = (uintptr_t)(refs + done);
+		ioctl_retry(to_loop(t)->fd, VXF_LOOP_IOC_UNGRANT, &u);
+	}
+	return ret;
+}
+
 static int loop_ungrant(struct vxf_transport *t, const uint32_t *refs,
 			unsigned int nr)
 {
@@ -269,6 +299,7 @@ static const struct vxf_transport_ops vxf_loop_ops = {
 	.ack_kicks = loop_ack_kicks,
 	.grant = loop_grant,
 	.grant_huge = loop_grant_huge,
+	.grant_fixed = loop_grant_fixed,
 	.ungrant = loop_ungrant,
 	.hv_revoke = loop_hv_revoke,
 	.hv_inject = loop_hv_inject,

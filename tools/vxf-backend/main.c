@@ -14,7 +14,7 @@
  *               [--delay-us N] [--fail FIRST:COUNT]... [--no-answer]
  *               [--decline-prefetch N]
  *               [--storm-us N] [--seed N] [--slots N] [--quiet]
- *               [--hv] [--superpages [--huge-slots N]]
+ *               [--hv] [--superpages [--huge-slots N]] [--vgpu]
  *               [--revoke-deadline-ms N]
  *   vxf-backend --loop --hostile [--seed N] [--messages N] [--rate N]
  *               [--index N] [--pages N] [--map-pages N] [--ring-order N]
@@ -232,6 +232,12 @@ static void usage(FILE *f)
 "                       with one order-9 reference to a THP-backed huge\n"
 "                       slot; any reclaim of one of its pages reclaims the\n"
 "                       block (needs transparent huge pages)\n"
+"  --vgpu               loop mode: the window stands for virtio-gpu's\n"
+"                       host-visible region (VXF_LOOP_F_VGPU), bound to\n"
+"                       its device, its size (default), page N lent as\n"
+"                       frame N of the region: revokes zap the mappings,\n"
+"                       the next MAP lends the same frame, nothing is\n"
+"                       copied (peek and poke do not see the frames)\n"
 "  --huge-slots N       huge slot pool size (default: the window's whole\n"
 "                       2 MiB blocks, at most 256)\n"
 "  --storm-us N         revoke a random range every N us\n"
@@ -439,7 +445,7 @@ enum {
 	OPT_HV,
 	OPT_STATS_ON_EXIT, OPT_SUPERPAGES, OPT_HUGE_SLOTS, OPT_HOSTILE,
 	OPT_MESSAGES, OPT_RATE, OPT_VERSION, OPT_DECLINE_PREFETCH,
-	OPT_REVOKE_DEADLINE, OPT_VIOLATE,
+	OPT_REVOKE_DEADLINE, OPT_VIOLATE, OPT_VGPU,
 };
 
 static const struct option long_opts[] = {
@@ -455,6 +461,7 @@ static const struct option long_opts[] = {
 	{ "no-answer", no_argument, NULL, OPT_NO_ANSWER },
 	{ "decline-prefetch", required_argument, NULL, OPT_DECLINE_PREFETCH },
 	{ "hv", no_argument, NULL, OPT_HV },
+	{ "vgpu", no_argument, NULL, OPT_VGPU },
 	{ "storm-us", required_argument, NULL, OPT_STORM },
 	{ "revoke-deadline-ms", required_argument, NULL, OPT_REVOKE_DEADLINE },
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -582,6 +589,9 @@ static int parse_opt(struct backend *b, int opt, const char *arg,
 	case OPT_SUPERPAGES:
 		b->params.flags |= VXF_LOOP_F_SUPERPAGE;
 		return 0;
+	case OPT_VGPU:
+		b->params.flags |= VXF_LOOP_F_VGPU;
+		return 0;
 	case OPT_HUGE_SLOTS:
 		if (parse_num("huge-slots", arg, 65536, &v))
 			return -1;
@@ -706,8 +716,16 @@ static int parse_args(struct backend *b, int argc, char **argv)
 		fprintf(stderr, "vxf-backend: --violate is Xen mode only\n");
 		return -1;
 	}
+	if ((b->params.flags & VXF_LOOP_F_VGPU) &&
+	    (b->xen || b->hostile || b->params.index >= 0 ||
+	     (b->params.flags & VXF_LOOP_F_SUPERPAGE))) {
+		fprintf(stderr, "vxf-backend: --vgpu is loop mode, for a new window without superpages\n");
+		return -1;
+	}
 	if (b->xen)
 		return check_xen_args(b);
+	if ((b->params.flags & VXF_LOOP_F_VGPU) && !pages_set)
+		b->params.window_pages = 0;	/* the region's size */
 	if (b->params.index >= 0 && !pages_set)
 		b->params.window_pages = 0;	/* the window's own size */
 	return 0;
@@ -748,6 +766,14 @@ static int setup(struct backend *b)
 			" pages of content and %u slots\n",
 			b->rings.window_pages, b->nr_slots);
 		goto err_disconnect;
+	}
+	if (b->rings.flags & VXF_LOOP_F_VGPU) {
+		ret = vxf_store_init_fixed(&b->store);
+		if (ret) {
+			fprintf(stderr, "vxf-backend: cannot lend the host-visible region's %" PRIu64 " frames: %s\n",
+				b->rings.window_pages, strerror(-ret));
+			goto err_store;
+		}
 	}
 	if (b->rings.flags & VXF_LOOP_F_SUPERPAGE) {
 		if (!b->huge_set)

@@ -150,6 +150,17 @@ static int fake_ungrant(struct vxf_transport *t, const uint32_t *refs,
 	return 0;
 }
 
+/* The transport's own frames (loop mode's host-visible region), faked. */
+static uint8_t fake_frames[WINDOW_PAGES * 4096UL] __attribute__((aligned(4096)));
+
+static int fake_grant_fixed(struct vxf_transport *t, uint64_t first,
+			    uint64_t nr, uint32_t *refs)
+{
+	if (first > WINDOW_PAGES || nr > WINDOW_PAGES - first)
+		return -EINVAL;
+	return fake_grant(t, fake_frames + first * 4096UL, nr, refs);
+}
+
 /* Share mode: a fresh page per reference, freed (poisoned) on unshare. */
 static void *fake_share(struct vxf_transport *t, uint32_t *ref)
 {
@@ -208,6 +219,7 @@ static const struct vxf_transport_ops fake_ops = {
 	.ack_kicks = fake_ack_kicks,
 	.grant = fake_grant,
 	.grant_huge = fake_grant_huge,
+	.grant_fixed = fake_grant_fixed,
 	.ungrant = fake_ungrant,
 	.disconnect = fake_disconnect,
 	.destroy = fake_destroy,
@@ -748,6 +760,47 @@ static void test_full_window(struct bed *b)
 	CHECK(b->store.nr_free == 64);
 }
 
+/*
+ * Fixed frames (--vgpu): page N is lent as frame N, granted once; a revoke
+ * copies and poisons nothing and the next MAP lends the same frame, with
+ * what was written there (by the guest or the host) in it.
+ */
+static void test_fixed_frames(struct bed *b)
+{
+	uint32_t refs[4], again[4];
+	struct xenvxf_evt evt;
+	unsigned int i;
+
+	if (share_mode) {
+		CHECK(vxf_store_init_fixed(&b->store) == -EOPNOTSUPP);
+		return;
+	}
+	CHECK(vxf_store_init_fixed(&b->store) == 0);
+	CHECK(b->store.granted == WINDOW_PAGES);
+	MAP_OK(b, 8, 4, refs);
+	for (i = 0; i < 4; i++)
+		CHECK(b->fake.ref_addr[refs[i]] ==
+		      fake_frames + (8 + i) * 4096UL);
+	CHECK(vxf_store_page_mapped(&b->store, 9));
+	*ref_word(b, refs[1], 3) = 0x5e01ULL;
+
+	CHECK(vxf_proto_revoke(&b->proto, 8, 4, true, b->now) == 0);
+	CHECK(fe_evt(b, &evt));
+	/* the host writes the frame while it is revoked */
+	*ref_word(b, refs[1], 4) = 0x5e02ULL;
+	fe_answer(b, evt.id, XENVXF_EVT_REVOKE_DONE, 0);
+	CHECK(service(b) == 0);
+	CHECK(b->done_calls == 1 && b->last_done.pages == 4);
+	CHECK(!vxf_store_page_mapped(&b->store, 9));
+	CHECK(b->store.granted == WINDOW_PAGES);
+
+	MAP_OK(b, 8, 4, again);
+	CHECK(!memcmp(refs, again, sizeof(refs)));
+	CHECK(*ref_word(b, again[1], 3) == 0x5e01ULL);
+	CHECK(*ref_word(b, again[1], 4) == 0x5e02ULL);
+	CHECK(!page_is_poison(b->fake.ref_addr[again[0]]));
+}
+
 /* A pool smaller than the window: a MAP that finds no slot is -ENOMEM. */
 static void test_small_pool(struct bed *b)
 {
@@ -1085,6 +1138,7 @@ static const struct test tests[] = {
 	{ "broken-req-ring", test_broken_req_ring },
 	{ "ring-full", test_ring_full },
 	{ "full-window", test_full_window },
+	{ "fixed-frames", test_fixed_frames },
 	{ "small-pool", test_small_pool },
 	{ "storm", test_storm },
 	{ "super-map", test_super_map },

@@ -267,6 +267,46 @@ int vxf_store_init_huge(struct vxf_store *s, uint32_t nr_huge)
 	return 0;
 }
 
+/**
+ * vxf_store_init_fixed() - lend each window page as a fixed frame
+ * @s: store set up by vxf_store_init(), with a transport that has
+ *	@grant_fixed
+ *
+ * Grants the transport's frames 0 to window_pages - 1 once, window page N
+ * as frame N. Pages are then lent as those frames only: the content, the
+ * slots and the huge slots go unused, and peek and poke see the private
+ * content, not the frames.
+ *
+ * Return: 0, -EOPNOTSUPP (transport without fixed frames), -ENOMEM, or the
+ * transport's error (the store is as before).
+ */
+int vxf_store_init_fixed(struct vxf_store *s)
+{
+	uint32_t *refs;
+	uint8_t *mapped;
+	int ret;
+
+	if (!s->t->ops->grant_fixed)
+		return -EOPNOTSUPP;
+	refs = calloc(s->window_pages, sizeof(*refs));
+	mapped = calloc(s->window_pages, sizeof(*mapped));
+	if (!refs || !mapped) {
+		free(refs);
+		free(mapped);
+		return -ENOMEM;
+	}
+	ret = s->t->ops->grant_fixed(s->t, 0, s->window_pages, refs);
+	if (ret) {
+		free(refs);
+		free(mapped);
+		return ret;
+	}
+	s->granted += s->window_pages;
+	s->fixed_ref = refs;
+	s->fixed_mapped = mapped;
+	return 0;
+}
+
 static void ungrant_refs(struct vxf_store *s, const uint32_t *refs,
 			 unsigned int nr)
 {
@@ -372,6 +412,14 @@ uint64_t vxf_store_reclaim(struct vxf_store *s, uint64_t first,
 	unsigned int n = 0;
 	uint64_t page, done = 0;
 
+	if (s->fixed_ref) {
+		/* The frame keeps what was written: nothing to copy. */
+		for (page = first; page < first + count; page++) {
+			done += s->fixed_mapped[page];
+			s->fixed_mapped[page] = 0;
+		}
+		return done;
+	}
 	for (page = first; page < first + count; page++) {
 		if (block_slot(s, page)) {
 			reclaim_huge(s, page / HUGE_PAGES);
@@ -472,6 +520,13 @@ int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
 
 	if (count > 64)
 		return -XEN_EINVAL;
+	if (s->fixed_ref) {
+		for (i = 0; i < count; i++) {
+			refs[i] = s->fixed_ref[first + i];
+			s->fixed_mapped[first + i] = 1;
+		}
+		return 0;
+	}
 	for (i = 0; i < count; i++)
 		if (block_slot(s, first + i))
 			reclaim_huge(s, (first + i) / HUGE_PAGES);
@@ -590,7 +645,8 @@ bool vxf_store_page_huge(const struct vxf_store *s, uint64_t page)
 bool vxf_store_page_mapped(const struct vxf_store *s, uint64_t page)
 {
 	return page < s->window_pages &&
-	       (s->page_slot[page] || block_slot(s, page));
+	       (s->page_slot[page] || block_slot(s, page) ||
+		(s->fixed_mapped && s->fixed_mapped[page]));
 }
 
 /**
@@ -666,7 +722,7 @@ void *vxf_store_slot_addr(const struct vxf_store *s, uint64_t page)
 {
 	uint32_t hs;
 
-	if (!vxf_store_page_mapped(s, page))
+	if (s->fixed_ref || !vxf_store_page_mapped(s, page))
 		return NULL;
 	hs = block_slot(s, page);
 	if (hs)
@@ -709,6 +765,18 @@ static void ungrant_all(struct vxf_store *s)
  */
 void vxf_store_fini(struct vxf_store *s)
 {
+	uint64_t done, n;
+
+	for (done = 0; s->fixed_ref && done < s->window_pages; done += n) {
+		n = s->window_pages - done;
+		if (n > 256)
+			n = 256;
+		ungrant_refs(s, &s->fixed_ref[done], n);
+	}
+	free(s->fixed_ref);
+	free(s->fixed_mapped);
+	s->fixed_ref = NULL;
+	s->fixed_mapped = NULL;
 	if (s->slot_page)
 		ungrant_all(s);
 	free_all(s);

@@ -15,6 +15,12 @@
  * reference of order 9. A whole aligned block of 512 window pages lives in
  * one huge slot while the frontend maps it, and is reclaimed whole when any
  * of its pages is.
+ *
+ * A store with fixed frames (vxf_store_init_fixed()) lends window page N
+ * as the transport's frame N, granted once: the frame is the memory (loop
+ * mode's VXF_LOOP_F_VGPU, virtio-gpu's host-visible region, which the host
+ * writes), so nothing is copied, poisoned or ungranted when it is
+ * reclaimed, and the next MAP lends the same frame.
  */
 
 #ifndef VXF_BACKEND_STORE_H
@@ -58,6 +64,10 @@
  * @huge_head: index of the next huge slot to take in @huge_fifo
  * @huge_free: free huge slots
  * @huge_warned: the "no huge page" message was printed
+ * @fixed_ref: per window page, the reference of its fixed frame, or NULL
+ *	for a store of slots
+ * @fixed_mapped: per window page, whether the frontend maps its fixed
+ *	frame
  */
 struct vxf_store {
 	struct vxf_transport *t;
@@ -85,11 +95,14 @@ struct vxf_store {
 	uint32_t huge_head;
 	uint32_t huge_free;
 	bool huge_warned;
+	uint32_t *fixed_ref;
+	uint8_t *fixed_mapped;
 };
 
 int vxf_store_init(struct vxf_store *s, struct vxf_transport *t,
 		   uint64_t window_pages, uint32_t nr_slots);
 int vxf_store_init_huge(struct vxf_store *s, uint32_t nr_huge);
+int vxf_store_init_fixed(struct vxf_store *s);
 void vxf_store_fini(struct vxf_store *s);
 int vxf_store_map(struct vxf_store *s, uint64_t first, uint32_t count,
 		  uint32_t *refs);

@@ -78,6 +78,10 @@ struct vxf_transport;
  *	physically contiguous 512 pages at @addr with one reference of order
  *	XENVXF_SUPERPAGE_ORDER, written to @ref. Returns 0 or -errno; -EINVAL
  *	when the memory is not one contiguous 2 MiB block.
+ * @grant_fixed: optional: lend the transport's own frames [@first, @first
+ *	+ @nr), one reference each, written to @refs in frame order (loop
+ *	mode with VXF_LOOP_F_VGPU: frames of virtio-gpu's host-visible
+ *	region). Returns 0 or -errno (nothing granted).
  * @ungrant: end @nr references (of any order). Returns 0 or -errno.
  * @share: allocate one zeroed page and lend it; its reference goes to
  *	@ref. Returns the page's address, or NULL with errno set. Optional:
@@ -113,6 +117,8 @@ struct vxf_transport_ops {
 	int (*grant)(struct vxf_transport *t, void *addr, unsigned int nr,
 		     uint32_t *refs);
 	int (*grant_huge)(struct vxf_transport *t, void *addr, uint32_t *ref);
+	int (*grant_fixed)(struct vxf_transport *t, uint64_t first,
+			   uint64_t nr, uint32_t *refs);
 	int (*ungrant)(struct vxf_transport *t, const uint32_t *refs,
 		       unsigned int nr);
 	void *(*share)(struct vxf_transport *t, uint32_t *ref);

@@ -12,7 +12,9 @@
  *    ring processing in the caller's context), the frontend kicks the
  *    backend by making the loop file readable;
  *  - grant references: VXF_LOOP_IOC_GRANT pins pages of the backend's own
- *    memory and names them with loop references, which MAP answers carry.
+ *    memory and names them with loop references, which MAP answers carry
+ *    (VXF_LOOP_IOC_GRANT_VGPU: frames of virtio-gpu's host-visible region,
+ *    standing for a hypervisor that lends them, loop_vgpu.c).
  *
  * Everything above the transport (core, ring protocol, user mappings) is the
  * code that runs on Xen: this test module reaches it only through the
@@ -42,13 +44,16 @@
 /**
  * struct vxf_loop_ref - pages a loop backend lent
  * @loop: the backend that lent them
- * @page: first page (pinned)
+ * @page: first page (pinned), or NULL for frames of virtio-gpu's
+ *	host-visible region (no struct page, nothing pinned)
+ * @pfn: first frame
  * @order: the reference covers (1 << order) contiguous pages
  * @users: one for the grant itself, one per page the frontend maps
  */
 struct vxf_loop_ref {
 	struct vxf_loop *loop;
 	struct page *page;
+	unsigned long pfn;
 	unsigned int order;
 	refcount_t users;
 };
@@ -57,6 +62,8 @@ struct vxf_loop_ref {
  * struct vxf_loop - one open /dev/vxf-loop, i.e. one backend
  * @lock: protects @dev and the ring pages
  * @dev: the window this backend serves, once connected
+ * @vgpu: virtio-gpu's host-visible region, which the window stands for
+ *	(VXF_LOOP_F_VGPU), set at connect like @dev
  * @ring_pages: both rings: the request ring's pages, then the event ring's
  * @ring_order: each ring is (1 << ring_order) pages
  * @refs: reference -> struct vxf_loop_ref (the xarray's lock guards lookups)
@@ -68,8 +75,9 @@ struct vxf_loop_ref {
  * @kick_wq: the backend waiting in read() or poll()
  */
 struct vxf_loop {
-	struct mutex lock;		/* @dev, @ring_pages, @ring_order */
+	struct mutex lock;		/* @dev, @vgpu, @ring_pages, @ring_order */
 	struct vxf_device *dev;
+	struct vxf_loop_vgpu *vgpu;
 	struct page *ring_pages;
 	unsigned int ring_order;
 	struct xarray refs;
@@ -89,7 +97,7 @@ static DEFINE_XARRAY(vxf_loop_devices);
 
 static void vxf_loop_ref_put(struct vxf_loop_ref *ref)
 {
-	unsigned long pfn = page_to_pfn(ref->page);
+	unsigned long pfn = ref->pfn;
 	unsigned long i;
 
 	if (!refcount_dec_and_test(&ref->users))
@@ -98,8 +106,11 @@ static void vxf_loop_ref_put(struct vxf_loop_ref *ref)
 	for (i = 0; i < 1UL << ref->order; i++)
 		if (xa_load(&ref->loop->mapped, pfn + i) == ref)
 			xa_erase(&ref->loop->mapped, pfn + i);
-	unpin_user_page_range_dirty_lock(ref->page, 1UL << ref->order, true);
-	vxf_live_add(VXF_LIVE_LOOP_PINNED_PAGES, -(1L << ref->order));
+	if (ref->page) {
+		unpin_user_page_range_dirty_lock(ref->page, 1UL << ref->order,
+						 true);
+		vxf_live_add(VXF_LIVE_LOOP_PINNED_PAGES, -(1L << ref->order));
+	}
 	vxf_live_add(VXF_LIVE_LOOP_REFS, -1);
 	kfree(ref);
 }
@@ -131,7 +142,7 @@ static void vxf_loop_unmap_page(struct vxf_loop *loop, unsigned long pfn)
  */
 static int vxf_loop_map_ref(struct vxf_loop *loop, struct vxf_loop_ref *ref)
 {
-	unsigned long first = page_to_pfn(ref->page);
+	unsigned long first = ref->pfn;
 	unsigned long last = first + (1UL << ref->order) - 1;
 	unsigned long index = first;
 	void *old;
@@ -176,7 +187,7 @@ static int vxf_loop_map_refs(struct vxf_device *dev, const u32 *refs,
 		err = vxf_loop_map_ref(loop, ref);
 		if (!err)
 			for (j = 0; j < 1U << order; j++)
-				pfns[done++] = page_to_pfn(ref->page) + j;
+				pfns[done++] = ref->pfn + j;
 		vxf_loop_ref_put(ref);
 		if (err)
 			goto err_unwind;
@@ -278,6 +289,8 @@ static int vxf_loop_release(struct inode *inode, struct file *file)
 	unsigned long id, n;
 	void *entry;
 
+	/* Blob mappings made through the binding stay the window's. */
+	vxf_loop_vgpu_put(loop->vgpu);
 	if (loop->dev) {
 		/* Drops every frontend mapping of this backend's pages. */
 		vxf_device_disconnect(loop->dev);
@@ -336,8 +349,12 @@ static struct vxf_device *vxf_loop_create(const struct vxf_loop_connect *c)
 		.map_pages = c->map_pages,
 		.superpage = c->flags & VXF_LOOP_F_SUPERPAGE,
 		.cache = c->cache,
-		/* The backend's own pages: cache.c may change their type. */
-		.caches = BIT(VXF_CACHE_WC) | BIT(VXF_CACHE_UC),
+		/*
+		 * The backend's own pages: cache.c may change their type; not
+		 * the frames of a PCI BAR.
+		 */
+		.caches = c->flags & VXF_LOOP_F_VGPU ? 0 :
+			  BIT(VXF_CACHE_WC) | BIT(VXF_CACHE_UC),
 		.fault_timeout_ms = c->fault_timeout_ms,
 	};
 	struct vxf_device *dev;
@@ -379,6 +396,7 @@ err_put:
 static long vxf_loop_connect(struct vxf_loop *loop,
 			     struct vxf_loop_connect __user *uarg)
 {
+	struct vxf_loop_vgpu *vg = NULL;
 	struct vxf_loop_connect c;
 	struct vxf_device *dev;
 	size_t ring_bytes;
@@ -387,8 +405,10 @@ static long vxf_loop_connect(struct vxf_loop *loop,
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
-	if ((c.flags & ~(VXF_LOOP_F_SUPERPAGE | VXF_LOOP_F_HV)) ||
-	    c.ring_order > XENVXF_MAX_RING_PAGE_ORDER || c.index < -1)
+	if ((c.flags & ~(VXF_LOOP_F_SUPERPAGE | VXF_LOOP_F_HV |
+			 VXF_LOOP_F_VGPU)) ||
+	    c.ring_order > XENVXF_MAX_RING_PAGE_ORDER || c.index < -1 ||
+	    (c.flags & VXF_LOOP_F_VGPU && c.index != -1))
 		return -EINVAL;
 
 	mutex_lock(&loop->lock);
@@ -397,10 +417,28 @@ static long vxf_loop_connect(struct vxf_loop *loop,
 		goto out_unlock;
 	}
 
+	if (c.flags & VXF_LOOP_F_VGPU) {
+		vg = vxf_loop_vgpu_get();
+		if (IS_ERR(vg)) {
+			err = PTR_ERR(vg);
+			goto out_unlock;
+		}
+		if (c.window_pages && c.window_pages != vg->pages) {
+			err = -EINVAL;
+			goto err_put_vgpu;
+		}
+		c.window_pages = vg->pages;
+	}
+
 	dev = c.index < 0 ? vxf_loop_create(&c) : vxf_loop_find(&c);
 	if (IS_ERR(dev)) {
 		err = PTR_ERR(dev);
-		goto out_unlock;
+		goto err_put_vgpu;
+	}
+	if (vg) {
+		err = vxf_loop_vgpu_bind(vg, &dev->win);
+		if (err)
+			goto err_put;
 	}
 
 	ring_bytes = PAGE_SIZE << c.ring_order;
@@ -417,6 +455,7 @@ static long vxf_loop_connect(struct vxf_loop *loop,
 		goto err_free_pages;
 
 	loop->dev = dev;
+	loop->vgpu = vg;
 	loop->ring_pages = pages;
 	loop->ring_order = c.ring_order;
 	mutex_unlock(&loop->lock);
@@ -431,8 +470,13 @@ static long vxf_loop_connect(struct vxf_loop *loop,
 err_free_pages:
 	__free_pages(pages, c.ring_order + 1);
 err_put:
+	/* Unbinds first: the binding holds the device. */
+	vxf_loop_vgpu_put(vg);
+	vg = NULL;
 	vxf_loop_forget_if_idle(dev);
 	vxf_device_put(dev);
+err_put_vgpu:
+	vxf_loop_vgpu_put(vg);
 out_unlock:
 	mutex_unlock(&loop->lock);
 	return err;
@@ -456,6 +500,7 @@ static int vxf_loop_grant_one(struct vxf_loop *loop, struct page **pages,
 		return -ENOMEM;
 	ref->loop = loop;
 	ref->page = pages[0];
+	ref->pfn = page_to_pfn(pages[0]);
 	ref->order = order;
 	refcount_set(&ref->users, 1);
 
@@ -537,6 +582,68 @@ out_free:
 	return err;
 }
 
+/*
+ * VXF_LOOP_IOC_GRANT_VGPU: references to frames of virtio-gpu's
+ * host-visible region, which the connected window stands for (@loop->vgpu
+ * stays until the file is released).
+ */
+static long vxf_loop_grant_vgpu(struct vxf_loop *loop,
+				struct vxf_loop_grant_vgpu __user *uarg)
+{
+	struct vxf_loop_grant_vgpu g;
+	struct vxf_loop_vgpu *vg;
+	struct vxf_loop_ref *ref;
+	unsigned int i;
+	u32 *ids;
+	int err;
+
+	if (copy_from_user(&g, uarg, sizeof(g)))
+		return -EFAULT;
+	mutex_lock(&loop->lock);
+	vg = loop->vgpu;
+	mutex_unlock(&loop->lock);
+	if (!vg)
+		return -EOPNOTSUPP;
+	if (g.pad || !g.nr_refs || g.nr_refs > VXF_LOOP_MAX_GRANT ||
+	    g.first >= vg->pages || g.nr_refs > vg->pages - g.first)
+		return -EINVAL;
+
+	ids = kvmalloc_array(g.nr_refs, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < g.nr_refs; i++) {
+		ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+		if (!ref) {
+			err = -ENOMEM;
+			goto err_ungrant;
+		}
+		ref->loop = loop;
+		ref->pfn = vg->pfn + g.first + i;
+		refcount_set(&ref->users, 1);
+		err = xa_alloc(&loop->refs, &ids[i], ref,
+			       XA_LIMIT(1, VXF_LOOP_MAX_REFS), GFP_KERNEL);
+		if (err) {
+			kfree(ref);
+			err = err == -EBUSY ? -ENOSPC : err;
+			goto err_ungrant;
+		}
+		vxf_live_add(VXF_LIVE_LOOP_REFS, 1);
+	}
+	if (copy_to_user(u64_to_user_ptr(g.refs), ids,
+			 g.nr_refs * sizeof(*ids))) {
+		err = -EFAULT;
+		goto err_ungrant;
+	}
+	kvfree(ids);
+	return 0;
+
+err_ungrant:
+	while (i--)
+		vxf_loop_ref_put(xa_erase(&loop->refs, ids[i]));
+	kvfree(ids);
+	return err;
+}
+
 static long vxf_loop_ungrant(struct vxf_loop *loop,
 			     struct vxf_loop_ungrant __user *uarg)
 {
@@ -594,6 +701,8 @@ static long vxf_loop_ioctl(struct file *file, unsigned int cmd,
 		return vxf_loop_hv_revoke(loop->dev, uarg);
 	case VXF_LOOP_IOC_HV_INJECT:
 		return vxf_loop_hv_inject(loop->dev, uarg);
+	case VXF_LOOP_IOC_GRANT_VGPU:
+		return vxf_loop_grant_vgpu(loop, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -117,6 +117,44 @@ struct vxf_loop_ungrant {
  */
 #define VXF_LOOP_F_HV		(1U << 1)
 
+/*
+ * The window stands for virtio-gpu's host-visible region, as hypervisor
+ * mode would register it: no hypervisor lends the region in the test VM,
+ * the loop backend does (a stand-in). At CONNECT the module finds the
+ * region of the first virtio-gpu PCI device that has one; the window takes
+ * its size (window_pages 0, or that size), takes write-back mappings only
+ * (the region's frames have no struct page, their type cannot be changed),
+ * and is bound to the device (include/linux/vxf.h's vxf_window_bind())
+ * while this backend is connected, so that a virtio-gpu that hands its
+ * host-visible blob mappings to a bound window (patches/linux/) makes them
+ * mappings of this window. VXF_LOOP_IOC_GRANT_VGPU names the region's own
+ * frames: a backend that lends window page N as frame N of the region
+ * keeps the memory the host writes the memory the guest maps, across
+ * revokes. A new window only (index -1). Errors: ENODEV (no virtio-gpu
+ * with a host-visible region), EBUSY (a window is bound to it already).
+ */
+#define VXF_LOOP_F_VGPU		(1U << 2)
+
+/**
+ * struct vxf_loop_grant_vgpu - VXF_LOOP_IOC_GRANT_VGPU: lend region frames
+ * @first: in: first frame, counted from the start of the region
+ * @nr_refs: in: number of frames, one reference each, from 1 to
+ *	VXF_LOOP_MAX_GRANT
+ * @pad: in: 0
+ * @refs: in: pointer to a __u32 array of @nr_refs entries; out: the
+ *	references, in frame order
+ *
+ * Nothing is pinned: the frames are the device's. Errors: ENOTCONN,
+ * EOPNOTSUPP (window without VXF_LOOP_F_VGPU), EINVAL (a range outside the
+ * region, @pad), EFAULT, ENOMEM, ENOSPC (too many references).
+ */
+struct vxf_loop_grant_vgpu {
+	__u64 first;
+	__u32 nr_refs;
+	__u32 pad;
+	__u64 refs;
+};
+
 /**
  * struct vxf_loop_hv_revoke - VXF_LOOP_IOC_HV_REVOKE: take pages away now
  * @first: first window page
@@ -202,6 +240,7 @@ struct vxf_loop_pte {
 #define VXF_LOOP_IOC_HV_REVOKE	_IOW(VXF_IOC_MAGIC, 0x45, struct vxf_loop_hv_revoke)
 #define VXF_LOOP_IOC_HV_INJECT	_IOWR(VXF_IOC_MAGIC, 0x46, struct vxf_loop_hv_inject)
 #define VXF_LOOP_IOC_PTE	_IOWR(VXF_IOC_MAGIC, 0x47, struct vxf_loop_pte)
+#define VXF_LOOP_IOC_GRANT_VGPU	_IOWR(VXF_IOC_MAGIC, 0x4d, struct vxf_loop_grant_vgpu)
 
 /*
  * /dev/vxf-loop-drm - a stand-in for a DRM driver whose blobs live in a

@@ -309,6 +309,16 @@
  *      response of a MAP that overlaps the range: the frontend may consume
  *      it before or after the REVOKE, and the backend could not tell
  *      whether its pages are still mapped.
+ *      Pages that something other than the guest writes while they are
+ *      lent (a GPU's fence words, a renderer's sequence number or ring
+ *      status, which guest drivers spin on) must stay the memory that
+ *      writer writes: a backend either lends such a page again as the
+ *      same frame after the REVOKE_DONE, copying nothing, or stops the
+ *      writer's writes to the page before it copies the page, and
+ *      points them at the copy before it lends the copy. A copy taken
+ *      while the writer still writes the old frame loses the writes
+ *      made after it, and a guest spinning for one of them spins
+ *      forever.
  *
  * XENVXF_EVT_RESET: the backend lost its state. Every page reference the
  *      frontend holds is void; the frontend drops them all and answers.
