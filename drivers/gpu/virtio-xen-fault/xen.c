@@ -237,6 +237,17 @@ static const struct vxf_transport_ops vxf_xen_ops = {
 };
 
 /*
+ * Where the ring work runs. In hypervisor mode a vCPU Xen holds in kernel
+ * mode runs nothing but interrupt handlers, its CPU's bound workers
+ * included: the answers (a refusal, which must reach the held access) are
+ * handled by an unbound worker, on any other vCPU.
+ */
+static struct workqueue_struct *vxf_xen_wq(struct vxf_xen_front *front)
+{
+	return front->hv ? system_unbound_wq : system_highpri_wq;
+}
+
+/*
  * Ring processing sleeps (it revokes, maps grants): do it in a work item, one
  * budget per run, so that a backend that keeps the rings full shares the
  * worker with everyone else. The event channel stays masked until the EOI,
@@ -255,7 +266,7 @@ static void vxf_xen_ring_work(struct work_struct *work)
 	if (handled)
 		front->eoi_flags = 0;
 	if (more) {
-		queue_work(system_highpri_wq, &front->ring_work);
+		queue_work(vxf_xen_wq(front), &front->ring_work);
 		return;
 	}
 	if (READ_ONCE(front->dev->ring.broken))
@@ -269,7 +280,7 @@ static irqreturn_t vxf_xen_interrupt(int irq, void *data)
 
 	/* No other event until the EOI: the work item is idle here. */
 	front->eoi_flags = XEN_EOI_FLAG_SPURIOUS;
-	queue_work(system_highpri_wq, &front->ring_work);
+	queue_work(vxf_xen_wq(front), &front->ring_work);
 	return IRQ_HANDLED;
 }
 

@@ -20,8 +20,9 @@
  * window) runs interrupt handlers and nothing else until the page is lent:
  * no work item, no kthread. So the records are consumed and the MAPs sent
  * from the port's interrupt handler, through vxf_ring_send_hv_map(). What
- * can wait for process context (an answer, a refusal, a timeout) does: the
- * lend alone releases the vCPU. A refusal for a vCPU held in kernel mode on
+ * can wait for process context (an answer, a refusal, a timeout) does, on
+ * unbound workers (any vCPU but a held one can run them): the lend alone
+ * releases the vCPU. A refusal for a vCPU held in kernel mode on
  * a one-vCPU guest is served only once something else lets the ring work
  * run (vxf_fault.h: a vCPU must never touch a window with interrupts off;
  * here, a kernel access to a window page the backend may refuse is only
@@ -404,7 +405,7 @@ static irqreturn_t vxf_xen_hv_event(int irq, void *data)
 	}
 	spin_unlock(&xhv->lock);
 	if (later)
-		mod_delayed_work(system_wq, &xhv->work,
+		mod_delayed_work(system_unbound_wq, &xhv->work,
 				 xhv->corrupt ? 0 :
 				 msecs_to_jiffies(VXF_XEN_HV_SWEEP_MS));
 	return IRQ_HANDLED;
@@ -474,7 +475,7 @@ static void vxf_xen_hv_work(struct work_struct *work)
 	}
 	spin_unlock_irq(&xhv->lock);
 	if (again)
-		mod_delayed_work(system_wq, &xhv->work,
+		mod_delayed_work(system_unbound_wq, &xhv->work,
 				 msecs_to_jiffies(VXF_XEN_HV_SWEEP_MS));
 }
 
@@ -547,7 +548,7 @@ void vxf_xen_hv_disconnected(struct vxf_xen_hv *xhv)
 			xhv->maps[i].state = VXF_XEN_HV_MAP_FAILING;
 	}
 	spin_unlock_irq(&xhv->lock);
-	mod_delayed_work(system_wq, &xhv->work, 0);
+	mod_delayed_work(system_unbound_wq, &xhv->work, 0);
 }
 
 /**
