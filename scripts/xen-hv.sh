@@ -8,6 +8,7 @@
 # in suite mode.
 #
 # usage: scripts/xen-hv.sh baseline|lend|report|suite [--out FILE]
+#                                                  [--domu-module KO]
 #
 #   baseline  Debian's stock Xen 4.17. A domU (busybox devmem, /dev/mem)
 #             reads a hole frame, HOLE_GFN (above RAM, claimed by nothing),
@@ -49,16 +50,20 @@
 #             contents, revoke cycles, a refused MAP ending in SIGBUS with
 #             the domU alive (tests/igt/vxf_xen_hv.c). A skipped subtest
 #             (the window not in hypervisor mode) fails the step. dom0
-#             then checks that the backend served the domU in hypervisor
-#             mode and, after the domU ended, left nothing lent.
+#             then runs the same in a second domU with 2 vCPUs (where a
+#             kernel access to a refused page must end in EFAULT), and
+#             checks that the backend served hypervisor mode and, after
+#             the domUs ended, left nothing lent.
 #
 # Output: the check lines ("ok: ..."/"FAIL: ...", prefixed by who said
 # them) on stdout and in FILE (default .cache/logs/xen-hv-MODE.out); the
 # full xen-run.sh output in FILE.full. Last line: "xen-hv: MODE: PASS" or
-# "xen-hv: MODE: FAIL (reason)".
+# "xen-hv: MODE: FAIL (reason)". --domu-module: the driver the suite's
+# domUs load (default drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko,
+# built against the 6.12 headers).
 # Environment: LEND_SECONDS (default 30), LEND_HOLD (default 256),
 # XEN_HV_ATTEMPTS (runs when the emulator fault of scripts/xen-lib.sh hits,
-# default 3), VXF_XEN_IMAGE (report: boot this hypervisor image instead of
+# default 3), VXF_XEN_IMAGE (report, suite: boot this hypervisor image instead of
 # scripts/xen-build.sh's, for work on the patches).
 # Exit status: 0 pass, 1 a check failed, 2 boot/harness trouble or a
 # death not proven the emulator's, 3 setup, 77 the emulator killed the
@@ -69,13 +74,15 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:-}
 shift || true
 OUT=
+SUITE_KO=$TOP/drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) OUT=$2; shift 2 ;;
+	--domu-module) SUITE_KO=$2; shift 2 ;;
 	*) echo "xen-hv: unknown argument $1" >&2; exit 3 ;;
 	esac
 done
-case "$MODE" in baseline|lend|report|suite) ;; *) sed -n '10,64p' "$0" >&2; exit 3 ;; esac
+case "$MODE" in baseline|lend|report|suite) ;; *) sed -n '10,75p' "$0" >&2; exit 3 ;; esac
 OUT=${OUT:-$TOP/.cache/logs/xen-hv-$MODE.out}
 mkdir -p "$(dirname "$OUT")"
 
@@ -323,6 +330,30 @@ sleep 1'
 DOM0_SUITE_POST='fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# the same subtests in a second domU, with 2 vCPUs (EFAULT for a kernel
+# access to a refused page is tested there), against the same backend
+cfg=/vxf/vxf-hvsuite2.cfg
+log=/var/log/xen/console/guest-vxf-hvsuite2.log
+sed "s/^name = .*/name = \"vxf-hvsuite2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus = .*/vcpus = 2/" \
+	/vxf/vxf-domu1.cfg >$cfg
+if xl create -p $cfg >/tmp/hvsuite2.log 2>&1; then
+	id=$(xl domid vxf-hvsuite2)
+	vxf_xs_pair $id >/dev/null
+	xl unpause vxf-hvsuite2
+	for _ in $(seq $((400 * ${VXF_XEN_TIME_SCALE:-1}))); do
+		grep -aq "^VXF-DOMU-DONE" $log 2>/dev/null && break
+		sleep 1
+	done
+	grep -a "^driver: \|^Subtest \|ok: \|FAIL: " $log | sed "s/^/2-vcpu domU $id: /"
+	grep -aq "^ok: 5 xen-hv subtests passed" $log &&
+		ok "domU $id (2 vCPUs): the 5 xen-hv subtests passed" ||
+		bad "domU $id (2 vCPUs): not all 5 xen-hv subtests passed"
+	grep -aq "^VXF-DOMU-DONE" $log || tail -n 40 $log | sed "s/^/2-vcpu console: /"
+	xl destroy vxf-hvsuite2 2>/dev/null || true
+else
+	cat /tmp/hvsuite2.log
+	bad "xl create vxf-hvsuite2"
+fi
 pid=$(cat /tmp/be.pid 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	ok "vxf-backend-xen still running after the domU ended"
@@ -364,8 +395,8 @@ $DOMU_REPORT" --files "$FILES"
 		--dom0-payload "$DOM0_REPORT_PRE"
 		--dom0-post "$DOM0_REPORT_POST")
 elif [ "$MODE" = suite ]; then
-	for f in tools/vxf-backend/vxf-backend-xen tests/igt/vxf_loop drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko; do
-		[ -f "$TOP/$f" ] || { echo "xen-hv: $f missing (make, make tools, make -C tests/igt)" >&2; exit 3; }
+	for f in "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tests/igt/vxf_loop" "$SUITE_KO"; do
+		[ -f "$f" ] || { echo "xen-hv: $f missing (make, make tools)" >&2; exit 3; }
 	done
 	IMG=${VXF_XEN_IMAGE:-$("$TOP/scripts/xen-build.sh" | tail -n 1)} ||
 		{ echo "xen-hv: suite: FAIL (scripts/xen-build.sh failed)"; exit 2; }
@@ -396,7 +427,7 @@ fi
 
 ATTEMPTS=${XEN_HV_ATTEMPTS:-3}
 DOMU_KO=none
-[ "$MODE" != suite ] || DOMU_KO=$TOP/drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
+[ "$MODE" != suite ] || DOMU_KO=$SUITE_KO
 xen_run_attempts "$ATTEMPTS" "$OUT.full" "xen-hv $MODE" --domu-module "$DOMU_KO" \
 	--timeout 900 --domu-timeout 400 "${XEN_OPTS[@]}" "${ARGS[@]}"
 rc=$XEN_RUN_RC
