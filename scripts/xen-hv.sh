@@ -3,10 +3,12 @@
 #
 # What a PVH domU sees at a guest frame with nothing behind it, on stock
 # and on the patched Xen (`make check` steps xen-hv-baseline, xen-lend and
-# xen-hv-report). One Xen boot each (scripts/xen-run.sh); no driver module
-# in the domUs.
+# xen-hv-report), and the driver in hypervisor mode there (xen-hv-suite).
+# One Xen boot each (scripts/xen-run.sh); no driver module in the domUs but
+# in suite mode.
 #
-# usage: scripts/xen-hv.sh baseline|lend|report [--out FILE]
+# usage: scripts/xen-hv.sh baseline|lend|report|suite [--out FILE]
+#                                                  [--domu-module KO]
 #
 #   baseline  Debian's stock Xen 4.17. A domU (busybox devmem, /dev/mem)
 #             reads a hole frame, HOLE_GFN (above RAM, claimed by nothing),
@@ -37,14 +39,31 @@
 #             TEARDOWN) and overflow; see the module's header. dom0 runs
 #             tools/vxf-backend/xen-lend serve, which lends its pages on
 #             the module's requests (XenStore).
+#   suite     the patched Xen, the driver in hypervisor mode: dom0 runs
+#             vxf-backend-xen --xen --hv (feature-hv-fault=1: MAPs lend
+#             with XEN_DMOP_lend_pages, hv-revoke revokes with
+#             XEN_DMOP_revoke_pages), a PVH domU with 1 vCPU loads the
+#             driver (XENFEAT_fault_report: it writes hv-window-gfn) and
+#             runs tests/igt's vxf_loop --run-subtest 'xen-hv-*' in Xen
+#             mode: first touch, revokes with no REVOKE on the event ring
+#             and user- and kernel-mode accesses with the migrated
+#             contents, revoke cycles, a refused MAP ending in SIGBUS with
+#             the domU alive (tests/igt/vxf_xen_hv.c). A skipped subtest
+#             (the window not in hypervisor mode) fails the step. dom0
+#             then runs the same in a second domU with 2 vCPUs (where a
+#             kernel access to a refused page must end in EFAULT), and
+#             checks that the backend served hypervisor mode and, after
+#             the domUs ended, left nothing lent.
 #
 # Output: the check lines ("ok: ..."/"FAIL: ...", prefixed by who said
 # them) on stdout and in FILE (default .cache/logs/xen-hv-MODE.out); the
 # full xen-run.sh output in FILE.full. Last line: "xen-hv: MODE: PASS" or
-# "xen-hv: MODE: FAIL (reason)".
+# "xen-hv: MODE: FAIL (reason)". --domu-module: the driver the suite's
+# domUs load (default drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko,
+# built against the 6.12 headers).
 # Environment: LEND_SECONDS (default 30), LEND_HOLD (default 256),
 # XEN_HV_ATTEMPTS (runs when the emulator fault of scripts/xen-lib.sh hits,
-# default 3), VXF_XEN_IMAGE (report: boot this hypervisor image instead of
+# default 3), VXF_XEN_IMAGE (report, suite: boot this hypervisor image instead of
 # scripts/xen-build.sh's, for work on the patches).
 # Exit status: 0 pass, 1 a check failed, 2 boot/harness trouble or a
 # death not proven the emulator's, 3 setup, 77 the emulator killed the
@@ -55,13 +74,15 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:-}
 shift || true
 OUT=
+SUITE_KO=$TOP/drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) OUT=$2; shift 2 ;;
+	--domu-module) SUITE_KO=$2; shift 2 ;;
 	*) echo "xen-hv: unknown argument $1" >&2; exit 3 ;;
 	esac
 done
-case "$MODE" in baseline|lend|report) ;; *) sed -n '9,50p' "$0" >&2; exit 3 ;; esac
+case "$MODE" in baseline|lend|report|suite) ;; *) sed -n '10,75p' "$0" >&2; exit 3 ;; esac
 OUT=${OUT:-$TOP/.cache/logs/xen-hv-$MODE.out}
 mkdir -p "$(dirname "$OUT")"
 
@@ -282,6 +303,78 @@ sed "s/^/serve2: /" /tmp/serve2.out
 	bad "xen-lend serve for domU $id: exit $(cat /tmp/serve2.rc 2>/dev/null || echo "none: still running")"
 '"$DOM0_DESTROYED"'[ $fails -eq 0 ]'
 
+# -- suite: the driver in hypervisor mode against vxf-backend-xen --hv ----------
+
+# IGT lines become ok:/FAIL: lines; a skip is a failure here (the window
+# was not in hypervisor mode, or Xen mode did not come up)
+# shellcheck disable=SC2016
+DOMU_SUITE='dmesg | grep -a "vxf" | grep -a "hypervisor mode\|grant mode" | sed "s/^/driver: /"
+export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=$((180 * ${VXF_XEN_TIME_SCALE:-1}))
+/tests/vxf_loop --run-subtest "xen-hv-*" >/tmp/igt.out 2>&1
+rc=$?
+cat /tmp/igt.out
+sed -n "s/^Subtest \(.*\): SUCCESS.*/ok: subtest \1/p
+s/^Subtest \(.*\): FAIL.*/FAIL: subtest \1/p
+s/^Subtest \(.*\): SKIP.*/FAIL: subtest \1 skipped/p" /tmp/igt.out
+n=$(grep -c "^Subtest .*: SUCCESS" /tmp/igt.out)
+[ "$n" -eq 5 ] && echo "ok: 5 xen-hv subtests passed" || echo "FAIL: $n of 5 xen-hv subtests passed (vxf_loop rc=$rc)"
+echo "the domU is alive after the subtests"
+echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
+
+# shellcheck disable=SC2016
+DOM0_SUITE_PRE='setsid bash -c "/vxf/bin/vxf-backend-xen --xen --hv --pages 64 --stats-on-exit </dev/null >/tmp/be.log 2>&1 &
+echo \$! >/tmp/be.pid; wait \$!; echo \$? >/tmp/be.rc" </dev/null >/dev/null 2>&1 &
+sleep 1'
+
+# shellcheck disable=SC2016
+DOM0_SUITE_POST='fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# the same subtests in a second domU, with 2 vCPUs (EFAULT for a kernel
+# access to a refused page is tested there), against the same backend
+cfg=/vxf/vxf-hvsuite2.cfg
+log=/var/log/xen/console/guest-vxf-hvsuite2.log
+sed "s/^name = .*/name = \"vxf-hvsuite2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus = .*/vcpus = 2/" \
+	/vxf/vxf-domu1.cfg >$cfg
+if xl create -p $cfg >/tmp/hvsuite2.log 2>&1; then
+	id=$(xl domid vxf-hvsuite2)
+	vxf_xs_pair $id >/dev/null
+	xl unpause vxf-hvsuite2
+	for _ in $(seq $((400 * ${VXF_XEN_TIME_SCALE:-1}))); do
+		grep -aq "^VXF-DOMU-DONE" $log 2>/dev/null && break
+		sleep 1
+	done
+	grep -a "^driver: \|^Subtest \|ok: \|FAIL: " $log | sed "s/^/2-vcpu domU $id: /"
+	grep -aq "^ok: 5 xen-hv subtests passed" $log &&
+		ok "domU $id (2 vCPUs): the 5 xen-hv subtests passed" ||
+		bad "domU $id (2 vCPUs): not all 5 xen-hv subtests passed"
+	grep -aq "^VXF-DOMU-DONE" $log || tail -n 40 $log | sed "s/^/2-vcpu console: /"
+	xl destroy vxf-hvsuite2 2>/dev/null || true
+else
+	cat /tmp/hvsuite2.log
+	bad "xl create vxf-hvsuite2"
+fi
+pid=$(cat /tmp/be.pid 2>/dev/null || true)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	ok "vxf-backend-xen still running after the domU ended"
+	kill -USR1 $pid; sleep 1
+	kill -TERM $pid
+else
+	bad "vxf-backend-xen is not running"
+fi
+for _ in $(seq 60); do [ -f /tmp/be.rc ] && break; sleep 0.5; done
+sed "s/^/backend: /" /tmp/be.log | grep -v "^backend: grants" | tail -n 30
+grep -q "hypervisor mode, frames" /tmp/be.log && ok "the backend served the domU in hypervisor mode" ||
+	bad "the backend never served hypervisor mode"
+g=$(grep "^grants " /tmp/be.log | tail -n 1)
+echo "backend: $g"
+case "$g" in *" lent=0"*) ok "nothing lent once the domU was gone ($g)" ;;
+	*) bad "pages still lent after the domU ended: $g" ;; esac
+e=$(grep "^exit grants " /tmp/be.log | tail -n 1)
+case "$e" in "exit grants shared=0 mapped=0 evtchns=0 devices="*" lent=0") ok "backend clean at exit: $e" ;;
+	*) bad "backend at exit: ${e:-no exit line}" ;; esac
+[ $fails -eq 0 ]'
+
 if [ "$MODE" = baseline ]; then
 	XEN_OPTS=()
 	DOMU="HOLE_GFN=$HOLE_GFN
@@ -301,6 +394,22 @@ elif [ "$MODE" = report ]; then
 $DOMU_REPORT" --files "$FILES"
 		--dom0-payload "$DOM0_REPORT_PRE"
 		--dom0-post "$DOM0_REPORT_POST")
+elif [ "$MODE" = suite ]; then
+	for f in "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tests/igt/vxf_loop" "$SUITE_KO"; do
+		[ -f "$f" ] || { echo "xen-hv: $f missing (make, make tools)" >&2; exit 3; }
+	done
+	IMG=${VXF_XEN_IMAGE:-$("$TOP/scripts/xen-build.sh" | tail -n 1)} ||
+		{ echo "xen-hv: suite: FAIL (scripts/xen-build.sh failed)"; exit 2; }
+	XEN_OPTS=(--xen-image "$IMG" --domu-vcpus 1 --vxf-pair
+		--domu-module-args prefetch_pages=0)
+	VXF_XEN_TIME_SCALE=$(xen_time_scale)
+	export VXF_XEN_TIME_SCALE
+	cp "$TOP/tools/vxf-backend/vxf-backend-xen" "$FILES/"
+	ARGS=(--domu-payload "VXF_XEN_TIME_SCALE=$VXF_XEN_TIME_SCALE
+$DOMU_SUITE" --files "$FILES"
+		--dom0-payload "install -m 0755 \$VXF_FILES/vxf-backend-xen /vxf/bin/vxf-backend-xen
+$DOM0_SUITE_PRE"
+		--dom0-post "$DOM0_SUITE_POST")
 else
 	[ -x "$TOP/tools/vxf-backend/xen-lend" ] || { echo "xen-hv: tools/vxf-backend/xen-lend missing (make tools)" >&2; exit 3; }
 	IMG=$("$TOP/scripts/xen-build.sh" | tail -n 1) || { echo "xen-hv: lend: FAIL (scripts/xen-build.sh failed)"; exit 2; }
@@ -317,7 +426,9 @@ $DOM0_POST")
 fi
 
 ATTEMPTS=${XEN_HV_ATTEMPTS:-3}
-xen_run_attempts "$ATTEMPTS" "$OUT.full" "xen-hv $MODE" --domu-module none \
+DOMU_KO=none
+[ "$MODE" != suite ] || DOMU_KO=$SUITE_KO
+xen_run_attempts "$ATTEMPTS" "$OUT.full" "xen-hv $MODE" --domu-module "$DOMU_KO" \
 	--timeout 900 --domu-timeout 400 "${XEN_OPTS[@]}" "${ARGS[@]}"
 rc=$XEN_RUN_RC
 

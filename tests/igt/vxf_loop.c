@@ -550,6 +550,7 @@ igt_main
 	vxf_loop_super_subtests();
 	vxf_loop_inject_subtests();
 	vxf_xen_subtests();
+	vxf_xen_hv_subtests();
 
 	/* IGT: what a failed subtest left running, before igt_exit() */
 	igt_fixture

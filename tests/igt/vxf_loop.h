@@ -16,6 +16,7 @@
  * debugfs, tracepoints and UNMAP of an unused window, vxf_loop_hv.c those
  * about faults reported by the hypervisor (its loop-mode stand-in),
  * vxf_xen.c those that need the dom0 backend (Xen mode of the helpers),
+ * vxf_xen_hv.c those of hypervisor mode on the patched Xen,
  * vxf_loop_super.c those about 2 MiB superpage windows, vxf_loop_inject.c
  * those about injected failures and the driver's live allocations.
  */
@@ -120,5 +121,6 @@ void vxf_loop_hv_subtests(void);
 void vxf_loop_super_subtests(void);
 void vxf_loop_inject_subtests(void);
 void vxf_xen_subtests(void);
+void vxf_xen_hv_subtests(void);
 
 #endif /* VXF_LOOP_H */

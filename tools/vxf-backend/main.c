@@ -226,7 +226,12 @@ static void usage(FILE *f)
 "  --hv                 loop mode: hypervisor mode, played by the loop\n"
 "                       device (VXF_LOOP_F_HV): hv-revoke takes pages away\n"
 "                       with no message to the frontend, which learns of\n"
-"                       it from fault records on its next access\n"
+"                       it from fault records on its next access;\n"
+"                       Xen mode: offer feature-hv-fault=1 (the patched\n"
+"                       Xen of xen/patches/): a frontend that writes\n"
+"                       hv-window-gfn gets its MAPs answered by lending\n"
+"                       pages at those frames (XEN_DMOP_lend_pages), and\n"
+"                       hv-revoke takes them back (XEN_DMOP_revoke_pages)\n"
 "  --superpages         loop mode: 2 MiB superpages (VXF_LOOP_F_SUPERPAGE):\n"
 "                       a MAP of a whole aligned 512-page block is answered\n"
 "                       with one order-9 reference to a THP-backed huge\n"
@@ -875,6 +880,7 @@ static int run_xen(struct backend *b, const sigset_t *waitmask)
 		.stats_on_exit = b->stats_on_exit,
 		.fail = b->fail,
 		.nr_fail = b->nr_fail,
+		.hv = b->params.flags & VXF_LOOP_F_HV,
 	};
 
 	return vxf_xen_main(&o, waitmask, &got_signal);

@@ -139,6 +139,13 @@ static void answer_map(struct vxf_proto *p, const struct xenvxf_req *req)
 		rsp.ref_order = 0;
 		rsp.nr_refs = req->count;
 	}
+	if (!ret && p->t->ops->hv_lend) {
+		/* vxfif.h hv-window-gfn: lent at the frames, no references. */
+		ret = p->t->ops->hv_lend(p->t, req->first_page, rsp.ref,
+					 req->count);
+		memset(rsp.ref, 0, sizeof(rsp.ref));
+		rsp.nr_refs = 0;
+	}
 	if (ret) {
 		answer_status(p, req, ret);
 		return;

@@ -92,6 +92,11 @@ struct vxf_transport;
  * @hv_revoke: optional (hypervisor mode): take pages [@first, @first +
  *	@count) away at once, without asking the frontend. Returns 0 or
  *	-errno.
+ * @hv_lend: optional (hypervisor mode on Xen): lend the pages of
+ *	references @refs[0..@nr) at window pages [@first, @first + @nr), in
+ *	the frontend's physmap, before a MAP is answered; the answer then
+ *	carries no references. Returns 0 or -errno (a negated XEN_E* for the
+ *	answer's status).
  * @hv_inject: optional (hypervisor mode, tests): write @nr raw fault
  *	records (struct xen_fault_record) to the report area; *@written
  *	says how many fitted. Returns 0 or -errno.
@@ -125,6 +130,8 @@ struct vxf_transport_ops {
 	int (*unshare)(struct vxf_transport *t, void *addr, uint32_t ref);
 	int (*hv_revoke)(struct vxf_transport *t, uint64_t first,
 			 uint64_t count);
+	int (*hv_lend)(struct vxf_transport *t, uint64_t first,
+		       const uint32_t *refs, unsigned int nr);
 	int (*hv_inject)(struct vxf_transport *t, const void *records,
 			 unsigned int nr, unsigned int *written);
 	int (*hv_corrupt)(struct vxf_transport *t);

@@ -20,6 +20,19 @@
  *               Closed and InitWait again for the next frontend; a device
  *               whose domain is gone is forgotten (state Closed)
  *
+ * Hypervisor mode (--hv, on the patched Xen of xen/patches/): advertise
+ * feature-hv-fault=1. A frontend that writes hv-window-gfn (vxfif.h) is
+ * served in that mode: each MAP is answered by lending the slot pages
+ * (gntshr pages, named to Xen by their grant references) at hv-window-gfn
+ * + page with XEN_DMOP_lend_pages, through privcmd's DM_OP ioctl, and the
+ * answer carries no references; "hv-revoke FIRST COUNT" takes pages back
+ * with XEN_DMOP_revoke_pages (synchronous) and sends nothing on the event
+ * ring; the content is copied back into the store as for a REVOKE. Every
+ * lent page is revoked before its slot is unshared and when the device
+ * disconnects, and a new connection revokes the whole window first (pages
+ * a killed predecessor left lent). A frontend without hv-window-gfn gets
+ * grant mode.
+ *
  * Bad frontend values (missing keys, bad version or ring order, rings that
  * cannot be mapped, a broken ring) write "error" = "<errno> <message>" into
  * the backend directory and close that device only. A backend that finds
@@ -54,7 +67,8 @@
  *             connected, closing, closed)
  *   grants    ok grants shared=N mapped=N evtchns=N devices=N
  *             (pages shared with gntshr, ring pages mapped with gnttab,
- *             event channels bound, devices known; all 0 when clean)
+ *             event channels bound, devices known; all 0 when clean;
+ *             with --hv also lent=N, pages lent with the DM op now)
  *   quit      ok quit; close every device and exit
  * SIGUSR1 prints the grants line on stdout too, and --stats-on-exit prints
  * "exit grants shared=N mapped=N evtchns=N devices=N" after the teardown.
@@ -83,10 +97,43 @@
 #include "violate.h"
 #include "xen.h"
 
+#include <sys/ioctl.h>
+
 #include <xenevtchn.h>
 #include <xengnttab.h>
 #include <xenstore.h>
 #include <xen/io/xenbus.h>
+#include <xen/sys/privcmd.h>
+
+/* The ABI of xen/patches/0001 (public/hvm/dm_op.h there). */
+#define XEN_DMOP_lend_pages	64
+#define XEN_DMOP_revoke_pages	65
+#define XEN_DMOP_LEND_SRC_GREF	(1u << 0)
+#define XEN_DMOP_REVOKE_SYNC	(1u << 0)
+
+struct dmop_lend_entry {
+	uint64_t gfn;
+	uint64_t src;
+};
+
+struct dmop {
+	uint32_t op;
+	uint32_t pad;
+	union {
+		struct {
+			uint32_t nr;
+			uint32_t flags;
+			uint32_t done;
+			uint32_t pad;
+		} lend;
+		struct {
+			uint64_t first_gfn;
+			uint32_t nr;
+			uint32_t flags;
+		} revoke;
+		uint8_t size[16];
+	} u;
+};
 
 #define XPAGE_SIZE		4096UL
 #define PATH_LEN		128
@@ -131,6 +178,13 @@ struct srv;
  * @owner: which channel the reply of a waiting command goes to
  * @seq: SEQ of the xenstore command being run
  * @held: a xenstore command held while another one waits
+ * @hv: this connection is in hypervisor mode
+ * @hv_gfn: the frontend's hv-window-gfn
+ * @page_ref: hypervisor mode: per window page, the grant reference + 1 of
+ *	the slot lent there, 0 if none
+ * @ref_page: hypervisor mode: per grant reference (below @nr_ref_page),
+ *	the window page + 1 it is lent at, 0 if none
+ * @nr_ref_page: entries of @ref_page
  */
 struct xdev {
 	struct xdev *next;
@@ -160,6 +214,11 @@ struct xdev {
 	enum owner owner;
 	char seq[SEQ_LEN];
 	char held[CMD_LEN];
+	bool hv;
+	uint64_t hv_gfn;
+	uint64_t *page_ref;
+	uint64_t *ref_page;
+	size_t nr_ref_page;
 };
 
 /**
@@ -178,6 +237,8 @@ struct xdev {
  * @eof: stdin is closed
  * @stdin_dev: a stdin command waits on this device
  * @quit: leave the main loop
+ * @privcmd: /dev/xen/privcmd for the DM ops (hypervisor mode), or -1
+ * @lent: pages lent now (hypervisor mode), all devices
  */
 struct srv {
 	const struct vxf_xen_opts *o;
@@ -194,6 +255,8 @@ struct srv {
 	bool eof;
 	struct xdev *stdin_dev;
 	bool quit;
+	int privcmd;
+	unsigned long lent;
 };
 
 static volatile sig_atomic_t got_usr1;
@@ -384,14 +447,154 @@ static void *xt_share(struct vxf_transport *t, uint32_t *ref)
 	return p;
 }
 
+static int hv_unshare_check(struct xdev *d, uint32_t ref);
+
 static int xt_unshare(struct vxf_transport *t, void *addr, uint32_t ref)
 {
 	struct xdev *d = to_dev(t);
 
-	(void)ref;
+	if (hv_unshare_check(d, ref)) {
+		fprintf(stderr, "vxf-backend: %s: cannot revoke a lent slot; leaking it\n",
+			d->fe);
+		return -EBUSY;
+	}
 	if (xengntshr_unshare(d->gs, addr, 1))
 		return -errno;
 	d->srv->shared--;
+	return 0;
+}
+
+static int dm_op(struct xdev *d, struct dmop *op, void *buf, size_t size)
+{
+	struct privcmd_dm_op_buf bufs[2] = {
+		{ .uptr = op, .size = sizeof(*op) },
+		{ .uptr = buf, .size = size },
+	};
+	struct privcmd_dm_op arg = {
+		.dom = (domid_t)d->domid,
+		.num = buf ? 2 : 1,
+		.ubufs = bufs,
+	};
+
+	return ioctl(d->srv->privcmd, IOCTL_PRIVCMD_DM_OP, &arg) ? -errno : 0;
+}
+
+/* Forget that window page @page is lent. */
+static void hv_forget(struct xdev *d, uint64_t page)
+{
+	uint64_t ref = d->page_ref[page];
+
+	if (!ref)
+		return;
+	d->page_ref[page] = 0;
+	if (ref - 1 < d->nr_ref_page)
+		d->ref_page[ref - 1] = 0;
+	d->srv->lent--;
+}
+
+/* Take window pages [first, first + count) back from the frontend. */
+static int hv_revoke_range(struct xdev *d, uint64_t first, uint64_t count)
+{
+	struct dmop op = { .op = XEN_DMOP_revoke_pages };
+	uint64_t page;
+	int ret;
+
+	op.u.revoke.first_gfn = d->hv_gfn + first;
+	op.u.revoke.nr = (uint32_t)count;
+	op.u.revoke.flags = XEN_DMOP_REVOKE_SYNC;
+	ret = dm_op(d, &op, NULL, 0);
+	/* A domain that is gone had every lent frame revoked by Xen. */
+	if (ret == -ESRCH)
+		ret = 0;
+	if (!ret && d->page_ref)
+		for (page = first; page < first + count; page++)
+			hv_forget(d, page);
+	return ret;
+}
+
+/*
+ * The store reclaims slots after hv-revoke; a slot still lent (a RESET, an
+ * UNMAP) is revoked here first: a page is never unshared while lent.
+ */
+static int hv_unshare_check(struct xdev *d, uint32_t ref)
+{
+	uint64_t page;
+
+	if (!d->hv || ref >= d->nr_ref_page || !d->ref_page[ref])
+		return 0;
+	page = d->ref_page[ref] - 1;
+	return hv_revoke_range(d, page, 1);
+}
+
+static int xt_hv_revoke(struct vxf_transport *t, uint64_t first,
+			uint64_t count)
+{
+	struct xdev *d = to_dev(t);
+	int ret;
+
+	if (count > UINT32_MAX)
+		return -EINVAL;
+	ret = hv_revoke_range(d, first, count);
+	if (ret)
+		fprintf(stderr, "vxf-backend: %s: XEN_DMOP_revoke_pages %" PRIu64
+			"+%" PRIu64 ": %s\n", d->fe, first, count,
+			strerror(-ret));
+	return ret;
+}
+
+/* Remember that @ref is lent at @page; false without memory. */
+static bool hv_remember(struct xdev *d, uint64_t page, uint32_t ref)
+{
+	uint64_t *n;
+	size_t cap;
+
+	if (ref >= d->nr_ref_page) {
+		cap = (size_t)ref * 2 + 64;
+		n = realloc(d->ref_page, cap * sizeof(*n));
+		if (!n)
+			return false;
+		memset(n + d->nr_ref_page, 0,
+		       (cap - d->nr_ref_page) * sizeof(*n));
+		d->ref_page = n;
+		d->nr_ref_page = cap;
+	}
+	if (d->page_ref[page])
+		hv_forget(d, page);	/* lent anew: replaced */
+	d->page_ref[page] = (uint64_t)ref + 1;
+	d->ref_page[ref] = page + 1;
+	d->srv->lent++;
+	return true;
+}
+
+static int xt_hv_lend(struct vxf_transport *t, uint64_t first,
+		      const uint32_t *refs, unsigned int nr)
+{
+	struct xdev *d = to_dev(t);
+	struct dmop_lend_entry e[XENVXF_MAX_REFS];
+	struct dmop op = { .op = XEN_DMOP_lend_pages };
+	unsigned int i;
+	int ret;
+
+	if (nr > XENVXF_MAX_REFS)
+		return XENVXF_STATUS_EINVAL;
+	for (i = 0; i < nr; i++) {
+		e[i].gfn = d->hv_gfn + first + i;
+		e[i].src = refs[i];
+	}
+	op.u.lend.nr = nr;
+	op.u.lend.flags = XEN_DMOP_LEND_SRC_GREF;
+	ret = dm_op(d, &op, e, nr * sizeof(e[0]));
+	for (i = 0; !ret && i < nr; i++)
+		if (!hv_remember(d, first + i, refs[i]))
+			ret = -ENOMEM;
+	if (ret) {
+		fprintf(stderr, "vxf-backend: %s: XEN_DMOP_lend_pages %" PRIu64
+			"+%u: %s (%u lent)\n", d->fe, first, nr,
+			strerror(-ret), op.u.lend.done);
+		/* Leave nothing half lent. */
+		hv_revoke_range(d, first, nr);
+		return XENVXF_STATUS_EIO;
+	}
 	return 0;
 }
 
@@ -413,6 +616,21 @@ static const struct vxf_transport_ops xen_ops = {
 	.ack_kicks = xt_ack_kicks,
 	.share = xt_share,
 	.unshare = xt_unshare,
+	.disconnect = xt_disconnect,
+	.destroy = xt_destroy,
+};
+
+/* Hypervisor mode: MAPs lend, hv-revoke revokes. */
+static const struct vxf_transport_ops xen_hv_ops = {
+	.name = "xen-hv",
+	.connect = xt_connect,
+	.notify = xt_notify,
+	.kick_fd = xt_kick_fd,
+	.ack_kicks = xt_ack_kicks,
+	.share = xt_share,
+	.unshare = xt_unshare,
+	.hv_revoke = xt_hv_revoke,
+	.hv_lend = xt_hv_lend,
 	.disconnect = xt_disconnect,
 	.destroy = xt_destroy,
 };
@@ -517,6 +735,52 @@ static int bind_port(struct xdev *d, uint64_t remote)
 	return 0;
 }
 
+/*
+ * Hypervisor mode if we offer it and the frontend wrote hv-window-gfn;
+ * then revoke the whole window (what a killed predecessor left lent).
+ */
+static int hv_setup(struct xdev *d, uint64_t window_pages)
+{
+	uint64_t gfn;
+	char buf[32];
+	int ret;
+
+	d->hv = false;
+	d->t.ops = &xen_ops;
+	if (!d->srv->o->hv ||
+	    xs_get(d->srv, d->fe, XENVXF_FIELD_HV_WINDOW_GFN, buf, sizeof(buf)))
+		return 0;
+	/* Below 2^52 (a frame of a 64-bit physical address), window inside. */
+	if (parse_dec(buf, (1ULL << 52) - window_pages, &gfn) || !gfn) {
+		dev_error(d, EINVAL, "bad %s: %s", XENVXF_FIELD_HV_WINDOW_GFN,
+			  buf);
+		return -EINVAL;
+	}
+	if (d->srv->privcmd < 0) {
+		dev_error(d, ENODEV, "hypervisor mode without /dev/xen/privcmd");
+		return -ENODEV;
+	}
+	d->page_ref = calloc(window_pages, sizeof(*d->page_ref));
+	if (!d->page_ref) {
+		dev_error(d, ENOMEM, "no memory for %" PRIu64 " pages",
+			  window_pages);
+		return -ENOMEM;
+	}
+	d->hv = true;
+	d->hv_gfn = gfn;
+	ret = hv_revoke_range(d, 0, window_pages);
+	if (ret) {
+		dev_error(d, -ret, "XEN_DMOP_revoke_pages of the window: %s (not the patched Xen?)",
+			  strerror(-ret));
+		d->hv = false;
+		return ret;
+	}
+	d->t.ops = &xen_hv_ops;
+	info(d->srv, "%s: hypervisor mode, frames %#" PRIx64 "+%" PRIu64,
+	     d->be, gfn, window_pages);
+	return 0;
+}
+
 /* The frontend is Initialised: take its rings. @p->ring_order is our max. */
 static int xt_connect(struct vxf_transport *t,
 		      const struct vxf_transport_params *p,
@@ -549,6 +813,8 @@ static int xt_connect(struct vxf_transport *t,
 		return -EIO;
 	if (bind_port(d, evtchn))
 		return -EIO;
+	if (hv_setup(d, p->window_pages))
+		return -EINVAL;
 
 	memset(r, 0, sizeof(*r));
 	r->req = d->req_ring;
@@ -732,7 +998,7 @@ static void advertise(struct xdev *d)
 	xs_put(s, d->be, XENVXF_FIELD_WINDOW_CACHE, "%s",
 	       cache_name(s->o->cache));
 	xs_put(s, d->be, XENVXF_FIELD_FEATURE_SUPERPAGE, "0");
-	xs_put(s, d->be, XENVXF_FIELD_FEATURE_HV_FAULT, "0");
+	xs_put(s, d->be, XENVXF_FIELD_FEATURE_HV_FAULT, "%d", s->o->hv ? 1 : 0);
 	set_state(d, XenbusStateInitWait);
 	d->phase = PH_INITWAIT;
 	info(s, "%s: InitWait (%" PRIu64 " pages, %s)", d->be,
@@ -742,11 +1008,22 @@ static void advertise(struct xdev *d)
 /* Stop serving: every page unshared, rings unmapped, port unbound. */
 static void dev_disconnect(struct xdev *d)
 {
+	if (d->serving && d->hv &&
+	    hv_revoke_range(d, 0, d->store.window_pages))
+		/* Then each slot is revoked alone before its unsharing. */
+		fprintf(stderr, "vxf-backend: %s: revoking the window failed\n",
+			d->fe);
 	if (d->serving) {
 		vxf_proto_fini(&d->proto);
 		vxf_store_fini(&d->store);
 		d->serving = false;
 	}
+	d->hv = false;
+	free(d->page_ref);
+	free(d->ref_page);
+	d->page_ref = NULL;
+	d->ref_page = NULL;
+	d->nr_ref_page = 0;
 	xt_disconnect(&d->t);
 	if (d->ctl.waiting) {
 		d->ctl.waiting = false;
@@ -1165,8 +1442,13 @@ static int drain_watches(struct srv *s)
 
 static void print_grants(struct srv *s, const char *prefix)
 {
-	out_line("%sgrants shared=%lu mapped=%lu evtchns=%lu devices=%u",
-		 prefix, s->shared, s->mapped, s->ports, s->nr_devs);
+	if (s->o->hv)	/* pages lent with XEN_DMOP_lend_pages too */
+		out_line("%sgrants shared=%lu mapped=%lu evtchns=%lu devices=%u lent=%lu",
+			 prefix, s->shared, s->mapped, s->ports, s->nr_devs,
+			 s->lent);
+	else
+		out_line("%sgrants shared=%lu mapped=%lu evtchns=%lu devices=%u",
+			 prefix, s->shared, s->mapped, s->ports, s->nr_devs);
 }
 
 static const char *phase_name(enum phase p)
@@ -1374,6 +1656,15 @@ static int srv_open(struct srv *s)
 {
 	uint64_t self;
 
+	s->privcmd = -1;
+	if (s->o->hv) {
+		s->privcmd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+		if (s->privcmd < 0) {
+			fprintf(stderr, "vxf-backend: --hv: /dev/xen/privcmd: %s\n",
+				strerror(errno));
+			return -1;
+		}
+	}
 	s->xs = xs_open(0);
 	if (!s->xs) {
 		fprintf(stderr, "vxf-backend: cannot reach xenstore: %s (is xenstored running, /proc/xen mounted?)\n",
@@ -1401,6 +1692,8 @@ static void srv_close(struct srv *s)
 	}
 	if (s->xs)
 		xs_close(s->xs);
+	if (s->privcmd >= 0)
+		close(s->privcmd);
 }
 
 static void usr1_setup(sigset_t *mask, const sigset_t *waitmask)

@@ -28,6 +28,7 @@
  * @stats_on_exit: print the grant counters on stdout before exiting
  * @fail: initial fail ranges
  * @nr_fail: entries of @fail
+ * @hv: offer feature-hv-fault=1 (hypervisor mode, on the patched Xen)
  */
 struct vxf_xen_opts {
 	uint64_t window_pages;
@@ -42,6 +43,7 @@ struct vxf_xen_opts {
 	bool stats_on_exit;
 	const struct vxf_range *fail;
 	unsigned int nr_fail;
+	bool hv;
 };
 
 int vxf_xen_main(const struct vxf_xen_opts *o, const sigset_t *waitmask,

@@ -169,6 +169,7 @@ int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 	mutex_init(&win->claims_lock);
 	win->claims = RB_ROOT_CACHED;
 	xa_init(&win->pages);
+	xa_init(&win->hv_failed);
 	atomic64_set(&win->mapped_pages, 0);
 	for (i = 0; i < VXF_CNT_NR; i++)
 		atomic64_set(&win->counters[i], 0);
@@ -198,6 +199,7 @@ void vxf_window_destroy(struct vxf_window *win)
 	}
 	mutex_unlock(&win->lock);
 	xa_destroy(&win->pages);
+	xa_destroy(&win->hv_failed);
 }
 
 static void vxf_window_record_latency(struct vxf_window *win, u64 start_ns)
@@ -717,6 +719,79 @@ static vm_fault_t vxf_fault_report(struct vxf_window *win,
 	return VM_FAULT_RETRY;
 }
 
+/*
+ * Xen hypervisor mode: window page N is guest frame hv_gfn + N, always. The
+ * fault inserts that frame and never waits: if the backend's page is not
+ * there, the access reaches Xen, which holds the vCPU and reports it
+ * (xen_hv.c sends the MAP). A page whose MAP the backend refused while a
+ * vCPU was held on it gets SIGBUS once, which ends that access; the next
+ * one tries again.
+ */
+static vm_fault_t vxf_frame_fault(struct vxf_window *win, struct vm_fault *vmf)
+{
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	/* map_sem: no frame is inserted after vxf_window_hv_frames_end(). */
+	down_read(&win->map_sem);
+	if (READ_ONCE(win->hv_frames) &&
+	    !xa_erase(&win->hv_failed, vmf->pgoff) &&
+	    READ_ONCE(win->dev->ring.connected))
+		ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
+				     win->hv_gfn + vmf->pgoff);
+	up_read(&win->map_sem);
+	return ret;
+}
+
+/**
+ * vxf_window_hv_frames_end() - take the window out of hypervisor frames mode
+ * @win: the window
+ *
+ * Every user mapping of the window is zapped, and no frame is inserted
+ * afterwards: the window's next faults find no hypervisor and get SIGBUS,
+ * so that nothing reads a hole Xen no longer reports.
+ *
+ * Context: process context.
+ */
+void vxf_window_hv_frames_end(struct vxf_window *win)
+{
+	struct inode *inode = READ_ONCE(win->dev->inode);
+
+	down_write(&win->map_sem);
+	WRITE_ONCE(win->hv_frames, false);
+	if (inode)
+		unmap_mapping_range(inode->i_mapping, 0,
+				    (loff_t)win->nr_pages << PAGE_SHIFT, 1);
+	up_write(&win->map_sem);
+}
+
+/**
+ * vxf_window_hv_frame_fail() - fail the held accesses to a window page
+ * @win: the window, in hypervisor frames mode
+ * @page: the window page, inside the window
+ *
+ * The page's next fault gets SIGBUS (a task) or -EFAULT (the kernel's user
+ * copies); every user mapping of the page is zapped so that the retried
+ * access takes that fault. The caller then resolves the records.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM (nothing marked: the retry reports again).
+ */
+int vxf_window_hv_frame_fail(struct vxf_window *win, u64 page)
+{
+	struct inode *inode = READ_ONCE(win->dev->inode);
+	int err;
+
+	err = xa_err(xa_store(&win->hv_failed, page, xa_mk_value(1),
+			      GFP_KERNEL));
+	if (err)
+		return err;
+	if (inode)
+		unmap_mapping_range(inode->i_mapping, (loff_t)page << PAGE_SHIFT,
+				    PAGE_SIZE, 1);
+	vxf_count(win, VXF_CNT_HV_FAILED);
+	return 0;
+}
+
 /**
  * vxf_window_fault() - resolve a fault on a window page
  * @win: the window
@@ -752,6 +827,11 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf,
 		vxf_count(win, VXF_CNT_FAULTS);
 	if (vmf->pgoff >= win->nr_pages) {
 		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+
+	if (READ_ONCE(win->hv_frames)) {
+		ret = vxf_frame_fault(win, vmf);
 		goto out;
 	}
 

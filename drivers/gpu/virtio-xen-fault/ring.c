@@ -32,6 +32,7 @@
 void vxf_ring_init(struct vxf_ring *ring)
 {
 	mutex_init(&ring->lock);
+	spin_lock_init(&ring->push_lock);
 	xa_init(&ring->inflight);
 	INIT_LIST_HEAD(&ring->backlog);
 	ring->next_id = 1;
@@ -145,11 +146,26 @@ static void vxf_ring_break(struct vxf_device *dev, const char *why, u64 a,
 	vxf_ring_fail_all(dev, -EIO);
 }
 
-/* Put @req in the next free slot. The caller pushes and notifies. */
+/* Write a request to the next free slot; the caller holds push_lock. */
+static void vxf_ring_write(struct vxf_ring *ring, const struct xenvxf_req *wire)
+{
+	lockdep_assert_held(&ring->push_lock);
+	memcpy(RING_GET_REQUEST(&ring->req, ring->req.req_prod_pvt), wire,
+	       sizeof(*wire));
+	ring->req.req_prod_pvt++;
+}
+
+/*
+ * Put @req in the next free slot. The caller pushes and notifies. Returns
+ * 0, -ENOMEM, or -EBUSY when the ring is full (the hypervisor mode's event
+ * handler may have taken the last slot since the caller looked).
+ */
 static int vxf_ring_put(struct vxf_device *dev, struct vxf_request *req)
 {
 	struct vxf_ring *ring = &dev->ring;
 	struct xenvxf_req wire = {};
+	unsigned long flags;
+	bool full;
 	int err;
 
 	req->id = ring->next_id++;
@@ -162,9 +178,15 @@ static int vxf_ring_put(struct vxf_device *dev, struct vxf_request *req)
 	wire.flags = req->flags;
 	wire.count = req->count;
 	wire.first_page = req->first;
-	memcpy(RING_GET_REQUEST(&ring->req, ring->req.req_prod_pvt), &wire,
-	       sizeof(wire));
-	ring->req.req_prod_pvt++;
+	spin_lock_irqsave(&ring->push_lock, flags);
+	full = RING_FULL(&ring->req);
+	if (!full)
+		vxf_ring_write(ring, &wire);
+	spin_unlock_irqrestore(&ring->push_lock, flags);
+	if (full) {
+		xa_erase(&ring->inflight, req->id);
+		return -EBUSY;
+	}
 	trace_vxf_map_request(dev->index, req->id, req->op, req->first,
 			      req->count, req->flags);
 	return 0;
@@ -173,11 +195,59 @@ static int vxf_ring_put(struct vxf_device *dev, struct vxf_request *req)
 static void vxf_ring_push(struct vxf_device *dev)
 {
 	struct vxf_ring *ring = &dev->ring;
+	unsigned long flags;
 	int notify;
 
+	spin_lock_irqsave(&ring->push_lock, flags);
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->req, notify);
+	spin_unlock_irqrestore(&ring->push_lock, flags);
 	if (notify)
 		dev->ops->notify(dev);
+}
+
+/**
+ * vxf_ring_send_hv_map() - send a one-page MAP from any context
+ * @dev: the device
+ * @id: the wire id, with VXF_HV_MAP_ID set, chosen by the caller, whose
+ *	transport's @hv_answer gets the answer
+ * @page: the window page, inside the window
+ *
+ * For the Xen hypervisor mode's event handler: a vCPU Xen holds on an
+ * access in kernel mode runs nothing but interrupt handlers until the page
+ * is lent, so the MAP must leave from one (vxf_fault.h). The request skips
+ * the backlog: with the ring full it is not sent at all.
+ *
+ * Context: any, including hard interrupt; takes vxf_ring.push_lock.
+ * Return: 0, -ENOTCONN without a usable backend, -EBUSY with the ring full.
+ */
+int vxf_ring_send_hv_map(struct vxf_device *dev, u64 id, u64 page)
+{
+	struct vxf_ring *ring = &dev->ring;
+	struct xenvxf_req wire = {
+		.id = id,
+		.operation = XENVXF_OP_MAP,
+		.count = 1,
+		.first_page = page,
+	};
+	unsigned long flags;
+	int notify, err = 0;
+
+	spin_lock_irqsave(&ring->push_lock, flags);
+	if (!ring->connected || READ_ONCE(ring->broken)) {
+		err = -ENOTCONN;
+	} else if (RING_FULL(&ring->req)) {
+		err = -EBUSY;
+	} else {
+		vxf_ring_write(ring, &wire);
+		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->req, notify);
+		/* Inside the lock: connected, so the transport is there. */
+		if (notify)
+			dev->ops->notify(dev);
+	}
+	spin_unlock_irqrestore(&ring->push_lock, flags);
+	if (!err)
+		trace_vxf_map_request(dev->index, id, XENVXF_OP_MAP, page, 1, 0);
+	return err;
 }
 
 /* Move queued requests into the free slots. */
@@ -193,6 +263,10 @@ static void vxf_ring_drain_backlog(struct vxf_device *dev)
 				       backlog);
 		list_del_init(&req->backlog);
 		err = vxf_ring_put(dev, req);
+		if (err == -EBUSY) {
+			list_add(&req->backlog, &ring->backlog);
+			break;
+		}
 		if (err)
 			vxf_request_done(dev, req, NULL, err);
 		else
@@ -238,6 +312,10 @@ static int __vxf_ring_send(struct vxf_device *dev, struct vxf_request *req)
 		return 0;
 	}
 	err = vxf_ring_put(dev, req);
+	if (err == -EBUSY) {
+		vxf_ring_queue(ring, req);
+		return 0;
+	}
 	if (!err)
 		vxf_ring_push(dev);
 	return err;
@@ -351,6 +429,14 @@ static int vxf_ring_handle_response(struct vxf_device *dev,
 	struct vxf_ring *ring = &dev->ring;
 	struct vxf_request *req;
 
+	if (rsp->id & VXF_HV_MAP_ID) {
+		if (!dev->ops->hv_answer || dev->ops->hv_answer(dev, rsp)) {
+			vxf_ring_break(dev, "answer to a MAP not in flight",
+				       rsp->id, rsp->operation);
+			return -EPROTO;
+		}
+		return 0;
+	}
 	req = xa_load(&ring->inflight, rsp->id);
 	if (!req) {
 		vxf_ring_break(dev, "answer to a request not in flight",
@@ -614,7 +700,9 @@ void vxf_ring_connect(struct vxf_device *dev, struct xenvxf_req_sring *req,
 	BACK_RING_INIT(&ring->evt, evt, ring_bytes);
 	ring->broken = false;
 	WRITE_ONCE(ring->broken_why, NULL);
+	spin_lock_irq(&ring->push_lock);
 	WRITE_ONCE(ring->connected, true);
+	spin_unlock_irq(&ring->push_lock);
 }
 
 /**
@@ -630,7 +718,10 @@ void vxf_ring_disconnect(struct vxf_device *dev)
 	struct vxf_ring *ring = &dev->ring;
 
 	lockdep_assert_held(&ring->lock);
+	/* No MAP from the hypervisor mode's event handler after this. */
+	spin_lock_irq(&ring->push_lock);
 	WRITE_ONCE(ring->connected, false);
+	spin_unlock_irq(&ring->push_lock);
 	vxf_window_drop_all(&dev->win);
 	vxf_ring_fail_all(dev, -ENOTCONN);
 }

@@ -273,6 +273,12 @@ struct vxf_ra_stream {
  *	report) and got it, by VXF_LAT_BUCKETS bucket; shown in debugfs
  * @hv_gfn: guest frame of page 0 in hypervisor fault records, 0 when faults
  *	are not reported by a hypervisor
+ * @hv_frames: Xen hypervisor mode (xen_hv.c): window page N is guest frame
+ *	@hv_gfn + N for the window's whole life; a fault inserts that frame,
+ *	and whether the backend's page is there is the hypervisor's business
+ *	(@pages stays empty)
+ * @hv_failed: in @hv_frames mode, the pages whose MAP the backend refused
+ *	while a vCPU was held on them: the next fault on each gets SIGBUS
  * @ra: the sequential streams, most recently used first (see
  *	vxf_window_ra_update())
  * @prefetch_inflight: pages of PREFETCH MAPs still PENDING, at most about
@@ -302,6 +308,8 @@ struct vxf_window {
 	atomic64_t counters[VXF_CNT_NR];
 	atomic64_t lat_hist[VXF_LAT_BUCKETS];
 	u64 hv_gfn;
+	bool hv_frames;
+	struct xarray hv_failed;
 	struct vxf_ra_stream ra[VXF_RA_STREAMS];
 	u32 prefetch_inflight;
 	unsigned long take_pfns[VXF_TAKE_BATCH];
@@ -337,7 +345,12 @@ struct vxf_mapping {
 
 /**
  * struct vxf_ring - frontend half of the two shared rings
- * @lock: protects everything below, and serialises ring processing
+ * @lock: protects everything below but what @push_lock does, and
+ *	serialises ring processing
+ * @push_lock: protects the request ring's producer side (@req's private
+ *	index and free slots) and @connected's changes, so that the
+ *	hypervisor mode's event handler can send a MAP from hard interrupt
+ *	context (vxf_ring_send_hv_map()); taken inside @lock
  * @connected: the transport is up and the rings are valid
  * @broken: the backend violated the protocol; nothing more is read
  * @broken_why: which rule it broke (a string constant), set with @broken
@@ -356,6 +369,7 @@ struct vxf_mapping {
  */
 struct vxf_ring {
 	struct mutex lock;		/* everything below; ring processing */
+	spinlock_t push_lock;		/* @req producer side, @connected */
 	bool connected;
 	bool broken;
 	const char *broken_why;
@@ -382,6 +396,10 @@ struct vxf_ring {
  *	mapping of them is left; returns 0, or -EIO if a page could not be
  *	released: the transport then keeps that page (it is never reused) and
  *	the backend hears of it (REVOKE_DONE or RESET answered -XEN_EIO)
+ * @hv_answer: optional (Xen hypervisor mode): the answer to a MAP sent with
+ *	vxf_ring_send_hv_map() (an id with VXF_HV_MAP_ID set), copied out of
+ *	the ring but not checked; returns 0, or -EPROTO for an answer that
+ *	matches no such MAP (the backend broke the protocol)
  *
  * The transport keeps whatever it needs to release a page (a grant handle,
  * a pinned reference) itself, keyed by PFN.
@@ -393,7 +411,14 @@ struct vxf_transport_ops {
 			unsigned long *pfns);
 	int (*unmap_pages)(struct vxf_device *dev, const unsigned long *pfns,
 			   unsigned int nr);
+	int (*hv_answer)(struct vxf_device *dev, const struct xenvxf_rsp *rsp);
 };
+
+/*
+ * Wire ids of the MAPs the Xen hypervisor mode sends from its event handler
+ * have this bit set; the ring's own ids count from 1 and never reach it.
+ */
+#define VXF_HV_MAP_ID	BIT_ULL(63)
 
 /**
  * struct vxf_device - one window, its user device and its backend
@@ -526,6 +551,8 @@ enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
 enum vxf_hv_action vxf_window_hv_state(struct vxf_window *win, u64 page);
 void vxf_window_hv_give_up(struct vxf_window *win, u64 page);
 u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count);
+int vxf_window_hv_frame_fail(struct vxf_window *win, u64 page);
+void vxf_window_hv_frames_end(struct vxf_window *win);
 
 static inline void vxf_count(struct vxf_window *win, enum vxf_counter c)
 {
@@ -609,6 +636,7 @@ void vxf_ring_connect(struct vxf_device *dev, struct xenvxf_req_sring *req,
 		      struct xenvxf_evt_sring *evt, size_t ring_bytes);
 void vxf_ring_disconnect(struct vxf_device *dev);
 int vxf_ring_send(struct vxf_device *dev, struct vxf_request *req);
+int vxf_ring_send_hv_map(struct vxf_device *dev, u64 id, u64 page);
 void vxf_ring_cancel_map(struct vxf_device *dev, struct vxf_chunk *chunk,
 			 int error);
 bool vxf_ring_process_pass(struct vxf_device *dev, unsigned int *handled);
@@ -665,6 +693,15 @@ int vxf_hv_attach(struct vxf_device *dev, const struct vxf_hv_ops *ops,
 void vxf_hv_detach(struct vxf_device *dev);
 void vxf_hv_kick(struct vxf_device *dev);
 const struct vxf_hv_ops *vxf_hv_ops(struct vxf_device *dev);
+
+/* xen_hv.c */
+struct vxf_xen_hv;
+struct vxf_xen_hv *vxf_xen_hv_create(struct vxf_device *dev,
+				     struct device *parent);
+void vxf_xen_hv_destroy(struct vxf_xen_hv *xhv);
+int vxf_xen_hv_answer(struct vxf_xen_hv *xhv, const struct xenvxf_rsp *rsp);
+void vxf_xen_hv_disconnected(struct vxf_xen_hv *xhv);
+u64 vxf_xen_hv_base_gfn(const struct vxf_xen_hv *xhv);
 
 /* xen.c */
 int vxf_xen_init(void);

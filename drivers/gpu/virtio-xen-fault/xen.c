@@ -15,6 +15,12 @@
  * Each is mapped into a page of the unpopulated pool and that page's PFN goes
  * into the window; unmapping (on REVOKE, RESET, disconnect, or the window
  * going unused) happens only after every user mapping was zapped.
+ *
+ * Hypervisor mode (xen_hv.c): when Xen reports faults (XENFEAT_fault_report)
+ * and the first backend offers feature-hv-fault, the window becomes a range
+ * of guest frames the backend lends its pages at, and the frontend tells it
+ * where (hv-window-gfn). The mode is the window's for its whole life: a
+ * later backend must offer it too.
  */
 
 #include <linux/interrupt.h>
@@ -60,6 +66,7 @@ MODULE_PARM_DESC(xen_ring_order,
  *	(used by @ring_work only, between the interrupt and its EOI)
  * @fatal_work: disconnects from a backend that broke the protocol
  * @attached: @dev has this transport attached
+ * @hv: hypervisor mode of @dev, NULL in grant mode (set with @dev)
  * @mapped: PFN -> grant handle (a value entry) of each mapped grant
  */
 struct vxf_xen_front {
@@ -77,6 +84,7 @@ struct vxf_xen_front {
 	unsigned int eoi_flags;
 	struct work_struct fatal_work;
 	bool attached;
+	struct vxf_xen_hv *hv;
 	struct xarray mapped;
 };
 
@@ -213,11 +221,31 @@ static int vxf_xen_unmap_pages(struct vxf_device *dev,
 	return err;
 }
 
+static int vxf_xen_hv_answer_op(struct vxf_device *dev,
+				const struct xenvxf_rsp *rsp)
+{
+	struct vxf_xen_front *front = dev->priv;
+
+	return front->hv ? vxf_xen_hv_answer(front->hv, rsp) : -EPROTO;
+}
+
 static const struct vxf_transport_ops vxf_xen_ops = {
 	.notify = vxf_xen_notify,
 	.map_refs = vxf_xen_map_refs,
 	.unmap_pages = vxf_xen_unmap_pages,
+	.hv_answer = vxf_xen_hv_answer_op,
 };
+
+/*
+ * Where the ring work runs. In hypervisor mode a vCPU Xen holds in kernel
+ * mode runs nothing but interrupt handlers, its CPU's bound workers
+ * included: the answers (a refusal, which must reach the held access) are
+ * handled by an unbound worker, on any other vCPU.
+ */
+static struct workqueue_struct *vxf_xen_wq(struct vxf_xen_front *front)
+{
+	return front->hv ? system_unbound_wq : system_highpri_wq;
+}
 
 /*
  * Ring processing sleeps (it revokes, maps grants): do it in a work item, one
@@ -238,7 +266,7 @@ static void vxf_xen_ring_work(struct work_struct *work)
 	if (handled)
 		front->eoi_flags = 0;
 	if (more) {
-		queue_work(system_highpri_wq, &front->ring_work);
+		queue_work(vxf_xen_wq(front), &front->ring_work);
 		return;
 	}
 	if (READ_ONCE(front->dev->ring.broken))
@@ -255,7 +283,7 @@ static irqreturn_t vxf_xen_interrupt(int irq, void *data)
 
 	/* No other event until the EOI: the work item is idle here. */
 	front->eoi_flags = XEN_EOI_FLAG_SPURIOUS;
-	queue_work(system_highpri_wq, &front->ring_work);
+	queue_work(vxf_xen_wq(front), &front->ring_work);
 	return IRQ_HANDLED;
 }
 
@@ -327,13 +355,18 @@ static int vxf_xen_get_window(struct vxf_xen_front *front)
 	struct vxf_device *dev;
 	int err;
 
+	bool hv;
+
 	err = vxf_xen_read_window(front, &params);
 	if (err)
 		return err;
+	hv = xenbus_read_unsigned(front->xbdev->otherend,
+				  XENVXF_FIELD_FEATURE_HV_FAULT, 0) == 1;
 
 	if (front->dev) {
 		if (params.nr_pages == front->dev->win.nr_pages &&
-		    params.cache == front->dev->win.cache)
+		    params.cache == front->dev->win.cache &&
+		    (hv || !front->hv))
 			return 0;
 		xenbus_dev_fatal(front->xbdev, -EINVAL,
 				 "backend changed the window (%llu pages)",
@@ -347,8 +380,21 @@ static int vxf_xen_get_window(struct vxf_xen_front *front)
 				 "creating the window");
 		return PTR_ERR(dev);
 	}
+	/* Hypervisor mode if Xen and the backend both can; else grant mode. */
+	if (hv && params.cache == VXF_CACHE_WB) {
+		front->hv = vxf_xen_hv_create(dev, &front->xbdev->dev);
+		if (IS_ERR(front->hv)) {
+			if (PTR_ERR(front->hv) != -EOPNOTSUPP)
+				dev_warn(&front->xbdev->dev,
+					 "hypervisor mode: %ld; grant mode\n",
+					 PTR_ERR(front->hv));
+			front->hv = NULL;
+		}
+	}
 	err = vxf_device_register(dev);
 	if (err) {
+		vxf_xen_hv_destroy(front->hv);
+		front->hv = NULL;
 		vxf_device_put(dev);
 		xenbus_dev_fatal(front->xbdev, err, "registering the window");
 		return err;
@@ -399,6 +445,9 @@ again:
 			    front->evtchn) ?:
 	      xenbus_printf(xbt, dir, XENVXF_FIELD_MAP_GRANULE, "%u",
 			    1U << front->dev->win.granule_shift);
+	if (!err && front->hv)
+		err = xenbus_printf(xbt, dir, XENVXF_FIELD_HV_WINDOW_GFN,
+				    "%llu", vxf_xen_hv_base_gfn(front->hv));
 	if (err) {
 		xenbus_transaction_end(xbt, 1);
 		return err;
@@ -417,6 +466,8 @@ static void vxf_xen_teardown(struct vxf_xen_front *front)
 	if (front->attached) {
 		vxf_device_disconnect(front->dev);
 		front->attached = false;
+		if (front->hv)
+			vxf_xen_hv_disconnected(front->hv);
 	}
 	if (front->irq > 0) {
 		/*
@@ -581,6 +632,7 @@ static void vxf_xen_remove(struct xenbus_device *xbdev)
 	/* Finds nothing attached if it runs now; must not run later. */
 	cancel_work_sync(&front->fatal_work);
 
+	vxf_xen_hv_destroy(front->hv);
 	if (front->dev) {
 		vxf_device_unregister(front->dev);
 		vxf_device_put(front->dev);

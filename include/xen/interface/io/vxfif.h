@@ -78,9 +78,20 @@
  * feature-hv-fault
  *      Values:         <bool>
  *      Default:        0
- *      The backend revokes through the hypervisor (the guest is not asked)
- *      and the guest learns of holes from hypervisor fault reports. See
- *      include/xen/interface/hvm/vxf_fault.h.
+ *      The backend can serve the window in hypervisor mode: it lends its
+ *      pages into the guest's physmap at the frames the frontend names in
+ *      hv-window-gfn (XEN_DMOP_lend_pages), and takes them back through the
+ *      hypervisor (XEN_DMOP_revoke_pages) without asking the guest; the
+ *      guest learns of holes from hypervisor fault reports (see
+ *      include/xen/interface/hvm/vxf_fault.h). The mode is in use only if
+ *      the frontend writes hv-window-gfn: a frontend without
+ *      XENFEAT_fault_report, or that does not implement the mode, writes
+ *      no such key, and both ends use grant mode. A backend without the
+ *      feature (or with it 0) is always in grant mode: the frontend writes
+ *      no hv-window-gfn for it. A frontend that used hypervisor mode with
+ *      an earlier backend of the same device treats a backend without the
+ *      feature as a fatal error (the window's user mappings point at its
+ *      frames).
  *
  *------------------------- Frontend entries ---------------------------------
  *
@@ -108,6 +119,25 @@
  *      Number of pages the frontend asks for at a time (a power of two, at
  *      most XENVXF_MAX_MAP_PAGES, or XENVXF_SUPERPAGE_PAGES when superpages
  *      were negotiated). Informative: every MAP still names its own range.
+ *
+ * hv-window-gfn
+ *      Values:         <uint64_t>
+ *      Written only in hypervisor mode (see feature-hv-fault), and only if
+ *      the backend offers it: the guest frame of window page 0. Window page
+ *      N is guest frame hv-window-gfn + N for the window's whole life: a
+ *      range of the guest's physical address space with nothing of the
+ *      guest's behind it, registered as a fault report window with Xen.
+ *      The backend answers a MAP by lending its page for window page N at
+ *      that frame, in the frontend's domain, before it pushes the response
+ *      (status 0, nr_refs 0: a hypervisor-mode MAP response carries no
+ *      references); it takes pages back with XEN_DMOP_revoke_pages and no
+ *      event (no REVOKE or RESET on the event ring: the frontend hears of
+ *      nothing until a guest access finds the hole and Xen reports it, and
+ *      then sends a MAP of that page again). A backend that disconnects
+ *      revokes every page it lent first. The frontend sends hypervisor-mode
+ *      MAPs of one page, with ids it picks from its own space; a backend
+ *      that answers them with an error status fails the guest access
+ *      (SIGBUS or -EFAULT).
  *
  ******************************************************************************
  *                               STATE DIAGRAM
@@ -407,6 +437,7 @@
 #define XENVXF_FIELD_EVT_RING_REF	"evt-ring-ref"
 #define XENVXF_FIELD_EVT_CHANNEL	"event-channel"
 #define XENVXF_FIELD_MAP_GRANULE	"map-granule"
+#define XENVXF_FIELD_HV_WINDOW_GFN	"hv-window-gfn"
 
 #define XENVXF_CACHE_WB			"wb"
 #define XENVXF_CACHE_WC			"wc"

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vxf_xen_hv.c - IGT subtests of hypervisor mode on the patched Xen
+ *
+ * Copyright (C) 2026 The virtio-xen-fault authors
+ *
+ * Part of the vxf_loop binary; every subtest here skips unless the helpers
+ * run in Xen mode against a window in hypervisor mode: the domU runs on the
+ * patched Xen (xen/patches/, XENFEAT_fault_report) and the dom0 backend was
+ * started with --hv (scripts/xen-hv.sh suite). Window page N is then guest
+ * frame hv_gfn + N for good; the backend lends its pages there on MAP and
+ * takes them back with hv-revoke (XEN_DMOP_revoke_pages), sending nothing
+ * on the event ring; Xen reports the next access to such a page, holding
+ * the vCPU, and the driver asks for the page again from the report's
+ * interrupt handler.
+ *
+ *   xen-hv-first-touch      fresh pages come through reports and MAPs
+ *   xen-hv-revoke-migrates  hv-revoke, then user-mode reads see what was
+ *       written before (the backend copied it back); no REVOKE went over
+ *       the event ring (both ends' counters)
+ *   xen-hv-kernel-access    write(2) from and read(2) into revoked pages
+ *       complete with the migrated contents: a vCPU held by Xen in kernel
+ *       mode gets its MAP sent (the liveness case on one vCPU)
+ *   xen-hv-revoke-cycles    many revoke/access rounds, contents kept
+ *   xen-hv-backend-error    a refused MAP ends the access in SIGBUS; the
+ *       domU and the rest of the window live on, and the page works once
+ *       the backend serves it again; with a second vCPU, a kernel access
+ *       to a refused page ends in EFAULT
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "vxf_helpers.h"
+#include "vxf_loop.h"
+
+#define HV_CYCLES	50
+
+static void hv_start(struct window *w, const char *pages, const char *fail)
+{
+	igt_require_f(vxf_xen_mode(), "not in Xen mode (no dom0 backend)\n");
+	if (fail)
+		START(w, "--pages", pages, "--quiet", "--fail", fail);
+	else
+		START(w, "--pages", pages, "--quiet");
+	if (!info(w).hv_gfn) {
+		window_stop(w);
+		igt_skip("the window is not in hypervisor mode (stock Xen, or "
+			 "a backend without --hv)\n");
+	}
+}
+
+static void hv_revoke(struct window *w, uint64_t first, uint64_t count)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "hv-revoke %llu %llu",
+		 (unsigned long long)first, (unsigned long long)count);
+	be_cmd(w, cmd);
+}
+
+static void test_first_touch(void)
+{
+	struct vxf_backend_stats b0, b1;
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t p;
+
+	hv_start(&w, "16", NULL);
+	s0 = stats(&w);
+	b0 = be_stats(&w);
+	for (p = 0; p < 4; p++)
+		check_page(&w, p, expect_pattern, 0);
+	s1 = stats(&w);
+	b1 = be_stats(&w);
+	/* Each page was a hole: Xen reported it and its MAP was answered. */
+	igt_assert_lte_u64(4, s1.hv_reports - s0.hv_reports);
+	igt_assert_lte_u64(4, s1.maps - s0.maps);
+	igt_assert_lte_u64(4, b1.map_pages - b0.map_pages);
+	igt_assert_eq_u64(s1.hv_rejected, s0.hv_rejected);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	igt_assert_eq_u64(s1.map_errors, s0.map_errors);
+	window_stop(&w);
+}
+
+static void test_revoke_migrates(void)
+{
+	struct vxf_backend_stats b0, b1;
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t p;
+
+	hv_start(&w, "8", NULL);
+	for (p = 0; p < 8; p++)
+		fill_page(&w, p, 3);
+	s0 = stats(&w);
+	b0 = be_stats(&w);
+	hv_revoke(&w, 0, 8);
+	/* The backend has the contents back, before anyone asks. */
+	igt_assert_eq_u64(be_peek(&w, 5, 17), value(5, 17, 3));
+
+	for (p = 0; p < 8; p++)
+		check_page(&w, p, value, 3);
+	s1 = stats(&w);
+	b1 = be_stats(&w);
+	igt_assert_lte_u64(8, s1.hv_reports - s0.hv_reports);
+	igt_assert_lte_u64(8, s1.maps - s0.maps);
+	/* Nothing went over the event ring: no REVOKE, at either end. */
+	igt_assert_eq_u64(s1.revokes, s0.revokes);
+	igt_assert_eq_u64(b1.revokes, b0.revokes);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
+static void test_kernel_access(void)
+{
+	uint64_t buf[VXF_WORDS_PER_PAGE];
+	struct vxf_backend_stats b0;
+	struct vxf_stats s0, s1;
+	struct window w;
+	int fd;
+
+	hv_start(&w, "8", NULL);
+	fill_page(&w, 2, 9);
+	fill_page(&w, 3, 10);
+	hv_revoke(&w, 2, 2);
+	s0 = stats(&w);
+	b0 = be_stats(&w);
+
+	/* write(2) from the revoked page: the kernel's read is held, served. */
+	fd = memfd_create("vxf-xen-hv", 0);
+	igt_assert(fd >= 0);
+	igt_assert_eq(pwrite(fd, (void *)word(&w, 2, 0), VXF_PAGE_SIZE, 0),
+		      (int)VXF_PAGE_SIZE);
+	igt_assert_eq(pread(fd, buf, VXF_PAGE_SIZE, 0), (int)VXF_PAGE_SIZE);
+	igt_assert_eq_u64(buf[17], value(2, 17, 9));
+	igt_assert_eq_u64(buf[VXF_WORDS_PER_PAGE - 1],
+			  value(2, VXF_WORDS_PER_PAGE - 1, 9));
+
+	/* read(2) into the other revoked page: the kernel's write is held. */
+	igt_assert_eq(pread(fd, (void *)word(&w, 3, 0), VXF_PAGE_SIZE, 0),
+		      (int)VXF_PAGE_SIZE);
+	/* What the kernel wrote reached the backend's page, through a lend. */
+	hv_revoke(&w, 3, 1);
+	igt_assert_eq_u64(be_peek(&w, 3, 17), value(2, 17, 9));
+	close(fd);
+
+	s1 = stats(&w);
+	igt_assert_lte_u64(2, s1.hv_reports - s0.hv_reports);
+	igt_assert_eq_u64(s1.revokes, s0.revokes);
+	igt_assert_eq_u64(be_stats(&w).revokes, b0.revokes);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
+static void test_revoke_cycles(void)
+{
+	struct vxf_backend_stats b0;
+	uint64_t gen[4], p;
+	struct vxf_stats s0, s1;
+	struct window w;
+	unsigned int i;
+
+	hv_start(&w, "4", NULL);
+	for (p = 0; p < 4; p++) {
+		gen[p] = 1;
+		fill_page(&w, p, gen[p]);
+	}
+	s0 = stats(&w);
+	b0 = be_stats(&w);
+	for (i = 0; i < HV_CYCLES; i++) {
+		p = i % 4;
+		hv_revoke(&w, 0, 4);
+		igt_assert_eq_u64(must_read(word(&w, p, 7)),
+				  value(p, 7, gen[p]));
+		gen[p] = i + 2;
+		fill_page(&w, p, gen[p]);
+	}
+	for (p = 0; p < 4; p++)
+		check_page(&w, p, value, gen[p]);
+	s1 = stats(&w);
+	igt_assert_lte_u64(HV_CYCLES, s1.hv_reports - s0.hv_reports);
+	igt_assert_eq_u64(s1.revokes, s0.revokes);
+	igt_assert_eq_u64(be_stats(&w).revokes, b0.revokes);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
+static void test_backend_error(void)
+{
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t v;
+	int fd;
+
+	hv_start(&w, "8", "4:2");
+	check_page(&w, 3, expect_pattern, 0);
+	s0 = stats(&w);
+
+	/* Page 4 is a hole the backend will not fill: SIGBUS, not ones. */
+	igt_assert(!vxf_try_read64(word(&w, 4, 0), &v));
+	igt_assert_eq(vxf_last_fault_signal(), SIGBUS);
+	s1 = stats(&w);
+	igt_assert_lte_u64(1, s1.hv_reports - s0.hv_reports);
+	igt_assert_lte_u64(1, s1.hv_failed - s0.hv_failed);
+	igt_assert_lte_u64(1, s1.map_errors - s0.map_errors);
+	igt_assert_lte_u64(1, s1.sigbus - s0.sigbus);
+
+	/*
+	 * A refusal met by a kernel access is served from the ring's work
+	 * item: a vCPU Xen holds in kernel mode lets it run only if another
+	 * vCPU is there (xen_hv.c).
+	 */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		fd = memfd_create("vxf-xen-hv", 0);
+		igt_assert(fd >= 0);
+		igt_assert_eq(pwrite(fd, (void *)word(&w, 5, 0),
+				     VXF_PAGE_SIZE, 0), -1);
+		igt_assert_eq(errno, EFAULT);
+		close(fd);
+	} else {
+		igt_info("one vCPU: no kernel access to a refused page\n");
+	}
+
+	/* The domU and the rest of the window live on. */
+	hv_revoke(&w, 3, 1);
+	check_page(&w, 3, expect_pattern, 0);
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+
+	/* A new access gives the backend another chance. */
+	be_cmd(&w, "unfail");
+	check_page(&w, 4, expect_pattern, 0);
+	window_stop(&w);
+}
+
+void vxf_xen_hv_subtests(void)
+{
+	igt_describe("On the patched Xen, fresh window pages come through "
+		     "hypervisor fault reports and MAPs.");
+	igt_subtest("xen-hv-first-touch")
+		test_first_touch();
+
+	igt_describe("Pages the backend takes back through the hypervisor, "
+		     "with no message to the guest, are served again on the "
+		     "next user access, with the contents written before.");
+	igt_subtest("xen-hv-revoke-migrates")
+		test_revoke_migrates();
+
+	igt_describe("read(2) into and write(2) from revoked window pages "
+		     "complete with the migrated contents: a vCPU held by Xen "
+		     "in kernel mode gets its page.");
+	igt_subtest("xen-hv-kernel-access")
+		test_kernel_access();
+
+	igt_describe("Many hypervisor revokes and accesses in a row keep the "
+		     "contents and send no REVOKE.");
+	igt_subtest("xen-hv-revoke-cycles")
+		test_revoke_cycles();
+
+	igt_describe("A reported access the backend refuses ends in SIGBUS "
+		     "(EFAULT for the kernel, with a vCPU to spare); the domU "
+		     "lives and the page works once the backend serves it.");
+	igt_subtest("xen-hv-backend-error")
+		test_backend_error();
+}
