@@ -166,8 +166,8 @@ idle_case "without the domU's symbol line it is not" ffffffff81ce705f 0000000000
 
 # 9b. a triple fault in the core kernel's text (a system call, as CI saw
 # it), no kernel fault report, after insmod: kernel-text, the emulator's;
-# in a module's text, in user space, after an oops, or without the
-# domU's VXF-KSYM-TEXT line: not proven
+# in a module's text, after an oops, or without the domU's VXF-KSYM-TEXT
+# line: not proven; with a user code segment and no report: user-mode
 KT='VXF-KSYM-TEXT ffffffff81000000 ffffffff82000000'
 idle_case "a triple fault in the kernel's text is the emulator's" ffffffff810e5ffc 0000000000000246 "$KT" \
 	"1 vxf-domu1 kernel-text emulator"
@@ -190,7 +190,21 @@ sed 's/e008:\[<ffff82d0402044a5>\]/0033:[<ffffffff810e5ffc>]/' "$T/xen-1-2.xen.l
 { echo "$KT"; cat "$T/xen-1-2.vxf-domu1.log"; } >"$s.vxf-domu1.log"
 cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
 : >"$s.dom0.log"
-expect "a user code segment is not" "$s" "1 vxf-domu1 triple-fault other"
+expect "a user code segment is the emulator's" "$s" "1 vxf-domu1 user-mode emulator"
+s=$T/xen-1-9b-user-oops
+cp "$T/xen-1-2.console.log" "$s.console.log"
+sed 's/e008:\[<ffff82d0402044a5>\]/0033:[<0000000000425c7f>]/' "$T/xen-1-2.xen.log" >"$s.xen.log"
+{ echo "$KT"; cat "$T/xen-1-2.vxf-domu1.log"; echo 'BUG: unable to handle page fault for address: ffffc90000000000'; } >"$s.vxf-domu1.log"
+cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a user code segment after a kernel fault report is not" "$s" "1 vxf-domu1 triple-fault other"
+s=$T/xen-1-9b-user-cs
+cp "$T/xen-1-2.console.log" "$s.console.log"
+sed 's/e008:\[<ffff82d0402044a5>\]/0018:[<0000000000425c7f>]/' "$T/xen-1-2.xen.log" >"$s.xen.log"
+{ echo "$KT"; cat "$T/xen-1-2.vxf-domu1.log"; } >"$s.vxf-domu1.log"
+cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a kernel data segment as CS is not" "$s" "1 vxf-domu1 triple-fault other"
 
 # 10. a run with no driver (xen-hv.sh): an early-boot death is before the
 # payload, the emulator's; one after VXF-DOMU-PAYLOAD-BEGIN is not

@@ -94,11 +94,24 @@
 #                    57 s after boot, the driver loaded. A triple fault
 #                    in a module's text (the driver's included) stays
 #                    unproven.
+#   user-mode        Xen reports a triple fault of the domU with a user
+#                    code segment (CS 0033, or 0023 for 32-bit code), and
+#                    the domU's console has no kernel fault report. User
+#                    code runs with the IDT, GDT, TSS and entry stacks
+#                    that kernel-text relies on; every exception it
+#                    raises is delivered through them to the kernel. A
+#                    process that could triple-fault a guest would be a
+#                    denial of service by any user, a bug in every Linux
+#                    guest, and the driver touches none of those
+#                    structures (see kernel-text). Seen: xen-suite,
+#                    domU 1, RIP 0033:425c7f with RCX equal to RIP (the
+#                    instruction after a SYSCALL: the kernel had just
+#                    returned to user space), after the driver loaded.
 #
 # Every other death is not proven to be the emulator's and fails the run:
 #   triple-fault     a triple fault at a guest address after the driver
-#                    began loading (but for idle-wakeup and kernel-text):
-#                    in a module, in user space, or after a kernel fault
+#                    began loading (but for idle-wakeup, kernel-text and
+#                    user-mode): in a module, or after a kernel fault
 #                    report, or with no VXF-KSYM-TEXT line to place it
 #   kernel-fault     a kernel fault report (panic, oops, BUG, double
 #                    fault...) on the domU's console after that
@@ -268,6 +281,10 @@ xen_deaths() {
 			cls=emulator
 		elif [ "$sig" = triple-fault ] && [ -z "$rep" ] && kernel_text "$detail" "$con"; then
 			sig=kernel-text
+			cls=emulator
+		elif [ "$sig" = triple-fault ] && [ -z "$rep" ] &&
+			{ [ "${detail%%:*}" = 0033 ] || [ "${detail%%:*}" = 0023 ]; }; then
+			sig=user-mode
 			cls=emulator
 		elif ! grep -aqE '^(VXF-INSMOD-(BEGIN|OK|FAIL) .*/99-|VXF-DOMU-PAYLOAD-BEGIN)' <<<"$con"; then
 			detail="$detail (before the driver's insmod)"
