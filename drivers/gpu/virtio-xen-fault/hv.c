@@ -143,26 +143,74 @@ static void vxf_hv_break(struct vxf_hv *hv, const char *why)
 	vxf_hv_zap(hv, 0, hv->dev->win.nr_pages);
 }
 
+/**
+ * vxf_hv_record_copy() - copy a fault record out of the report area
+ * @dst: the private copy
+ * @src: the record in the shared page
+ *
+ * Each field is read exactly once, so that what is checked is what is used
+ * whatever the hypervisor writes meanwhile.
+ */
+void vxf_hv_record_copy(struct xen_fault_record *dst,
+			const struct xen_fault_record *src)
+{
+	dst->seq = READ_ONCE(src->seq);
+	dst->gfn = READ_ONCE(src->gfn);
+	dst->window = READ_ONCE(src->window);
+	dst->vcpu = READ_ONCE(src->vcpu);
+	dst->access = READ_ONCE(src->access);
+	dst->flags = READ_ONCE(src->flags);
+	memset(dst->pad, 0, sizeof(dst->pad));
+}
+
+/**
+ * vxf_hv_record_take() - check a copied fault record and count it
+ * @dev: the device
+ * @rec: the record (vxf_hv_record_copy())
+ * @window_id: the id the window was registered under
+ * @base_gfn: guest frame of window page 0
+ * @last_seq: the newest sequence number seen (see vxf_hv_record_page())
+ *
+ * A record vxf_hv_record_page() refuses is counted as rejected and logged
+ * (rate-limited); one it accepts, as a report.
+ *
+ * Return: the window page, or -1 for a rejected record.
+ */
+s64 vxf_hv_record_take(struct vxf_device *dev,
+		       const struct xen_fault_record *rec, u32 window_id,
+		       u64 base_gfn, u64 *last_seq)
+{
+	struct vxf_window *win = &dev->win;
+	s64 page;
+
+	page = vxf_hv_record_page(rec, window_id, base_gfn, win->nr_pages,
+				  last_seq);
+	if (page < 0) {
+		vxf_count(win, VXF_CNT_HV_REJECTED);
+		pr_warn_ratelimited("%s: rejected fault record seq %llu gfn %#llx window %u vcpu %u access %#x\n",
+				    dev->name, rec->seq, rec->gfn,
+				    rec->window, rec->vcpu, rec->access);
+		return -1;
+	}
+	vxf_count(win, VXF_CNT_HV_REPORTS);
+	return page;
+}
+
 static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
 {
 	struct vxf_window *win = &hv->dev->win;
 	struct vxf_hv_pending *p;
 	s64 page;
 
-	page = vxf_hv_record_page(rec, hv->window_id, hv->base_gfn,
-				  win->nr_pages, &hv->last_seq);
+	page = vxf_hv_record_take(hv->dev, rec, hv->window_id, hv->base_gfn,
+				  &hv->last_seq);
 	if (page < 0) {
-		vxf_count(win, VXF_CNT_HV_REJECTED);
-		pr_warn_ratelimited("%s: rejected fault record seq %llu gfn %#llx window %u vcpu %u access %#x\n",
-				    hv->dev->name, rec->seq, rec->gfn,
-				    rec->window, rec->vcpu, rec->access);
 		/* A vCPU may wait on it all the same: let it retry. */
 		if (rec->seq == hv->last_seq)
 			vxf_hv_resolve(hv, rec->seq);
 		return;
 	}
 
-	vxf_count(win, VXF_CNT_HV_REPORTS);
 	switch (vxf_window_hv_fault(win, page,
 				    rec->access & XEN_FAULT_ACCESS_WRITE)) {
 	case VXF_HV_RESOLVE:
@@ -187,23 +235,6 @@ static void vxf_hv_handle(struct vxf_hv *hv, const struct xen_fault_record *rec)
 	}
 	/* Cannot track it: let the vCPU retry (and report again). */
 	vxf_hv_resolve(hv, rec->seq);
-}
-
-/*
- * Copy a record out of the shared page, each field read exactly once, so
- * that what is checked is what is used whatever the other side writes
- * meanwhile.
- */
-static void vxf_hv_copy_record(struct xen_fault_record *dst,
-			       const struct xen_fault_record *src)
-{
-	dst->seq = READ_ONCE(src->seq);
-	dst->gfn = READ_ONCE(src->gfn);
-	dst->window = READ_ONCE(src->window);
-	dst->vcpu = READ_ONCE(src->vcpu);
-	dst->access = READ_ONCE(src->access);
-	dst->flags = READ_ONCE(src->flags);
-	memset(dst->pad, 0, sizeof(dst->pad));
 }
 
 /*
@@ -235,7 +266,7 @@ static bool vxf_hv_consume(struct vxf_hv *hv)
 	}
 
 	while (hv->cons != prod) {
-		vxf_hv_copy_record(&rec,
+		vxf_hv_record_copy(&rec,
 				   &area->rec[hv->cons % XEN_FAULT_RING_SIZE]);
 		hv->cons++;
 		vxf_hv_handle(hv, &rec);

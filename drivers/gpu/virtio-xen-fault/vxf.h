@@ -693,6 +693,11 @@ int vxf_hv_attach(struct vxf_device *dev, const struct vxf_hv_ops *ops,
 void vxf_hv_detach(struct vxf_device *dev);
 void vxf_hv_kick(struct vxf_device *dev);
 const struct vxf_hv_ops *vxf_hv_ops(struct vxf_device *dev);
+void vxf_hv_record_copy(struct xen_fault_record *dst,
+			const struct xen_fault_record *src);
+s64 vxf_hv_record_take(struct vxf_device *dev,
+		       const struct xen_fault_record *rec, u32 window_id,
+		       u64 base_gfn, u64 *last_seq);
 
 /* xen_hv.c */
 struct vxf_xen_hv;

@@ -293,40 +293,19 @@ static bool vxf_xen_hv_send(struct vxf_xen_hv *xhv)
 	return busy;
 }
 
-/*
- * Copy one record out of the area, each field read exactly once, so that
- * what is checked is what is used whatever the other side writes meanwhile.
- */
-static void vxf_xen_hv_copy(struct xen_fault_record *dst,
-			    const struct xen_fault_record *src)
-{
-	dst->seq = READ_ONCE(src->seq);
-	dst->gfn = READ_ONCE(src->gfn);
-	dst->window = READ_ONCE(src->window);
-	dst->vcpu = READ_ONCE(src->vcpu);
-	dst->access = READ_ONCE(src->access);
-	dst->flags = READ_ONCE(src->flags);
-}
-
 static void vxf_xen_hv_record(struct vxf_xen_hv *xhv,
 			      const struct xen_fault_record *rec)
 {
-	struct vxf_window *win = &xhv->dev->win;
 	s64 page;
 
-	page = vxf_hv_record_page(rec, xhv->window_id, xhv->base_gfn,
-				  xhv->nr_pages, &xhv->last_seq);
+	page = vxf_hv_record_take(xhv->dev, rec, xhv->window_id, xhv->base_gfn,
+				  &xhv->last_seq);
 	if (page < 0) {
-		vxf_count(win, VXF_CNT_HV_REJECTED);
-		pr_warn_ratelimited("%s: rejected fault record seq %llu gfn %#llx window %u vcpu %u access %#x\n",
-				    xhv->dev->name, rec->seq, rec->gfn,
-				    rec->window, rec->vcpu, rec->access);
 		/* A vCPU may wait on it all the same: let it retry. */
 		if (rec->seq == xhv->last_seq)
 			vxf_xen_hv_resolve(rec->seq);
 		return;
 	}
-	vxf_count(win, VXF_CNT_HV_REPORTS);
 	if (!vxf_xen_hv_map_of(xhv, page) && !vxf_xen_hv_map_new(xhv, page)) {
 		/* Too many MAPs out: the vCPU retries and reports again. */
 		vxf_xen_hv_resolve(rec->seq);
@@ -367,7 +346,7 @@ static bool vxf_xen_hv_consume(struct vxf_xen_hv *xhv)
 		return false;
 	}
 	while (xhv->cons != prod) {
-		vxf_xen_hv_copy(&rec, &area->rec[xhv->cons % XEN_FAULT_RING_SIZE]);
+		vxf_hv_record_copy(&rec, &area->rec[xhv->cons % XEN_FAULT_RING_SIZE]);
 		xhv->cons++;
 		vxf_xen_hv_record(xhv, &rec);
 	}
