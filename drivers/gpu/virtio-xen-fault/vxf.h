@@ -523,6 +523,22 @@ static inline u32 vxf_window_prefetch_max(const struct vxf_window *win)
 
 extern struct dentry *vxf_debugfs_root;
 
+/* The PFN of window page @pgoff, whose entry is @entry. */
+static inline unsigned long vxf_entry_pfn(void *entry, u64 pgoff)
+{
+	unsigned long pfn = vxf_entry_base_pfn(entry);
+
+	if (vxf_entry_huge(entry))
+		pfn += pgoff & (XENVXF_SUPERPAGE_PAGES - 1);
+	return pfn;
+}
+
+/* Whether a chunk is one whole superpage block (one multi-index entry). */
+static inline bool vxf_chunk_huge(const struct vxf_chunk *chunk)
+{
+	return chunk->req.count == XENVXF_SUPERPAGE_PAGES;
+}
+
 /* core.c */
 int vxf_window_init(struct vxf_window *win, struct vxf_device *dev,
 		    const struct vxf_window_params *params);
@@ -531,6 +547,22 @@ vm_fault_t vxf_window_fault(struct vxf_window *win, struct vm_fault *vmf,
 			    u32 cache);
 vm_fault_t vxf_window_huge_fault(struct vxf_window *win, struct vm_fault *vmf,
 				 u32 cache);
+void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st);
+int vxf_window_stats_to_user(struct vxf_window *win,
+			     struct vxf_stats __user *ustats);
+void vxf_chunk_put(struct vxf_chunk *chunk);
+void vxf_chunk_set_state(struct vxf_window *win, struct vxf_chunk *chunk,
+			 u8 state);
+void vxf_chunk_unlink(struct vxf_window *win, struct vxf_chunk *chunk,
+		      u8 state);
+enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
+				       bool write);
+enum vxf_hv_action vxf_window_hv_state(struct vxf_window *win, u64 page);
+void vxf_window_hv_give_up(struct vxf_window *win, u64 page);
+int vxf_window_hv_frame_fail(struct vxf_window *win, u64 page);
+void vxf_window_hv_frames_end(struct vxf_window *win);
+
+/* answer.c */
 bool vxf_window_map_done(struct vxf_window *win, struct vxf_chunk *chunk,
 			 const struct xenvxf_rsp *rsp);
 void vxf_window_map_failed(struct vxf_window *win, struct vxf_chunk *chunk,
@@ -539,20 +571,12 @@ void vxf_window_map_cancel(struct vxf_window *win, struct vxf_chunk *chunk);
 bool vxf_window_free_run(struct vxf_window *win,
 			 const struct vxf_chunk *chunk, u64 *first, u64 end,
 			 u32 *count);
+
+/* revoke.c */
 u64 vxf_window_revoke(struct vxf_window *win, u64 first, u64 count);
+u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count);
 void vxf_window_drop_mapped(struct vxf_window *win);
 void vxf_window_drop_all(struct vxf_window *win);
-void vxf_window_get_stats(struct vxf_window *win, struct vxf_stats *st);
-int vxf_window_stats_to_user(struct vxf_window *win,
-			     struct vxf_stats __user *ustats);
-void vxf_chunk_put(struct vxf_chunk *chunk);
-enum vxf_hv_action vxf_window_hv_fault(struct vxf_window *win, u64 page,
-				       bool write);
-enum vxf_hv_action vxf_window_hv_state(struct vxf_window *win, u64 page);
-void vxf_window_hv_give_up(struct vxf_window *win, u64 page);
-u64 vxf_window_hv_revoke(struct vxf_window *win, u64 first, u64 count);
-int vxf_window_hv_frame_fail(struct vxf_window *win, u64 page);
-void vxf_window_hv_frames_end(struct vxf_window *win);
 
 static inline void vxf_count(struct vxf_window *win, enum vxf_counter c)
 {
