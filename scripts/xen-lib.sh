@@ -91,7 +91,10 @@
 #                    make check's bench-xen in CI, domU 1, RIP
 #                    0010:ffffffff810e5ffc (__x64_sys_rt_sigaction+0x7c,
 #                    a system call, interrupts enabled), RFLAGS 0x246,
-#                    57 s after boot, the driver loaded. A triple fault
+#                    57 s after boot, the driver loaded; xen-suite,
+#                    domU 1, 0010:ffffffff8109222f (native_apic_msr_eoi
+#                    +0xf, an interrupt's x2APIC EOI write, interrupts
+#                    off). A triple fault
 #                    in a module's text (the driver's included) stays
 #                    unproven.
 #   user-mode        Xen reports a triple fault of the domU with a user
