@@ -636,7 +636,7 @@ if [ "${STATUS[kernels]:-}" = pass ]; then
 	prep_start vgpu-stock ./scripts/vgpu-env.sh
 	if [ "${VXF_XEN:-1}" = 1 ]; then
 		prep_start xen-suite ./scripts/xen-run.sh --prepare
-		[ "${VXF_XEN_LEND:-1}" != 1 ] && [ "${VXF_XEN_REPORT:-1}" != 1 ] && [ "${VXF_XEN_HV_SUITE:-0}" != 1 ] ||
+		[ "${VXF_XEN_LEND:-1}" != 1 ] && [ "${VXF_XEN_REPORT:-0}" != 1 ] && [ "${VXF_XEN_HV_SUITE:-0}" != 1 ] ||
 			prep_start xen-lend ./scripts/xen-build.sh
 	fi
 fi
@@ -683,12 +683,15 @@ if [ "${VXF_XEN:-1}" = 1 ]; then
 		NSKIP=$((NSKIP + 1))
 		echo "SKIP: xen-lend (VXF_XEN_LEND=0)"
 	fi
-	# VXF_XEN_REPORT=0 leaves it out (reported as skipped)
-	if [ "${VXF_XEN_REPORT:-1}" = 1 ]; then
+	# Opt-in (VXF_XEN_REPORT=1) until the death of the domU that dom0
+	# creates in it is classified like the others (scripts/xen-lib.sh
+	# knows only xen-run.sh's domUs and xen-suite's domU 3): an emulator
+	# death there fails the step instead of being retried.
+	if [ "${VXF_XEN_REPORT:-0}" = 1 ]; then
 		step xen-hv-report "kernels tools" do_xen_hv_report
 	elif want xen-hv-report; then
 		NSKIP=$((NSKIP + 1))
-		echo "SKIP: xen-hv-report (VXF_XEN_REPORT=0)"
+		echo "SKIP: xen-hv-report (its dom0-created domU's deaths are not classified yet; VXF_XEN_REPORT=1 runs it)"
 	fi
 	# New, and run in too few make checks yet to count on: run with
 	# VXF_XEN_HV_SUITE=1 until it has; reported as skipped otherwise.
