@@ -196,10 +196,21 @@ for _ in $(seq 40); do f1=$(xl info free_memory); [ "$f1" -ge "$f0" ] && break; 
 	bad "Xen free memory $f1 MB after the destroy, $f0 MB before the domU"
 '
 
+# The domUs dom0 creates itself, for scripts/xen-lib.sh's xen_deaths: its
+# domid, its whole console once it ended ("dom0| NAME| " lines, NAME
+# without "vxf-"), and whether dom0 destroyed it on purpose once it had
+# done its part (else a domU that never got there is a death to classify)
 # shellcheck disable=SC2016
-DOM0_POST='fails=0
+DOM0_LIB='fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+created() { echo "VXF-DOMU-CREATED $1 domid=$2"; }
+console() { sed "s/^/${1#vxf-}| /" /var/log/xen/console/guest-$1.log 2>/dev/null || true; }
+ended() { echo "VXF-DOMU-ENDED $1 domid=$2 (destroyed by dom0 once it had done its part)"; }
+'
+
+# shellcheck disable=SC2016
+DOM0_POST='
 for _ in $(seq 600); do [ -f /tmp/talk.rc ] && break; sleep 0.5; done
 sed "s/^/talk: /" /tmp/talk.out
 [ "$(cat /tmp/talk.rc 2>/dev/null)" = 0 ] && ok "xen-lend talk passed" || bad "xen-lend talk: exit $(cat /tmp/talk.rc 2>/dev/null || echo "none: still running")"
@@ -210,14 +221,26 @@ sed "s/^name = .*/name = \"vxf-lend3\"/; s/vxf.index=1/vxf.index=3/" /vxf/vxf-do
 f0=$(xl info free_memory)
 xl create -p $cfg >/tmp/lend3.log 2>&1 || { cat /tmp/lend3.log; bad "xl create vxf-lend3"; exit 1; }
 id=$(xl domid vxf-lend3)
+created vxf-lend3 $id
 mkfifo /tmp/hold.fifo
-( $VXF_FILES/xen-lend hold $id $HOLE_GFN $LEND_HOLD /tmp/hold.fifo >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) >/dev/null 2>&1 &
-for _ in $(seq 240); do grep -q "^held\|^seen" /tmp/hold.out 2>/dev/null && break; sleep 0.5; done
+# lent once its payload runs (as for domU 1: a death before it is then
+# before any lend, see DOM0_PRE)
 xl unpause vxf-lend3
+for _ in $(seq 480); do
+	grep -aq "^VXF-DOMU-PAYLOAD-BEGIN" /var/log/xen/console/guest-vxf-lend3.log 2>/dev/null && break
+	xl domid vxf-lend3 >/dev/null 2>&1 || break
+	sleep 0.5
+done
+( $VXF_FILES/xen-lend hold $id $HOLE_GFN $LEND_HOLD /tmp/hold.fifo >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) >/dev/null 2>&1 &
 for _ in $(seq 480); do grep -q "^seen" /tmp/hold.out 2>/dev/null && break; [ -f /tmp/hold.rc ] && break; sleep 0.5; done
-grep -q "^seen" /tmp/hold.out && ok "domU $id touched the lent pages" || bad "domU $id never touched the lent pages"
-tail -n 5 /var/log/xen/console/guest-vxf-lend3.log 2>/dev/null | sed "s/^/lend3 console: /"
+if grep -q "^seen" /tmp/hold.out; then
+	ok "domU $id touched the lent pages"
+	ended vxf-lend3 $id
+else
+	bad "domU $id never touched the lent pages"
+fi
 xl destroy vxf-lend3 && ok "xl destroy with $LEND_HOLD pages lent" || bad "xl destroy failed"
+console vxf-lend3
 echo done >/tmp/hold.fifo
 for _ in $(seq 120); do [ -f /tmp/hold.rc ] && break; sleep 0.5; done
 sed "s/^/hold: /" /tmp/hold.out
@@ -255,9 +278,7 @@ dmesg | grep -q "vxf_report_test: done: [0-9]* ok, 0 failed"'
 DOM0_REPORT_PRE='( $VXF_FILES/xen-lend serve $DOMID >/tmp/serve.out 2>&1; echo $? >/tmp/serve.rc ) >/dev/null 2>&1 &'
 
 # shellcheck disable=SC2016
-DOM0_REPORT_POST='fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+DOM0_REPORT_POST='
 for _ in $(seq 120); do [ -f /tmp/serve.rc ] && break; sleep 0.5; done
 sed "s/^/serve: /" /tmp/serve.out
 [ "$(cat /tmp/serve.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve passed" ||
@@ -272,6 +293,7 @@ sed "s/^name = .*/name = \"vxf-report2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus 
 f0=$(xl info free_memory)
 xl create -p $cfg >/tmp/report2.log 2>&1 || { cat /tmp/report2.log; bad "xl create vxf-report2"; exit 1; }
 id=$(xl domid vxf-report2)
+created vxf-report2 $id
 ( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
 xl unpause vxf-report2
 for _ in $(seq 600); do grep -aq "vxf_report_test: VXF-REPORT-HELD" $log 2>/dev/null && break; sleep 0.5; done
@@ -282,6 +304,7 @@ grep -aq "^1-vcpu: done: [0-9]* ok, 0 failed" $log && ok "domU $id (1 vCPU): $n 
 sed -n "s/.*vxf_report_test: VXF-REPORT-HELD/report2: VXF-REPORT-HELD/p" $log
 if grep -aq "vxf_report_test: VXF-REPORT-HELD" $log; then
 	ok "domU $id has a thread held on a hole"
+	ended vxf-report2 $id
 else
 	bad "domU $id never said its thread is held"
 	tail -n 40 $log | sed "s/^/report2 console: /"
@@ -297,6 +320,7 @@ xl vcpu-list $id
 [ $b -gt 0 ] && ok "the held vCPU was seen blocked ($b of 20 looks)" || bad "the held vCPU was never seen blocked"
 xl destroy vxf-report2 && ok "xl destroy with a vCPU held" || bad "xl destroy failed"
 for _ in $(seq 60); do xl domid vxf-report2 >/dev/null 2>&1 || break; sleep 0.5; done
+console vxf-report2
 for _ in $(seq 120); do [ -f /tmp/serve2.rc ] && break; sleep 0.5; done
 sed "s/^/serve2: /" /tmp/serve2.out
 [ "$(cat /tmp/serve2.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve for domU $id passed" ||
@@ -327,9 +351,7 @@ echo \$! >/tmp/be.pid; wait \$!; echo \$? >/tmp/be.rc" </dev/null >/dev/null 2>&
 sleep 1'
 
 # shellcheck disable=SC2016
-DOM0_SUITE_POST='fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+DOM0_SUITE_POST='
 # the same subtests in a second domU, with 2 vCPUs (EFAULT for a kernel
 # access to a refused page is tested there), against the same backend
 cfg=/vxf/vxf-hvsuite2.cfg
@@ -338,6 +360,7 @@ sed "s/^name = .*/name = \"vxf-hvsuite2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus
 	/vxf/vxf-domu1.cfg >$cfg
 if xl create -p $cfg >/tmp/hvsuite2.log 2>&1; then
 	id=$(xl domid vxf-hvsuite2)
+	created vxf-hvsuite2 $id
 	vxf_xs_pair $id >/dev/null
 	xl unpause vxf-hvsuite2
 	for _ in $(seq $((400 * ${VXF_XEN_TIME_SCALE:-1}))); do
@@ -350,6 +373,7 @@ if xl create -p $cfg >/tmp/hvsuite2.log 2>&1; then
 		bad "domU $id (2 vCPUs): not all 5 xen-hv subtests passed"
 	grep -aq "^VXF-DOMU-DONE" $log || tail -n 40 $log | sed "s/^/2-vcpu console: /"
 	xl destroy vxf-hvsuite2 2>/dev/null || true
+	console vxf-hvsuite2
 else
 	cat /tmp/hvsuite2.log
 	bad "xl create vxf-hvsuite2"
@@ -393,7 +417,7 @@ elif [ "$MODE" = report ]; then
 	ARGS=(--domu-payload "HOLE_GFN=$HOLE_GFN
 $DOMU_REPORT" --files "$FILES"
 		--dom0-payload "$DOM0_REPORT_PRE"
-		--dom0-post "$DOM0_REPORT_POST")
+		--dom0-post "$DOM0_LIB$DOM0_REPORT_POST")
 elif [ "$MODE" = suite ]; then
 	for f in "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tests/igt/vxf_loop" "$SUITE_KO"; do
 		[ -f "$f" ] || { echo "xen-hv: $f missing (make, make tools)" >&2; exit 3; }
@@ -409,7 +433,7 @@ elif [ "$MODE" = suite ]; then
 $DOMU_SUITE" --files "$FILES"
 		--dom0-payload "install -m 0755 \$VXF_FILES/vxf-backend-xen /vxf/bin/vxf-backend-xen
 $DOM0_SUITE_PRE"
-		--dom0-post "$DOM0_SUITE_POST")
+		--dom0-post "$DOM0_LIB$DOM0_SUITE_POST")
 else
 	[ -x "$TOP/tools/vxf-backend/xen-lend" ] || { echo "xen-hv: tools/vxf-backend/xen-lend missing (make tools)" >&2; exit 3; }
 	IMG=$("$TOP/scripts/xen-build.sh" | tail -n 1) || { echo "xen-hv: lend: FAIL (scripts/xen-build.sh failed)"; exit 2; }
@@ -422,7 +446,7 @@ $DOMU_LEND"
 		--dom0-payload "HOLE_GFN=$HOLE_GFN LEND_SECONDS=$LEND_SECONDS
 $DOM0_PRE"
 		--dom0-post "HOLE_GFN=$HOLE_GFN LEND_HOLD=$LEND_HOLD
-$DOM0_POST")
+$DOM0_LIB$DOM0_POST")
 fi
 
 ATTEMPTS=${XEN_HV_ATTEMPTS:-3}
@@ -432,7 +456,7 @@ xen_run_attempts "$ATTEMPTS" "$OUT.full" "xen-hv $MODE" --domu-module "$DOMU_KO"
 	--timeout 900 --domu-timeout 400 "${XEN_OPTS[@]}" "${ARGS[@]}"
 rc=$XEN_RUN_RC
 
-grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
+grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" | grep -avE '^dom0\| [a-z0-9]+\| ' |
 	grep -aE '(ok|FAIL|skip|done): |hole frame|alive|held|seen' >"$OUT" || true
 cat "$OUT"
 grep -a '^xen-run: \(timings\|wall\)' "$OUT.full" >&2 || true

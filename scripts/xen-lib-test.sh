@@ -224,6 +224,38 @@ nodrv_case "no driver: a death after the payload began is not" \
 	'VXF-DOMU-PAYLOAD-BEGIN
 hole frame 0x1000000' "1 vxf-domu1 triple-fault other"
 
+# 12. a domU xen-hv.sh's dom0 created itself (its console printed by dom0
+# as "dom0| lend3| "): classified like the others; one dom0 destroyed on
+# purpose (VXF-DOMU-ENDED) is no death, one that never got there is
+dom0_case() { # NAME CONSOLE ENDED TRIPLE WANT
+	s=$T/xen-1-12-$n
+	{ created; printf 'dom0| VXF-DOMU-CREATED vxf-lend3 domid=4\n'
+	  printf 'dom0| domu3| xen_hold_faults: holding 8\n'
+	  printf '%s\n' "$2" | sed 's/^/dom0| lend3| /'
+	  [ "$3" = 0 ] || printf 'dom0| VXF-DOMU-ENDED vxf-lend3 domid=4 (on purpose)\n'; } >"$s.console.log"
+	if [ "$4" = 1 ]; then
+		sed 's/e008:\[<ffff82d0402044a5>\]/0010:[<ffffffff81050f7e>]/; s/d1v0/d4v0/; s/Dom1/Dom4/' \
+			"$T/xen-1-2.xen.log" >"$s.xen.log"
+	else
+		: >"$s.xen.log"
+	fi
+	printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu1.log"
+	cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
+	: >"$s.dom0.log"
+	expect "$1" "$s" "$5"
+}
+dom0_case "dom0's domU: a death in its early boot is the emulator's" \
+	'[    0.000000] Linux version 6.12' 0 1 "4 vxf-lend3 before-module emulator"
+dom0_case "dom0's domU: a triple fault after its payload began is not" \
+	'VXF-DOMU-PAYLOAD-BEGIN' 0 1 "4 vxf-lend3 triple-fault other"
+dom0_case "dom0's domU: destroyed before it did its part is unfinished" \
+	'VXF-DOMU-PAYLOAD-BEGIN' 0 0 "4 vxf-lend3 unfinished other"
+dom0_case "dom0's domU: destroyed on purpose is no death" \
+	'VXF-DOMU-PAYLOAD-BEGIN' 1 0 ""
+dom0_case "dom0's domU: a kernel fault report after its payload began is not" \
+	'VXF-DOMU-PAYLOAD-BEGIN
+BUG: kernel NULL pointer dereference, address: 0000000000000000' 0 0 "4 vxf-lend3 kernel-fault other"
+
 # 11. RFLAGS checks
 for v in 2 246 10246 83 0000000000000202; do
 	n=$((n + 1))

@@ -119,7 +119,9 @@
 #   kernel-fault     a kernel fault report (panic, oops, BUG, double
 #                    fault...) on the domU's console after that
 #   unfinished       the domU never reached its end (no VXF-DOMU-DONE; for
-#                    xen-suite's domU 3 no faults held) with no report of
+#                    xen-suite's domU 3 no faults held; for a domU
+#                    xen-hv.sh's dom0 destroys on purpose, no
+#                    VXF-DOMU-ENDED line of dom0's) with no report of
 #                    why: a timeout, a hang, a run cut short, a silent death
 #   dom0-kernel, dom0-process, xen-panic: dom0's kernel or one of its
 #                    processes crashed, or Xen itself panicked
@@ -209,23 +211,25 @@ kernel_text() {
 }
 
 # xen_domains STEM: "DOMID NAME" for every domU the run created (xen-run.sh's
-# vxf-domuN, xen-suite-dom0.sh's domU 3 and its restored copy)
+# vxf-domuN, xen-suite-dom0.sh's domU 3 and its restored copy, the domUs
+# scripts/xen-hv.sh's dom0 creates: "dom0| VXF-DOMU-CREATED NAME domid=N")
 xen_domains() {
 	local c="$1.console.log"
 	[ -f "$c" ] || return 0
 	sed -n 's/^VXF-DOMU-CREATED \(vxf-domu[0-9]*\) domid=\([0-9]*\).*/\2 \1/p' "$c"
+	sed -n 's/^dom0| VXF-DOMU-CREATED \(vxf-[a-z0-9]*\) domid=\([0-9]*\).*/\2 \1/p' "$c"
 	sed -n 's/^dom0| xen-suite: domu3 (domid \([0-9]*\)) created.*/\1 vxf-domu3/p' "$c"
 	sed -n 's/^dom0| xen-suite: domu3 saved and restored: domid [0-9]* -> \([0-9]*\) .*/\1 vxf-domu3/p' "$c"
 }
 
 # xen_domu_console STEM NAME: that domU's console as the run kept it
-# (xen-run.sh's own log, or the copy dom0's payload printed as "domuN| ")
+# (xen-run.sh's own log, or the copy dom0's payload printed as "domuN| ",
+# or as NAME without "vxf-" for the other domUs dom0 created)
 xen_domu_console() {
-	local n=${2#vxf-domu}
 	if [ -f "$1.$2.log" ]; then
 		cat "$1.$2.log"
 	elif [ -f "$1.console.log" ]; then
-		sed -n "s/^dom0| domu$n| //p" "$1.console.log"
+		sed -n "s/^dom0| ${2#vxf-}| //p" "$1.console.log"
 	fi
 }
 
@@ -256,6 +260,8 @@ xen_deaths() {
 		rep=$(kernel_fault_report <<<"$con")
 		fin=0
 		grep -aqE '^(VXF-DOMU-DONE|xen_hold_faults: holding [1-9])' <<<"$con" && fin=1
+		# (or dom0 destroyed it on purpose once it had done its part)
+		grep -aq "^dom0| VXF-DOMU-ENDED $name " "$stem.console.log" && fin=1
 		sig=
 		# a triple fault of any of its domids (Xen's dump: CS RIP RFLAGS)
 		for id in $ids; do
