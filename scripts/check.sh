@@ -93,6 +93,14 @@ step() {
 		# reader of the summary alone (a CI log tail) sees it
 		grep -a '^xen-death: \|not proven the emulator' "$LOG" | sort -u | head -n 8 |
 			sed 's/^/  /' || true
+		# every reason a VM run gave, and what a hung payload's tasks
+		# waited on (scripts/vm-run.sh's watchdog), there too
+		grep -a '^vm-run: FAIL: ' "$LOG" | head -n 6 | sed 's/^/  /' || true
+		awk '/^vm-run: --- the watchdog.s view/ { on = 1; next }
+			/^vm-run: --- / { on = 0 }
+			on && /VXF-WATCHDOG task/ { n = 0 }
+			on && /VXF-WATCHDOG (task|  )/ && n++ < 8' "$LOG" |
+			head -n 60 | sed 's/^/  /' || true
 	fi
 }
 

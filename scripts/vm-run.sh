@@ -285,10 +285,15 @@ chmod 0755 "$R/bin/run-tests"
 [ -z "$ADD_DIR" ] || cp -a "$ADD_DIR/." "$R/"
 
 printf '%s\n' "$PAYLOAD" >"$R/etc/payload"
+# the guest's watchdog: what the payload's tasks wait on, 40 s before the
+# hard limit (a hang then says where it hangs, not only that it timed out)
+WDOG=0
+[ "$TIMEOUT" -lt 120 ] || WDOG=$((TIMEOUT - 40))
 cat >"$R/init" <<EOF
 #!/bin/sh
 MODLIST="$MODLIST"
 RMMOD=$RMMOD
+WDOG=$WDOG
 EOF
 cat >>"$R/init" <<'EOF'
 export PATH=/bin:/sbin
@@ -316,6 +321,29 @@ for m in $MODLIST; do
 		break
 	fi
 done
+if [ $ok -eq 1 ] && [ "$WDOG" -gt 0 ]; then
+	# still running WDOG s after boot: the blocked tasks (sysrq w), every
+	# CPU's backtrace (sysrq l), and the state, wait channel and kernel
+	# stack of each thread of the payload's processes, between markers
+	# (vm-run.sh judges the console without them)
+	(
+		sleep "$WDOG"
+		echo "VXF-WATCHDOG-BEGIN the payload still runs at uptime $(cut -d' ' -f1 /proc/uptime)"
+		echo 1 >/proc/sys/kernel/sysrq
+		echo w >/proc/sysrq-trigger
+		echo l >/proc/sysrq-trigger
+		for d in /proc/[0-9]*; do
+			c=$(cat "$d/comm" 2>/dev/null) || continue
+			case "$c" in vxf*|run-tests|vulkaninfo) ;; *) continue ;; esac
+			for t in "$d"/task/*; do
+				echo "VXF-WATCHDOG task ${t##*/} of ${d#/proc/} ($c): $(sed -n 's/^State:[[:space:]]*//p' "$t/status") in $(cat "$t/wchan")"
+				sed 's/^/VXF-WATCHDOG   /' "$t/stack"
+			done
+		done
+		sleep 2
+		echo "VXF-WATCHDOG-END"
+	) </dev/null 2>&1 &
+fi
 if [ $ok -eq 1 ]; then
 	echo "VXF-PAYLOAD-BEGIN $(cat /etc/payload)"
 	cd /tmp
@@ -378,6 +406,12 @@ reasons=()
 [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ] && reasons+=("timeout after ${TIMEOUT}s")
 [ "$qrc" -ne 0 ] && [ "$qrc" -ne 124 ] && [ "$qrc" -ne 137 ] &&
 	reasons+=("qemu exit status $qrc: $(head -c 300 "$WORK/qemu.out")")
+# the judge reads the console without the watchdog's dump (its stacks
+# are no failure of their own: a payload that ends after it passes)
+sed '/^VXF-WATCHDOG-BEGIN/,/^VXF-WATCHDOG-END/d' "$LOG" >"$WORK/judged.log"
+if grep -q '^VXF-WATCHDOG-BEGIN' "$LOG"; then
+	echo "vm-run: the payload still ran $WDOG s after boot: what its tasks waited on is in $LOG (VXF-WATCHDOG)" >&2
+fi
 PATTERNS=(
 	'Kernel panic' 'Oops' 'BUG:' 'general protection fault'
 	'INFO: task .* blocked' 'soft lockup' 'hard LOCKUP' 'Call Trace'
@@ -388,8 +422,8 @@ PATTERNS=(
 )
 [ "$ALLOW_WARN" -eq 1 ] || PATTERNS+=('WARNING:')
 for p in "${PATTERNS[@]}"; do
-	if grep -Eq -- "$p" "$LOG"; then
-		reasons+=("console: $(grep -Em1 -- "$p" "$LOG")")
+	if grep -Eq -- "$p" "$WORK/judged.log"; then
+		reasons+=("console: $(grep -Em1 -- "$p" "$WORK/judged.log")")
 	fi
 done
 if grep -q '^VXF-INSMOD-FAIL' "$LOG"; then
@@ -423,6 +457,10 @@ if [ ${#reasons[@]} -gt 0 ]; then
 	{
 		echo "vm-run: ==================== FAIL ===================="
 		for r in "${reasons[@]}"; do echo "vm-run: FAIL: $r"; done
+		if grep -q '^VXF-WATCHDOG task' "$LOG"; then
+			echo "vm-run: --- the watchdog's view of the payload's tasks ---"
+			grep '^VXF-WATCHDOG' "$LOG" | head -n 120
+		fi
 		echo "vm-run: --- last 60 lines of $LOG ---"
 		tail -n 60 "$LOG"
 		echo "vm-run: --- end; console log: $LOG; payload log: $OUT"
