@@ -765,6 +765,13 @@ int vxf_window_hv_frame_fail(struct vxf_window *win, u64 page)
 	struct inode *inode = READ_ONCE(win->dev->inode);
 	int err;
 
+	/*
+	 * Counted first: Xen lets a held vCPU take interrupts, and the access
+	 * it retries after one may fault and take the SIGBUS as soon as the
+	 * page is marked and unmapped, before the caller resolves the record.
+	 * A task reading the statistics in its handler must see the refusal.
+	 */
+	vxf_count(win, VXF_CNT_HV_FAILED);
 	err = xa_err(xa_store(&win->hv_failed, page, xa_mk_value(1),
 			      GFP_KERNEL));
 	if (err)
@@ -772,7 +779,6 @@ int vxf_window_hv_frame_fail(struct vxf_window *win, u64 page)
 	if (inode)
 		unmap_mapping_range(inode->i_mapping, (loff_t)page << PAGE_SHIFT,
 				    PAGE_SIZE, 1);
-	vxf_count(win, VXF_CNT_HV_FAILED);
 	return 0;
 }
 

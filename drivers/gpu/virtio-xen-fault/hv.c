@@ -106,8 +106,8 @@ static void vxf_hv_zap(struct vxf_hv *hv, u64 page, u64 pages)
 
 static void vxf_hv_fail(struct vxf_hv *hv, u64 page, u64 seq)
 {
-	vxf_hv_zap(hv, page, 1);
 	vxf_count(&hv->dev->win, VXF_CNT_HV_FAILED);
+	vxf_hv_zap(hv, page, 1);
 	vxf_hv_resolve(hv, seq);
 }
 
