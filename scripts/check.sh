@@ -644,7 +644,7 @@ if [ "${STATUS[kernels]:-}" = pass ]; then
 	prep_start vgpu-stock ./scripts/vgpu-env.sh
 	if [ "${VXF_XEN:-1}" = 1 ]; then
 		prep_start xen-suite ./scripts/xen-run.sh --prepare
-		[ "${VXF_XEN_LEND:-1}" != 1 ] && [ "${VXF_XEN_REPORT:-0}" != 1 ] && [ "${VXF_XEN_HV_SUITE:-0}" != 1 ] ||
+		[ "${VXF_XEN_LEND:-1}" != 1 ] && [ "${VXF_XEN_REPORT:-1}" != 1 ] && [ "${VXF_XEN_HV_SUITE:-1}" != 1 ] ||
 			prep_start xen-lend ./scripts/xen-build.sh
 	fi
 fi
@@ -691,23 +691,19 @@ if [ "${VXF_XEN:-1}" = 1 ]; then
 		NSKIP=$((NSKIP + 1))
 		echo "SKIP: xen-lend (VXF_XEN_LEND=0)"
 	fi
-	# Opt-in (VXF_XEN_REPORT=1) until the death of the domU that dom0
-	# creates in it is classified like the others (scripts/xen-lib.sh
-	# knows only xen-run.sh's domUs and xen-suite's domU 3): an emulator
-	# death there fails the step instead of being retried.
-	if [ "${VXF_XEN_REPORT:-0}" = 1 ]; then
+	# VXF_XEN_REPORT=0 and VXF_XEN_HV_SUITE=0 leave these out (reported as
+	# skipped, never silently)
+	if [ "${VXF_XEN_REPORT:-1}" = 1 ]; then
 		step xen-hv-report "kernels tools" do_xen_hv_report
 	elif want xen-hv-report; then
 		NSKIP=$((NSKIP + 1))
-		echo "SKIP: xen-hv-report (its dom0-created domU's deaths are not classified yet; VXF_XEN_REPORT=1 runs it)"
+		echo "SKIP: xen-hv-report (VXF_XEN_REPORT=0)"
 	fi
-	# New, and run in too few make checks yet to count on: run with
-	# VXF_XEN_HV_SUITE=1 until it has; reported as skipped otherwise.
-	if [ "${VXF_XEN_HV_SUITE:-0}" = 1 ]; then
+	if [ "${VXF_XEN_HV_SUITE:-1}" = 1 ]; then
 		step xen-hv-suite "build-gcc-6.12 tools" do_xen_hv_suite
 	elif want xen-hv-suite; then
 		NSKIP=$((NSKIP + 1))
-		echo "SKIP: xen-hv-suite (the driver in hypervisor mode on the patched Xen, new; VXF_XEN_HV_SUITE=1 runs it)"
+		echo "SKIP: xen-hv-suite (VXF_XEN_HV_SUITE=0)"
 	fi
 fi
 
