@@ -25,7 +25,7 @@
  * The frontend must answer each of these with xenbus_dev_fatal() (an
  * "error" node naming the violation) and Closing, then Closed. Later MAPs
  * get no answer (the frontend stops reading the rings). When the frontend
- * has closed, xen.c leaves the device Closed (vxf_violate_sent()) instead
+ * has closed, xen_bus.c leaves the device Closed (vxf_violate_sent()) instead
  * of going to InitWait again: the test looks at the frontend's state, then
  * has dom0 start a well-behaved backend ("die": scripts/xen-suite-dom0.sh
  * restarts it), which takes the device over.
