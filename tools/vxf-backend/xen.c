@@ -266,9 +266,8 @@ static int srv_open(struct srv *s)
 
 static void srv_close(struct srv *s)
 {
-	while (s->devs) {
+	while (s->devs)
 		dev_forget(s->devs);
-	}
 	if (s->xs)
 		xs_close(s->xs);
 	if (s->privcmd >= 0)

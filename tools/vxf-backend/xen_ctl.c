@@ -195,8 +195,10 @@ static void stdin_command(struct srv *s, char *line)
 			out_line("err no device %u/%u", domid, devid);
 		else if (!dev_run(d, OWNER_STDIN, line + n))
 			s->stdin_dev = d;
-	} else if ((d = only_dev(s)) && !dev_run(d, OWNER_STDIN, line)) {
-		s->stdin_dev = d;
+	} else {
+		d = only_dev(s);
+		if (d && !dev_run(d, OWNER_STDIN, line))
+			s->stdin_dev = d;
 	}
 }
 
