@@ -6,7 +6,9 @@
  * device; that request is never answered as it should be. Instead:
  *
  *   bad-id         a MAP answer under an id no request carries (the
- *                  request's id with its top bit flipped), status 0
+ *                  request's id with bit 62 flipped: the frontend sets
+ *                  bit 63 only on the MAPs of hypervisor mode, and
+ *                  reports an answer with it as to such a MAP), status 0
  *   bad-nr-refs    a MAP answer to the request with nr_refs one more than
  *                  the pages it asked for (and zero references)
  *   bad-ref-order  a MAP answer to the request with ref_order 1 in a window
@@ -113,7 +115,7 @@ bool vxf_violate_map(struct vxf_proto *p, const struct xenvxf_req *req)
 	rsp.operation = XENVXF_OP_MAP;
 	switch (kind) {
 	case VXF_VIOLATE_BAD_ID:
-		rsp.id = req->id ^ (1ULL << 63);
+		rsp.id = req->id ^ (1ULL << 62);
 		break;
 	case VXF_VIOLATE_BAD_NR_REFS:
 		rsp.nr_refs = req->count + 1;
