@@ -5,7 +5,7 @@
  * One command line in, exactly one reply line out (through a callback), for
  * one served window. The commands are documented in main.c's header. Shared
  * by the stdin channel (loop and Xen modes) and the per-device xenstore
- * channel of Xen mode (xen.c).
+ * channel of Xen mode (xen_ctl.c).
  */
 
 #ifndef VXF_BACKEND_CTL_H

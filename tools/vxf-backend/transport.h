@@ -4,7 +4,8 @@
  *
  * The protocol logic (proto.c) and the content store (store.c) only talk to
  * the other end through this table: loop mode (loop.c, /dev/vxf-loop), Xen
- * (xen.c: gntshr, gnttab, evtchn, xenstore), an in-memory fake in selftest.c.
+ * (xen_transport.c and xen_hv.c: gntshr, gnttab, evtchn, xenstore,
+ * privcmd), an in-memory fake in selftest.c.
  *
  * Slot memory comes in one of two ways. A transport that can lend any page
  * of the process (loop) implements @grant/@ungrant: the store keeps its own

@@ -6,7 +6,9 @@
  * device; that request is never answered as it should be. Instead:
  *
  *   bad-id         a MAP answer under an id no request carries (the
- *                  request's id with its top bit flipped), status 0
+ *                  request's id with bit 62 flipped: the frontend sets
+ *                  bit 63 only on the MAPs of hypervisor mode, and
+ *                  reports an answer with it as to such a MAP), status 0
  *   bad-nr-refs    a MAP answer to the request with nr_refs one more than
  *                  the pages it asked for (and zero references)
  *   bad-ref-order  a MAP answer to the request with ref_order 1 in a window
@@ -25,7 +27,7 @@
  * The frontend must answer each of these with xenbus_dev_fatal() (an
  * "error" node naming the violation) and Closing, then Closed. Later MAPs
  * get no answer (the frontend stops reading the rings). When the frontend
- * has closed, xen.c leaves the device Closed (vxf_violate_sent()) instead
+ * has closed, xen_bus.c leaves the device Closed (vxf_violate_sent()) instead
  * of going to InitWait again: the test looks at the frontend's state, then
  * has dom0 start a well-behaved backend ("die": scripts/xen-suite-dom0.sh
  * restarts it), which takes the device over.
@@ -113,7 +115,7 @@ bool vxf_violate_map(struct vxf_proto *p, const struct xenvxf_req *req)
 	rsp.operation = XENVXF_OP_MAP;
 	switch (kind) {
 	case VXF_VIOLATE_BAD_ID:
-		rsp.id = req->id ^ (1ULL << 63);
+		rsp.id = req->id ^ (1ULL << 62);
 		break;
 	case VXF_VIOLATE_BAD_NR_REFS:
 		rsp.nr_refs = req->count + 1;
