@@ -29,8 +29,11 @@
  *   page P; "revoke GFN" revokes GFN (SYNC); "done" ends.  The pool is
  *   revoked and freed at the end, or once the domain is gone.
  *
- * usage: xen-lend hold DOMID GFN NPAGES FIFO
- *   Lend NPAGES pages at GFN.. and keep them lent: print "held N", then
+ * usage: xen-lend hold DOMID GFN NPAGES FIFO [ROUNDS]
+ *   First, ROUNDS times (default 0), lend the NPAGES pages at GFN.. in one
+ *   call and revoke them (SYNC) in another, each call checked; print
+ *   "cycles R rounds, P page lend/revoke cycles".  Then
+ *   lend NPAGES pages at GFN.. and keep them lent: print "held N", then
  *   "seen" once the domU wrote DU_READ into word 1 of the first page, and
  *   wait for a line on FIFO (written once the domU was destroyed); then
  *   check the pages, that the domain is gone, and free the pages
@@ -348,7 +351,38 @@ static int do_talk(domid_t dom, uint64_t gfn, double secs)
 	return failures ? 1 : 0;
 }
 
-static int do_hold(domid_t dom, uint64_t gfn, uint32_t n, const char *fifo)
+/*
+ * @rounds lend/revoke cycles of the @n pages of @e; every call must do all
+ * of its pages.  Returns the rounds done.
+ */
+static uint32_t lend_cycles(domid_t dom, const struct lend_entry *e,
+			    uint32_t n, uint32_t rounds)
+{
+	uint32_t r, done;
+	double t0 = now();
+	int rc = 0;
+
+	for (r = 0; r < rounds; r++) {
+		done = 0;
+		rc = lend(dom, e, n, &done);
+		if (rc || done != n) {
+			check(0, "cycle %u: lend %u pages: %d (done %u)", r, n, rc, done);
+			break;
+		}
+		rc = revoke_range(dom, e[0].gfn, n, XEN_DMOP_REVOKE_SYNC);
+		if (rc) {
+			check(0, "cycle %u: revoke %u pages (SYNC): %d", r, n, rc);
+			break;
+		}
+	}
+	printf("cycles %u rounds, %llu page lend/revoke cycles, %.1f s\n", r,
+	       (unsigned long long)r * n, now() - t0);
+	check(r == rounds, "%u of %u rounds of lend/revoke of %u pages", r, rounds, n);
+	return r;
+}
+
+static int do_hold(domid_t dom, uint64_t gfn, uint32_t n, const char *fifo,
+		   uint32_t rounds)
 {
 	struct lend_entry *e;
 	struct pages p;
@@ -366,6 +400,8 @@ static int do_hold(domid_t dom, uint64_t gfn, uint32_t n, const char *fifo)
 		e[i].gfn = gfn + i;
 		e[i].src = p.grefs[i];
 	}
+	if (rounds)
+		lend_cycles(dom, e, n, rounds);
 	rc = lend(dom, e, n, &done);
 	check(rc == 0 && done == n, "lend %u pages at gfn %#" PRIx64 ": %d (done %u)", n, gfn, rc, done);
 	printf("held %u\n", done);
@@ -504,10 +540,11 @@ int main(int argc, char **argv)
 		open_devices();
 		return do_talk(atoi(argv[2]), strtoull(argv[3], NULL, 0), atof(argv[4]));
 	}
-	if (argc == 6 && !strcmp(argv[1], "hold")) {
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "hold")) {
 		open_devices();
 		return do_hold(atoi(argv[2]), strtoull(argv[3], NULL, 0),
-			       strtoul(argv[4], NULL, 0), argv[5]);
+			       strtoul(argv[4], NULL, 0), argv[5],
+			       argc == 7 ? strtoul(argv[6], NULL, 0) : 0);
 	}
 	if (argc == 3 && !strcmp(argv[1], "serve")) {
 		open_devices();
@@ -515,6 +552,6 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: xen-lend talk DOMID GFN SECONDS\n"
 		"       xen-lend serve DOMID\n"
-		"       xen-lend hold DOMID GFN NPAGES FIFO\n");
+		"       xen-lend hold DOMID GFN NPAGES FIFO [ROUNDS]\n");
 	return 2;
 }
