@@ -24,7 +24,9 @@
 #             all ones after the revoke and loses its writes. Refusals
 #             (domU RAM, a grant for another domain) leave the domU alive;
 #             lend/revoke cycles for LEND_SECONDS. Then dom0 creates a
-#             second domU, lends it LEND_HOLD pages, lets it touch them and
+#             second domU, lends and revokes (SYNC) its LEND_HOLD pages
+#             LEND_ROUNDS times (every call checked), lends them, lets it
+#             touch them and
 #             `xl destroy`s it with the pages still lent: no zombie domain
 #             in `xl list`, Xen's free memory back where it was before the
 #             domU was created, Xen's log counts every lent frame revoked
@@ -53,7 +55,10 @@
 #             then runs the same in a second domU with 2 vCPUs (where a
 #             kernel access to a refused page must end in EFAULT), and
 #             checks that the backend served hypervisor mode and, after
-#             the domUs ended, left nothing lent.
+#             the domUs ended, left nothing lent. Then grant mode on the
+#             patched Xen: a backend without --hv and a third domU (1 vCPU)
+#             running xen-suite's domU 2 subtests, which must all pass in
+#             grant mode.
 #
 # Output: the check lines ("ok: ..."/"FAIL: ...", prefixed by who said
 # them) on stdout and in FILE (default .cache/logs/xen-hv-MODE.out); the
@@ -62,6 +67,7 @@
 # domUs load (default drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko,
 # built against the 6.12 headers).
 # Environment: LEND_SECONDS (default 30), LEND_HOLD (default 256),
+# LEND_ROUNDS (default 400: 102,400 page lend/revoke cycles),
 # XEN_HV_ATTEMPTS (runs when the emulator fault of scripts/xen-lib.sh hits,
 # default 3), VXF_XEN_IMAGE (report, suite: boot this hypervisor image instead of
 # scripts/xen-build.sh's, for work on the patches).
@@ -86,11 +92,16 @@ case "$MODE" in baseline|lend|report|suite) ;; *) sed -n '10,75p' "$0" >&2; exit
 OUT=${OUT:-$TOP/.cache/logs/xen-hv-$MODE.out}
 mkdir -p "$(dirname "$OUT")"
 
+# suite: the grant-mode subtests the third domU runs on the patched Xen
+# (xen-suite's domU 2 list)
+GRANT_SUBTESTS=first-touch,revoke-storm-8-threads,coalesce-one-page,backend-error-sigbus,fork-child-access,coherence-poke
+
 # 64 GiB: far above the domUs' RAM and below their physical address width;
 # Linux's Xen scratch space (grant frames) sits right above RAM.
 HOLE_GFN=0x1000000
 LEND_SECONDS=${LEND_SECONDS:-30}
 LEND_HOLD=${LEND_HOLD:-256}
+LEND_ROUNDS=${LEND_ROUNDS:-400}
 
 # shellcheck source=scripts/xen-lib.sh
 . "$TOP/scripts/xen-lib.sh"
@@ -231,7 +242,7 @@ for _ in $(seq 480); do
 	xl domid vxf-lend3 >/dev/null 2>&1 || break
 	sleep 0.5
 done
-( $VXF_FILES/xen-lend hold $id $HOLE_GFN $LEND_HOLD /tmp/hold.fifo >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) >/dev/null 2>&1 &
+( $VXF_FILES/xen-lend hold $id $HOLE_GFN $LEND_HOLD /tmp/hold.fifo $LEND_ROUNDS >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) >/dev/null 2>&1 &
 for _ in $(seq 480); do grep -q "^seen" /tmp/hold.out 2>/dev/null && break; [ -f /tmp/hold.rc ] && break; sleep 0.5; done
 if grep -q "^seen" /tmp/hold.out; then
 	ok "domU $id touched the lent pages"
@@ -334,14 +345,23 @@ sed "s/^/serve2: /" /tmp/serve2.out
 # shellcheck disable=SC2016
 DOMU_SUITE='dmesg | grep -a "vxf" | grep -a "hypervisor mode\|grant mode" | sed "s/^/driver: /"
 export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=$((180 * ${VXF_XEN_TIME_SCALE:-1}))
-/tests/vxf_loop --run-subtest "xen-hv-*" >/tmp/igt.out 2>&1
+if [ "$DOMU_INDEX" = 3 ]; then
+	# grant mode on the patched Xen: its backend offers no feature-hv-fault
+	set -- "$GRANT_SUBTESTS" 6 grant-mode
+	dmesg | grep -aq "vxf.*hypervisor mode" &&
+		echo "FAIL: the driver says hypervisor mode" ||
+		echo "ok: the driver stayed in grant mode"
+else
+	set -- "xen-hv-*" 5 xen-hv
+fi
+/tests/vxf_loop --run-subtest "$1" >/tmp/igt.out 2>&1
 rc=$?
 cat /tmp/igt.out
 sed -n "s/^Subtest \(.*\): SUCCESS.*/ok: subtest \1/p
 s/^Subtest \(.*\): FAIL.*/FAIL: subtest \1/p
 s/^Subtest \(.*\): SKIP.*/FAIL: subtest \1 skipped/p" /tmp/igt.out
 n=$(grep -c "^Subtest .*: SUCCESS" /tmp/igt.out)
-[ "$n" -eq 5 ] && echo "ok: 5 xen-hv subtests passed" || echo "FAIL: $n of 5 xen-hv subtests passed (vxf_loop rc=$rc)"
+[ "$n" -eq "$2" ] && echo "ok: $2 $3 subtests passed" || echo "FAIL: $n of $2 $3 subtests passed (vxf_loop rc=$rc)"
 echo "the domU is alive after the subtests"
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
@@ -397,6 +417,51 @@ case "$g" in *" lent=0"*) ok "nothing lent once the domU was gone ($g)" ;;
 e=$(grep "^exit grants " /tmp/be.log | tail -n 1)
 case "$e" in "exit grants shared=0 mapped=0 evtchns=0 devices="*" lent=0") ok "backend clean at exit: $e" ;;
 	*) bad "backend at exit: ${e:-no exit line}" ;; esac
+
+# grant mode still works on the patched Xen: a third domU (1 vCPU) against
+# a backend without --hv, running the subtests of xen-suite domU 2
+setsid bash -c "/vxf/bin/vxf-backend-xen --xen --pages 1024 --stats-on-exit --revoke-deadline-ms $((2000 * ${VXF_XEN_TIME_SCALE:-1})) </dev/null >/tmp/be3.log 2>&1 &
+echo \$! >/tmp/be3.pid; wait \$!; echo \$? >/tmp/be3.rc" </dev/null >/dev/null 2>&1 &
+sleep 1
+cfg=/vxf/vxf-hvsuite3.cfg
+log=/var/log/xen/console/guest-vxf-hvsuite3.log
+sed "s/^name = .*/name = \"vxf-hvsuite3\"/; s/vxf.index=1/vxf.index=3/; s/^vcpus = .*/vcpus = 1/" \
+	/vxf/vxf-domu1.cfg >$cfg
+if xl create -p $cfg >/tmp/hvsuite3.log 2>&1; then
+	id=$(xl domid vxf-hvsuite3)
+	created vxf-hvsuite3 $id
+	vxf_xs_pair $id >/dev/null
+	xl unpause vxf-hvsuite3
+	for _ in $(seq $((400 * ${VXF_XEN_TIME_SCALE:-1}))); do
+		grep -aq "^VXF-DOMU-DONE" $log 2>/dev/null && break
+		sleep 1
+	done
+	grep -a "^driver: \|^Subtest \|ok: \|FAIL: " $log | sed "s/^/grant domU $id: /"
+	grep -aq "^ok: 6 grant-mode subtests passed" $log &&
+		ok "domU $id (grant mode on the patched Xen): the 6 subtests passed" ||
+		bad "domU $id (grant mode on the patched Xen): not all 6 subtests passed"
+	grep -aq "^ok: the driver stayed in grant mode" $log ||
+		bad "domU $id: the driver did not stay in grant mode"
+	grep -aq "^VXF-DOMU-DONE" $log || tail -n 40 $log | sed "s/^/grant console: /"
+	xl destroy vxf-hvsuite3 2>/dev/null || true
+	console vxf-hvsuite3
+else
+	cat /tmp/hvsuite3.log
+	bad "xl create vxf-hvsuite3"
+fi
+pid=$(cat /tmp/be3.pid 2>/dev/null || true)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	kill -TERM $pid
+else
+	bad "the grant-mode vxf-backend-xen is not running"
+fi
+for _ in $(seq 60); do [ -f /tmp/be3.rc ] && break; sleep 0.5; done
+grep -q "hypervisor mode" /tmp/be3.log && bad "the grant-mode backend served hypervisor mode" ||
+	ok "the grant-mode backend served no hypervisor mode"
+e=$(grep "^exit grants " /tmp/be3.log | tail -n 1)
+case "$e" in *" lent="[1-9]*) bad "grant-mode backend at exit: $e" ;;
+	"exit grants shared=0 mapped=0 evtchns=0 devices="*) ok "grant-mode backend clean at exit: $e" ;;
+	*) bad "grant-mode backend at exit: ${e:-no exit line}" ;; esac
 [ $fails -eq 0 ]'
 
 if [ "$MODE" = baseline ]; then
@@ -429,7 +494,7 @@ elif [ "$MODE" = suite ]; then
 	VXF_XEN_TIME_SCALE=$(xen_time_scale)
 	export VXF_XEN_TIME_SCALE
 	cp "$TOP/tools/vxf-backend/vxf-backend-xen" "$FILES/"
-	ARGS=(--domu-payload "VXF_XEN_TIME_SCALE=$VXF_XEN_TIME_SCALE
+	ARGS=(--domu-payload "VXF_XEN_TIME_SCALE=$VXF_XEN_TIME_SCALE GRANT_SUBTESTS=$GRANT_SUBTESTS
 $DOMU_SUITE" --files "$FILES"
 		--dom0-payload "install -m 0755 \$VXF_FILES/vxf-backend-xen /vxf/bin/vxf-backend-xen
 $DOM0_SUITE_PRE"
@@ -445,7 +510,7 @@ $DOMU_LEND"
 	ARGS=(--domu-payload "$DOMU" --files "$FILES"
 		--dom0-payload "HOLE_GFN=$HOLE_GFN LEND_SECONDS=$LEND_SECONDS
 $DOM0_PRE"
-		--dom0-post "HOLE_GFN=$HOLE_GFN LEND_HOLD=$LEND_HOLD
+		--dom0-post "HOLE_GFN=$HOLE_GFN LEND_HOLD=$LEND_HOLD LEND_ROUNDS=$LEND_ROUNDS
 $DOM0_LIB$DOM0_POST")
 fi
 
