@@ -31,7 +31,7 @@
  * Fails on any mismatch, any SIGBUS (counted by a handler that abandons
  * the check it hit), any Vulkan error; never on time.
  *
- * usage: vxf_vk_map [--any-driver] [ROUNDS]   (default 40 rounds)
+ * usage: vxf_vk_map [--any-driver] [ROUNDS]   (default 30 rounds)
  *   --any-driver  run on whatever driver the loader gives (e.g. lavapipe
  *                 on the build host, to try the program out); by default
  *                 a driver other than Venus fails the run
@@ -650,7 +650,7 @@ int main(int argc, char **argv)
 	static struct run run = { .loop_fd = -1 };
 	struct run *r = &run;
 	const char *w = getenv("VXF_VGPU_WINDOW");
-	unsigned int rounds = 40, a;
+	unsigned int rounds = 30, a;
 	bool any_driver = false;
 	bool ok = true;
 	int i;
