@@ -536,12 +536,14 @@ report_kunit() {
 # QEMU 10, virglrenderer 1.1, Mesa's Venus on lavapipe, built once into
 # .cache/vgpu by scripts/vgpu-env.sh): tests/igt/vxf_vgpu makes Mesa's
 # blob-mapping calls on Debian 6.12's own virtio-gpu module, and Mesa's
-# Venus driver runs vulkaninfo in the guest. Subtests count like the VM
-# suite's (vxf_vgpu/SUBTEST, venus/vulkaninfo).
+# Venus driver runs vulkaninfo and tests/igt/vxf_vk_map (host-visible
+# memory mapped, checked, filled through Venus's ring) in the guest.
+# Subtests count like the VM suite's (vxf_vgpu/SUBTEST, venus/vulkaninfo,
+# venus/vk-map).
 VGPU_OUT="$LOGS/vgpu-stock.out"
 do_vgpu_stock() {
 	local rc
-	make -C tests/igt vgpu/vxf_vgpu || { REASON="vxf_vgpu build failed"; return 1; }
+	make -C tests/igt vgpu/vxf_vgpu vgpu/vxf_vk_map || { REASON="vxf_vgpu or vxf_vk_map build failed"; return 1; }
 	prep_wait vgpu-stock
 	./scripts/vgpu-env.sh || { REASON="trixie root build failed (.cache/vgpu/debootstrap.log)"; return 1; }
 	if ./scripts/vgpu-run.sh --log "$LOGS/vgpu-stock.console.log" >"$VGPU_OUT"; then
@@ -564,13 +566,15 @@ do_vgpu_stock() {
 # module's stand-in for a hypervisor lending the region): the same
 # subtests, the export refused, revokes underneath mapped blobs, and
 # Venus's vulkaninfo with the whole window revoked every 50 ms
-# (venus/window). SKIP, with the reason, where the module cannot be built
-# or the window pass skipped every subtest (a virtio-gpu without a
-# host-visible region, HOST3D blobs or Venus).
+# (venus/window), and vxf_vk_map with the whole window revoked every
+# 20 ms underneath its maps and submissions (venus/vk-map-revokes). SKIP,
+# with the reason, where the module cannot be built or the window pass
+# skipped every subtest (a virtio-gpu without a host-visible region,
+# HOST3D blobs or Venus).
 VGPU_VXF_OUT="$LOGS/vgpu-vxf.out"
 do_vgpu_vxf() {
 	local rc ko="$BUILD/gcc-6.12/$DRV/$KONAME"
-	make -C tests/igt vgpu/vxf_vgpu || { REASON="vxf_vgpu build failed"; return 1; }
+	make -C tests/igt vgpu/vxf_vgpu vgpu/vxf_vk_map || { REASON="vxf_vgpu or vxf_vk_map build failed"; return 1; }
 	prep_wait vgpu-stock
 	./scripts/vgpu-env.sh || { REASON="trixie root build failed (.cache/vgpu/debootstrap.log)"; return 1; }
 	if VXF_KO=$ko ./scripts/vgpu-run.sh --vxf --log "$LOGS/vgpu-vxf.console.log" \

@@ -24,6 +24,7 @@ PKGS=(
 	dpkg-dev build-essential debhelper dh-dkms lintian help2man	# packaging: make deb, make install's man pages
 	patch			# scripts/xen-build.sh: the patch series on Xen's source package
 	python3-docutils	# scripts/docs-check.py: Documentation/ rendered (make check step docs)
+	libvulkan-dev		# tests/igt/vxf_vk_map: a Vulkan program (make check steps vgpu-*)
 	linux-source-6.12 linux-source-6.1
 )
 

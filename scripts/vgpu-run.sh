@@ -19,18 +19,26 @@
 #             region is bound to virtio-gpu), and vulkaninfo with such a
 #             backend revoking the whole window every 50 ms underneath it
 #             (test "venus", subtest "window": Venus's mappings went
-#             through the window and revokes took pages from them)
+#             through the window and revokes took pages from them), and
+#             tests/igt/vxf_vk_map with its own such backend revoking the
+#             whole window every 20 ms underneath its maps and submissions
+#             (subtest "vk-map-revokes": also its own mappings' pages seen
+#             gone after a revoke)
 #   PAYLOAD   shell command line run in the guest, default "vgpu-tests":
 #             /tests-vgpu/vxf_vgpu (tests/igt/vxf_vgpu.c), then Mesa's
 #             Venus driver through `vulkaninfo --summary`, each between
 #             VXF-TEST-BEGIN/END markers like run-tests (the vulkaninfo
-#             check as test "venus", subtest "vulkaninfo")
+#             check as test "venus", subtest "vulkaninfo"), then
+#             /tests-vgpu/vxf_vk_map (tests/igt/vxf_vk_map.c: a Vulkan
+#             program mapping host-visible memory through Venus; subtest
+#             "vk-map", without revokes: the baseline)
 #   vm-run options (--timeout, --log, --allow-warn, --append...) are passed
 #   on; the default timeout is 300 s.
 #
 # The guest also has Mesa's Venus ICD, the Vulkan loader and vulkaninfo
 # from the trixie root (with trixie's C library: the test binaries are
-# static), in /usr, with VK_ICD_FILENAMES pointing at the Venus ICD.
+# static, but for vxf_vk_map, built here against the Vulkan loader and
+# run on trixie's), in /usr, with VK_ICD_FILENAMES pointing at the Venus ICD.
 # Exit status: scripts/vm-run.sh's; with --vxf, 77 if the patched module
 # cannot be built here (scripts/vgpu-module.sh). Must run as root.
 # VGPU_ROOT names another trixie root (default: scripts/vgpu-env.sh builds
@@ -44,6 +52,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 VCACHE="$TOP/.cache/vgpu"
 DEVICE=virtio-gpu-gl-pci,hostmem=256M,blob=true,venus=true
 VGPU_TEST="$TOP/tests/igt/vgpu/vxf_vgpu"
+VK_TEST="$TOP/tests/igt/vgpu/vxf_vk_map"
 VXF_KO=${VXF_KO:-$TOP/drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko}
 VXF=0
 
@@ -64,6 +73,7 @@ PAYLOAD=${*:-vgpu-tests}
 
 [ "$(id -u)" -eq 0 ] || setup_fail "must run as root (chroot)"
 [ -x "$VGPU_TEST" ] || setup_fail "$VGPU_TEST missing (make -C tests/igt vgpu/vxf_vgpu)"
+[ -x "$VK_TEST" ] || setup_fail "$VK_TEST missing (make -C tests/igt vgpu/vxf_vk_map; libvulkan-dev: make deps)"
 ROOT=${VGPU_ROOT:-$("$TOP/scripts/vgpu-env.sh")} || exit 3
 export VGPU_ROOT=$ROOT
 if [ "$VXF" -eq 1 ]; then
@@ -116,13 +126,23 @@ if [ ! -f "$GUEST/.vxf-stamp" ] || [ "$(cat "$GUEST/.vxf-stamp")" != "$stamp" ];
 	mv "$GUEST.tmp" "$GUEST"
 fi
 
-# the per-run part: the test binary and the payload's script
+# vxf_vk_map is dynamic: its loader and every library it needs must be
+# among the guest's (trixie's C library and Vulkan loader)
+interp=$(readelf -l "$VK_TEST" | sed -n 's/.*program interpreter: \([^]]*\)].*/\1/p')
+[ -n "$interp" ] && [ -e "$GUEST$interp" ] ||
+	setup_fail "$VK_TEST: its loader '$interp' is not in the guest's files"
+for l in $(readelf -d "$VK_TEST" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+	[ -e "$GUEST/usr/lib/x86_64-linux-gnu/$l" ] || [ -e "$GUEST/lib/x86_64-linux-gnu/$l" ] ||
+		setup_fail "$VK_TEST needs $l, not in the guest's files"
+done
+
+# the per-run part: the test binaries and the payload's script
 RUN=$(mktemp -d "$VCACHE/run-XXXXXX")
 trap 'rm -rf "$RUN"' EXIT
 cp -a "$GUEST/." "$RUN/"
 rm -f "$RUN/.vxf-stamp" "$RUN/.venus-icd"
 mkdir -p "$RUN/tests-vgpu" "$RUN/bin"
-cp "$VGPU_TEST" "$RUN/tests-vgpu/"
+cp "$VGPU_TEST" "$VK_TEST" "$RUN/tests-vgpu/"
 if [ "$VXF" -eq 1 ]; then
 	mkdir -p "$RUN/lib/modules/vgpu"
 	cp "$VGPU_KO" "$RUN/lib/modules/vgpu/virtio-gpu.ko"
@@ -131,7 +151,8 @@ if [ "$VXF" -eq 1 ]; then
 fi
 cat >"$RUN/bin/vgpu-tests" <<EOF
 #!/bin/sh
-# vxf_vgpu, then Mesa's Venus through vulkaninfo; exit 1 if either fails
+# vxf_vgpu, then Mesa's Venus through vulkaninfo and vxf_vk_map; exit 1
+# if any fails
 export VK_ICD_FILENAMES=$(cat "$GUEST/.venus-icd") HOME=/tmp
 VXF=$VXF
 EOF
@@ -226,6 +247,25 @@ if [ "$VXF" = 1 ]; then
 		vrc=1
 		rc=1
 	fi
+fi
+# A Vulkan program on Venus: host-visible coherent memory mapped, written,
+# read back, mapped again, placed; rounds of vkCmdFillBuffer through
+# Venus's ring checked on the CPU. With the window (VXF_VGPU_WINDOW=1) it
+# starts its own backend and revokes the whole window underneath.
+sub=vk-map
+[ "$VXF" = 1 ] && sub=vk-map-revokes
+echo "Starting subtest: $sub"
+t0=$(cut -d' ' -f1 /proc/uptime)
+/tests-vgpu/vxf_vk_map
+r=$?
+t1=$(cut -d' ' -f1 /proc/uptime)
+took="($(awk "BEGIN { print $t1 - $t0 }")s)"
+if [ $r -eq 0 ]; then
+	echo "Subtest $sub: SUCCESS $took"
+else
+	echo "Subtest $sub: FAIL $took"
+	vrc=1
+	rc=1
 fi
 echo "VXF-TEST-END venus rc=$vrc"
 
