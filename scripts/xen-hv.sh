@@ -49,7 +49,8 @@
 #             runs tests/igt's vxf_loop --run-subtest 'xen-hv-*' in Xen
 #             mode: first touch, revokes with no REVOKE on the event ring
 #             and user- and kernel-mode accesses with the migrated
-#             contents, revoke cycles, a refused MAP ending in SIGBUS with
+#             contents, revoke cycles, a revoke storm through the
+#             hypervisor, a refused MAP ending in SIGBUS with
 #             the domU alive (tests/igt/vxf_xen_hv.c). A skipped subtest
 #             (the window not in hypervisor mode) fails the step. dom0
 #             then runs the same in a second domU with 2 vCPUs (where a
@@ -352,11 +353,11 @@ if [ "$DOMU_INDEX" = 3 ]; then
 		echo "FAIL: the driver says hypervisor mode" ||
 		echo "ok: the driver stayed in grant mode"
 else
-	set -- "xen-hv-*" 5 xen-hv
+	set -- "xen-hv-*" 6 xen-hv
 fi
-/tests/vxf_loop --run-subtest "$1" >/tmp/igt.out 2>&1
-rc=$?
-cat /tmp/igt.out
+# (on the console as it runs, so that a hang says where it is)
+{ /tests/vxf_loop --run-subtest "$1"; echo $? >/tmp/igt.rc; } 2>&1 | tee /tmp/igt.out
+rc=$(cat /tmp/igt.rc)
 sed -n "s/^Subtest \(.*\): SUCCESS.*/ok: subtest \1/p
 s/^Subtest \(.*\): FAIL.*/FAIL: subtest \1/p
 s/^Subtest \(.*\): SKIP.*/FAIL: subtest \1 skipped/p" /tmp/igt.out
@@ -372,32 +373,37 @@ sleep 1'
 
 # shellcheck disable=SC2016
 DOM0_SUITE_POST='
-# the same subtests in a second domU, with 2 vCPUs (EFAULT for a kernel
-# access to a refused page is tested there), against the same backend
-cfg=/vxf/vxf-hvsuite2.cfg
-log=/var/log/xen/console/guest-vxf-hvsuite2.log
-sed "s/^name = .*/name = \"vxf-hvsuite2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus = .*/vcpus = 2/" \
-	/vxf/vxf-domu1.cfg >$cfg
-if xl create -p $cfg >/tmp/hvsuite2.log 2>&1; then
-	id=$(xl domid vxf-hvsuite2)
-	created vxf-hvsuite2 $id
+# suite_domu NAME INDEX VCPUS LABEL WANT: a domU dom0 creates (vxf.index
+# INDEX, VCPUS vCPUs), paired with the running backend; once it ended,
+# its check lines (prefixed by LABEL and its domid), a check that it
+# printed "ok: WANT", and its console
+suite_domu() {
+	local cfg=/vxf/$1.cfg log=/var/log/xen/console/guest-$1.log id
+	sed "s/^name = .*/name = \"$1\"/; s/vxf.index=1/vxf.index=$2/; s/^vcpus = .*/vcpus = $3/" \
+		/vxf/vxf-domu1.cfg >$cfg
+	if ! xl create -p $cfg >/tmp/$1.log 2>&1; then
+		cat /tmp/$1.log
+		bad "xl create $1"
+		return
+	fi
+	id=$(xl domid $1)
+	created $1 $id
 	vxf_xs_pair $id >/dev/null
-	xl unpause vxf-hvsuite2
+	xl unpause $1
 	for _ in $(seq $((400 * ${VXF_XEN_TIME_SCALE:-1}))); do
 		grep -aq "^VXF-DOMU-DONE" $log 2>/dev/null && break
 		sleep 1
 	done
-	grep -a "^driver: \|^Subtest \|ok: \|FAIL: " $log | sed "s/^/2-vcpu domU $id: /"
-	grep -aq "^ok: 5 xen-hv subtests passed" $log &&
-		ok "domU $id (2 vCPUs): the 5 xen-hv subtests passed" ||
-		bad "domU $id (2 vCPUs): not all 5 xen-hv subtests passed"
-	grep -aq "^VXF-DOMU-DONE" $log || tail -n 40 $log | sed "s/^/2-vcpu console: /"
-	xl destroy vxf-hvsuite2 2>/dev/null || true
-	console vxf-hvsuite2
-else
-	cat /tmp/hvsuite2.log
-	bad "xl create vxf-hvsuite2"
-fi
+	grep -a "^driver: \|^Subtest \|ok: \|FAIL: " $log | sed "s/^/$4 $id: /"
+	grep -aq "^ok: $5" $log && ok "$4 $id: $5" || bad "$4 $id: not $5"
+	grep -aq "^VXF-DOMU-DONE" $log || tail -n 40 $log | sed "s/^/$1 console: /"
+	xl destroy $1 2>/dev/null || true
+	console $1
+}
+
+# the same subtests in a second domU, with 2 vCPUs (EFAULT for a kernel
+# access to a refused page is tested there), against the same backend
+suite_domu vxf-hvsuite2 2 2 "2-vcpu domU" "6 xen-hv subtests passed"
 pid=$(cat /tmp/be.pid 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	ok "vxf-backend-xen still running after the domU ended"
@@ -423,32 +429,9 @@ case "$e" in "exit grants shared=0 mapped=0 evtchns=0 devices="*" lent=0") ok "b
 setsid bash -c "/vxf/bin/vxf-backend-xen --xen --pages 1024 --stats-on-exit --revoke-deadline-ms $((2000 * ${VXF_XEN_TIME_SCALE:-1})) </dev/null >/tmp/be3.log 2>&1 &
 echo \$! >/tmp/be3.pid; wait \$!; echo \$? >/tmp/be3.rc" </dev/null >/dev/null 2>&1 &
 sleep 1
-cfg=/vxf/vxf-hvsuite3.cfg
-log=/var/log/xen/console/guest-vxf-hvsuite3.log
-sed "s/^name = .*/name = \"vxf-hvsuite3\"/; s/vxf.index=1/vxf.index=3/; s/^vcpus = .*/vcpus = 1/" \
-	/vxf/vxf-domu1.cfg >$cfg
-if xl create -p $cfg >/tmp/hvsuite3.log 2>&1; then
-	id=$(xl domid vxf-hvsuite3)
-	created vxf-hvsuite3 $id
-	vxf_xs_pair $id >/dev/null
-	xl unpause vxf-hvsuite3
-	for _ in $(seq $((400 * ${VXF_XEN_TIME_SCALE:-1}))); do
-		grep -aq "^VXF-DOMU-DONE" $log 2>/dev/null && break
-		sleep 1
-	done
-	grep -a "^driver: \|^Subtest \|ok: \|FAIL: " $log | sed "s/^/grant domU $id: /"
-	grep -aq "^ok: 6 grant-mode subtests passed" $log &&
-		ok "domU $id (grant mode on the patched Xen): the 6 subtests passed" ||
-		bad "domU $id (grant mode on the patched Xen): not all 6 subtests passed"
-	grep -aq "^ok: the driver stayed in grant mode" $log ||
-		bad "domU $id: the driver did not stay in grant mode"
-	grep -aq "^VXF-DOMU-DONE" $log || tail -n 40 $log | sed "s/^/grant console: /"
-	xl destroy vxf-hvsuite3 2>/dev/null || true
-	console vxf-hvsuite3
-else
-	cat /tmp/hvsuite3.log
-	bad "xl create vxf-hvsuite3"
-fi
+suite_domu vxf-hvsuite3 3 1 "grant domU" "6 grant-mode subtests passed"
+grep -aq "^ok: the driver stayed in grant mode" /var/log/xen/console/guest-vxf-hvsuite3.log ||
+	bad "the grant domU: the driver did not stay in grant mode"
 pid=$(cat /tmp/be3.pid 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	kill -TERM $pid

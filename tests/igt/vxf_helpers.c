@@ -741,6 +741,7 @@ int vxf_backend_stats(struct vxf_backend *be, struct vxf_backend_stats *st)
 	st->kicks_out = vxf_reply_field(line, "kicks_out");
 	st->granted = vxf_reply_field(line, "granted");
 	st->bad_requests = vxf_reply_field(line, "bad_requests");
+	st->hv_revoked_pages = vxf_reply_field(line, "hv_revoked_pages");
 	return 0;
 }
 

@@ -87,6 +87,7 @@ struct vxf_backend_stats {
 	uint64_t maps, map_pages, map_errors, revokes, revoke_done;
 	uint64_t revoked_pages, resets, unmaps, kicks_in, kicks_out;
 	uint64_t granted, bad_requests;
+	uint64_t hv_revoked_pages;
 };
 
 const char *vxf_tool_path(const char *env, const char *const *rel,

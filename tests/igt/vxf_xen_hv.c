@@ -26,9 +26,14 @@
  *       domU and the rest of the window live on, and the page works once
  *       the backend serves it again; with a second vCPU, a kernel access
  *       to a refused page ends in EFAULT
+ *   xen-hv-revoke-storm     the backend takes random ranges back through
+ *       the hypervisor every 2 ms while 4 threads write and read their
+ *       pages: every value read is the last one written, no signal, no
+ *       REVOKE on the event ring
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -236,6 +241,111 @@ static void test_backend_error(void)
 	window_stop(&w);
 }
 
+#define STORM_THREADS	4
+#define STORM_PAGES	32
+#define STORM_WORDS	4
+
+struct hv_storm {
+	pthread_t thread;
+	struct window *w;
+	unsigned int id;
+	uint64_t rounds, errors;
+	char first_error[160];
+};
+
+static void hv_storm_error(struct hv_storm *t, const char *what,
+			   uint64_t page, uint64_t got, uint64_t want)
+{
+	if (!t->errors++)
+		snprintf(t->first_error, sizeof(t->first_error),
+			 "thread %u: %s page %llu: %#llx, wanted %#llx", t->id,
+			 what, (unsigned long long)page,
+			 (unsigned long long)got, (unsigned long long)want);
+}
+
+/* Write a new generation into the thread's pages, then read it back. */
+static void *hv_storm_main(void *arg)
+{
+	static const uint64_t idx[STORM_WORDS] = { 0, 17, 255, 511 };
+	struct hv_storm *t = arg;
+	struct timespec start = { };
+	uint64_t page, got, gen;
+	unsigned int i;
+
+	while (igt_seconds_elapsed(&start) < 3 && t->errors < 8) {
+		gen = ++t->rounds + 1;
+		for (page = t->id; page < STORM_PAGES; page += STORM_THREADS)
+			for (i = 0; i < STORM_WORDS; i++)
+				if (!vxf_try_write64(word(t->w, page, idx[i]),
+						     value(page, idx[i], gen)))
+					hv_storm_error(t, "signal on a write to",
+						       page,
+						       vxf_last_fault_signal(),
+						       0);
+		for (page = t->id; page < STORM_PAGES; page += STORM_THREADS)
+			for (i = 0; i < STORM_WORDS; i++) {
+				uint64_t e = value(page, idx[i], gen);
+
+				if (!vxf_try_read64(word(t->w, page, idx[i]),
+						    &got))
+					hv_storm_error(t, "signal on a read of",
+						       page,
+						       vxf_last_fault_signal(),
+						       e);
+				else if (got != e)
+					hv_storm_error(t, "read", page, got, e);
+			}
+	}
+	return NULL;
+}
+
+static void test_revoke_storm(void)
+{
+	struct hv_storm t[STORM_THREADS];
+	struct vxf_backend_stats b0, b1;
+	struct vxf_stats s0, s1;
+	uint64_t page, errors = 0;
+	struct window w;
+	unsigned int i;
+
+	hv_start(&w, "32", NULL);
+	for (page = 0; page < STORM_PAGES; page++)
+		fill_page(&w, page, 1);	/* every page lent once */
+	s0 = stats(&w);
+	b0 = be_stats(&w);
+	be_cmd(&w, "storm 2000");
+	for (i = 0; i < STORM_THREADS; i++) {
+		t[i] = (struct hv_storm){ .w = &w, .id = i };
+		igt_assert_eq(pthread_create(&t[i].thread, NULL, hv_storm_main,
+					     &t[i]), 0);
+	}
+	for (i = 0; i < STORM_THREADS; i++) {
+		pthread_join(t[i].thread, NULL);
+		igt_info("thread %u: %llu rounds, %llu errors\n", i,
+			 (unsigned long long)t[i].rounds,
+			 (unsigned long long)t[i].errors);
+		if (t[i].errors)
+			igt_warn("%s\n", t[i].first_error);
+		errors += t[i].errors;
+		igt_assert_lt_u64(0, t[i].rounds);
+	}
+	be_cmd(&w, "storm 0");
+	s1 = stats(&w);
+	b1 = be_stats(&w);
+	igt_info("hypervisor revokes took %llu pages; %llu reports, %llu "
+		 "MAPs\n",
+		 (unsigned long long)(b1.hv_revoked_pages - b0.hv_revoked_pages),
+		 (unsigned long long)(s1.hv_reports - s0.hv_reports),
+		 (unsigned long long)(s1.maps - s0.maps));
+	igt_assert_eq_u64(errors, 0);
+	igt_assert_lt_u64(0, b1.hv_revoked_pages - b0.hv_revoked_pages);
+	igt_assert_lt_u64(0, s1.hv_reports - s0.hv_reports);
+	igt_assert_eq_u64(s1.revokes, s0.revokes);
+	igt_assert_eq_u64(b1.revokes, b0.revokes);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
 void vxf_xen_hv_subtests(void)
 {
 	igt_describe("On the patched Xen, fresh window pages come through "
@@ -265,4 +375,11 @@ void vxf_xen_hv_subtests(void)
 		     "lives and the page works once the backend serves it.");
 	igt_subtest("xen-hv-backend-error")
 		test_backend_error();
+
+	igt_describe("Random ranges taken back through the hypervisor every "
+		     "2 ms under 4 writing and reading threads: every read "
+		     "sees the last write, no signal, no REVOKE.");
+	igt_subtest("xen-hv-revoke-storm")
+		test_revoke_storm();
+
 }

@@ -131,11 +131,11 @@ static void cmd_stats(struct vxf_ctl *c)
 		       " resets=%" PRIu64 " unmaps=%" PRIu64
 		       " kicks_in=%" PRIu64 " kicks_out=%" PRIu64
 		       " granted=%u bad_requests=%" PRIu64
-		       " declined=%" PRIu64 "%s",
+		       " declined=%" PRIu64 " hv_revoked_pages=%" PRIu64 "%s",
 		       s->maps, s->map_pages, s->map_errors, s->revokes,
 		       s->revoke_done, s->revoked_pages, s->resets, s->unmaps,
 		       s->kicks_in, s->kicks_out, c->store->granted,
-		       s->bad_requests, s->declined, fe);
+		       s->bad_requests, s->declined, s->hv_revoked_pages, fe);
 }
 
 static void cmd_peek_poke(struct vxf_ctl *c, int argc, char **argv)
@@ -188,6 +188,7 @@ static void cmd_hv_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count)
 		return;
 	}
 	pages = vxf_store_reclaim(c->store, first, count);
+	c->proto->stats.hv_revoked_pages += pages;
 	vxf_ctl_replyf(c, "ok hv-revoke pages=%" PRIu64, pages);
 }
 

@@ -43,13 +43,14 @@
  *   unfail                ok (no fail range left)
  *   delay US              ok (MAPs arriving from now on wait US)
  *   hang on|off           ok (stop / resume answering MAPs)
- *   storm US              ok (revoke a random range every US; 0 stops)
+ *   storm US              ok (revoke a random range every US; 0 stops;
+ *                         in hypervisor mode on Xen, through the hypervisor)
  *   flood N               ok flood pushed=K (K <= N one-page REVOKEs of
  *                         pages 0, 1, ... pushed at once, one kick)
  *   stats                 ok stats maps=N map_pages=N map_errors=N
  *                         revokes=N revoke_done=N revoked_pages=N resets=N
  *                         unmaps=N kicks_in=N kicks_out=N granted=N
- *                         bad_requests=N declined=N
+ *                         bad_requests=N declined=N hv_revoked_pages=N
  *   peek PAGE WORD        ok peek 0x<16 hex digits>
  *   poke PAGE WORD VALUE  ok
  *   violate-end           ok violate-end: end a --violate storm (Xen
@@ -278,6 +279,7 @@ static void usage(FILE *f)
 "                          revokes=N revoke_done=N revoked_pages=N\n"
 "                          resets=N unmaps=N kicks_in=N kicks_out=N\n"
 "                          granted=N bad_requests=N declined=N\n"
+"                          hv_revoked_pages=N\n"
 "                          [fe_faults=N\n"
 "                          fe_maps=N fe_revokes=N fe_mapped_pages=N:\n"
 "                          the window's counters, loop mode]\n"

@@ -408,6 +408,17 @@ static void storm_revoke(struct vxf_proto *p, uint64_t now_us)
 		count = p->window_pages - first;
 	if (evt_overlaps(p, first, count))
 		return;
+	/*
+	 * Hypervisor mode on Xen (MAPs lend): the hypervisor takes the pages
+	 * away, with no REVOKE on the event ring; the store gets their
+	 * contents back. (The loop stand-in's storms stay REVOKEs.)
+	 */
+	if (p->t->ops->hv_lend && p->t->ops->hv_revoke) {
+		if (!p->t->ops->hv_revoke(p->t, first, count))
+			p->stats.hv_revoked_pages +=
+				vxf_store_reclaim(p->store, first, count);
+		return;
+	}
 	vxf_proto_revoke(p, first, count, false, now_us);
 }
 

@@ -53,6 +53,8 @@ extern uint32_t vxf_revoke_deadline_us;
  * @bad_requests: invalid requests, and answers on the event ring that did
  *	not match an event in flight
  * @declined: PREFETCH MAPs declined with -XEN_EAGAIN (--decline-prefetch)
+ * @hv_revoked_pages: pages taken back through the hypervisor (hv-revoke,
+ *	and a revoke storm in hypervisor mode on Xen), contents kept
  */
 struct vxf_proto_stats {
 	uint64_t maps;
@@ -67,6 +69,7 @@ struct vxf_proto_stats {
 	uint64_t kicks_out;
 	uint64_t bad_requests;
 	uint64_t declined;
+	uint64_t hv_revoked_pages;
 };
 
 /**
