@@ -346,6 +346,7 @@ sed "s/^/serve2: /" /tmp/serve2.out
 # shellcheck disable=SC2016
 DOMU_SUITE='dmesg | grep -a "vxf" | grep -a "hypervisor mode\|grant mode" | sed "s/^/driver: /"
 export VXF_TEST_XEN=1 IGT_SUBTEST_TIMEOUT=$((180 * ${VXF_XEN_TIME_SCALE:-1}))
+export VXF_XEN_HV_RESTART=1
 if [ "$DOMU_INDEX" = 3 ]; then
 	# grant mode on the patched Xen: its backend offers no feature-hv-fault
 	set -- "$GRANT_SUBTESTS" 6 grant-mode
@@ -353,7 +354,7 @@ if [ "$DOMU_INDEX" = 3 ]; then
 		echo "FAIL: the driver says hypervisor mode" ||
 		echo "ok: the driver stayed in grant mode"
 else
-	set -- "xen-hv-*" 6 xen-hv
+	set -- "xen-hv-*" 7 xen-hv
 fi
 # (on the console as it runs, so that a hang says where it is)
 { /tests/vxf_loop --run-subtest "$1"; echo $? >/tmp/igt.rc; } 2>&1 | tee /tmp/igt.out
@@ -367,8 +368,20 @@ echo "the domU is alive after the subtests"
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
 # shellcheck disable=SC2016
-DOM0_SUITE_PRE='setsid bash -c "/vxf/bin/vxf-backend-xen --xen --hv --pages 64 --stats-on-exit </dev/null >/tmp/be.log 2>&1 &
-echo \$! >/tmp/be.pid; wait \$!; echo \$? >/tmp/be.rc" </dev/null >/dev/null 2>&1 &
+# the hypervisor-mode backend, in a restart loop (xen-hv-backend-killed-
+# restarted kills it), until /tmp/be.stop; stops after 5 exits in a row
+# within 2 s of the start
+DOM0_SUITE_PRE='setsid bash -c "fast=0
+while [ ! -e /tmp/be.stop ] && [ \$fast -lt 5 ]; do
+	t=\$SECONDS
+	/vxf/bin/vxf-backend-xen --xen --hv --pages 64 --stats-on-exit </dev/null >>/tmp/be.log 2>&1 &
+	echo \$! >/tmp/be.pid
+	wait \$!
+	echo \"backend exited rc=\$? uptime \$(cut -d\" \" -f1 /proc/uptime)\" >>/tmp/be.log
+	if [ \$((SECONDS - t)) -lt 2 ]; then fast=\$((fast + 1)); else fast=0; fi
+	sleep 0.2
+done
+echo \$fast >/tmp/be.rc" </dev/null >/dev/null 2>&1 &
 sleep 1'
 
 # shellcheck disable=SC2016
@@ -403,17 +416,22 @@ suite_domu() {
 
 # the same subtests in a second domU, with 2 vCPUs (EFAULT for a kernel
 # access to a refused page is tested there), against the same backend
-suite_domu vxf-hvsuite2 2 2 "2-vcpu domU" "6 xen-hv subtests passed"
+suite_domu vxf-hvsuite2 2 2 "2-vcpu domU" "7 xen-hv subtests passed"
 pid=$(cat /tmp/be.pid 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	ok "vxf-backend-xen still running after the domU ended"
 	kill -USR1 $pid; sleep 1
+	touch /tmp/be.stop
 	kill -TERM $pid
 else
 	bad "vxf-backend-xen is not running"
+	touch /tmp/be.stop
 fi
 for _ in $(seq 60); do [ -f /tmp/be.rc ] && break; sleep 0.5; done
 sed "s/^/backend: /" /tmp/be.log | grep -v "^backend: grants" | tail -n 30
+n=$(grep -c "^backend exited rc=137" /tmp/be.log || true)
+[ "$n" -eq 2 ] && ok "the backend was killed twice (once per domU) and started again" ||
+	bad "the backend was killed $n times, not 2 (once per domU)"
 grep -q "hypervisor mode, frames" /tmp/be.log && ok "the backend served the domU in hypervisor mode" ||
 	bad "the backend never served hypervisor mode"
 g=$(grep "^grants " /tmp/be.log | tail -n 1)

@@ -30,6 +30,12 @@
  *       the hypervisor every 2 ms while 4 threads write and read their
  *       pages: every value read is the last one written, no signal, no
  *       REVOKE on the event ring
+ *   xen-hv-backend-killed-restarted  the backend dies ("die": SIGKILL in
+ *       dom0) with written pages lent; the one dom0 starts again takes the
+ *       device over (the window disconnects and reconnects), and the pages
+ *       then come from it, fresh: never the dead backend's contents, no
+ *       SIGBUS. Needs dom0's restart loop (VXF_XEN_HV_RESTART=1,
+ *       scripts/xen-hv.sh suite).
  */
 
 #include <errno.h>
@@ -43,6 +49,7 @@
 #include "vxf_loop.h"
 
 #define HV_CYCLES	50
+#define RESTART_MS	60000
 
 static void hv_start(struct window *w, const char *pages, const char *fail)
 {
@@ -346,6 +353,47 @@ static void test_revoke_storm(void)
 	window_stop(&w);
 }
 
+static void test_killed_restarted(void)
+{
+	const char *restart = getenv("VXF_XEN_HV_RESTART");
+	struct vxf_stats s0, s1;
+	struct window w;
+	uint64_t p;
+	double t0;
+
+	igt_require_f(restart && !strcmp(restart, "1"),
+		      "no dom0 restart loop (VXF_XEN_HV_RESTART)\n");
+	hv_start(&w, "8", NULL);
+	for (p = 0; p < 4; p++)
+		fill_page(&w, p, 9);	/* lent, and unlike a fresh page */
+	s0 = stats(&w);
+
+	vxf_backend_kill(&w.be);	/* "die": SIGKILL in dom0 */
+	igt_assert_f(wait_stat_ms(&w, offsetof(struct vxf_stats, disconnects),
+				  s0.disconnects + 1, RESTART_MS),
+		     "the window never saw its backend go\n");
+	t0 = now_s();
+	igt_assert_f(vxf_backend_start(&w.be, "--pages", "8", "--quiet",
+				       NULL) == 0,
+		     "%s\n", vxf_backend_last_error());
+	igt_info("reconnected %.3f s later, hv_gfn %#llx\n", now_s() - t0,
+		 (unsigned long long)info(&w).hv_gfn);
+	igt_assert_eq(info(&w).state, VXF_STATE_CONNECTED);
+	igt_assert_f(info(&w).hv_gfn, "not in hypervisor mode after the "
+		     "reconnection\n");
+
+	/* Pages from the new backend: never what was written before. */
+	for (p = 0; p < 4; p++)
+		check_page(&w, p, expect_pattern, 0);
+	fill_page(&w, 5, 2);
+	hv_revoke(&w, 5, 1);
+	check_page(&w, 5, value, 2);
+	s1 = stats(&w);
+	igt_assert_lte_u64(5, s1.hv_reports - s0.hv_reports);
+	igt_assert_eq_u64(s1.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
 void vxf_xen_hv_subtests(void)
 {
 	igt_describe("On the patched Xen, fresh window pages come through "
@@ -382,4 +430,9 @@ void vxf_xen_hv_subtests(void)
 	igt_subtest("xen-hv-revoke-storm")
 		test_revoke_storm();
 
+	igt_describe("A backend killed with pages lent is replaced by the one "
+		     "dom0 restarts: the window reconnects in hypervisor mode "
+		     "and its pages come fresh from the new backend.");
+	igt_subtest("xen-hv-backend-killed-restarted")
+		test_killed_restarted();
 }
