@@ -30,22 +30,23 @@ static void watch_token(char *buf, size_t len, char kind, struct xdev *d)
 	snprintf(buf, len, "%c %u %u", kind, d->domid, d->devid);
 }
 
-static void dev_watch(struct xdev *d, bool on)
+/* Watch (@on) or stop watching the frontend's node @key, token @kind. */
+static void dev_watch_key(struct xdev *d, const char *key, char kind, bool on)
 {
 	char path[PATH_LEN + 16], tok[48];
 
-	snprintf(path, sizeof(path), "%s/state", d->fe);
-	watch_token(tok, sizeof(tok), 's', d);
+	snprintf(path, sizeof(path), "%s/%s", d->fe, key);
+	watch_token(tok, sizeof(tok), kind, d);
 	if (on ? !xs_watch(d->srv->xs, path, tok) :
 		 !xs_unwatch(d->srv->xs, path, tok))
 		fprintf(stderr, "vxf-backend: %swatch %s: %s\n", on ? "" : "un",
 			path, strerror(errno));
-	snprintf(path, sizeof(path), "%s/test-cmd", d->fe);
-	watch_token(tok, sizeof(tok), 'c', d);
-	if (on ? !xs_watch(d->srv->xs, path, tok) :
-		 !xs_unwatch(d->srv->xs, path, tok))
-		fprintf(stderr, "vxf-backend: %swatch %s: %s\n", on ? "" : "un",
-			path, strerror(errno));
+}
+
+static void dev_watch(struct xdev *d, bool on)
+{
+	dev_watch_key(d, "state", 's', on);
+	dev_watch_key(d, "test-cmd", 'c', on);
 }
 
 /* Forget a device whose frontend or domain is gone. */
