@@ -384,6 +384,8 @@ xen_run_attempts() {
 		if [ -n "$deaths" ]; then
 			echo "$deaths" | sed "s/^/xen-death: $who: attempt $XEN_RUN_ATTEMPT: domid /" >&2
 		fi
+		# what a run that hung waited on (xen-run.sh's dom0 watchdog)
+		[ "$XEN_RUN_RC" -eq 0 ] || grep -a '^xen-run: watchdog| ' "$out" | head -n 80 >&2 || true
 		if [ -z "$FAULTED" ] || [ -n "$XEN_OTHER_DEATHS" ] || [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
 			return 0
 		fi

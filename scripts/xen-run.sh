@@ -452,6 +452,7 @@ WDOG_SECS=$WDOG_SECS
 export VXF_XEN_TIME_SCALE=$TSCALE
 VXF_PAIR=$VXF_PAIR
 XENVER=$XENVER
+WATCHDOG_AT=$([ "$TIMEOUT" -ge 240 ] && echo $((TIMEOUT - 80)) || echo 0)
 EOF
 
 printf 'MODLIST="%s"\n' "$DOM0_MODS" >"$D/init"
@@ -563,6 +564,38 @@ xen-init-dom0 || { mark "VXF-DOM0-XENSTORED-FAIL (xen-init-dom0)"; finish; }
 xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console ||
 	{ mark "VXF-DOM0-XENSTORED-FAIL (xenconsoled)"; finish; }
 mark "VXF-DOM0-XENSTORED-OK"
+
+# The watchdog: shortly before the host's hard limit (WATCHDOG_AT, in
+# dom0's uptime), what every process waits on (state, wait channel, the
+# kernel stack of those in D state), the domains and their vCPUs, Xen's
+# domain and run-queue dumps (debug keys q and r, on Xen's console) and
+# dom0's blocked tasks (sysrq w), as "dom0-watchdog| " lines, so that a
+# run that hangs says where. Every xl call here is bounded: a hung
+# toolstack is itself the answer.
+watchdog() {
+	local p s c
+	while [ "$(up | cut -d. -f1)" -lt "$WATCHDOG_AT" ]; do sleep 5; done
+	{
+		echo "VXF-DOM0-WATCHDOG-BEGIN uptime=$(up) (the host's hard limit is near)"
+		for p in /proc/[0-9]*; do
+			s=$(sed 's/^[0-9]* (.*) \([A-Z]\) .*/\1/' $p/stat 2>/dev/null) || continue
+			# (procfs sizes are 0: read the command line to see it)
+			c=$(tr '\0' ' ' <$p/cmdline 2>/dev/null | cut -c1-120)
+			[ -n "$c" ] || [ "$s" = D ] || continue
+			echo "pid ${p#/proc/} $s in $(cat $p/wchan 2>/dev/null): ${c:-[$(cat $p/comm)]}"
+			[ "$s" != D ] || sed 's/^/    /' $p/stack 2>/dev/null
+		done
+		timeout 20 xl list || echo "xl list: exit $?"
+		timeout 20 xl vcpu-list || echo "xl vcpu-list: exit $?"
+		timeout 10 xl debug-keys q || echo "xl debug-keys q: exit $?"
+		timeout 10 xl debug-keys r || echo "xl debug-keys r: exit $?"
+		dmesg -n 8
+		echo w >/proc/sysrq-trigger
+		sleep 2
+		echo "VXF-DOM0-WATCHDOG-END uptime=$(up)"
+	} 2>&1 | sed -u 's/^/dom0-watchdog| /' >$con
+}
+[ "$WATCHDOG_AT" -le 0 ] || watchdog &
 
 # payload output: one prefixing reader kept alive by our own fd 7
 mkfifo /run/vxf-out
@@ -834,6 +867,9 @@ for i in $(seq 1 "$NDOMU"); do
 	sed -n '/^VXF-DOMU-PAYLOAD-BEGIN/,/^VXF-DOMU-PAYLOAD-EXIT=/p' "$LOGP.vxf-domu$i.log" |
 		grep -v '^VXF-DOMU-PAYLOAD-' | sed "s/^/vxf-domu$i| /" || true
 done
+
+# dom0's watchdog view of a run that hung (dom0-init's watchdog())
+grep -a '^dom0-watchdog| ' "$LOG" | sed 's/^dom0-watchdog| /xen-run: watchdog| /' || true
 
 reasons=()
 [ -z "$FAILED_STAGE" ] || reasons+=("stage: $FAILED_STAGE")
