@@ -216,6 +216,14 @@ for _ in $(seq 40); do f1=$(xl info free_memory); [ "$f1" -ge "$f0" ] && break; 
 DOM0_LIB='fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# every xl call bounded: a toolstack that hangs fails a check (the line is
+# counted even from a command substitution), never the whole run
+xl() {
+	local rc=0
+	timeout 120 xl "$@" || rc=$?
+	[ $rc -ne 124 ] || echo "FAIL: xl $* did not return within 120 s" >&2
+	return $rc
+}
 created() { echo "VXF-DOMU-CREATED $1 domid=$2"; }
 console() { sed "s/^/${1#vxf-}| /" /var/log/xen/console/guest-$1.log 2>/dev/null || true; }
 ended() { echo "VXF-DOMU-ENDED $1 domid=$2 (destroyed by dom0 once it had done its part)"; }
