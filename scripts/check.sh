@@ -101,6 +101,8 @@ step() {
 			on && /VXF-WATCHDOG task/ { n = 0 }
 			on && /VXF-WATCHDOG (task|  )/ && n++ < 8' "$LOG" |
 			head -n 60 | sed 's/^/  /' || true
+		# and a Xen run's (scripts/xen-run.sh's dom0 watchdog)
+		grep -a '^xen-run: watchdog| ' "$LOG" | head -n 50 | sed 's/^/  /' || true
 	fi
 }
 
@@ -349,9 +351,11 @@ do_igt_runner() {
 }
 
 # one test per IGT result line, plus one per binary that exited badly
-# without reporting a failed subtest
+# without reporting a failed subtest; under a failed subtest, the first
+# lines of what its assertions said (IGT's "CRITICAL:" lines), so that a
+# reader of the summary alone (a CI log tail) sees why
 report_subtests() {
-	local bin="" line name res started="" nfail_bin=0
+	local bin="" line name res started="" nfail_bin=0 why=""
 	[ -f "$SUITE_OUT" ] || return 0
 	while IFS= read -r line; do
 		case "$line" in
@@ -359,9 +363,15 @@ report_subtests() {
 			bin=${line#VXF-TEST-BEGIN }
 			started=""
 			nfail_bin=0
+			why=""
 			;;
 		"Starting subtest: "*)
 			started=${line#Starting subtest: }
+			why=""
+			;;
+		*") CRITICAL: "*)
+			[ "$(printf '%s' "$why" | grep -c '^')" -ge 6 ] ||
+				why="$why  ${line#*) CRITICAL: }"$'\n'
 			;;
 		"Subtest "*": "*)
 			name=${line#Subtest }
@@ -372,8 +382,10 @@ report_subtests() {
 			case "$res" in
 			SUCCESS) pass "$bin/$name ${line##* }" ;;
 			SKIP) NSKIP=$((NSKIP + 1)); echo "SKIP: $bin/$name" ;;
-			*) fail "$bin/$name ($res, log $SUITE_OUT)"; nfail_bin=$((nfail_bin + 1)) ;;
+			*) fail "$bin/$name ($res, log $SUITE_OUT)"; nfail_bin=$((nfail_bin + 1))
+			   printf '%s' "$why" | cut -c1-200 ;;
 			esac
+			why=""
 			;;
 		"VXF-TEST-END "*)
 			res=${line##*rc=}
