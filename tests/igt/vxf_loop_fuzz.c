@@ -270,7 +270,7 @@ static void test_recovers(void)
 	const char *const hostile[] = {
 		"--hostile", "--seed", "11", "--messages", RECOVER_MESSAGES,
 		"--pages", "64", "--timeout-ms", "30", "--ring-order", "1",
-		"--quiet", NULL,
+		NULL,	/* not --quiet: its details on stderr, for a failure */
 	};
 	struct vxf_stats s0, s1, s2;
 	struct victim v[2];
@@ -314,7 +314,8 @@ static void test_recovers(void)
 	}
 	igt_info("%s\n", summary);
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		     "the hostile backend exited with %#x\n", status);
+		     "the hostile backend exited with %#x (2: the frontend misbehaved, see its stderr above): %s\n",
+		     status, summary);
 	igt_assert_f(strstr(summary, " messages=" RECOVER_MESSAGES " "),
 		     "summary: '%s'\n", summary);
 
