@@ -216,7 +216,7 @@ do_checkpatch() {
 	# the Linux patches as patches (commit message and sign-off included);
 	# from stdin: inside a git tree checkpatch takes a .patch file name
 	# for a file to check, not a patch
-	for f in patches/linux/*.patch; do
+	for f in patches/linux/*.patch patches/linux-6.1/*.patch; do
 		[ -f "$f" ] || continue
 		echo "checkpatch: $f"
 		"${cp[@]}" - <"$f"
@@ -583,6 +583,21 @@ do_vgpu_stock() {
 # with the reason, where the module cannot be built or the window pass
 # skipped every subtest (a virtio-gpu without a host-visible region,
 # HOST3D blobs or Venus).
+# The same patch's 6.1 backport (patches/linux-6.1/, the same changes
+# with 6.1's context) applied to linux-source-6.1's virtio-gpu and built
+# against Debian's 6.1 headers; any warning fails it. Build only: the
+# virtio-gpu VM boots 6.12.
+do_vgpu_module_61() {
+	local rc=0
+	./scripts/vgpu-module.sh --kernel 6.1 || rc=$?
+	if [ $rc -eq 77 ]; then
+		REASON=$(sed -n 's/^vgpu-module: SKIP: //p' "$LOG" | head -n 1)
+		return 77
+	fi
+	[ $rc -eq 0 ] || { REASON=$(sed -n 's/^vgpu-module: ERROR: //p' "$LOG" | head -n 1); return 1; }
+	INFO="virtio-gpu.ko for $(modinfo -F vermagic .cache/vgpu-module-6.1/virtio-gpu.ko | cut -d' ' -f1)"
+}
+
 VGPU_VXF_OUT="$LOGS/vgpu-vxf.out"
 do_vgpu_vxf() {
 	local rc ko="$BUILD/gcc-6.12/$DRV/$KONAME"
@@ -690,6 +705,7 @@ if want vm-debug; then
 fi
 step vgpu-stock "kernels tools" do_vgpu_stock
 want vgpu-stock && SUITE_OUT=$VGPU_OUT report_subtests
+step vgpu-module-6.1 "kernels" do_vgpu_module_61
 step vgpu-vxf "build-gcc-6.12 tools" do_vgpu_vxf
 want vgpu-vxf && SUITE_OUT=$VGPU_VXF_OUT report_subtests
 if [ "${VXF_XEN:-1}" = 1 ]; then

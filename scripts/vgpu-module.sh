@@ -6,22 +6,37 @@
 # (.cache/linux-source-6.12, scripts/ktree.sh), with patches/linux/*.patch
 # applied, built out of tree against Debian's 6.12 headers
 # (.cache/kernels), with include/ of this tree for <linux/vxf.h>.
+# With --kernel 6.1, the same from linux-source-6.1 against Debian's 6.1
+# headers, with the 6.1 backport of the series (patches/linux-6.1/: the
+# same changes, with 6.1's context): make check step vgpu-module-6.1,
+# which only builds it (the virtio-gpu VM boots 6.12).
 #
-# usage: scripts/vgpu-module.sh [--force]
+# usage: scripts/vgpu-module.sh [--force] [--kernel 6.1|6.12]
 #   prints the module's path on stdout; everything else goes to stderr.
 #
-# Cache: .cache/vgpu-module/virtio-gpu.ko, stamped with the kernel, the
-# source's version and the patches' and this tree's <linux/vxf.h>
-# checksums; .cache/vgpu-module/build.log. Exit status: 0; 77 when it
-# cannot be built here (no Debian 6.12 headers or linux-source-6.12: make
-# deps, scripts/kernels.sh), with a "SKIP:" line saying why; 3 when the
-# patches do not apply or the build fails or warns.
+# Cache: .cache/vgpu-module/virtio-gpu.ko (6.1: .cache/vgpu-module-6.1/),
+# stamped with the kernel, the source's version and the patches' and this
+# tree's <linux/vxf.h> checksums; build.log beside it. Exit status: 0; 77
+# when it cannot be built here (no Debian headers or linux-source of that
+# version: make deps, scripts/kernels.sh), with a "SKIP:" line saying
+# why; 3 when the patches do not apply or the build fails or warns.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MCACHE="$TOP/.cache/vgpu-module"
 FORCE=0
-[ "${1:-}" = --force ] && FORCE=1
+VER=6.12
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--force) FORCE=1; shift ;;
+	--kernel) VER=$2; shift 2 ;;
+	*) echo "vgpu-module: ERROR: unknown argument $1" >&2; exit 3 ;;
+	esac
+done
+case "$VER" in
+6.12) MCACHE="$TOP/.cache/vgpu-module" PDIR="$TOP/patches/linux" ;;
+6.1) MCACHE="$TOP/.cache/vgpu-module-6.1" PDIR="$TOP/patches/linux-6.1" ;;
+*) echo "vgpu-module: ERROR: --kernel 6.1 or 6.12" >&2; exit 3 ;;
+esac
 
 fail() { echo "vgpu-module: ERROR: $*" >&2; exit 3; }
 skip() { echo "vgpu-module: SKIP: $*" >&2; exit 77; }
@@ -29,17 +44,18 @@ skip() { echo "vgpu-module: SKIP: $*" >&2; exit 77; }
 [ -f "$TOP/.cache/kernels/env.sh" ] || skip "no .cache/kernels (scripts/kernels.sh)"
 # shellcheck source=/dev/null
 . "$TOP/.cache/kernels/env.sh"
-[ -d "${KDIR_612:-}" ] || skip "no Debian 6.12 headers (scripts/kernels.sh)"
-[ -f /usr/src/linux-source-6.12.tar.xz ] || skip "no /usr/src/linux-source-6.12.tar.xz (make deps)"
-SRC=$("$TOP/scripts/ktree.sh" src 6.12 | tail -n 1) || fail "linux-source-6.12 unpack failed"
+if [ "$VER" = 6.1 ]; then KDIR=${KDIR_61:-} KVER=${KVER_61:-}; else KDIR=${KDIR_612:-} KVER=${KVER_612:-}; fi
+[ -d "$KDIR" ] || skip "no Debian $VER headers (scripts/kernels.sh)"
+[ -f "/usr/src/linux-source-$VER.tar.xz" ] || skip "no /usr/src/linux-source-$VER.tar.xz (make deps)"
+SRC=$("$TOP/scripts/ktree.sh" src "$VER" | tail -n 1) || fail "linux-source-$VER unpack failed"
 [ -d "$SRC/drivers/gpu/drm/virtio" ] || fail "no $SRC/drivers/gpu/drm/virtio"
 shopt -s nullglob
-patches=("$TOP"/patches/linux/*.patch)
-[ ${#patches[@]} -gt 0 ] || fail "no patches/linux/*.patch"
+patches=("$PDIR"/*.patch)
+[ ${#patches[@]} -gt 0 ] || fail "no ${PDIR#"$TOP"/}/*.patch"
 
 KO="$MCACHE/virtio-gpu.ko"
 srcver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$SRC/Makefile" | paste -sd.)
-want="kver=$KVER_612 src=$srcver $(cat "${patches[@]}" "$TOP/include/linux/vxf.h" \
+want="kver=$KVER src=$srcver $(cat "${patches[@]}" "$TOP/include/linux/vxf.h" \
 	"$TOP/include/uapi/linux/vxf.h" "$0" | sha256sum | cut -c1-16)"
 if [ "$FORCE" -eq 0 ] && [ -f "$KO" ] && [ -f "$MCACHE/stamp" ] &&
    [ "$(cat "$MCACHE/stamp")" = "$want" ]; then
@@ -62,8 +78,8 @@ done
 # virtgpu_trace.h names itself relative to include/trace/ of the tree
 # (TRACE_INCLUDE_PATH ../../drivers/gpu/drm/virtio), which Debian's
 # headers do not have: $B/include/trace makes that path resolve in $B.
-echo "vgpu-module: building virtio-gpu.ko against $KVER_612" >&2
-if ! nice make -C "$KDIR_612" M="$B/drivers/gpu/drm/virtio" \
+echo "vgpu-module: building virtio-gpu.ko against $KVER" >&2
+if ! nice make -C "$KDIR" M="$B/drivers/gpu/drm/virtio" \
 	CONFIG_DRM_VIRTIO_GPU=m \
 	KCFLAGS="-I$TOP/include -I$B/include/trace" modules >>"$LOGF" 2>&1; then
 	fail "build failed: $(grep -m3 'error' "$LOGF" | tr '\n' ' ') (see $LOGF)"
