@@ -16,14 +16,26 @@ side of the ring, whatever the guest's kernel thinks. A queue with A == P
 == U and N == 0 is drained: nothing of the guest waits on the host. A
 queue with N > 0 holds requests the device took and has not answered.
 S is the used index QEMU last notified the guest of (an interrupt).
-Then a line per vCPU: halted or running, and its local APIC's pending
-(IRR) and in-service (ISR) vectors (HMP's info lapic).
+Then a line per vCPU: halted (HLT=1) or not, EFLAGS.IF, the interrupt
+shadow (II), RIP, and its local APIC's pending (IRR) and in-service (ISR)
+vectors, APR/TPR/PPR and timer (HMP's info registers and info lapic).
 
 --twice S asks again S seconds later ("probe 1", "probe 2") and then
 prints, for each queue that held requests both times without publishing
 a single completion in between:
 
   stalled DEVICE QUEUE: inuse=N used=U unchanged over S s
+
+and for each vCPU halted both times with interrupts enabled (IF=1) and a
+vector in service in its local APIC (ISR), in the very same state:
+
+  deaf cpu N: halted with interrupts enabled and a vector in service, ...
+
+A vCPU in service of a vector masks every pending one of its priority
+class and below (PPR): it sleeps until an NMI. Linux never halts in an
+interrupt handler with interrupts enabled, and acknowledges (EOI) each
+IPI and timer interrupt before handling it: such a vCPU lost an EOI, or
+was handed a vector it never ran.
 
 Exit status: 0 when it could ask, 1 otherwise (the reason on stderr).
 scripts/vgpu-qemu.sh runs it when a guest's test hangs.
@@ -88,29 +100,51 @@ def probe(q):
                       vq.get("last-avail-idx"), vq.get("used-idx"),
                       vq.get("inuse"), vq.get("signalled-used")))
             seen[(dev["name"], i)] = vq
-    # the vCPUs: halted or not, and each local APIC's pending (IRR) and
-    # in-service (ISR) vectors
+    # the vCPUs: halted or not, interrupts enabled (EFLAGS.IF) or not,
+    # in an interrupt shadow (II) or not, and each local APIC's pending
+    # (IRR) and in-service (ISR) vectors, priorities and timer
     for cpu in q.cmd("query-cpus-fast"):
         idx = cpu.get("cpu-index")
-        hmp = q.cmd("human-monitor-command",
-                    **{"command-line": "info lapic %d" % idx})
-        apic = " ".join(l.strip() for l in hmp.splitlines()
-                        if l.strip().startswith(("IRR", "ISR", "PPR", "TPR")))
-        print("cpu %d: %s; %s" % (idx, "halted" if halted(q, idx)
-                                  else "running", apic))
+        regs = hmp(q, "info registers", idx)
+        flags = {}
+        for word in regs.replace("\n", " ").split():
+            if "=" in word:
+                k, v = word.split("=", 1)
+                flags.setdefault(k, v)
+        try:
+            intf = "IF=%d" % ((int(flags.get("RFL", flags.get("EFL", "0")), 16) >> 9) & 1)
+        except ValueError:
+            intf = "IF=?"
+        apic = " ".join(" ".join(l.split()) for l in
+                        hmp(q, "info lapic", idx).splitlines()
+                        if l.strip().startswith(("IRR", "ISR", "APR",
+                                                 "LVTT", "Timer")))
+        print("cpu %d: HLT=%s %s II=%s RIP=%s; %s" % (
+            idx, flags.get("HLT", "?"), intf, flags.get("II", "?"),
+            flags.get("RIP", "?"), apic))
+        seen[("cpu", idx)] = {"halted": flags.get("HLT") == "1",
+                              "if": intf == "IF=1", "apic": apic,
+                              "rip": flags.get("RIP")}
     sys.stdout.flush()
     return seen
 
 
-def halted(q, idx):
-    """Whether vCPU idx is halted, from HMP's info cpus."""
-    for line in q.cmd("human-monitor-command",
-                      **{"command-line": "info cpus"}).splitlines():
-        words = line.replace("*", " ").split()
-        if len(words) > 1 and words[0] == "CPU" and \
-                words[1].rstrip(":") == str(idx):
-            return "(halted)" in line
-    return False
+def deaf(cpu):
+    """Halted, interrupts enabled, and a vector in service (ISR)."""
+    isr = cpu["apic"].split("ISR ", 1)[-1].split(" IRR", 1)[0]
+    return cpu["halted"] and cpu["if"] and "ISR " in cpu["apic"] and \
+        isr.strip() not in ("", "(none)")
+
+
+def irqs(cpu):
+    """The local APIC's ISR, IRR and priorities, as HMP printed them."""
+    return cpu["apic"][cpu["apic"].find("ISR "):]
+
+
+def hmp(q, command, cpu):
+    """An HMP command's output, run on vCPU cpu."""
+    return q.cmd("human-monitor-command",
+                 **{"command-line": command, "cpu-index": cpu})
 
 
 def main():
@@ -132,8 +166,15 @@ def main():
         time.sleep(twice)
         print("probe 2 at %s" % time.strftime("%H:%M:%S", time.gmtime()))
         second = probe(q)
-        for key, a in sorted(first.items()):
+        for key, a in sorted(first.items(), key=str):
             b = second.get(key)
+            if key[0] == "cpu":
+                if b and deaf(a) and deaf(b) and a["rip"] == b["rip"] and \
+                        irqs(a) == irqs(b):
+                    print("deaf cpu %d: halted with interrupts enabled and "
+                          "a vector in service, unchanged over %d s: %s" % (
+                              key[1], twice, irqs(b)))
+                continue
             if b and a.get("inuse", 0) > 0 and b.get("inuse", 0) > 0 and \
                     a.get("used-idx") == b.get("used-idx"):
                 print("stalled %s %d: inuse=%s used=%s unchanged over %d s" % (

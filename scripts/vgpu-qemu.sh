@@ -26,10 +26,12 @@
 # scripts/vgpu-probe.py --twice 15 adds QEMU's own view of each virtqueue
 # to FILE, twice 15 s apart: whether the device holds requests it took
 # and does not answer, and whether that moves (a "stalled" line when it
-# does not; probing stops there). With VGPU_PROBE_STOP=1 too, a stalled
-# queue ends QEMU at once (exit status 4): the run has failed already (a
-# subtest timed out, or the time limit is near), and what is left of the
-# time limit would go by with the device stalled.
+# does not), and each vCPU's state and local APIC (a "deaf" line for a
+# vCPU halted with a vector in service: it takes no interrupt any more);
+# probing stops at either. With VGPU_PROBE_STOP=1 too, either ends QEMU
+# at once (exit status 4): the run has failed already (a subtest timed
+# out, or the time limit is near), and what is left of the time limit
+# would go by in that state.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -165,9 +167,9 @@ if [ -n "$PROBE" ]; then
 			hangs | tail -n 1 | sed 's/^/trigger: /' >>"$PROBE"
 			python3 "$TOP/scripts/vgpu-probe.py" --twice 15 "$R/tmp/qmp.sock" \
 				>>"$PROBE" 2>&1
-			if grep -q '^stalled ' "$PROBE"; then
+			if grep -q '^stalled \|^deaf ' "$PROBE"; then
 				[ "${VGPU_PROBE_STOP:-0}" = 1 ] || break
-				echo "vgpu-qemu: $(grep -m1 '^stalled ' "$PROBE"): QEMU stopped" >&2
+				echo "vgpu-qemu: $(grep -m1 '^stalled \|^deaf ' "$PROBE"): QEMU stopped" >&2
 				touch "$R/tmp/probe-stopped"
 				kill "$qpid" 2>/dev/null
 				break
