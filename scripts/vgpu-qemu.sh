@@ -28,10 +28,10 @@
 # and does not answer, and whether that moves (a "stalled" line when it
 # does not), and each vCPU's state and local APIC (a "deaf" line for a
 # vCPU halted with a vector in service: it takes no interrupt any more);
-# probing stops at either. With VGPU_PROBE_STOP=1 too, either ends QEMU
-# at once (exit status 4): the run has failed already (a subtest timed
-# out, or the time limit is near), and what is left of the time limit
-# would go by in that state.
+# probing stops at either. With VGPU_PROBE_STOP=1 too, a deaf vCPU ends
+# QEMU at once (exit status 4): the run has failed already (a subtest
+# timed out, or the time limit is near), and such a vCPU sleeps until an
+# NMI. A stalled queue is left to the time limit.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -167,13 +167,13 @@ if [ -n "$PROBE" ]; then
 			hangs | tail -n 1 | sed 's/^/trigger: /' >>"$PROBE"
 			python3 "$TOP/scripts/vgpu-probe.py" --twice 15 "$R/tmp/qmp.sock" \
 				>>"$PROBE" 2>&1
-			if grep -q '^stalled \|^deaf ' "$PROBE"; then
-				[ "${VGPU_PROBE_STOP:-0}" = 1 ] || break
-				echo "vgpu-qemu: $(grep -m1 '^stalled \|^deaf ' "$PROBE"): QEMU stopped" >&2
+			grep -q '^stalled \|^deaf ' "$PROBE" || continue
+			if [ "${VGPU_PROBE_STOP:-0}" = 1 ] && grep -q '^deaf ' "$PROBE"; then
+				echo "vgpu-qemu: $(grep -m1 '^deaf ' "$PROBE"): QEMU stopped" >&2
 				touch "$R/tmp/probe-stopped"
 				kill "$qpid" 2>/dev/null
-				break
 			fi
+			break
 		done
 	) &
 	ppid_=$!
