@@ -112,7 +112,9 @@ def probe(q):
                 k, v = word.split("=", 1)
                 flags.setdefault(k, v)
         try:
-            intf = "IF=%d" % ((int(flags.get("RFL", flags.get("EFL", "0")), 16) >> 9) & 1)
+            # RFL in long mode, EFL else; IF is bit 9
+            efl = int(flags.get("RFL", flags.get("EFL", "0")), 16)
+            intf = "IF=%d" % ((efl >> 9) & 1)
         except ValueError:
             intf = "IF=?"
         apic = " ".join(" ".join(l.split()) for l in

@@ -129,7 +129,7 @@ done
 PROBE=${VGPU_PROBE:-}
 if [ -n "$PROBE" ]; then
 	[ -n "${PAYLOAD_LOG:-}" ] || fail "VGPU_PROBE needs two -serial file: (console, payload)"
-	args+=(-qmp unix:/tmp/qmp.sock,server=on,wait=off)
+	args+=(-qmp "unix:/tmp/qmp.sock,server=on,wait=off")
 	: >"$PROBE"
 fi
 

@@ -389,7 +389,7 @@ host_view() {
 # run's host view is one of the emulator's faults above; else print what
 # the host saw and return 1
 emulator_signature() {
-	local deaf= probe=none vq= cmd=none at=0 taken=0 done=0 pending=0 w
+	local deaf='' probe=none vq='' cmd=none at=0 taken=0 done=0 pending=0 w
 	for w in $(host_view "$1"); do
 		case "$w" in
 		deaf=*|probe=*|vq=*|cmd=*|at=*|taken=*|done=*|pending=*)
