@@ -22,7 +22,9 @@
 # VGPU_PROBE=FILE: QEMU gets a QMP socket, and each time a test hangs (an
 # IGT subtest killed at its time limit, in the payload's log: the second
 # -serial file:; or scripts/vm-run.sh's guest watchdog in the console log,
-# the first: the payload still runs near the time limit),
+# the first: the payload still runs near the time limit; or, for a guest
+# too stuck to say so, QEMU still running VGPU_PROBE_AT seconds after
+# its start),
 # scripts/vgpu-probe.py --twice 15 adds QEMU's own view of each virtqueue
 # to FILE, twice 15 s apart: whether the device holds requests it took
 # and does not answer, and whether that moves (a "stalled" line when it
@@ -150,9 +152,12 @@ qpid=$!
 if [ -n "$PROBE" ]; then
 	# the hangs: an IGT subtest killed at its time limit (the payload's
 	# output, the second -serial file:), the guest's watchdog (console)
+	t0=$SECONDS
 	hangs() {
 		{ grep -a 'Subtest .* timed out after' "$PAYLOAD_LOG"
 		  grep -a '^VXF-WATCHDOG-BEGIN' "$CONSOLE"; } 2>/dev/null
+		[ -z "${VGPU_PROBE_AT:-}" ] || [ $((SECONDS - t0)) -lt "$VGPU_PROBE_AT" ] ||
+			echo "QEMU has run for $VGPU_PROBE_AT s"
 	}
 	(
 		set +e

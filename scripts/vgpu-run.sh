@@ -288,6 +288,11 @@ EOF
 chmod 0755 "$RUN/bin/vgpu-tests"
 
 case " ${opts[*]} " in *" --timeout "*) ;; *) opts+=(--timeout 300) ;; esac
+# the probe's last chance: 30 s before the time limit, whatever the guest
+# says (a deaf vCPU can keep the guest's own watchdog from firing)
+for ((i = 0; i < ${#opts[@]}; i++)); do
+	[ "${opts[i]}" != --timeout ] || PROBE_AT=$((opts[i + 1] - 30))
+done
 # The console log's name (vm-run.sh's default, chosen here): QEMU's trace
 # of virtio-gpu's commands (.qemu-trace.log) and scripts/vgpu-probe.py's
 # answers (.probe, scripts/vgpu-qemu.sh) go beside it.
@@ -423,7 +428,7 @@ trap 'rm -rf "$RUN" "$ATTEMPT_OUT" "$ATTEMPT_OUT.err"' EXIT
 attempt=1
 while :; do
 	rc=0
-	VGPU_PROBE=$BASE.probe VGPU_PROBE_STOP=1 \
+	VGPU_PROBE=$BASE.probe VGPU_PROBE_STOP=1 VGPU_PROBE_AT=$PROBE_AT \
 	"$TOP/scripts/vm-run.sh" "${opts[@]}" --log "$LOG" --no-module \
 		--qemu "$TOP/scripts/vgpu-qemu.sh" \
 		--qemu-args "-vga none -device $DEVICE -display sdl,gl=on $TRACE_ARGS" \
