@@ -50,7 +50,9 @@ want() {
 # $LOGS/NAME.log; FUNCTION may set REASON to explain a failure and INFO to
 # add to the PASS line, and return 77 to be counted skipped (REASON says
 # why). Each "xen-emulator-retry: " line in the log (scripts/xen-lib.sh: a
-# Xen run again after the emulator killed a domain) is counted on the
+# Xen run again after the emulator killed a domain; scripts/vgpu-run.sh,
+# "xen-emulator-retry: vgpu: ...": a virtio-gpu VM run again after QEMU's
+# faults hung it: a deaf vCPU, a stalled control queue) is counted on the
 # step's line and before the summary.
 NRETRY=0
 RETRIES=
@@ -93,9 +95,11 @@ step() {
 		# reader of the summary alone (a CI log tail) sees it
 		grep -a '^xen-death: \|not proven the emulator' "$LOG" | sort -u | head -n 8 |
 			sed 's/^/  /' || true
-		# every reason a VM run gave, and what a hung payload's tasks
-		# waited on (scripts/vm-run.sh's watchdog), there too
-		grep -a '^vm-run: FAIL: ' "$LOG" | head -n 6 | sed 's/^/  /' || true
+		# every reason a VM run gave (scripts/vgpu-run.sh's too: the
+		# vgpu stall's signature when no retry was left), and what a
+		# hung payload's tasks waited on (scripts/vm-run.sh's
+		# watchdog), there too
+		grep -a '^vm-run: FAIL: \|^vgpu-run: FAIL: ' "$LOG" | head -n 6 | sed 's/^/  /' || true
 		awk '/^vm-run: --- the watchdog.s view/ { on = 1; next }
 			/^vm-run: --- / { on = 0 }
 			on && /VXF-WATCHDOG task/ { n = 0 }
@@ -565,7 +569,7 @@ do_vgpu_stock() {
 	fi
 	cat "$VGPU_OUT"
 	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
-		REASON="vgpu-run exit $rc: $(grep -m1 'vm-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $LOGS/vgpu-stock.console.log"
+		REASON="vgpu-run exit $rc: $(grep -m1 '^vm-run: FAIL:\|^vgpu-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $LOGS/vgpu-stock.console.log"
 		return 1
 	fi
 	INFO=$(grep -m1 -o 'deviceName "[^"]*"' "$VGPU_OUT" || true)
@@ -616,7 +620,7 @@ do_vgpu_vxf() {
 		return 77
 	fi
 	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
-		REASON="vgpu-run exit $rc: $(grep -m1 'vm-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $LOGS/vgpu-vxf.console.log"
+		REASON="vgpu-run exit $rc: $(grep -m1 '^vm-run: FAIL:\|^vgpu-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $LOGS/vgpu-vxf.console.log"
 		return 1
 	fi
 	# the window pass could not run at all (its fixture skipped: a device
@@ -747,6 +751,6 @@ done
 
 T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
-echo "check: $NRETRY Xen run(s) retried after an emulator death${RETRIES:+ ($RETRIES)}"
+echo "check: $NRETRY run(s) retried after an emulator fault (a Xen domain's death, a vgpu VM's hang)${RETRIES:+ ($RETRIES)}"
 echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
 [ "$NFAIL" -eq 0 ]

@@ -15,8 +15,25 @@
 # and the directories of the files named by -kernel, -initrd and
 # -serial file: are bound under /mnt/vgpu-N; the mounts vanish with the
 # namespace, and the X server's sockets meet no other X server. Exit status: QEMU's, or 3 on a setup error.
+# -D FILE (QEMU's log, where -trace events go) and -trace events=FILE are
+# bound like -serial file:.
 #
 # Environment: VGPU_ROOT the trixie root (default: scripts/vgpu-env.sh's).
+# VGPU_PROBE=FILE: QEMU gets a QMP socket, and each time a test hangs (an
+# IGT subtest killed at its time limit, in the payload's log: the second
+# -serial file:; or scripts/vm-run.sh's guest watchdog in the console log,
+# the first: the payload still runs near the time limit; or, for a guest
+# too stuck to say so, QEMU still running VGPU_PROBE_AT seconds after
+# its start),
+# scripts/vgpu-probe.py --twice 15 adds QEMU's own view of each virtqueue
+# to FILE, twice 15 s apart: whether the device holds requests it took
+# and does not answer, and whether that moves (a "stalled" line when it
+# does not), and each vCPU's state and local APIC (a "deaf" line for a
+# vCPU halted with a vector in service: it takes no interrupt any more);
+# probing stops at either. With VGPU_PROBE_STOP=1 too, a deaf vCPU ends
+# QEMU at once (exit status 4): the run has failed already (a subtest
+# timed out, or the time limit is near), and such a vCPU sleeps until an
+# NMI. A stalled queue is left to the time limit.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,9 +80,29 @@ while [ $# -gt 0 ]; do
 		args+=("$1" "$BPATH")
 		shift 2
 		;;
+	-D)
+		bind_file "$2"
+		args+=("$1" "$BPATH")
+		shift 2
+		;;
+	-trace)
+		case "$2" in
+		events=*)
+			bind_file "${2#events=}"
+			args+=("$1" "events=$BPATH")
+			;;
+		*) args+=("$1" "$2") ;;
+		esac
+		shift 2
+		;;
 	-serial)
 		case "$2" in
 		file:*)
+			if [ -z "${CONSOLE:-}" ]; then
+				CONSOLE=$(realpath -m "${2#file:}")
+			elif [ -z "${PAYLOAD_LOG:-}" ]; then
+				PAYLOAD_LOG=$(realpath -m "${2#file:}")
+			fi
 			bind_file "${2#file:}"
 			args+=("$1" "file:$BPATH")
 			;;
@@ -91,10 +128,19 @@ for _ in $(seq 1 300); do
 done
 [ -s "$R/tmp/xvfb.display" ] || fail "Xvfb did not start: $(tail -n 3 "$R/tmp/xvfb.log")"
 
+PROBE=${VGPU_PROBE:-}
+if [ -n "$PROBE" ]; then
+	[ -n "${PAYLOAD_LOG:-}" ] || fail "VGPU_PROBE needs two -serial file: (console, payload)"
+	args+=(-qmp "unix:/tmp/qmp.sock,server=on,wait=off")
+	: >"$PROBE"
+fi
+
 # QEMU in the background, so that a timeout's SIGTERM to this script
 # reaches QEMU and the X server too.
 qpid=
+ppid_=
 stop() {
+	[ -z "$ppid_" ] || kill "$ppid_" 2>/dev/null || true
 	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
 	kill "$xpid" 2>/dev/null || true
 }
@@ -103,9 +149,44 @@ chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	DISPLAY=":$(head -n 1 "$R/tmp/xvfb.display")" HOME=/tmp XDG_RUNTIME_DIR=/tmp \
 	/usr/bin/qemu-system-x86_64 "${args[@]}" &
 qpid=$!
+if [ -n "$PROBE" ]; then
+	# the hangs: an IGT subtest killed at its time limit (the payload's
+	# output, the second -serial file:), the guest's watchdog (console)
+	t0=$SECONDS
+	hangs() {
+		{ grep -a 'Subtest .* timed out after' "$PAYLOAD_LOG"
+		  grep -a '^VXF-WATCHDOG-BEGIN' "$CONSOLE"; } 2>/dev/null
+		[ -z "${VGPU_PROBE_AT:-}" ] || [ $((SECONDS - t0)) -lt "$VGPU_PROBE_AT" ] ||
+			echo "QEMU has run for $VGPU_PROBE_AT s"
+	}
+	(
+		set +e
+		seen=0
+		while :; do
+			n=$(hangs | wc -l)
+			if [ "$n" -le "$seen" ]; then
+				sleep 1
+				continue
+			fi
+			seen=$n
+			hangs | tail -n 1 | sed 's/^/trigger: /' >>"$PROBE"
+			python3 "$TOP/scripts/vgpu-probe.py" --twice 15 "$R/tmp/qmp.sock" \
+				>>"$PROBE" 2>&1
+			grep -q '^stalled \|^deaf ' "$PROBE" || continue
+			if [ "${VGPU_PROBE_STOP:-0}" = 1 ] && grep -q '^deaf ' "$PROBE"; then
+				echo "vgpu-qemu: $(grep -m1 '^deaf ' "$PROBE"): QEMU stopped" >&2
+				touch "$R/tmp/probe-stopped"
+				kill "$qpid" 2>/dev/null
+			fi
+			break
+		done
+	) &
+	ppid_=$!
+fi
 rc=0
 wait "$qpid" || rc=$?
 qpid=
+[ ! -e "$R/tmp/probe-stopped" ] || rc=4
 stop
 wait "$xpid" 2>/dev/null || true
 exit $rc

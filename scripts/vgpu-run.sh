@@ -59,9 +59,11 @@ VXF=0
 setup_fail() { echo "vgpu-run: ERROR: $*" >&2; exit 3; }
 
 opts=()
+LOG=
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--timeout|--log|--append|--kernel) opts+=("$1" "$2"); shift 2 ;;
+	--log) LOG=$2; shift 2 ;;
+	--timeout|--append|--kernel) opts+=("$1" "$2"); shift 2 ;;
 	--allow-warn|--no-slub-debug) opts+=("$1"); shift ;;
 	--vxf) VXF=1; shift ;;
 	--) shift; break ;;
@@ -286,6 +288,24 @@ EOF
 chmod 0755 "$RUN/bin/vgpu-tests"
 
 case " ${opts[*]} " in *" --timeout "*) ;; *) opts+=(--timeout 300) ;; esac
+# the probe's last chance: 30 s before the time limit, whatever the guest
+# says (a deaf vCPU can keep the guest's own watchdog from firing)
+for ((i = 0; i < ${#opts[@]}; i++)); do
+	[ "${opts[i]}" != --timeout ] || PROBE_AT=$((opts[i + 1] - 30))
+done
+# The console log's name (vm-run.sh's default, chosen here): QEMU's trace
+# of virtio-gpu's commands (.qemu-trace.log) and scripts/vgpu-probe.py's
+# answers (.probe, scripts/vgpu-qemu.sh) go beside it.
+[ -n "$LOG" ] || LOG="$TOP/.cache/logs/vgpu-$(date +%Y%m%d-%H%M%S)-$$.console.log"
+mkdir -p "$(dirname "$LOG")"
+BASE=${LOG%.console.log}
+OUT="$BASE.payload.log"	# as vm-run.sh names it
+[ "$OUT" != "$LOG" ] || OUT="$LOG.payload"
+printf '%s\n' 'virtio_gpu_*' 'flatview_*' virtqueue_pop virtqueue_flush \
+	>"$BASE.trace-events"
+TRACE_ARGS="-msg timestamp=on -D $BASE.qemu-trace.log -trace events=$BASE.trace-events"
+# VGPU_QEMU_ARGS: more QEMU arguments, for experiments
+TRACE_ARGS+=${VGPU_QEMU_ARGS:+ $VGPU_QEMU_ARGS}
 if [ "$VXF" -eq 1 ]; then
 	# the patched module's dependencies from the kernel's tree; the
 	# payload loads it, then the driver and its test module, itself
@@ -295,7 +315,146 @@ if [ "$VXF" -eq 1 ]; then
 else
 	opts+=(--kmod virtio-gpu)
 fi
-"$TOP/scripts/vm-run.sh" "${opts[@]}" --no-module \
-	--qemu "$TOP/scripts/vgpu-qemu.sh" \
-	--qemu-args "-vga none -device $DEVICE -display sdl,gl=on" \
-	--add-dir "$RUN" - "$PAYLOAD"
+# The emulator's faults that hang this VM, told from the host's side
+# (scripts/vgpu-probe.py, run by scripts/vgpu-qemu.sh when a subtest hung,
+# and QEMU's trace), whatever the guest's kernel thinks:
+#
+# - qemu-apic-deaf-vcpu (seen: see README, "QEMU's faults in the
+#   virtio-gpu VM"): a vCPU halted, with interrupts enabled, and a vector
+#   in service in its local APIC, the same 15 s apart: the vector's
+#   priority class masks every interrupt pending behind it (timer,
+#   reschedule and call-function IPIs pile up in IRR), and the vCPU
+#   sleeps until an NMI; whatever was queued to run on it (a task woken
+#   there, a work item) waits with it. Linux acknowledges (EOI) each IPI
+#   and timer interrupt on entry to its handler and never halts inside
+#   one with interrupts enabled, so the in-service bit is an EOI QEMU
+#   lost or a vector it took from IRR without running the handler: no
+#   guest code leaves it so. Nor can the project's driver: in stock mode
+#   (vgpu-stock) it is not loaded at all; in vxf mode it programs no
+#   APIC and binds no interrupt (its handlers are Xen event channels',
+#   absent here; the loop test module's transport is system calls and
+#   kernel threads); its revokes send TLB-shootdown IPIs as any munmap()
+#   does, through the kernel's own handlers, which EOI on entry.
+# - qemu-unmap-blob-stall (not seen; made by stopping QEMU's RCU thread):
+#   QEMU 10.0's virtio-gpu-virgl unmaps a blob in three steps
+#   (hw/display/virtio-gpu-virgl.c): RESOURCE_UNMAP_BLOB takes the blob's
+#   MemoryRegion out of the host-visible region and suspends the control
+#   queue; the region is finalized once the RCU thread has freed the
+#   FlatViews that referenced it, which resumes the queue; the command is
+#   answered then. The signature: the control queue (queue 0) held
+#   requests QEMU took without publishing a completion for 15 s, the
+#   last command it suspended is RESOURCE_UNMAP_BLOB (0x209), and it
+#   completed no request on any queue after it. A guest cannot hold a
+#   request QEMU took (a guest bug leaves the host's queue drained, or
+#   moving); the one guest act that could pin the region, a request whose
+#   buffers lie in the host-visible region itself, is not one Linux's
+#   virtio-gpu makes (its requests are built in guest RAM), and in vxf
+#   mode the patched virtio-gpu sends the same commands as Debian's
+#   (patches/linux/ changes only mmap() and the dma-buf export).
+
+# host_view BASE: the probe's and the trace's facts, as "VAR=value"
+# words: deaf (the probe's first deaf vCPU, if any), probe (stalled,
+# not-stalled, none), vq (the probe's stalled line, if any), cmd (the last
+# suspended command, or none), at (its time), taken and done (requests
+# QEMU took and completed after it), pending (FlatViews queued for RCU
+# freeing and never freed); spaces in values are underscores
+host_view() {
+	local base=$1 line
+	if line=$(grep -m1 '^deaf cpu ' "$base.probe" 2>/dev/null); then
+		line=${line#deaf }
+		echo "deaf=${line// /_}"
+	fi
+	if line=$(grep -m1 '^stalled virtio-gpu 0: ' "$base.probe" 2>/dev/null); then
+		echo "probe=stalled"
+		line=${line#stalled }
+		echo "vq=${line// /_}"
+	elif grep -q '^vq ' "$base.probe" 2>/dev/null; then
+		echo "probe=not-stalled"
+	else
+		echo "probe=none"
+	fi
+	awk '
+		# "PID@SEC.USEC:event args" (-msg timestamp=on)
+		{ ev = $1; sub(/^.*:/, "", ev); t = $1; sub(/:.*$/, "", t); sub(/^.*@/, "", t) }
+		ev == "virtio_gpu_cmd_suspended" { cmd = $NF; at = t; pops = 0; flushes = 0 }
+		ev == "virtqueue_pop" { pops++ }
+		ev == "virtqueue_flush" { flushes++ }
+		ev == "flatview_destroy_rcu" { queued[$2] = 1 }
+		ev == "flatview_destroy" { delete queued[$2] }
+		END {
+			n = 0
+			for (v in queued)
+				n++
+			printf "cmd=%s\nat=%d\ntaken=%d\ndone=%d\npending=%d\n",
+				cmd == "" ? "none" : cmd, at, pops, flushes, n
+		}' "$base.qemu-trace.log" 2>/dev/null
+}
+
+# emulator_signature BASE: print the signature and return 0 when the
+# run's host view is one of the emulator's faults above; else print what
+# the host saw and return 1
+emulator_signature() {
+	local deaf='' probe=none vq='' cmd=none at=0 taken=0 done=0 pending=0 w
+	for w in $(host_view "$1"); do
+		case "$w" in
+		deaf=*|probe=*|vq=*|cmd=*|at=*|taken=*|done=*|pending=*)
+			printf -v "${w%%=*}" '%s' "${w#*=}" ;;
+		esac
+	done
+	if [ -n "$deaf" ]; then
+		echo "qemu-apic-deaf-vcpu: ${deaf//_/ }"
+		return 0
+	fi
+	if [ "$probe" = stalled ] && [ "$cmd" = 0x209 ] && [ "$done" -eq 0 ]; then
+		echo "qemu-unmap-blob-stall: virtio-gpu suspended its control queue at RESOURCE_UNMAP_BLOB (0x209) at $(date -u -d "@$at" +%T) and completed no request after it (took $taken more); ${vq//_/ }; FlatViews queued for RCU freeing and never freed: $pending"
+		return 0
+	fi
+	echo "no emulator fault seen: no deaf vCPU; probe $probe${vq:+ (${vq//_/ })}; last suspended command $cmd, $taken requests taken and $done completed after it; FlatViews never freed: $pending"
+	return 1
+}
+
+# A run that failed with one of the emulator's faults is run again, up to
+# VGPU_RETRIES (default 2) times, each saying so on a line
+# "xen-emulator-retry: vgpu: attempt N: SIGNATURE" (scripts/check.sh
+# counts them); the failed attempt's logs are kept as BASE.attemptN.*, its
+# output (vm-run.sh's and the payload's) goes to stderr, each line after
+# "vgpu-run: attempt N: ". Any other failure is final (with what the
+# host saw on a "vgpu-run: the host's side:" line), and so is a fault of
+# the emulator when no retry is left (its signature on a "vgpu-run: FAIL:"
+# line).
+RETRIES=${VGPU_RETRIES:-2}
+ATTEMPT_OUT=$(mktemp "$VCACHE/out-XXXXXX")
+trap 'rm -rf "$RUN" "$ATTEMPT_OUT" "$ATTEMPT_OUT.err"' EXIT
+attempt=1
+while :; do
+	rc=0
+	VGPU_PROBE=$BASE.probe VGPU_PROBE_STOP=1 VGPU_PROBE_AT=$PROBE_AT \
+	"$TOP/scripts/vm-run.sh" "${opts[@]}" --log "$LOG" --no-module \
+		--qemu "$TOP/scripts/vgpu-qemu.sh" \
+		--qemu-args "-vga none -device $DEVICE -display sdl,gl=on $TRACE_ARGS" \
+		--add-dir "$RUN" - "$PAYLOAD" >"$ATTEMPT_OUT" 2>"$ATTEMPT_OUT.err" || rc=$?
+	if [ $rc -eq 0 ]; then
+		cat "$ATTEMPT_OUT.err" >&2
+		cat "$ATTEMPT_OUT"
+		exit 0
+	fi
+	if ! sig=$(emulator_signature "$BASE"); then
+		cat "$ATTEMPT_OUT.err" >&2
+		cat "$ATTEMPT_OUT"
+		echo "vgpu-run: the host's side: $sig (trace $BASE.qemu-trace.log)" >&2
+		exit $rc
+	fi
+	if [ "$attempt" -gt "$RETRIES" ]; then
+		cat "$ATTEMPT_OUT.err" >&2
+		cat "$ATTEMPT_OUT"
+		echo "vgpu-run: FAIL: the emulator's fault again, attempt $attempt, no retry left: $sig" >&2
+		exit $rc
+	fi
+	# the failed attempt's output, marked, where no subtest counter reads it
+	sed "s/^/vgpu-run: attempt $attempt: /" "$ATTEMPT_OUT.err" "$ATTEMPT_OUT" >&2
+	echo "xen-emulator-retry: vgpu: attempt $attempt: $sig" >&2
+	for f in "$LOG" "$OUT" "$BASE.probe" "$BASE.qemu-trace.log"; do
+		[ ! -e "$f" ] || mv "$f" "$BASE.attempt$attempt.${f#"$BASE".}"
+	done
+	attempt=$((attempt + 1))
+done

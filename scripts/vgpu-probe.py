@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Ask a running QEMU, over QMP, how far its virtio devices got.
+
+usage: scripts/vgpu-probe.py [--twice SECONDS] QMP_SOCKET
+
+Prints, for each virtio device, a "dev" line, then one line per virtqueue:
+
+  vq DEVICE QUEUE: avail=A popped=P used=U inuse=N signalled=S
+
+where A is the guest's avail index as QEMU last read it (shadow), P the
+next avail entry QEMU will pop (last_avail_idx), U the used index QEMU
+last published and N the requests QEMU popped and has not completed.
+Those are QEMU's own counters (x-query-virtio-queue-status): the host's
+side of the ring, whatever the guest's kernel thinks. A queue with A == P
+== U and N == 0 is drained: nothing of the guest waits on the host. A
+queue with N > 0 holds requests the device took and has not answered.
+S is the used index QEMU last notified the guest of (an interrupt).
+Then a line per vCPU: halted (HLT=1) or not, EFLAGS.IF, the interrupt
+shadow (II), RIP, and its local APIC's pending (IRR) and in-service (ISR)
+vectors, APR/TPR/PPR and timer (HMP's info registers and info lapic).
+
+--twice S asks again S seconds later ("probe 1", "probe 2") and then
+prints, for each queue that held requests both times without publishing
+a single completion in between:
+
+  stalled DEVICE QUEUE: inuse=N used=U unchanged over S s
+
+and for each vCPU halted both times with interrupts enabled (IF=1) and a
+vector in service in its local APIC (ISR), in the very same state:
+
+  deaf cpu N: halted with interrupts enabled and a vector in service, ...
+
+A vCPU in service of a vector masks every pending one of its priority
+class and below (PPR): it sleeps until an NMI. Linux never halts in an
+interrupt handler with interrupts enabled, and acknowledges (EOI) each
+IPI and timer interrupt before handling it: such a vCPU lost an EOI, or
+was handed a vector it never ran.
+
+Exit status: 0 when it could ask, 1 otherwise (the reason on stderr).
+scripts/vgpu-qemu.sh runs it when a guest's test hangs.
+"""
+
+import json
+import socket
+import sys
+import time
+
+
+class Qmp:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        self.buf = b""
+        self.read()  # the greeting
+        self.cmd("qmp_capabilities")
+
+    def read(self):
+        while True:
+            nl = self.buf.find(b"\n")
+            if nl >= 0:
+                line, self.buf = self.buf[:nl], self.buf[nl + 1:]
+                msg = json.loads(line)
+                if "event" in msg:
+                    continue
+                return msg
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("QMP socket closed")
+            self.buf += data
+
+    def cmd(self, name, **args):
+        req = {"execute": name}
+        if args:
+            req["arguments"] = args
+        self.sock.sendall(json.dumps(req).encode() + b"\n")
+        msg = self.read()
+        if "error" in msg:
+            raise RuntimeError("%s: %s" % (name, msg["error"].get("desc")))
+        return msg["return"]
+
+
+def probe(q):
+    """Print every virtqueue's counters; return {(dev, queue): status}."""
+    seen = {}
+    for dev in q.cmd("x-query-virtio"):
+        st = q.cmd("x-query-virtio-status", path=dev["path"])
+        status = st.get("status", {}).get("statuses", [])
+        print("dev %s %s: driver-ok %s broken %s vm-running %s" % (
+            dev["name"], dev["path"],
+            any(x.startswith("VIRTIO_CONFIG_S_DRIVER_OK") for x in status),
+            st.get("broken"), st.get("vm-running")))
+        for i in range(st.get("num-vqs", 0)):
+            vq = q.cmd("x-query-virtio-queue-status",
+                       path=dev["path"], queue=i)
+            print("vq %s %d: avail=%s popped=%s used=%s inuse=%s "
+                  "signalled=%s" % (
+                      dev["name"], i, vq.get("shadow-avail-idx"),
+                      vq.get("last-avail-idx"), vq.get("used-idx"),
+                      vq.get("inuse"), vq.get("signalled-used")))
+            seen[(dev["name"], i)] = vq
+    # the vCPUs: halted or not, interrupts enabled (EFLAGS.IF) or not,
+    # in an interrupt shadow (II) or not, and each local APIC's pending
+    # (IRR) and in-service (ISR) vectors, priorities and timer
+    for cpu in q.cmd("query-cpus-fast"):
+        idx = cpu.get("cpu-index")
+        regs = hmp(q, "info registers", idx)
+        flags = {}
+        for word in regs.replace("\n", " ").split():
+            if "=" in word:
+                k, v = word.split("=", 1)
+                flags.setdefault(k, v)
+        try:
+            # RFL in long mode, EFL else; IF is bit 9
+            efl = int(flags.get("RFL", flags.get("EFL", "0")), 16)
+            intf = "IF=%d" % ((efl >> 9) & 1)
+        except ValueError:
+            intf = "IF=?"
+        apic = " ".join(" ".join(l.split()) for l in
+                        hmp(q, "info lapic", idx).splitlines()
+                        if l.strip().startswith(("IRR", "ISR", "APR",
+                                                 "LVTT", "Timer")))
+        print("cpu %d: HLT=%s %s II=%s RIP=%s; %s" % (
+            idx, flags.get("HLT", "?"), intf, flags.get("II", "?"),
+            flags.get("RIP", "?"), apic))
+        seen[("cpu", idx)] = {"halted": flags.get("HLT") == "1",
+                              "if": intf == "IF=1", "apic": apic,
+                              "rip": flags.get("RIP")}
+    sys.stdout.flush()
+    return seen
+
+
+def deaf(cpu):
+    """Halted, interrupts enabled, and a vector in service (ISR)."""
+    isr = cpu["apic"].split("ISR ", 1)[-1].split(" IRR", 1)[0]
+    return cpu["halted"] and cpu["if"] and "ISR " in cpu["apic"] and \
+        isr.strip() not in ("", "(none)")
+
+
+def irqs(cpu):
+    """The local APIC's ISR, IRR and priorities, as HMP printed them."""
+    return cpu["apic"][cpu["apic"].find("ISR "):]
+
+
+def hmp(q, command, cpu):
+    """An HMP command's output, run on vCPU cpu."""
+    return q.cmd("human-monitor-command",
+                 **{"command-line": command, "cpu-index": cpu})
+
+
+def main():
+    args = sys.argv[1:]
+    twice = None
+    if len(args) == 3 and args[0] == "--twice":
+        twice = int(args[1])
+        args = args[2:]
+    if len(args) != 1:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 1
+    try:
+        q = Qmp(args[0])
+        if twice is None:
+            probe(q)
+            return 0
+        print("probe 1 at %s" % time.strftime("%H:%M:%S", time.gmtime()))
+        first = probe(q)
+        time.sleep(twice)
+        print("probe 2 at %s" % time.strftime("%H:%M:%S", time.gmtime()))
+        second = probe(q)
+        for key, a in sorted(first.items(), key=str):
+            b = second.get(key)
+            if key[0] == "cpu":
+                if b and deaf(a) and deaf(b) and a["rip"] == b["rip"] and \
+                        irqs(a) == irqs(b):
+                    print("deaf cpu %d: halted with interrupts enabled and "
+                          "a vector in service, unchanged over %d s: %s" % (
+                              key[1], twice, irqs(b)))
+                continue
+            if b and a.get("inuse", 0) > 0 and b.get("inuse", 0) > 0 and \
+                    a.get("used-idx") == b.get("used-idx"):
+                print("stalled %s %d: inuse=%s used=%s unchanged over %d s" % (
+                    key[0], key[1], b.get("inuse"), b.get("used-idx"), twice))
+    except (OSError, EOFError, RuntimeError, ValueError) as e:
+        print("vgpu-probe: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
