@@ -265,5 +265,52 @@ for v in 0 200 8 20 8002 400002 100000002 5a5a0f2c; do
 	n=$((n + 1))
 	if rflags_impossible "$v"; then echo "ok $n RFLAGS $v is impossible"; else echo "not ok $n RFLAGS $v is impossible"; bad=1; fi
 done
+# 12. xen_run_attempts: a run that hung with a deaf vCPU in its probe
+# (scripts/xen-run.sh) and no death is run again, and counted; a run that
+# failed without one is not; the retries stop at ATTEMPTS. A fake
+# xen-run.sh in XEN_LIB_DIR plays the runs: it reads what each one says
+# from $FAKE_RUNS (one line per run: exit status, then "deaf" or not).
+mkdir -p "$T/lib"
+cat >"$T/lib/xen-run.sh" <<'EOF'
+#!/bin/bash
+read -r rc what <"$FAKE_RUNS"
+sed -i 1d "$FAKE_RUNS"
+echo "xen-run: console log $FAKE_STEM.console.log (caches ready in 0.0s)"
+[ "$what" != deaf ] || echo "xen-run: probe| deaf cpu 0: halted with interrupts enabled and a vector in service, ISR 251"
+exit "$rc"
+EOF
+chmod +x "$T/lib/xen-run.sh"
+# attempts CASE RUNS ATTEMPTS WANT: WANT is "attempts retries rc lines",
+# lines the number of retry lines naming the deaf vCPU
+attempts() {
+	local got real=$XEN_LIB_DIR s
+	n=$((n + 1))
+	printf '%s\n' "$2" >"$T/runs"
+	s=$T/xen-12-$n
+	: >"$s.console.log"
+	: >"$s.xen.log"
+	: >"$s.dom0.log"
+	XEN_LIB_DIR=$T/lib
+	FAKE_RUNS=$T/runs FAKE_STEM=$s xen_run_attempts "$3" "$T/out" test 2>"$T/err"
+	XEN_LIB_DIR=$real
+	got="$XEN_RUN_ATTEMPT $XEN_RETRIES $XEN_RUN_RC $(grep -c '^xen-emulator-retry: test: attempt [0-9]*: qemu-apic-deaf-vcpu: cpu 0' "$T/err")"
+	if [ "$got" = "$4" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $4 (attempts retries rc retry-lines)"
+		echo "  got:  $got"
+		bad=1
+	fi
+}
+attempts "a deaf vCPU is retried, and counted" '2 deaf
+0 -' 3 "2 1 0 1"
+attempts "a hang without a deaf vCPU is not retried" '2 -
+0 -' 3 "1 0 2 0"
+attempts "deaf every time: retried up to the attempts, then it fails" '2 deaf
+2 deaf
+2 deaf' 3 "3 2 2 2"
+attempts "a deaf probe in a run that passed is no retry" '0 deaf' 3 "1 0 0 0"
+
 echo "1..$n"
 exit $bad

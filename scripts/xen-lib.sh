@@ -365,6 +365,9 @@ xen_time_scale() {
 # retries made), FAULTED (the domids an emulator signature killed in the
 # last attempt, space separated), FAULTED_NAMES (their names) and
 # XEN_OTHER_DEATHS (the last attempt's other deaths, xen_deaths lines).
+# A failed run whose probe (scripts/xen-run.sh) found a deaf vCPU, and no
+# death, is run again the same way ("qemu-apic-deaf-vcpu: ..."); DEAF is
+# the last attempt's such line, if any.
 xen_run_attempts() {
 	local attempts=$1 out=$2 who=$3 stem deaths
 	shift 3
@@ -384,8 +387,28 @@ xen_run_attempts() {
 		if [ -n "$deaths" ]; then
 			echo "$deaths" | sed "s/^/xen-death: $who: attempt $XEN_RUN_ATTEMPT: domid /" >&2
 		fi
-		# what a run that hung waited on (xen-run.sh's dom0 watchdog)
-		[ "$XEN_RUN_RC" -eq 0 ] || grep -a '^xen-run: watchdog| ' "$out" | head -n 80 >&2 || true
+		# what a run that hung waited on (xen-run.sh's dom0 watchdog), and
+		# what QEMU said of its vCPUs then (xen-run.sh's probe)
+		DEAF=
+		if [ "$XEN_RUN_RC" -ne 0 ]; then
+			grep -a '^xen-run: watchdog| ' "$out" | head -n 80 >&2 || true
+			grep -a '^xen-run: probe| \(deaf\|stalled\) ' "$out" >&2 || true
+			DEAF=$(sed -n 's/^xen-run: probe| deaf //p' "$out" | head -n 1)
+		fi
+		# A run that hung on a vCPU QEMU left halted with a vector in
+		# service (the same signature as the virtio-gpu VM's,
+		# scripts/vgpu-run.sh): Xen and the kernels acknowledge each
+		# interrupt before they handle it and never halt inside a
+		# handler, so nothing of the project's can make one.
+		if [ -n "$DEAF" ] && [ -z "$XEN_OTHER_DEATHS" ] && [ -z "$FAULTED" ] &&
+		   [ "$XEN_RUN_ATTEMPT" -lt "$attempts" ]; then
+			echo "xen-emulator-retry: $who: attempt $XEN_RUN_ATTEMPT: qemu-apic-deaf-vcpu: $DEAF" >&2
+			echo "$who: attempt $XEN_RUN_ATTEMPT: QEMU left a vCPU deaf (logs $stem.*): running again" >&2
+			cp "$out" "$out.$XEN_RUN_ATTEMPT"
+			XEN_RUN_ATTEMPT=$((XEN_RUN_ATTEMPT + 1))
+			XEN_RETRIES=$((XEN_RETRIES + 1))
+			continue
+		fi
 		if [ -z "$FAULTED" ] || [ -n "$XEN_OTHER_DEATHS" ] || [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
 			return 0
 		fi

@@ -281,10 +281,15 @@ STAMP=$(date +%Y%m%d-%H%M%S)-$$
 LOGP="$TOP/.cache/logs/xen-$STAMP"
 LOG="$LOGP.console.log"
 WORK=$(mktemp -d "$TOP/.cache/vm/xen-XXXXXX")
+# QEMU's QMP socket, for the probe of a run that hangs (a short path: a
+# socket's name is limited to 107 bytes)
+QMP_SOCK=$(mktemp -u /tmp/vxf-xen-qmp-XXXXXX)
 QPID=
+PROBE_PID=
 cleanup() {
 	[ -z "$QPID" ] || kill "$QPID" 2>/dev/null || true
-	rm -rf "$WORK"
+	[ -z "$PROBE_PID" ] || kill "$PROBE_PID" 2>/dev/null || true
+	rm -rf "$WORK" "$QMP_SOCK"
 }
 trap cleanup EXIT
 
@@ -762,6 +767,7 @@ timeout --kill-after=10 "$TIMEOUT" \
 	qemu-system-x86_64 -accel tcg -machine pc \
 	-cpu EPYC,+svm,+npt,-smap,-smep,-rdtscp,-monitor,-pku \
 	-m "$QMEM" -smp 2 -nographic -no-reboot -monitor none \
+	-qmp "unix:$QMP_SOCK,server=on,wait=off" \
 	-serial "file:$LOG" -net none \
 	-drive "file=$IMG,format=raw,if=virtio,snapshot=on" \
 	-kernel "$XEN" -append "$XEN_CMD" \
@@ -787,7 +793,20 @@ declare -A STAGE_T=()
 stage=0
 last=$T0
 FAILED_STAGE=
+# The host's view of a run that hangs: 40 s before the hard limit,
+# scripts/vgpu-probe.py asks QEMU twice, 15 s apart, for each vCPU's
+# state and local APIC (and its virtqueues). A vCPU halted with
+# interrupts enabled and a vector in service, the same both times, is
+# "deaf": it sleeps until an NMI (see README, "QEMU's faults in the
+# virtio-gpu VM"); xen-lib.sh's xen_run_attempts retries such a run.
+PROBE_AT=$([ "$TIMEOUT" -ge 240 ] && echo $((TIMEOUT - 40)) || echo 0)
 while kill -0 "$QPID" 2>/dev/null; do
+	if [ "$PROBE_AT" -gt 0 ] && [ -z "$PROBE_PID" ] &&
+	   [ "$(echo "$(now) - $T0 > $PROBE_AT" | bc)" = 1 ]; then
+		python3 "$TOP/scripts/vgpu-probe.py" --twice 15 "$QMP_SOCK" \
+			>"$LOGP.probe" 2>&1 &
+		PROBE_PID=$!
+	fi
 	if [ "$stage" -lt ${#STAGES[@]} ]; then
 		# the regex may itself contain '|': name first, limit last
 		sname=${STAGES[$stage]%%|*}
@@ -824,8 +843,10 @@ fi
 set +e
 wait "$QPID"
 qrc=$?
+[ -z "$PROBE_PID" ] || wait "$PROBE_PID"
 set -e
 QPID=
+PROBE_PID=
 ELAPSED=$(since "$T0")
 # QEMU may have powered off between two looks at the log: the stages it
 # reached are all in it now
@@ -868,8 +889,10 @@ for i in $(seq 1 "$NDOMU"); do
 		grep -v '^VXF-DOMU-PAYLOAD-' | sed "s/^/vxf-domu$i| /" || true
 done
 
-# dom0's watchdog view of a run that hung (dom0-init's watchdog())
+# dom0's watchdog view of a run that hung (dom0-init's watchdog()), and
+# QEMU's (the probe above)
 grep -a '^dom0-watchdog| ' "$LOG" | sed 's/^dom0-watchdog| /xen-run: watchdog| /' || true
+[ ! -s "$LOGP.probe" ] || sed 's/^/xen-run: probe| /' "$LOGP.probe"
 
 reasons=()
 [ -z "$FAILED_STAGE" ] || reasons+=("stage: $FAILED_STAGE")
