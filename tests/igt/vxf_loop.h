@@ -17,6 +17,8 @@
  * about faults reported by the hypervisor (its loop-mode stand-in),
  * vxf_xen.c those that need the dom0 backend (Xen mode of the helpers),
  * vxf_xen_hv.c those of hypervisor mode on the patched Xen,
+ * vxf_hv_records.c the bodies both of these share (fault records seen
+ * through the driver's tracepoint),
  * vxf_loop_super.c those about 2 MiB superpage windows, vxf_loop_inject.c
  * those about injected failures and the driver's live allocations.
  */
@@ -122,5 +124,8 @@ void vxf_loop_super_subtests(void);
 void vxf_loop_inject_subtests(void);
 void vxf_xen_subtests(void);
 void vxf_xen_hv_subtests(void);
+void hv_check_record_fields(struct window *w);
+void hv_check_exec(struct window *w);
+void hv_check_rejected_traced(struct window *w, unsigned int window_id);
 
 #endif /* VXF_LOOP_H */

@@ -208,6 +208,18 @@ static void test_api_bad_range(void)
 	igt_assert_eq(blob_map_errno(drm, in, 4, 1, MAP_SHARED), EINVAL);
 	igt_assert_eq(blob_map_errno(drm, in, 0, 4, MAP_PRIVATE), EINVAL);
 
+	/* Executable: refused, now and later (no window mapping is: mmap.c). */
+	errno = 0;
+	igt_assert(mmap(NULL, PAGES(4), PROT_READ | PROT_EXEC, MAP_SHARED, drm,
+			in) == MAP_FAILED);
+	igt_assert_eq(errno, EPERM);
+	m = blob_map(drm, in, 0, 4, NULL, 0);
+	igt_assert(m);
+	errno = 0;
+	igt_assert_eq(mprotect((void *)m, PAGES(4), PROT_READ | PROT_EXEC), -1);
+	igt_assert_eq(errno, EACCES);
+	munmap((void *)m, PAGES(4));
+
 	/* The window's last page is fine, and is the last page. */
 	last = blob_create(drm, 15, 1, VXF_CACHE_WB, NULL);
 	m = blob_map(drm, last, 0, 1, NULL, 0);
@@ -497,7 +509,8 @@ void vxf_loop_api_subtests(void)
 
 	igt_describe("Ranges partly or wholly outside the window, wrapping "
 		     "around, past the blob, or MAP_PRIVATE are refused with "
-		     "EINVAL; with no window bound, ENODEV.");
+		     "EINVAL; with no window bound, ENODEV; PROT_EXEC with "
+		     "EPERM (EACCES for mprotect()).");
 	igt_subtest("api-bad-range")
 		test_api_bad_range();
 

@@ -285,6 +285,30 @@ static void test_hv_corrupt_area(void)
 	window_stop(&w);
 }
 
+static void test_hv_record_fields(void)
+{
+	struct window w;
+
+	hv_start(&w, "32", NULL);
+	hv_check_record_fields(&w);
+	hv_check_rejected_traced(&w, HV_WINDOW_ID);
+	window_stop(&w);
+}
+
+/*
+ * The stand-in reports what the fault handler was asked for, a read or a
+ * write: it would call an instruction fetch a read. No fetch gets there:
+ * the driver maps no window page executable.
+ */
+static void test_hv_exec(void)
+{
+	struct window w;
+
+	hv_start(&w, "8", NULL);
+	hv_check_exec(&w);
+	window_stop(&w);
+}
+
 void vxf_loop_hv_subtests(void)
 {
 	igt_describe("Pages taken away by the hypervisor, unannounced, come "
@@ -323,4 +347,18 @@ void vxf_loop_hv_subtests(void)
 		     "ends in SIGBUS or EFAULT, a mapped one is still served.");
 	igt_subtest("hv-corrupt-area")
 		test_hv_corrupt_area();
+
+	igt_describe("Through the vxf_hv_record tracepoint: user reads and "
+		     "writes and kernel accesses on each CPU in turn give one "
+		     "record each, with the page's frame, the access, the user "
+		     "flag, the CPU and an increasing sequence number; a "
+		     "rejected record is traced with page -1.");
+	igt_subtest("hv-record-fields")
+		test_hv_record_fields();
+
+	igt_describe("No window page can be mapped or mprotect()ed "
+		     "executable (EPERM, EACCES); code written to a page "
+		     "comes back as data through a read record, never EXEC.");
+	igt_subtest("hv-exec")
+		test_hv_exec();
 }

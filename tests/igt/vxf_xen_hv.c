@@ -36,6 +36,17 @@
  *       then come from it, fresh: never the dead backend's contents, no
  *       SIGBUS. Needs dom0's restart loop (VXF_XEN_HV_RESTART=1,
  *       scripts/xen-hv.sh suite).
+ *   xen-hv-record-fields  a thread pinned to each vCPU in turn reads one
+ *       revoked page, writes another, and makes a kernel read and a
+ *       kernel write (write(2)/read(2)) of two more: the driver's
+ *       vxf_hv_record tracepoint shows one record from Xen for each, with
+ *       gfn = hv_gfn + page, READ or WRITE, the USER flag for the user
+ *       accesses only, vcpu = the vCPU pinned, seq increasing
+ *       (vxf_hv_records.c)
+ *   xen-hv-exec  PROT_EXEC mappings of the window are refused (EPERM, and
+ *       EACCES for mprotect()): a lent frame is never executable on Xen,
+ *       and a fetch from one would crash the domU; code written to a page
+ *       comes back as data through a READ record, no EXEC one
  */
 
 #include <errno.h>
@@ -394,6 +405,29 @@ static void test_killed_restarted(void)
 	window_stop(&w);
 }
 
+static void test_record_fields(void)
+{
+	struct window w;
+
+	hv_start(&w, "32", NULL);
+	hv_check_record_fields(&w);
+	window_stop(&w);
+}
+
+/*
+ * A lent page is a foreign frame, which Xen never maps executable: a fetch
+ * from one would crash the domU, one from a hole be reported as EXEC and
+ * then crash it. The driver refuses executable mappings instead.
+ */
+static void test_exec(void)
+{
+	struct window w;
+
+	hv_start(&w, "8", NULL);
+	hv_check_exec(&w);
+	window_stop(&w);
+}
+
 void vxf_xen_hv_subtests(void)
 {
 	igt_describe("On the patched Xen, fresh window pages come through "
@@ -435,4 +469,19 @@ void vxf_xen_hv_subtests(void)
 		     "and its pages come fresh from the new backend.");
 	igt_subtest("xen-hv-backend-killed-restarted")
 		test_killed_restarted();
+
+	igt_describe("Through the driver's vxf_hv_record tracepoint: user "
+		     "reads and writes and kernel accesses on each vCPU in "
+		     "turn give one record each from Xen, with the page's "
+		     "frame, the access, the user flag, the vCPU and an "
+		     "increasing sequence number.");
+	igt_subtest("xen-hv-record-fields")
+		test_record_fields();
+
+	igt_describe("No window page can be mapped or mprotect()ed executable "
+		     "(lent frames never are on Xen): code written to a page "
+		     "comes back as data through a read record, never EXEC, "
+		     "and the domU lives.");
+	igt_subtest("xen-hv-exec")
+		test_exec();
 }

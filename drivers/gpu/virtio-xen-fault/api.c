@@ -242,7 +242,8 @@ EXPORT_SYMBOL_NS_GPL(vxf_window_is_lent, VIRTIO_XEN_FAULT);
  * writing); takes vxf_window.claims_lock.
  * Return: 0; -EINVAL for a private mapping, a range outside the window, or
  * a memory type the window's frames cannot take (vxf_window_params.caches);
- * -EBUSY if a live mapping uses some of the pages with another memory type
+ * -EPERM for an executable VMA (no mapping of a window is: mmap.c); -EBUSY
+ * if a live mapping uses some of the pages with another memory type
  * (a frame has one); -ENODEV if the window is going away; -ENOMEM.
  */
 int vxf_window_mmap(struct vxf_window *win, struct vm_area_struct *vma,

@@ -24,6 +24,16 @@ static inline void vxf_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+static inline void vxf_vm_flags_clear(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
 /*
  * Drop whichever lock the fault was taken under: since 6.7 a file fault may
  * hold only the per-VMA lock, before that it always holds the mmap lock.

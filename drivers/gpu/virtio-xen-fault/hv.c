@@ -26,6 +26,7 @@
 
 #include <xen/interface/hvm/vxf_fault.h>
 
+#include "trace.h"
 #include "vxf.h"
 
 /* How often pending records are looked at when nothing else happens. */
@@ -172,7 +173,8 @@ void vxf_hv_record_copy(struct xen_fault_record *dst,
  * @last_seq: the newest sequence number seen (see vxf_hv_record_page())
  *
  * A record vxf_hv_record_page() refuses is counted as rejected and logged
- * (rate-limited); one it accepts, as a report.
+ * (rate-limited); one it accepts, as a report. Either is traced
+ * (vxf_hv_record).
  *
  * Return: the window page, or -1 for a rejected record.
  */
@@ -185,6 +187,7 @@ s64 vxf_hv_record_take(struct vxf_device *dev,
 
 	page = vxf_hv_record_page(rec, window_id, base_gfn, win->nr_pages,
 				  last_seq);
+	trace_vxf_hv_record(dev->index, rec, page < 0 ? -1 : page);
 	if (page < 0) {
 		vxf_count(win, VXF_CNT_HV_REJECTED);
 		pr_warn_ratelimited("%s: rejected fault record seq %llu gfn %#llx window %u vcpu %u access %#x\n",

@@ -21,6 +21,17 @@
  * mapping of some of them with another type is refused (EBUSY), as PAT
  * refuses a conflicting memtype_reserve(). In a superpage window a claim
  * covers whole 2 MiB blocks, whose frames change type together.
+ *
+ * No mapping of a window is executable: PROT_EXEC is refused (EPERM, as on
+ * a noexec mount) and VM_MAYEXEC cleared, so mprotect() cannot add it
+ * later (EACCES). GPU blob memory holds data and GPU code, never CPU code,
+ * and on Xen a lent page is a foreign frame, which the p2m never makes
+ * executable: an instruction fetch from one is not a fault the guest can
+ * handle but an error for Xen, which crashes the whole domain (and one
+ * from a hole would be reported as EXEC, its MAP sent, and the retry would
+ * crash it the same way, vxf_fault.h). Refusing the mapping keeps that
+ * out of reach of anyone who may map the window, in every mode, so that a
+ * program behaves alike on every transport.
  */
 
 #include <linux/anon_inodes.h>
@@ -172,8 +183,9 @@ static struct file *vxf_window_file(struct vxf_device *dev)
  *
  * Context: process context, mmap lock held for writing (mmap()).
  * Return: 0; -EINVAL for a memory type the window's frames cannot take,
- * -EBUSY if some of the pages are mapped with another type, -ENODEV for a
- * device going away, -ENOMEM.
+ * -EPERM for an executable mapping (see the top of this file), -EBUSY if
+ * some of the pages are mapped with another type, -ENODEV for a device
+ * going away, -ENOMEM.
  */
 int vxf_mapping_setup(struct vxf_device *dev, struct vm_area_struct *vma,
 		      pgoff_t first, u32 cache, bool api,
@@ -186,6 +198,8 @@ int vxf_mapping_setup(struct vxf_device *dev, struct vm_area_struct *vma,
 
 	if (cache > VXF_CACHE_UC || !(win->caches & BIT(cache)))
 		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
@@ -230,6 +244,7 @@ int vxf_mapping_setup(struct vxf_device *dev, struct vm_area_struct *vma,
 	}
 	vxf_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
 			 VM_DONTDUMP);
+	vxf_vm_flags_clear(vma, VM_MAYEXEC);
 	vma->vm_ops = &vxf_vm_ops;
 	vma->vm_private_data = m;
 	return 0;

@@ -12,6 +12,8 @@
 #include <linux/mm_types.h>
 #include <linux/tracepoint.h>
 
+#include <xen/interface/hvm/vxf_fault.h>
+
 TRACE_EVENT(vxf_fault_start,
 	TP_PROTO(int dev, u64 page, unsigned int flags),
 	TP_ARGS(dev, page, flags),
@@ -125,6 +127,47 @@ TRACE_EVENT(vxf_revoke_done,
 	),
 	TP_printk("vxf%d id=%llu status=%d mapped_pages=%llu", __entry->dev,
 		  __entry->id, __entry->status, __entry->pages)
+);
+
+/**
+ * vxf_hv_record - a fault record taken from the report area (hv.c)
+ * @dev: index of the device (vxfN)
+ * @rec: the record, as copied out of the shared page: its sequence
+ *	number, guest frame, window id, vCPU, access (XEN_FAULT_ACCESS_*:
+ *	1 read, 2 write, 4 execute) and flags (XEN_FAULT_F_USER: 1)
+ * @page: the window page it names, or -1 if the record was rejected
+ *	(stale, another window, out of range, bad vCPU or access)
+ *
+ * Fired for every record, accepted or not, from vxf_hv_record_take(): in
+ * hard interrupt context on Xen, from a work item with the loop stand-in.
+ */
+TRACE_EVENT(vxf_hv_record,
+	TP_PROTO(int dev, const struct xen_fault_record *rec, s64 page),
+	TP_ARGS(dev, rec, page),
+	TP_STRUCT__entry(
+		__field(int, dev)
+		__field(u64, seq)
+		__field(u64, gfn)
+		__field(u32, window)
+		__field(u32, vcpu)
+		__field(u8, access)
+		__field(u8, flags)
+		__field(s64, page)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->seq = rec->seq;
+		__entry->gfn = rec->gfn;
+		__entry->window = rec->window;
+		__entry->vcpu = rec->vcpu;
+		__entry->access = rec->access;
+		__entry->flags = rec->flags;
+		__entry->page = page;
+	),
+	TP_printk("vxf%d seq=%llu gfn=%#llx window=%u vcpu=%u access=%#x flags=%#x page=%lld",
+		  __entry->dev, __entry->seq, __entry->gfn, __entry->window,
+		  __entry->vcpu, __entry->access, __entry->flags,
+		  __entry->page)
 );
 
 #endif /* _VXF_TRACE_H */
