@@ -19,7 +19,7 @@ cd "$TOP"
 EXEMPT=(VERSION COPYING 'LICENSES/*' packaging/debian/changelog
 	packaging/debian/copyright packaging/debian/source/format
 	'packaging/debian/*.dkms' 'packaging/debian/*.docs'
-	'xen/patches/*' 'patches/linux/*')
+	'xen/patches/*' 'patches/linux/*' 'patches/linux-6.1/*')
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
 	mapfile -t FILES < <(git ls-files | LC_ALL=C sort)
