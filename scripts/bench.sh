@@ -306,6 +306,8 @@ if [ "$RUN_XEN" = 1 ] && [ "$RUN_XEN_HV" = 1 ]; then
 		echo "bench: xen-hv run: vxf-bench --tag xen_hv_ --hv-pair 0:1 ${XEN_ARGS[*]} (patched Xen $(basename "$IMG"))"
 		DOMU="VXF_TEST_XEN=1 /files/vxf-bench --tag xen_hv_ --hv-pair 0:1 ${XEN_ARGS[*]}"'
 r=$?
+# a failure: what the driver said (its messages are not on the console)
+[ $r -eq 0 ] || dmesg | grep -a "vxf" | tail -n 30 | sed "s/^/dmesg: /"
 # bound vxf devices keep the module in use: unbind before the harness rmmods
 echo vxf-1 >/sys/bus/xen/drivers/vxf/unbind
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind

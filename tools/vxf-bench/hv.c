@@ -32,10 +32,12 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -50,6 +52,32 @@ static int hv_open(struct win *w, unsigned int devid, char *why, size_t len)
 		return -errno;
 	}
 	return win_open(w, RTT_PAGES, 1, why, len);
+}
+
+/* After a failure on device @devid's window: its counters, to say why. */
+static void hv_dump_stats(unsigned int devid)
+{
+	struct vxf_stats st;
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/vxf%u", devid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!vxf_stats(fd, &st))
+		note("%s counters: faults=%llu maps=%llu map_errors=%llu timeouts=%llu sigbus=%llu disconnects=%llu hv_reports=%llu hv_rejected=%llu hv_overflows=%llu hv_failed=%llu",
+		     path, (unsigned long long)st.faults,
+		     (unsigned long long)st.maps,
+		     (unsigned long long)st.map_errors,
+		     (unsigned long long)st.timeouts,
+		     (unsigned long long)st.sigbus,
+		     (unsigned long long)st.disconnects,
+		     (unsigned long long)st.hv_reports,
+		     (unsigned long long)st.hv_rejected,
+		     (unsigned long long)st.hv_overflows,
+		     (unsigned long long)st.hv_failed);
+	close(fd);
 }
 
 /*
@@ -140,10 +168,12 @@ static int hv_rtt(unsigned int hv_dev, unsigned int grant_dev,
 
 	if (hv_open(&h, hv_dev, why, sizeof(why))) {
 		fail("device %u (hypervisor mode): %s", hv_dev, why);
+		hv_dump_stats(hv_dev);
 		return -1;
 	}
 	if (hv_open(&g, grant_dev, why, sizeof(why))) {
 		fail("device %u (grant mode): %s", grant_dev, why);
+		hv_dump_stats(grant_dev);
 		win_close(&h);
 		return -1;
 	}
@@ -179,6 +209,10 @@ static int hv_rtt(unsigned int hv_dev, unsigned int grant_dev,
 	hv_check_stats(&h0, &h1, &g0, &g1, total);
 	ret = 0;
 out:
+	if (ret) {
+		hv_dump_stats(hv_dev);
+		hv_dump_stats(grant_dev);
+	}
 	win_close(&g);
 	win_close(&h);
 	return ret;
