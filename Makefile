@@ -125,7 +125,7 @@ demo: deps kernels
 
 # Like the demo: the 6.12 headers, and only what the benchmark needs.
 # scripts/bench.sh never compares a figure with a limit. VXF_BENCH_XEN=0
-# leaves out the Xen run.
+# leaves out the Xen runs, VXF_BENCH_XEN_HV=0 the one on the patched Xen.
 bench: deps kernels
 	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
 	$(MAKE) -C tools/vxf-backend

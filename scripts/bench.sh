@@ -13,30 +13,46 @@
 #         (grants, event channels, xenstore); its figures are named
 #         xen_*. Figures the dom0 window cannot give (2 MiB mappings,
 #         8-page MAPs) are printed as skipped.
+#   xen-hv the patched Xen of xen/patches/ (scripts/xen-build.sh; left
+#         out with a note when it cannot be built, or VXF_BENCH_XEN_HV=0),
+#         one PVH domU with two vxf devices that one dom0
+#         vxf-backend-xen --xen --hv serves (scripts/bench-xen-hv-dom0.sh):
+#         device 0 in hypervisor mode, device 1 in grant mode; the domU
+#         runs vxf-bench --hv-pair 0:1: the fault round trip in both
+#         modes, in turn, and the userfaultfd reference, as ratios; its
+#         figures are named xen_hv_*.
 #
-# usage: scripts/bench.sh [--smoke] [--vm-only | --xen-only] [--ko KO]
-#                         [vxf-bench options...]
+# usage: scripts/bench.sh [--smoke] [--vm-only | --xen-only | --xen-hv-only]
+#                         [--ko KO] [vxf-bench options...]
 #   --smoke      small sizes, then check that every figure was printed
 #                with a value (or, under Xen, skipped for the reason
 #                above), that 8 threads on one revoked page cost exactly
-#                one MAP per round, and that nothing failed; the
-#                `make check` steps bench-vm and bench-xen. No figure is
-#                compared with a limit: a time is never asserted.
+#                one MAP per round, and that nothing failed (xen-hv: the
+#                modes were the ones named, every hypervisor-mode read came
+#                through a fault report, the backend got every page back);
+#                the `make check` steps bench-vm and bench-xen (both Xen
+#                runs). No figure is compared with a limit: a time is
+#                never asserted.
+#   --xen-hv-only  the xen-hv run alone (work on hypervisor mode)
 #   --ko KO      the module to load (default: the one `make` built)
 #   vxf-bench options (also from $VXF_BENCH_ARGS) go to the VM run;
-#   $VXF_BENCH_XEN_ARGS to the Xen run. VXF_BENCH_XEN=0 skips the Xen run.
+#   $VXF_BENCH_XEN_ARGS to both Xen runs. VXF_BENCH_XEN=0 skips the Xen
+#   runs, VXF_BENCH_XEN_HV=0 the hypervisor-mode one; VXF_XEN_IMAGE boots
+#   that hypervisor in the xen-hv run instead of scripts/xen-build.sh's
+#   (work on the patches; on stock Xen the run fails: no hypervisor mode).
 #
 # Needs the module (make), the backends and the benchmark built (make -C
 # tools/vxf-backend, make -C tools/vxf-bench): `make bench` does all that
 # first. Prints the benchmark's lines except the raw distributions:
 # `bench: NAME VALUE UNIT`, `ratio: NAME VALUE`, `target: ...`, `note: ...`,
-# `profile: ...`; keeps everything in .cache/bench/ (output.txt and
-# xen-output.txt, one .dat per distribution, latency.png).
+# `profile: ...`; keeps everything in .cache/bench/ (output.txt,
+# xen-output.txt and xen-hv-output.txt, one .dat per distribution,
+# latency.png).
 # Exit status: 0 ok; 1 the benchmark failed functionally (or, with
 # --smoke, a figure is missing); 2 kernel trouble or timeout; 3 setup
-# error or the plot could not be drawn. The worst of both runs. 77: with
-# --smoke --xen-only, the emulator killed the domU on every attempt
-# (scripts/xen-lib.sh) and nothing else failed.
+# error or the plot could not be drawn. The worst of the runs. 77: with
+# --smoke --xen-only, the emulator killed the domU on every attempt of a
+# Xen run (scripts/xen-lib.sh) and nothing else failed.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,12 +63,15 @@ XEN_PAGES=${VXF_BENCH_XEN_PAGES:-4096}
 SMOKE=0
 RUN_VM=1
 RUN_XEN=${VXF_BENCH_XEN:-1}
+RUN_XEN_HV=${VXF_BENCH_XEN_HV:-1}
+RUN_XEN_GRANT=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1; shift ;;
 	--ko) KO=$2; shift 2 ;;
 	--vm-only) RUN_XEN=0; shift ;;
 	--xen-only) RUN_VM=0; RUN_XEN=1; shift ;;
+	--xen-hv-only) RUN_VM=0; RUN_XEN=1; RUN_XEN_GRANT=0; RUN_XEN_HV=1; shift ;;
 	*) break ;;
 	esac
 done
@@ -87,7 +106,7 @@ command -v gnuplot >/dev/null || die "gnuplot missing (make deps: gnuplot-nox)"
 mkdir -p "$OUT"
 rm -f "$OUT"/*.dat "$OUT"/latency.png
 [ $RUN_VM = 0 ] || rm -f "$OUT/output.txt"
-[ "$RUN_XEN" = 0 ] || rm -f "$OUT/xen-output.txt"
+[ "$RUN_XEN" = 0 ] || rm -f "$OUT/xen-output.txt" "$OUT/xen-hv-output.txt"
 RC=0
 worst() { [ "$1" -le "$RC" ] || RC=$1; }
 wall() { echo "$2 - $1" | bc | xargs printf '%.1f'; }
@@ -178,7 +197,7 @@ fi
 # If every attempt ends so, the Xen figures are skipped: exit status 77
 # with --smoke --xen-only (make check's bench-xen counts it skipped).
 XEN_SKIPPED=0
-if [ "$RUN_XEN" = 1 ]; then
+if [ "$RUN_XEN" = 1 ] && [ "$RUN_XEN_GRANT" = 1 ]; then
 	FILES=$(mktemp -d)
 	trap 'rm -rf "$FILES"' EXIT
 	cp "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tools/vxf-bench/vxf-bench" \
@@ -227,11 +246,120 @@ exit $r'
 	fi
 fi
 
+# check_hv_figures FILE: the --smoke assertions on the hypervisor-mode
+# run's output (a domU clock that did not move is accepted, as above)
+check_hv_figures() {
+	local f=$1 p=xen_hv_ n bad=0
+	local need=(fault_rtt_p50 fault_rtt_p99 grant_fault_rtt_p50
+		grant_fault_rtt_p99 uffd_rtt_p50 uffd_rtt_p99
+		fault_reports_per_read)
+	local ratios=(fault_rtt_vs_grant fault_rtt_vs_uffd grant_fault_rtt_vs_uffd)
+	for n in "${need[@]}"; do
+		grep -Eq "^bench: $p$n -?[0-9.]+ " "$f" && continue
+		if [[ $n == *_p[59]* ]] && grep -Eq "^bench: $p$n skipped clock: " "$f"; then
+			echo "bench: smoke: $p$n: the domU's clock did not advance (accepted under Xen)"
+			continue
+		fi
+		echo "bench: smoke: no value for figure $p$n" >&2
+		bad=1
+	done
+	for n in "${ratios[@]}"; do
+		grep -Eq "^ratio: $p$n [0-9.]+\$" "$f" && continue
+		grep -Eq "^bench: ${p}[a-z_]+_p50 skipped clock: " "$f" && continue
+		echo "bench: smoke: no value for ratio $p$n" >&2
+		bad=1
+	done
+	for n in vxf_fault_rtt grant_fault_rtt; do
+		grep -q "^cdf: $p$n " "$f" ||
+			{ echo "bench: smoke: no $p$n distribution" >&2; bad=1; }
+	done
+	if grep -q '^error: ' "$f"; then
+		grep '^error: ' "$f" | sed 's/^/bench: smoke: /' >&2
+		bad=1
+	fi
+	[ $bad = 0 ] && echo "bench: smoke: xen-hv run: every figure present"
+	return $bad
+}
+
+# The fault round trip in hypervisor mode, beside grant mode and
+# userfaultfd in the same domU and run, on the patched Xen. Emulator
+# deaths are retried as for the Xen run.
+XEN_HV_SKIPPED=0
+if [ "$RUN_XEN" = 1 ] && [ "$RUN_XEN_HV" = 1 ]; then
+	if [ -n "${VXF_XEN_IMAGE:-}" ]; then
+		IMG=$VXF_XEN_IMAGE
+	elif ! IMG=$("$TOP/scripts/xen-build.sh" 2>"$OUT/xen-build.log" | tail -n 1); then
+		IMG=
+	fi
+	if [ ! -f "$IMG" ]; then
+		if [ $SMOKE = 1 ]; then
+			echo "bench: smoke: the patched Xen could not be built (scripts/xen-build.sh, log $OUT/xen-build.log)" >&2
+			worst 3
+		else
+			echo "bench: xen-hv run: skipped: the patched Xen could not be built (scripts/xen-build.sh, log $OUT/xen-build.log)"
+		fi
+	else
+		HV_FILES=$(mktemp -d)
+		trap 'rm -rf "${FILES:-}" "$HV_FILES"' EXIT
+		cp "$TOP/tools/vxf-backend/vxf-backend-xen" "$TOP/tools/vxf-bench/vxf-bench" \
+			"$TOP/scripts/bench-xen-hv-dom0.sh" "$HV_FILES/"
+		echo "bench: xen-hv run: vxf-bench --tag xen_hv_ --hv-pair 0:1 ${XEN_ARGS[*]} (patched Xen $(basename "$IMG"))"
+		DOMU="VXF_TEST_XEN=1 /files/vxf-bench --tag xen_hv_ --hv-pair 0:1 ${XEN_ARGS[*]}"'
+r=$?
+# a failure: what the driver said (its messages are not on the console)
+[ $r -eq 0 ] || dmesg | grep -a "vxf" | tail -n 30 | sed "s/^/dmesg: /"
+# bound vxf devices keep the module in use: unbind before the harness rmmods
+echo vxf-1 >/sys/bus/xen/drivers/vxf/unbind
+echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind
+exit $r'
+		t0=$(date +%s.%N)
+		# shellcheck disable=SC2016
+		xen_run_attempts "$XEN_ATTEMPTS" "$OUT/xen-hv-run.txt" "bench: xen-hv run" \
+			--xen-image "$IMG" --files "$HV_FILES" --domu-vcpus "$XEN_VCPUS" \
+			--timeout "$TIMEOUT" --domu-timeout $((TIMEOUT - 120)) \
+			--domu-module "$KO" \
+			--dom0-payload 'bash $VXF_FILES/bench-xen-hv-dom0.sh pre' \
+			--dom0-post 'bash $VXF_FILES/bench-xen-hv-dom0.sh post' \
+			--domu-payload "$DOMU"
+		rc=$XEN_RUN_RC
+		sed -n 's/^vxf-domu1| //p' "$OUT/xen-hv-run.txt" >"$OUT/xen-hv-output.txt"
+		grep -v '^cdf: ' "$OUT/xen-hv-output.txt" || true
+		grep -a '^dom0| bench-hv: ' "$OUT/xen-hv-run.txt" |
+			sed 's/^dom0| bench-hv: /bench: xen-hv run: dom0: /' || true
+		grep -a 'xen-run: FAIL' "$OUT/xen-hv-run.txt" | sed 's/^/bench: xen-hv run: /' || true
+		echo "bench: xen-hv run: exit $rc, wall $(wall "$t0" "$(date +%s.%N)") s for $XEN_RUN_ATTEMPT attempt(s), $XEN_RETRIES emulator retries (full output: $OUT/xen-hv-run.txt)"
+		if [ -n "$XEN_OTHER_DEATHS" ]; then
+			echo "$XEN_OTHER_DEATHS" | sed 's/^/bench: xen-hv run: death not proven the emulator'"'"'s: domid /' >&2
+			worst 2
+		elif [ -n "$FAULTED" ]; then
+			echo "bench: xen-hv run: emulator death (domid ${FAULTED% }) on all $XEN_RUN_ATTEMPT attempts: xen_hv figures SKIPPED"
+			XEN_HV_SKIPPED=1
+		fi
+		if [ "$XEN_HV_SKIPPED" = 0 ]; then
+			worst $rc
+			if [ $SMOKE = 1 ] && ! check_hv_figures "$OUT/xen-hv-output.txt"; then
+				worst 1
+			fi
+			# functional: the pairing, the modes, every page back
+			if [ $SMOKE = 1 ] && grep -aq '^dom0| bench-hv: FAIL: ' "$OUT/xen-hv-run.txt"; then
+				grep -a '^dom0| bench-hv: FAIL: ' "$OUT/xen-hv-run.txt" |
+					sed 's/^dom0| bench-hv: FAIL: /bench: smoke: dom0: /' >&2
+				worst 1
+			fi
+			if [ $SMOKE = 1 ] && ! grep -aq '^dom0| bench-hv: ok: backend clean at exit: ' "$OUT/xen-hv-run.txt"; then
+				echo "bench: smoke: the --hv backend did not end with shared=0 mapped=0 lent=0" >&2
+				worst 1
+			fi
+		fi
+	fi
+fi
+
 # One file per distribution: percentile, microseconds; of the runs made
 # now (--vm-only and --xen-only make one)
 outs=()
 [ "$RUN_VM" = 0 ] || outs+=("$OUT/output.txt")
-[ "$RUN_XEN" = 0 ] || outs+=("$OUT/xen-output.txt")
+[ "$RUN_XEN" = 0 ] || [ "$RUN_XEN_GRANT" = 0 ] || outs+=("$OUT/xen-output.txt")
+[ ! -f "$OUT/xen-hv-output.txt" ] || outs+=("$OUT/xen-hv-output.txt")
 names=""
 [ ${#outs[@]} -eq 0 ] || names=$(sed -n 's/^cdf: \([^ ]*\) .*/\1/p' "${outs[@]}" | sort -u)
 plot=""
@@ -243,7 +371,7 @@ if [ -n "$plot" ]; then
 	gnuplot <<GP || { echo "bench: ERROR: gnuplot failed" >&2; exit 3; }
 set terminal pngcairo size 1000,650 noenhanced
 set output '$OUT/latency.png'
-set title 'Fault latency distributions (each against references from the same guest and run; QEMU TCG; xen_*: in a Xen domU)'
+set title 'Fault latency distributions (each against references from the same guest and run; QEMU TCG; xen_*: in a Xen domU; xen_hv_*: the patched Xen, hypervisor and grant mode)'
 set xlabel 'latency (us, log scale)'
 set ylabel 'percentile'
 set logscale x
@@ -256,7 +384,7 @@ GP
 else
 	echo "bench: plot skipped (no distribution in the output)"
 fi
-if [ "$RC" -eq 0 ] && [ "$XEN_SKIPPED" = 1 ] && [ $SMOKE = 1 ] && [ "$RUN_VM" = 0 ]; then
+if [ "$RC" -eq 0 ] && [ "$XEN_SKIPPED$XEN_HV_SKIPPED" != 00 ] && [ $SMOKE = 1 ] && [ "$RUN_VM" = 0 ]; then
 	exit 77
 fi
 exit $RC

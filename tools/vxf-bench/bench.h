@@ -8,7 +8,7 @@
  * the figures have in common and the functions one file offers the others:
  * common.c (statistics, output lines, windows), trace.c (the vxf
  * tracepoints), and one file per figure (rtt.c, scale.c, revoke.c,
- * touch.c), which main.c runs in order.
+ * touch.c), which main.c runs in order; hv.c instead with --hv-pair.
  */
 
 #ifndef VXF_BENCH_H
@@ -28,6 +28,8 @@
 #define FILL_B		0xa5
 #define SUPERPAGE_PAGES	512
 #define ALL		UINT64_MAX	/* win_revoke(): revoke-all */
+#define RTT_PAGES	64		/* pages the round trips go over */
+#define RTT_WARMUP	50		/* untimed round trips first */
 
 #define PREFETCH_PARAM	"/sys/module/virtio_xen_fault/parameters/prefetch_pages"
 #define PREFETCH_DEFAULT 64
@@ -116,7 +118,12 @@ void profile_rtt(unsigned int n);
 /* rtt.c */
 int rtt_vxf(unsigned int n, uint64_t *t_user, uint64_t **latp, char *why,
 	    size_t len);
+uint64_t *rtt_uffd(unsigned int n, char *why, size_t len);
+uint64_t report_p50_p99(const char *name, uint64_t *v, unsigned int n);
 void fig_rtt(void);
+
+/* hv.c */
+void fig_hv(unsigned int hv_dev, unsigned int grant_dev);
 
 /* scale.c */
 void fig_scaling(void);

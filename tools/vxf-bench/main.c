@@ -34,6 +34,11 @@
  * --tag PREFIX puts PREFIX in front of every NAME of bench:, ratio:,
  * target: and cdf: lines (common.c's output helpers do it).
  *
+ * --hv-pair HV:GRANT (Xen mode, on the patched Xen) measures instead the
+ * fault round trip of device HV's window, in hypervisor mode, and of
+ * device GRANT's, in grant mode, in turn, and the userfaultfd reference
+ * (hv.c); nothing else.
+ *
  * Xen mode (vxf_xen_mode(): a domU whose vxf device a dom0 backend serves):
  * nothing is started, every figure uses the dom0 backend's window, whose
  * size and map granule were fixed when it was made (prefetch_pages still
@@ -73,7 +78,7 @@ static void print_usage(FILE *f)
 	fprintf(f,
 		"usage: vxf-bench [--samples N] [--touch-mib N] [--budget S]\n"
 		"                 [--revoke-mib N] [--scale-pages N] [--no-trace]\n"
-		"                 [--tag PREFIX]\n"
+		"                 [--tag PREFIX] [--hv-pair HV:GRANT]\n"
 		"       vxf-bench --help | --version\n"
 		"  --samples N      fault round trip samples (default 2000)\n"
 		"  --touch-mib N    first-touch window size (default: calibrate, <= 256)\n"
@@ -82,7 +87,10 @@ static void print_usage(FILE *f)
 		"  --scale-pages N  pages per scaling run, a multiple of 8 (default 4096)\n"
 		"  --no-trace       no tracepoint profile of the round trip\n"
 		"  --tag PREFIX     put PREFIX in front of every figure name of the\n"
-		"                   bench:, ratio:, target: and cdf: lines (default none)\n");
+		"                   bench:, ratio:, target: and cdf: lines (default none)\n"
+		"  --hv-pair HV:GRANT  Xen mode: only the fault round trip of vxf device\n"
+		"                   HV (hypervisor mode) and device GRANT (grant mode)\n"
+		"                   in turn, and the userfaultfd reference\n");
 }
 
 /* The closing notes of figure 5: what the memory figures hold. */
@@ -106,11 +114,15 @@ int main(int argc, char **argv)
 		{ "scale-pages", required_argument, NULL, 'p' },
 		{ "no-trace", no_argument, NULL, 'n' },
 		{ "tag", required_argument, NULL, 'T' },
+		{ "hv-pair", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned int hv_dev = 0, grant_dev = 0;
 	uint64_t t0 = now_ns();
+	bool hv_pair = false;
+	char extra;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -135,6 +147,14 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			opt.tag = optarg;
+			break;
+		case 'H':
+			hv_pair = sscanf(optarg, "%u:%u%c", &hv_dev, &grant_dev,
+					 &extra) == 2 && hv_dev != grant_dev;
+			if (!hv_pair) {
+				print_usage(stderr);
+				return 2;
+			}
 			break;
 		case 'h':
 			print_usage(stdout);
@@ -165,7 +185,11 @@ int main(int argc, char **argv)
 	signal(SIGSEGV, on_fatal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (vxf_xen_mode())
+	if (hv_pair && !vxf_xen_mode()) {
+		printf("error: --hv-pair: not in Xen mode\n");
+		return 1;
+	}
+	if (vxf_xen_mode() && !hv_pair)
 		note("Xen mode: every figure uses the dom0 backend's window, its commands go over the xenstore test channel rather than a pipe; what that window cannot provide is skipped");
 	/*
 	 * The fault path itself, without the prefetch policy (which would
@@ -174,6 +198,11 @@ int main(int argc, char **argv)
 	 */
 	if (set_prefetch(0))
 		note("no prefetch_pages module parameter: the driver does not prefetch");
+	if (hv_pair) {
+		fig_hv(hv_dev, grant_dev);
+		bench_text("total_time", "%.1f s", (now_ns() - t0) / 1e9);
+		return failed ? 1 : 0;
+	}
 	fig_rtt();
 	fig_scaling();
 	fig_revoke();

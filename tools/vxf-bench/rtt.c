@@ -30,9 +30,6 @@
 
 #include "bench.h"
 
-#define RTT_PAGES	64
-#define RTT_WARMUP	50
-
 /*
  * The round trip, @n samples in *@latp (ns, unsorted). With @t_user
  * (the tracepoint profile) there is no warm-up and each sample's start and
@@ -187,7 +184,11 @@ static int time_dropped_reads(uint8_t *region, uint8_t fill,
 	return 0;
 }
 
-static uint64_t *rtt_uffd(unsigned int n, char *why, size_t len)
+/*
+ * The userfaultfd reference: @n samples (ns, unsorted), or NULL with @why
+ * set.
+ */
+uint64_t *rtt_uffd(unsigned int n, char *why, size_t len)
 {
 	struct uffdio_register reg = { 0 };
 	uint64_t *lat = calloc(n, sizeof(*lat));
@@ -306,7 +307,7 @@ err:
  * A p50 of 0 is a clock that did not move across the access (seen in a Xen
  * domU): both are then reported skipped, and 0 returned.
  */
-static uint64_t report_p50_p99(const char *name, uint64_t *v, unsigned int n)
+uint64_t report_p50_p99(const char *name, uint64_t *v, unsigned int n)
 {
 	char full[64];
 	uint64_t p50;
