@@ -447,7 +447,7 @@ while :; do
 	if [ "$attempt" -gt "$RETRIES" ]; then
 		cat "$ATTEMPT_OUT.err" >&2
 		cat "$ATTEMPT_OUT"
-		echo "vgpu-run: FAIL: the emulator's fault again, attempt $attempt, no retry left: $sig" >&2
+		echo "vgpu-run: FAIL: the emulator's fault on attempt $attempt, no retry left: $sig" >&2
 		exit $rc
 	fi
 	# the failed attempt's output, marked, where no subtest counter reads it
