@@ -46,6 +46,11 @@
 # with its -loop.ko test module beside it); VGPU_MODULE another
 # virtio-gpu.ko for --vxf than the patched one (Debian's own, to see the
 # window-mode checks fail on it).
+# Beside the console log (BASE.console.log): QEMU's trace of virtio-gpu
+# (BASE.qemu-trace.log) and what scripts/vgpu-probe.py saw of a hung run
+# (BASE.probe). A run that one of QEMU's faults hung (below) is run again,
+# up to VGPU_RETRIES times (default 2); VGPU_QEMU_ARGS adds QEMU
+# arguments (experiments).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -447,7 +452,7 @@ while :; do
 	if [ "$attempt" -gt "$RETRIES" ]; then
 		cat "$ATTEMPT_OUT.err" >&2
 		cat "$ATTEMPT_OUT"
-		echo "vgpu-run: FAIL: the emulator's fault again, attempt $attempt, no retry left: $sig" >&2
+		echo "vgpu-run: FAIL: the emulator's fault on attempt $attempt, no retry left: $sig" >&2
 		exit $rc
 	fi
 	# the failed attempt's output, marked, where no subtest counter reads it
