@@ -111,6 +111,30 @@ RC=0
 worst() { [ "$1" -le "$RC" ] || RC=$1; }
 wall() { echo "$2 - $1" | bc | xargs printf '%.1f'; }
 
+# xen_bench_report WHO RUN OUTPUT T0 DOM0_RE DOM0_PREFIX: after
+# xen_run_attempts (scripts/xen-lib.sh): the domU's lines of RUN (the
+# run's whole output) into OUTPUT and on stdout but the distributions,
+# dom0's lines matching DOM0_RE (DOM0_PREFIX taken off), the run's FAIL
+# lines and a summary line, all as "bench: WHO: ..."; a death not proven
+# the emulator's makes the exit status 2. Returns 1 when the emulator
+# killed the domU on every attempt: no figures to check.
+xen_bench_report() {
+	local who=$1 run=$2 output=$3 t0=$4 dom0_re=$5 dom0_prefix=$6
+	sed -n 's/^vxf-domu1| //p' "$run" >"$output"
+	grep -v '^cdf: ' "$output" || true
+	grep -a "$dom0_re" "$run" | sed "s/^$dom0_prefix/bench: $who: dom0: /" || true
+	grep -a 'xen-run: FAIL' "$run" | sed "s/^/bench: $who: /" || true
+	echo "bench: $who: exit $XEN_RUN_RC, wall $(wall "$t0" "$(date +%s.%N)") s for $XEN_RUN_ATTEMPT attempt(s), $XEN_RETRIES emulator retries (full output: $run)"
+	if [ -n "$XEN_OTHER_DEATHS" ]; then
+		echo "$XEN_OTHER_DEATHS" | sed "s/^/bench: $who: death not proven the emulator's: domid /" >&2
+		worst 2
+	elif [ -n "$FAULTED" ]; then
+		echo "bench: $who: emulator death (domid ${FAULTED% }) on all $XEN_RUN_ATTEMPT attempts: its figures SKIPPED"
+		return 1
+	fi
+	return 0
+}
+
 # check_figures FILE XEN: the --smoke assertions on one run's output
 check_figures() {
 	local f=$1 xen=$2 p="" n bad=0 v
@@ -218,21 +242,9 @@ exit $r'
 		--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh stop' \
 		--domu-payload "$DOMU"
 	rc=$XEN_RUN_RC
-	sed -n 's/^vxf-domu1| //p' "$OUT/xen-run.txt" >"$OUT/xen-output.txt"
-	grep -v '^cdf: ' "$OUT/xen-output.txt" || true
-	grep -a '^dom0| xen-suite: backend pid .*grants\|^dom0| backend| exit ' "$OUT/xen-run.txt" |
-		sed 's/^dom0| /bench: xen run: dom0: /' || true
-	grep -a 'xen-run: FAIL' "$OUT/xen-run.txt" | sed 's/^/bench: xen run: /' || true
-	echo "bench: xen run: exit $rc, wall $(wall "$t0" "$(date +%s.%N)") s for $XEN_RUN_ATTEMPT attempt(s), $XEN_RETRIES emulator retries (full output: $OUT/xen-run.txt)"
-	if [ -n "$XEN_OTHER_DEATHS" ]; then
-		# a death not proven the emulator's (scripts/xen-lib.sh) fails
-		echo "$XEN_OTHER_DEATHS" | sed 's/^/bench: xen run: death not proven the emulator'"'"'s: domid /' >&2
-		worst 2
-	elif [ -n "$FAULTED" ]; then
-		# the emulator killed the domU on every attempt: no result at all
-		echo "bench: xen run: emulator death (domid ${FAULTED% }) on all $XEN_RUN_ATTEMPT attempts: Xen figures SKIPPED"
+	xen_bench_report "xen run" "$OUT/xen-run.txt" "$OUT/xen-output.txt" "$t0" \
+		'^dom0| xen-suite: backend pid .*grants\|^dom0| backend| exit ' 'dom0| ' ||
 		XEN_SKIPPED=1
-	fi
 	if [ "$XEN_SKIPPED" = 0 ]; then
 		worst $rc
 		if [ $SMOKE = 1 ] && ! check_figures "$OUT/xen-output.txt" 1; then
@@ -322,19 +334,8 @@ exit $r'
 			--dom0-post 'bash $VXF_FILES/bench-xen-hv-dom0.sh post' \
 			--domu-payload "$DOMU"
 		rc=$XEN_RUN_RC
-		sed -n 's/^vxf-domu1| //p' "$OUT/xen-hv-run.txt" >"$OUT/xen-hv-output.txt"
-		grep -v '^cdf: ' "$OUT/xen-hv-output.txt" || true
-		grep -a '^dom0| bench-hv: ' "$OUT/xen-hv-run.txt" |
-			sed 's/^dom0| bench-hv: /bench: xen-hv run: dom0: /' || true
-		grep -a 'xen-run: FAIL' "$OUT/xen-hv-run.txt" | sed 's/^/bench: xen-hv run: /' || true
-		echo "bench: xen-hv run: exit $rc, wall $(wall "$t0" "$(date +%s.%N)") s for $XEN_RUN_ATTEMPT attempt(s), $XEN_RETRIES emulator retries (full output: $OUT/xen-hv-run.txt)"
-		if [ -n "$XEN_OTHER_DEATHS" ]; then
-			echo "$XEN_OTHER_DEATHS" | sed 's/^/bench: xen-hv run: death not proven the emulator'"'"'s: domid /' >&2
-			worst 2
-		elif [ -n "$FAULTED" ]; then
-			echo "bench: xen-hv run: emulator death (domid ${FAULTED% }) on all $XEN_RUN_ATTEMPT attempts: xen_hv figures SKIPPED"
-			XEN_HV_SKIPPED=1
-		fi
+		xen_bench_report "xen-hv run" "$OUT/xen-hv-run.txt" "$OUT/xen-hv-output.txt" \
+			"$t0" '^dom0| bench-hv: ' 'dom0| bench-hv: ' || XEN_HV_SKIPPED=1
 		if [ "$XEN_HV_SKIPPED" = 0 ]; then
 			worst $rc
 			if [ $SMOKE = 1 ] && ! check_hv_figures "$OUT/xen-hv-output.txt"; then
