@@ -135,6 +135,47 @@ xen_bench_report() {
 	return 0
 }
 
+# need_figures FILE PREFIX XEN NAME...: each figure PREFIX+NAME (an ERE)
+# has a value in FILE. A domU's clock that did not move across a short
+# access is said, not a bogus 0: under Xen (XEN=1) such a percentile is
+# accepted. Returns 1 if one is missing.
+need_figures() {
+	local f=$1 p=$2 xen=$3 n bad=0
+	shift 3
+	for n in "$@"; do
+		grep -Eq "^bench: $p$n -?[0-9.]+ " "$f" && continue
+		if [ "$xen" = 1 ] && [[ $n == *_p[59]* ]] &&
+		   grep -Eq "^bench: $p$n skipped clock: " "$f"; then
+			echo "bench: smoke: $p$n: the domU's clock did not advance (accepted under Xen)"
+			continue
+		fi
+		echo "bench: smoke: no value for figure $p$n" >&2
+		bad=1
+	done
+	return $bad
+}
+
+# need_ratios FILE PREFIX XEN GLOB NAME...: each ratio PREFIX+NAME has a
+# value in FILE; under Xen, one whose name matches GLOB has none when a
+# p50 it is made of was skipped for the clock (need_figures). Returns 1 if
+# one is missing.
+need_ratios() {
+	local f=$1 p=$2 xen=$3 glob=$4 n bad=0
+	shift 4
+	for n in "$@"; do
+		grep -Eq "^ratio: $p$n [0-9.]+\$" "$f" && continue
+		# (GLOB unquoted: a pattern)
+		# shellcheck disable=SC2053
+		if [ "$xen" = 1 ] && [[ $n == $glob ]] &&
+		   grep -Eq "^bench: ${p}[a-z_]+_p50 skipped clock: " "$f"; then
+			continue
+		fi
+		echo "bench: smoke: no value for ratio $p$n" >&2
+		bad=1
+	done
+	return $bad
+}
+
 # check_figures FILE XEN: the --smoke assertions on one run's output
 check_figures() {
 	local f=$1 xen=$2 p="" n bad=0 v
@@ -163,27 +204,8 @@ check_figures() {
 			fi
 		done
 	fi
-	for n in "${need[@]}"; do
-		grep -Eq "^bench: $p$n -?[0-9.]+ " "$f" && continue
-		# a domU's clock that did not move across a short access: said,
-		# not a bogus 0 (the round trips' ratios then have no figure)
-		if [ "$xen" = 1 ] && [[ $n == *_p[59]* ]] &&
-		   grep -Eq "^bench: $p$n skipped clock: " "$f"; then
-			echo "bench: smoke: $p$n: the domU's clock did not advance (accepted under Xen)"
-			continue
-		fi
-		echo "bench: smoke: no value for figure $p$n" >&2
-		bad=1
-	done
-	for n in "${ratios[@]}"; do
-		grep -Eq "^ratio: $p$n [0-9.]+\$" "$f" && continue
-		if [ "$xen" = 1 ] && [[ $n == fault_rtt_vs_* ]] &&
-		   grep -Eq "^bench: ${p}[a-z_]+_p50 skipped clock: " "$f"; then
-			continue
-		fi
-		echo "bench: smoke: no value for ratio $p$n" >&2
-		bad=1
-	done
+	need_figures "$f" "$p" "$xen" "${need[@]}" || bad=1
+	need_ratios "$f" "$p" "$xen" 'fault_rtt_vs_*' "${ratios[@]}" || bad=1
 	grep -q "^cdf: ${p}vxf_fault_rtt " "$f" ||
 		{ echo "bench: smoke: no ${p}vxf_fault_rtt distribution" >&2; bad=1; }
 	# functional: every fault of the round came to the one MAP
@@ -266,21 +288,8 @@ check_hv_figures() {
 		grant_fault_rtt_p99 uffd_rtt_p50 uffd_rtt_p99
 		fault_reports_per_read)
 	local ratios=(fault_rtt_vs_grant fault_rtt_vs_uffd grant_fault_rtt_vs_uffd)
-	for n in "${need[@]}"; do
-		grep -Eq "^bench: $p$n -?[0-9.]+ " "$f" && continue
-		if [[ $n == *_p[59]* ]] && grep -Eq "^bench: $p$n skipped clock: " "$f"; then
-			echo "bench: smoke: $p$n: the domU's clock did not advance (accepted under Xen)"
-			continue
-		fi
-		echo "bench: smoke: no value for figure $p$n" >&2
-		bad=1
-	done
-	for n in "${ratios[@]}"; do
-		grep -Eq "^ratio: $p$n [0-9.]+\$" "$f" && continue
-		grep -Eq "^bench: ${p}[a-z_]+_p50 skipped clock: " "$f" && continue
-		echo "bench: smoke: no value for ratio $p$n" >&2
-		bad=1
-	done
+	need_figures "$f" "$p" 1 "${need[@]}" || bad=1
+	need_ratios "$f" "$p" 1 '*' "${ratios[@]}" || bad=1
 	for n in vxf_fault_rtt grant_fault_rtt; do
 		grep -q "^cdf: $p$n " "$f" ||
 			{ echo "bench: smoke: no $p$n distribution" >&2; bad=1; }

@@ -1052,6 +1052,26 @@ int vxf_wait_for(bool (*cond)(void *arg), void *arg, int timeout_ms)
 }
 
 /**
+ * vxf_write_file - write @text to the existing file @path (sysfs, tracefs)
+ * @path: the file
+ * @text: what to write, in one write()
+ *
+ * Return: true if all of @text was written.
+ */
+bool vxf_write_file(const char *path, const char *text)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return false;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text);
+}
+
+/**
  * vxf_counters_read - read a file of "name value" lines
  * @cs: filled in; lines of another shape are left out
  * @path: the file, e.g. VXF_ALLOCATIONS_PATH

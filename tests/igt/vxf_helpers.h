@@ -144,6 +144,7 @@ struct vxf_counters {
 
 uint64_t vxf_reply_field(const char *line, const char *key);
 int vxf_counters_read(struct vxf_counters *cs, const char *path);
+bool vxf_write_file(const char *path, const char *text);
 bool vxf_counter_find(const struct vxf_counters *cs, const char *name,
 		      long long *value);
 

@@ -60,16 +60,9 @@ struct hv_rec {
 static bool put_file(const char *dir, const char *name, const char *text)
 {
 	char path[160];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return false;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text);
+	return vxf_write_file(path, text);
 }
 
 static const char *find_trace_dir(void)

@@ -41,19 +41,6 @@ static bool read_file(const char *path, char *buf, size_t len)
 	return got > 0;
 }
 
-static bool write_file(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return false;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text);
-}
-
 /* The value of "@key N" in a debugfs stats file. */
 static uint64_t debugfs_value(const char *text, const char *key)
 {
@@ -230,15 +217,15 @@ static void test_tracepoints(void)
 	START(&w, "--pages", "8", "--quiet");
 
 	snprintf(path, sizeof(path), "%s/trace", dir);
-	igt_assert(write_file(path, ""));
+	igt_assert(vxf_write_file(path, ""));
 	snprintf(path, sizeof(path), "%s/events/vxf/enable", dir);
-	igt_assert(write_file(path, "1"));
+	igt_assert(vxf_write_file(path, "1"));
 
 	check_page(&w, 3, expect_pattern, 0);
 	be_revoke(&w, 3, 1);
 	check_page(&w, 3, expect_pattern, 0);
 
-	igt_assert(write_file(path, "0"));
+	igt_assert(vxf_write_file(path, "0"));
 	snprintf(path, sizeof(path), "%s/trace", dir);
 	igt_assert(read_file(path, text, sizeof(text)));
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
@@ -346,7 +333,7 @@ static void test_prefetch_demand_first(void)
 		      "no prefetch_pages parameter\n");
 	START(&w, "--pages", "2048", "--map-pages", "1", "--timeout-ms",
 	      "60000", "--quiet");
-	igt_assert(write_file(PREFETCH_PARAM, "128"));
+	igt_assert(vxf_write_file(PREFETCH_PARAM, "128"));
 
 	/* A stream whose prefetch has doubled up to 128 pages. */
 	for (i = 0; i < ARRAY_SIZE(stream); i++)
@@ -363,15 +350,15 @@ static void test_prefetch_demand_first(void)
 		}
 	}
 	/* Answers may be handled on either CPU: one clock for both. */
-	write_file(path, "global");
+	vxf_write_file(path, "global");
 	snprintf(path, sizeof(path), "%s/trace", dir);
-	igt_assert(write_file(path, ""));
+	igt_assert(vxf_write_file(path, ""));
 	snprintf(path, sizeof(path), "%s/events/vxf/vxf_map_request/enable",
 		 dir);
-	igt_assert(write_file(path, "1"));
+	igt_assert(vxf_write_file(path, "1"));
 	snprintf(path, sizeof(path), "%s/events/vxf/vxf_map_answer/enable",
 		 dir);
-	igt_assert(write_file(path, "1"));
+	igt_assert(vxf_write_file(path, "1"));
 
 	be_cmd(&w, "hang on");
 	s0 = stats(&w);
@@ -386,13 +373,13 @@ static void test_prefetch_demand_first(void)
 	reader_join(&b, 30000);
 
 	snprintf(path, sizeof(path), "%s/events/vxf/enable", dir);
-	igt_assert(write_file(path, "0"));
+	igt_assert(vxf_write_file(path, "0"));
 	snprintf(path, sizeof(path), "%s/trace", dir);
 	igt_assert(read_file(path, text, sizeof(text)));
 	/* After reading: a change of clock empties the buffer. */
 	snprintf(path, sizeof(path), "%s/trace_clock", dir);
-	write_file(path, clock_old);
-	write_file(PREFETCH_PARAM, old);
+	vxf_write_file(path, clock_old);
+	vxf_write_file(PREFETCH_PARAM, old);
 
 	igt_assert_f(a.ok && b.ok, "signal %d / %d\n", a.sig, b.sig);
 	igt_assert_eq_u64(a.value, pattern(259, 0));
