@@ -369,7 +369,7 @@ xen_time_scale() {
 # death, is run again the same way ("qemu-apic-deaf-vcpu: ..."); DEAF is
 # the last attempt's such line, if any.
 xen_run_attempts() {
-	local attempts=$1 out=$2 who=$3 stem deaths
+	local attempts=$1 out=$2 who=$3 stem deaths why what
 	shift 3
 	XEN_RUN_ATTEMPT=1
 	XEN_RETRIES=0
@@ -395,28 +395,29 @@ xen_run_attempts() {
 			grep -a '^xen-run: probe| \(deaf\|stalled\) ' "$out" >&2 || true
 			DEAF=$(sed -n 's/^xen-run: probe| deaf //p' "$out" | head -n 1)
 		fi
-		# A run that hung on a vCPU QEMU left halted with a vector in
+		# Run again only for the emulator: no other death, an attempt
+		# left, and either a domain an emulator signature killed or a
+		# run that hung on a vCPU QEMU left halted with a vector in
 		# service (the same signature as the virtio-gpu VM's,
 		# scripts/vgpu-run.sh): Xen and the kernels acknowledge each
 		# interrupt before they handle it and never halt inside a
 		# handler, so nothing of the project's can make one.
-		if [ -n "$DEAF" ] && [ -z "$XEN_OTHER_DEATHS" ] && [ -z "$FAULTED" ] &&
-		   [ "$XEN_RUN_ATTEMPT" -lt "$attempts" ]; then
-			echo "xen-emulator-retry: $who: attempt $XEN_RUN_ATTEMPT: qemu-apic-deaf-vcpu: $DEAF" >&2
-			echo "$who: attempt $XEN_RUN_ATTEMPT: QEMU left a vCPU deaf (logs $stem.*): running again" >&2
-			cp "$out" "$out.$XEN_RUN_ATTEMPT"
-			XEN_RUN_ATTEMPT=$((XEN_RUN_ATTEMPT + 1))
-			XEN_RETRIES=$((XEN_RETRIES + 1))
-			continue
-		fi
-		if [ -z "$FAULTED" ] || [ -n "$XEN_OTHER_DEATHS" ] || [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
+		if [ -n "$XEN_OTHER_DEATHS" ] || [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
+			return 0
+		elif [ -n "$FAULTED" ]; then
+			why=$(echo "$deaths" | awk '$4 == "emulator" {
+				d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
+				l = l (l == "" ? "" : "; ") sprintf("domid %s (%s) %s: %s", $1, $2, $3, d) }
+				END { print l }')
+			what="emulator fault in domid(s) $FAULTED"
+		elif [ -n "$DEAF" ]; then
+			why="qemu-apic-deaf-vcpu: $DEAF"
+			what="QEMU left a vCPU deaf"
+		else
 			return 0
 		fi
-		echo "$deaths" | awk -v w="$who" -v a="$XEN_RUN_ATTEMPT" '$4 == "emulator" {
-			d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
-			l = l (l == "" ? "" : "; ") sprintf("domid %s (%s) %s: %s", $1, $2, $3, d) }
-			END { printf "xen-emulator-retry: %s: attempt %d: %s\n", w, a, l }' >&2
-		echo "$who: attempt $XEN_RUN_ATTEMPT: emulator fault in domid(s) $FAULTED (logs $stem.*): running again" >&2
+		echo "xen-emulator-retry: $who: attempt $XEN_RUN_ATTEMPT: $why" >&2
+		echo "$who: attempt $XEN_RUN_ATTEMPT: $what (logs $stem.*): running again" >&2
 		cp "$out" "$out.$XEN_RUN_ATTEMPT"
 		XEN_RUN_ATTEMPT=$((XEN_RUN_ATTEMPT + 1))
 		XEN_RETRIES=$((XEN_RETRIES + 1))
