@@ -120,6 +120,7 @@ int rtt_vxf(unsigned int n, uint64_t *t_user, uint64_t **latp, char *why,
 	    size_t len);
 uint64_t *rtt_uffd(unsigned int n, char *why, size_t len);
 uint64_t report_p50_p99(const char *name, uint64_t *v, unsigned int n);
+uint64_t rtt_uffd_reference(unsigned int n, uint64_t **out);
 void fig_rtt(void);
 
 /* hv.c */

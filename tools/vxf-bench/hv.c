@@ -223,7 +223,6 @@ void fig_hv(unsigned int hv_dev, unsigned int grant_dev)
 {
 	uint64_t *hl, *gl, *uf = NULL, h50 = 0, g50 = 0, u50 = 0;
 	unsigned int n = opt.samples;
-	char why[512];
 
 	hl = calloc(n, sizeof(*hl));
 	gl = calloc(n, sizeof(*gl));
@@ -238,12 +237,7 @@ void fig_hv(unsigned int hv_dev, unsigned int grant_dev)
 	h50 = report_p50_p99("fault_rtt", hl, n);
 	g50 = report_p50_p99("grant_fault_rtt", gl, n);
 
-	note("uffd reference: anonymous region registered MISSING, a handler thread (poll+read+UFFDIO_COPY of 4 KiB), MADV_DONTNEED before each read");
-	uf = rtt_uffd(n, why, sizeof(why));
-	if (uf)
-		u50 = report_p50_p99("uffd_rtt", uf, n);
-	else
-		bench_skip("uffd_rtt", why);
+	u50 = rtt_uffd_reference(n, &uf);
 
 	ratio("fault_rtt_vs_grant", h50, g50);
 	ratio("fault_rtt_vs_uffd", h50, u50);

@@ -328,6 +328,24 @@ uint64_t report_p50_p99(const char *name, uint64_t *v, unsigned int n)
 	return p50;
 }
 
+/*
+ * The userfaultfd reference of a fault round trip figure: @n samples,
+ * reported as uffd_rtt_p50/p99 or skipped with the reason. *@out gets the
+ * samples (the caller frees them), or NULL when skipped. Returns the p50,
+ * ns, or 0.
+ */
+uint64_t rtt_uffd_reference(unsigned int n, uint64_t **out)
+{
+	char why[512];
+
+	note("uffd reference: anonymous region registered MISSING, a handler thread (poll+read+UFFDIO_COPY of 4 KiB), MADV_DONTNEED before each read");
+	*out = rtt_uffd(n, why, sizeof(why));
+	if (*out)
+		return report_p50_p99("uffd_rtt", *out, n);
+	bench_skip("uffd_rtt", why);
+	return 0;
+}
+
 /* Figure 1, and 1b (trace.c) unless --no-trace */
 void fig_rtt(void)
 {
@@ -344,12 +362,7 @@ void fig_rtt(void)
 	else if (ret > 0)
 		bench_skip("fault_rtt", why);
 
-	note("uffd reference: anonymous region registered MISSING, a handler thread (poll+read+UFFDIO_COPY of 4 KiB), MADV_DONTNEED before each read");
-	uf = rtt_uffd(n, why, sizeof(why));
-	if (uf)
-		u50 = report_p50_p99("uffd_rtt", uf, n);
-	else
-		bench_skip("uffd_rtt", why);
+	u50 = rtt_uffd_reference(n, &uf);
 
 	note("minor fault reference: shared memfd page dropped from the page table with MADV_DONTNEED, still in the page cache");
 	mi = rtt_minor(n, why, sizeof(why));
