@@ -31,6 +31,9 @@
 #             in `xl list`, Xen's free memory back where it was before the
 #             domU was created, Xen's log counts every lent frame revoked
 #             by teardown, and dom0 frees its pages without an error.
+#             dom0's grant table is version 2 here (grant_table.version=2),
+#             so that these lends by grant reference pin the v2 status
+#             entries; every other Xen step's dom0 uses version 1.
 #   report    the patched Xen, fault reports (HVMOP_fault_report). A PVH
 #             domU with 2 vCPUs loads tests/xen-report/vxf_report_test.ko
 #             (built here against the 6.12 headers), which registers a
@@ -231,6 +234,10 @@ ended() { echo "VXF-DOMU-ENDED $1 domid=$2 (destroyed by dom0 once it had done i
 
 # shellcheck disable=SC2016
 DOM0_POST='
+# (xen-hv.sh lend boots dom0 with grant_table.version=2)
+l=$(dmesg | grep -m1 "Grant tables using version" || true)
+case "$l" in *"version 2 layout"*) ok "dom0 lends from a version 2 grant table" ;;
+*) bad "dom0 grant table: ${l:-no layout line in dmesg}" ;; esac
 for _ in $(seq 600); do [ -f /tmp/talk.rc ] && break; sleep 0.5; done
 sed "s/^/talk: /" /tmp/talk.out
 [ "$(cat /tmp/talk.rc 2>/dev/null)" = 0 ] && ok "xen-lend talk passed" || bad "xen-lend talk: exit $(cat /tmp/talk.rc 2>/dev/null || echo "none: still running")"
@@ -520,6 +527,8 @@ else
 	[ -x "$TOP/tools/vxf-backend/xen-lend" ] || { echo "xen-hv: tools/vxf-backend/xen-lend missing (make tools)" >&2; exit 3; }
 	IMG=$("$TOP/scripts/xen-build.sh" | tail -n 1) || { echo "xen-hv: lend: FAIL (scripts/xen-build.sh failed)"; exit 2; }
 	XEN_OPTS=(--xen-image "$IMG")
+	# the v2 grant table path of the lend's pin (the other modes: v1)
+	export VXF_DOM0_ARGS="grant_table.version=2${VXF_DOM0_ARGS:+ $VXF_DOM0_ARGS}"
 	cp "$TOP/tools/vxf-backend/xen-lend" "$FILES/"
 	DOMU="HOLE_GFN=$HOLE_GFN
 $DOMU_COMMON

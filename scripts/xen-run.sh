@@ -37,6 +37,7 @@
 # section ("vxf-domuN| ...") on stdout; progress and verdict on stderr.
 # Logs: .cache/logs/xen-<stamp>.{console,xen,dom0,vxf-domuN}.log.
 # Environment: VXF_XEN_ARGS, more options for Xen's command line;
+# VXF_DOM0_ARGS, more options for dom0's kernel command line (no commas);
 # VXF_XEN_TIME_SCALE, the factor every time limit (the options above, the
 # stages', the guests' hung-task and soft-lockup timeouts) is multiplied by (default: from
 # the load average, 1 on an idle machine; see scripts/xen-lib.sh).
@@ -754,7 +755,7 @@ XEN_CMD="console=com1 com1=115200,8n1 dom0_mem=${DOM0_MEM}M,max:${DOM0_MEM}M dom
 XEN_CMD+=" spec-ctrl=eager-fpu loglvl=all guest_loglvl=all${VXF_XEN_ARGS:+ $VXF_XEN_ARGS}"
 DOM0_CMD="console=hvc0 earlyprintk=xen loglevel=6 rdinit=/init panic=-1 oops=panic"
 DOM0_CMD+=" hung_task_timeout_secs=$HUNG_SECS watchdog_thresh=$WDOG_SECS mitigations=off audit=0 tsc=reliable"
-DOM0_CMD+=" random.trust_cpu=on i8042.noaux i8042.nokbd"
+DOM0_CMD+=" random.trust_cpu=on i8042.noaux i8042.nokbd${VXF_DOM0_ARGS:+ $VXF_DOM0_ARGS}"
 # QEMU's multiboot module list is comma-separated: no commas in DOM0_CMD
 case "$DOM0_CMD" in *,*) setup_fail "comma in dom0 command line" ;; esac
 
