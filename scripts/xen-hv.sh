@@ -280,7 +280,12 @@ sed "s/^/hold: /" /tmp/hold.out
 # -- report: the module does the domU's checks, dom0 serves its requests ---------
 
 # shellcheck disable=SC2016
-DOMU_REPORT='if [ "$DOMU_INDEX" = 2 ]; then
+DOMU_REPORT='if [ "$DOMU_INDEX" = 3 ]; then
+	# the bystander: a heartbeat on the console, while report2 is held
+	i=0
+	while :; do echo "VXF-BEAT $i"; i=$((i + 1)); sleep 1; done
+fi
+if [ "$DOMU_INDEX" = 2 ]; then
 	# one vCPU: the checks that need no second vCPU, then a thread held
 	# for good, which stalls this domU (but for interrupts) until dom0
 	# destroys it; the module says so on the console itself (pr_notice)
@@ -312,16 +317,24 @@ sed "s/^/serve: /" /tmp/serve.out
 	bad "xen-lend serve: exit $(cat /tmp/serve.rc 2>/dev/null || echo "none: still running")"
 
 # a 1-vCPU domU: the checks that need no second vCPU, then destroyed with
-# its vCPU held on a hole
+# its vCPU held on a hole; beside it a bystander domU (1 vCPU, a heartbeat
+# on its console) that must keep running on the physical CPU of the held vCPU
 cfg=/vxf/vxf-report2.cfg
 log=/var/log/xen/console/guest-vxf-report2.log
-sed "s/^name = .*/name = \"vxf-report2\"/; s/vxf.index=1/vxf.index=2/; s/^vcpus = .*/vcpus = 1/" \
-	/vxf/vxf-domu1.cfg >$cfg
+log3=/var/log/xen/console/guest-vxf-report3.log
+for i in 2 3; do
+	sed "s/^name = .*/name = \"vxf-report$i\"/; s/vxf.index=1/vxf.index=$i/; s/^vcpus = .*/vcpus = 1/" \
+		/vxf/vxf-domu1.cfg >/vxf/vxf-report$i.cfg
+done
 f0=$(xl info free_memory)
 xl create -p $cfg >/tmp/report2.log 2>&1 || { cat /tmp/report2.log; bad "xl create vxf-report2"; exit 1; }
 id=$(xl domid vxf-report2)
 created vxf-report2 $id
+xl create -p /vxf/vxf-report3.cfg >/tmp/report3.log 2>&1 || { cat /tmp/report3.log; bad "xl create vxf-report3"; exit 1; }
+id3=$(xl domid vxf-report3)
+created vxf-report3 $id3
 ( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
+xl unpause vxf-report3
 xl unpause vxf-report2
 # (a domU the emulator killed is destroyed, on_crash: no use waiting for it)
 for _ in $(seq 600); do
@@ -341,6 +354,18 @@ else
 	bad "domU $id never said its thread is held"
 	tail -n 40 $log | sed "s/^/report2 console: /"
 fi
+# the heartbeat of the bystander, once it booted (it booted beside report2)
+for _ in $(seq 240); do
+	grep -aq "^VXF-BEAT " $log3 2>/dev/null && break
+	xenstore-exists /local/domain/$id3 || break
+	sleep 0.5
+done
+# both vCPUs on physical CPU 1: a held vCPU that kept its CPU (spinning
+# in Xen, or faulting again and again) would starve the bystander
+xl vcpu-pin $id 0 1 && xl vcpu-pin $id3 0 1 || bad "xl vcpu-pin to CPU 1"
+sleep 1
+beats() { grep -ac "^VXF-BEAT " $log3 2>/dev/null || true; }
+n0=$(beats)
 # the held vCPU blocks in Xen between its timer interrupts
 b=0
 # (a toolstack that hangs costs one bounded call, not twenty)
@@ -352,9 +377,18 @@ for _ in $(seq 20); do
 done
 cat /tmp/vcpus.txt
 [ $b -gt 0 ] && ok "the held vCPU was seen blocked ($b of 20 looks)" || bad "the held vCPU was never seen blocked"
+# at least 5 s since n0: 3 heartbeats or more
+sleep 5
+n1=$(beats)
+xl vcpu-list $id3 | sed "s/^/report3 /"
+[ $((n1 - n0)) -ge 3 ] && ok "domU $id3 kept running on the CPU of the held vCPU: $((n1 - n0)) heartbeats in 5 s or more" ||
+	bad "domU $id3 on the CPU of the held vCPU: $((n1 - n0)) heartbeats in 5 s or more (held in domU $id: $(grep -ac VXF-REPORT-HELD $log))"
+ended vxf-report3 $id3
+xl destroy vxf-report3 || bad "xl destroy vxf-report3 failed"
 xl destroy vxf-report2 && ok "xl destroy with a vCPU held" || bad "xl destroy failed"
 for _ in $(seq 60); do xl domid vxf-report2 >/dev/null 2>&1 || break; sleep 0.5; done
 console vxf-report2
+console vxf-report3
 for _ in $(seq 120); do [ -f /tmp/serve2.rc ] && break; sleep 0.5; done
 sed "s/^/serve2: /" /tmp/serve2.out
 [ "$(cat /tmp/serve2.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve for domU $id passed" ||
