@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1069,6 +1070,44 @@ bool vxf_write_file(const char *path, const char *text)
 	n = write(fd, text, strlen(text));
 	close(fd);
 	return n == (ssize_t)strlen(text);
+}
+
+/**
+ * vxf_pat_type - the memory type x86 PAT tracks for a physical range
+ * @start: its first byte
+ * @end: one past its last
+ * @type: set to the type of an entry covering the whole range, as the list
+ *	spells it ("write-back", "uncached-minus", ...)
+ * @size: of @type
+ *
+ * For a frame that is not RAM, the page table entry vmf_insert_pfn() makes
+ * takes the type of the PAT entry covering it, uncached-minus if none
+ * does. debugfs is mounted if it is not.
+ *
+ * Return: 1 if an entry of VXF_PAT_LIST covers [@start, @end), 0 if none
+ * does, -errno if the list cannot be read (PAT off, no debugfs).
+ */
+int vxf_pat_type(unsigned long long start, unsigned long long end,
+		 char *type, size_t size)
+{
+	unsigned long long s, e;
+	char line[256], t[32];
+	int found = 0;
+	FILE *f;
+
+	if (access(VXF_PAT_LIST, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	f = fopen(VXF_PAT_LIST, "r");
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &e,
+			   t) == 3 && s <= start && end <= e) {
+			snprintf(type, size, "%s", t);
+			found = 1;
+		}
+	fclose(f);
+	return found;
 }
 
 /**

@@ -25,12 +25,15 @@ struct vxf_window;
  * @pdev: virtio-gpu's PCI device, with a reference
  * @pfn: the region's first frame
  * @pages: its size
+ * @wb: the region mapped write-back in the kernel: PAT then tracks it
+ *	write-back (loop_vgpu.c)
  * @bound: the window bound to @pdev by vxf_loop_vgpu_bind(), or NULL
  */
 struct vxf_loop_vgpu {
 	struct pci_dev *pdev;
 	unsigned long pfn;
 	u64 pages;
+	void __iomem *wb;
 	struct vxf_window *bound;
 };
 

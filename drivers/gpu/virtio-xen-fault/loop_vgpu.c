@@ -15,10 +15,17 @@
  *
  * The region is a PCI BAR: its frames have no struct page, so mappings of
  * the window are write-back only (cache.c cannot retype them), and the
- * references made here pin nothing.
+ * references made here pin nothing. vmf_insert_pfn() maps such a frame
+ * with the memory type x86 PAT tracks for it, uncached-minus where it
+ * tracks none: the region is mapped write-back in the kernel while it is
+ * held here (ioremap_cache()), so that PAT tracks it write-back (or
+ * uncached-minus where an MTRR makes it uncachable), as hypervisor mode
+ * does for its window (xen_hv.c) and as virtio-gpu's own mmap() of a
+ * cached blob gets. Nothing reads through that mapping.
  */
 
 #include <linux/err.h>
+#include <linux/io.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/virtio.h>
@@ -45,8 +52,9 @@ static int vxf_loop_vgpu_match(struct device *dev, void *data)
  * host-visible shared-memory region (VIRTIO_GPU_SHM_ID_HOST_VISIBLE).
  *
  * Context: process context.
- * Return: the region, holding a reference to the PCI device
- * (vxf_loop_vgpu_put()); ERR_PTR(-ENODEV) if there is none, or -ENOMEM.
+ * Return: the region, holding a reference to the PCI device and the
+ * region's write-back tracking (vxf_loop_vgpu_put()); ERR_PTR(-ENODEV) if
+ * there is none, or -ENOMEM.
  */
 struct vxf_loop_vgpu *vxf_loop_vgpu_get(void)
 {
@@ -73,6 +81,12 @@ struct vxf_loop_vgpu *vxf_loop_vgpu_get(void)
 
 	vg = kzalloc(sizeof(*vg), GFP_KERNEL);
 	if (!vg) {
+		pci_dev_put(pdev);
+		return ERR_PTR(-ENOMEM);
+	}
+	vg->wb = ioremap_cache(region.addr, region.len);
+	if (!vg->wb) {
+		kfree(vg);
 		pci_dev_put(pdev);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -114,6 +128,7 @@ void vxf_loop_vgpu_put(struct vxf_loop_vgpu *vg)
 		return;
 	if (vg->bound)
 		vxf_window_unbind(vg->bound);
+	iounmap(vg->wb);
 	pci_dev_put(vg->pdev);
 	kfree(vg);
 }

@@ -37,11 +37,19 @@
  * reservation keeps every other user of the address space (the unpopulated
  * page allocator, hotplug) off the range for the device's life.
  *
+ * The frames are no RAM, and vmf_insert_pfn() maps such a frame with the
+ * memory type x86 PAT tracks for it, uncached-minus where it tracks none
+ * (lookup_memtype()): every write-back mapping of the window would be
+ * uncached. So the range is also mapped write-back in the kernel
+ * (ioremap_cache()), which is what makes PAT track it write-back, for as
+ * long as the frames are the window's. Nothing reads through that mapping.
+ *
  * Xen takes one report area per domain: one window per guest uses this
  * mode; the next ones fall back to grant mode.
  */
 
 #include <linux/interrupt.h>
+#include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
 #include <linux/slab.h>
@@ -111,6 +119,7 @@ struct vxf_xen_hv_wait {
  * struct vxf_xen_hv - hypervisor mode of one window
  * @dev: the window's device
  * @res: the window's guest frames
+ * @wb: @res mapped write-back in the kernel: PAT then tracks it write-back
  * @base_gfn: guest frame of window page 0
  * @nr_pages: window size
  * @window_id: the id the window was added under
@@ -132,6 +141,7 @@ struct vxf_xen_hv_wait {
 struct vxf_xen_hv {
 	struct vxf_device *dev;
 	struct resource res;
+	void __iomem *wb;
 	u64 base_gfn;
 	u64 nr_pages;
 	u32 window_id;
@@ -561,6 +571,7 @@ static int vxf_xen_hv_reserve(struct vxf_xen_hv *xhv)
 {
 	resource_size_t size = (resource_size_t)xhv->nr_pages << PAGE_SHIFT;
 	resource_size_t min = SZ_4G;
+	int err;
 
 	walk_iomem_res_desc(IORES_DESC_NONE,
 			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, -1,
@@ -568,8 +579,23 @@ static int vxf_xen_hv_reserve(struct vxf_xen_hv *xhv)
 
 	xhv->res.name = xhv->dev->name;
 	xhv->res.flags = IORESOURCE_MEM | IORESOURCE_BUSY;
-	return allocate_resource(&iomem_resource, &xhv->res, size, min,
-				 iomem_resource.end, SZ_2M, NULL, NULL);
+	err = allocate_resource(&iomem_resource, &xhv->res, size, min,
+				iomem_resource.end, SZ_2M, NULL, NULL);
+	if (err)
+		return err;
+	/* The range's memory type for PAT: write-back (see the top). */
+	xhv->wb = ioremap_cache(xhv->res.start, size);
+	if (!xhv->wb) {
+		release_resource(&xhv->res);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void vxf_xen_hv_unreserve(struct vxf_xen_hv *xhv)
+{
+	iounmap(xhv->wb);
+	release_resource(&xhv->res);
 }
 
 /**
@@ -662,7 +688,7 @@ err_port:
 err_area:
 	free_page((unsigned long)xhv->area);
 err_release:
-	release_resource(&xhv->res);
+	vxf_xen_hv_unreserve(xhv);
 err_free:
 	kfree(xhv);
 	return ERR_PTR(err);
@@ -691,6 +717,6 @@ void vxf_xen_hv_destroy(struct vxf_xen_hv *xhv)
 	unbind_from_irqhandler(xhv->irq, xhv);	/* closes the port */
 	cancel_delayed_work_sync(&xhv->work);
 	free_page((unsigned long)xhv->area);
-	release_resource(&xhv->res);
+	vxf_xen_hv_unreserve(xhv);
 	kfree(xhv);
 }
