@@ -47,10 +47,21 @@
  *       EACCES for mprotect()): a lent frame is never executable on Xen,
  *       and a fetch from one would crash the domU; code written to a page
  *       comes back as data through a READ record, no EXEC one
+ *   xen-hv-held-timer  a user read held by Xen on vCPU 0 while the backend
+ *       does not answer ("hang on"): another thread pinned to vCPU 0
+ *       finishes its sleeps (the held vCPU takes its timer interrupts and
+ *       the domU schedules), the read stays held throughout, and its
+ *       retries after each switch back give no second record; once the
+ *       backend answers, the read completes with the migrated contents
+ *   xen-hv-memtype  the window's frames are no RAM, so a write-back mapping
+ *       of them is write-back only if x86 PAT tracks them so (else it
+ *       maps them uncached-minus): PAT's list has a write-back entry
+ *       covering them
  */
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -428,6 +439,147 @@ static void test_exec(void)
 	window_stop(&w);
 }
 
+/*
+ * Window page N is frame hv_gfn + N, no RAM: vmf_insert_pfn() gives its page
+ * table entry the type PAT tracks for the frame, uncached-minus where PAT
+ * tracks none (lookup_memtype()). The driver has the window's range tracked
+ * write-back (xen_hv.c).
+ */
+static void test_memtype(void)
+{
+	unsigned long long start, end;
+	char type[32] = "";
+	struct window w;
+	int found;
+
+	hv_start(&w, "16", NULL);
+	check_page(&w, 0, expect_pattern, 0);
+	start = info(&w).hv_gfn * VXF_PAGE_SIZE;
+	end = start + 16 * VXF_PAGE_SIZE;
+	found = vxf_pat_type(start, end, type, sizeof(type));
+	igt_info("frames [%#llx-%#llx): %s\n", start, end,
+		 found > 0 ? type : "no PAT entry");
+	igt_assert_f(found >= 0, "%s: %s\n", VXF_PAT_LIST, strerror(-found));
+	igt_assert_f(found, "PAT tracks nothing for the window's frames: its "
+		     "write-back mappings are uncached-minus\n");
+	igt_assert_f(!strcmp(type, "write-back"),
+		     "PAT tracks the window's frames %s\n", type);
+	window_stop(&w);
+}
+
+#define HELD_PAGE	3
+#define HELD_GEN	7
+#define HELD_SLEEPS	10
+#define HELD_SLEEP_US	20000
+#define HELD_CPU	0
+
+/*
+ * A user read held on a hole, and a thread sharing its vCPU. Each thread
+ * writes only its own fields; the test reads them after the joins.
+ */
+struct hv_held {
+	struct window *w;
+	pthread_t reader, ticker;
+	bool reader_pinned, ticker_pinned;
+	bool read_ok;
+	int sig;		/* the read's signal, if it raised one */
+	uint64_t got;
+	int done;		/* the read returned (atomic) */
+	unsigned int ticks;	/* sleeps ended while the read was held */
+};
+
+static bool pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set) &&
+	       sched_getcpu() == cpu;
+}
+
+static void *hv_held_read(void *arg)
+{
+	struct hv_held *h = arg;
+
+	h->reader_pinned = pin_self(HELD_CPU);
+	if (h->reader_pinned)
+		h->read_ok = vxf_try_read64(word(h->w, HELD_PAGE, 0), &h->got);
+	if (h->reader_pinned && !h->read_ok)
+		h->sig = vxf_last_fault_signal();
+	__atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Runs only when the held vCPU takes an interrupt and switches to it. */
+static void *hv_held_tick(void *arg)
+{
+	struct hv_held *h = arg;
+	unsigned int i;
+
+	h->ticker_pinned = pin_self(HELD_CPU);
+	for (i = 0; h->ticker_pinned && i < HELD_SLEEPS; i++) {
+		usleep(HELD_SLEEP_US);
+		if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE))
+			break;
+		h->ticks++;
+	}
+	return NULL;
+}
+
+static void test_held_timer(void)
+{
+	struct vxf_backend_stats b0;
+	struct vxf_stats s0, s1, s2;
+	struct hv_held h = { };
+	struct window w;
+	bool reported;
+	int held;
+
+	hv_start(&w, "16", NULL);
+	h.w = &w;
+	fill_page(&w, HELD_PAGE, HELD_GEN);
+	hv_revoke(&w, HELD_PAGE, 1);
+	be_cmd(&w, "hang on");
+	s0 = stats(&w);
+	b0 = be_stats(&w);
+
+	igt_assert(!pthread_create(&h.reader, NULL, hv_held_read, &h));
+	reported = wait_stat_ms(&w, offsetof(struct vxf_stats, hv_reports),
+				s0.hv_reports + 1, 20000);
+	if (reported) {
+		igt_assert(!pthread_create(&h.ticker, NULL, hv_held_tick, &h));
+		igt_assert(!pthread_join(h.ticker, NULL));
+	}
+	s1 = stats(&w);
+	held = !__atomic_load_n(&h.done, __ATOMIC_ACQUIRE);
+	be_cmd(&w, "hang off");
+	igt_assert(!pthread_join(h.reader, NULL));
+	s2 = stats(&w);
+	igt_info("reports %llu while held, %u of %d sleeps beside it\n",
+		 (unsigned long long)(s1.hv_reports - s0.hv_reports), h.ticks,
+		 HELD_SLEEPS);
+
+	igt_assert_f(h.reader_pinned, "cannot pin the reader to CPU %d\n",
+		     HELD_CPU);
+	igt_assert_f(reported, "no report for the read of a revoked page\n");
+	igt_assert_f(h.ticker_pinned, "cannot pin a thread to CPU %d\n",
+		     HELD_CPU);
+	igt_assert_f(held, "the read completed while the backend hung\n");
+	igt_assert_f(h.ticks == HELD_SLEEPS,
+		     "%u of %d sleeps ended on the held vCPU\n", h.ticks,
+		     HELD_SLEEPS);
+	/* One held access, one record, however often it was retried. */
+	igt_assert_eq_u64(s1.hv_reports - s0.hv_reports, 1);
+	igt_assert_f(h.read_ok, "the held read ended in signal %d\n", h.sig);
+	igt_assert_eq_u64(h.got, value(HELD_PAGE, 0, HELD_GEN));
+	igt_assert_eq_u64(s2.hv_rejected, s0.hv_rejected);
+	igt_assert_eq_u64(s2.revokes, s0.revokes);
+	igt_assert_eq_u64(be_stats(&w).revokes, b0.revokes);
+	igt_assert_eq_u64(s2.sigbus, s0.sigbus);
+	window_stop(&w);
+}
+
 void vxf_xen_hv_subtests(void)
 {
 	igt_describe("On the patched Xen, fresh window pages come through "
@@ -484,4 +636,18 @@ void vxf_xen_hv_subtests(void)
 		     "and the domU lives.");
 	igt_subtest("xen-hv-exec")
 		test_exec();
+
+	igt_describe("A user read held by Xen while the backend does not "
+		     "answer: a thread on the same vCPU keeps running (timer "
+		     "interrupts reach the held vCPU), the retried read gives "
+		     "no second record, and it completes once the backend "
+		     "answers.");
+	igt_subtest("xen-hv-held-timer")
+		test_held_timer();
+
+	igt_describe("The window's frames, which are no RAM, are tracked "
+		     "write-back by x86 PAT, so that its write-back mappings "
+		     "are not uncached.");
+	igt_subtest("xen-hv-memtype")
+		test_memtype();
 }
