@@ -80,20 +80,21 @@ struct vxf_loop_vgpu *vxf_loop_vgpu_get(void)
 		return ERR_PTR(-ENODEV);
 
 	vg = kzalloc(sizeof(*vg), GFP_KERNEL);
-	if (!vg) {
-		pci_dev_put(pdev);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (!vg)
+		goto err_put;
 	vg->wb = ioremap_cache(region.addr, region.len);
-	if (!vg->wb) {
-		kfree(vg);
-		pci_dev_put(pdev);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (!vg->wb)
+		goto err_free;
 	vg->pdev = pdev;
 	vg->pfn = PHYS_PFN(region.addr);
 	vg->pages = region.len >> PAGE_SHIFT;
 	return vg;
+
+err_free:
+	kfree(vg);
+err_put:
+	pci_dev_put(pdev);
+	return ERR_PTR(-ENOMEM);
 }
 
 /**
