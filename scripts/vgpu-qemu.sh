@@ -25,7 +25,7 @@
 # the first: the payload still runs near the time limit; or, for a guest
 # too stuck to say so, QEMU still running VGPU_PROBE_AT seconds after
 # its start),
-# scripts/vgpu-probe.py --twice 15 adds QEMU's own view of each virtqueue
+# scripts/qemu-probe.py --twice 15 adds QEMU's own view of each virtqueue
 # to FILE, twice 15 s apart: whether the device holds requests it took
 # and does not answer, and whether that moves (a "stalled" line when it
 # does not), and each vCPU's state and local APIC (a "deaf" line for a
@@ -170,7 +170,7 @@ if [ -n "$PROBE" ]; then
 			fi
 			seen=$n
 			hangs | tail -n 1 | sed 's/^/trigger: /' >>"$PROBE"
-			python3 "$TOP/scripts/vgpu-probe.py" --twice 15 "$R/tmp/qmp.sock" \
+			python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$R/tmp/qmp.sock" \
 				>>"$PROBE" 2>&1
 			grep -q '^stalled \|^deaf ' "$PROBE" || continue
 			if [ "${VGPU_PROBE_STOP:-0}" = 1 ] && grep -q '^deaf ' "$PROBE"; then

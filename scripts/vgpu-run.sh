@@ -47,7 +47,7 @@
 # virtio-gpu.ko for --vxf than the patched one (Debian's own, to see the
 # window-mode checks fail on it).
 # Beside the console log (BASE.console.log): QEMU's trace of virtio-gpu
-# (BASE.qemu-trace.log) and what scripts/vgpu-probe.py saw of a hung run
+# (BASE.qemu-trace.log) and what scripts/qemu-probe.py saw of a hung run
 # (BASE.probe). A run that one of QEMU's faults hung (below) is run again,
 # up to VGPU_RETRIES times (default 2); VGPU_QEMU_ARGS adds QEMU
 # arguments (experiments).
@@ -299,7 +299,7 @@ for ((i = 0; i < ${#opts[@]}; i++)); do
 	[ "${opts[i]}" != --timeout ] || PROBE_AT=$((opts[i + 1] - 30))
 done
 # The console log's name (vm-run.sh's default, chosen here): QEMU's trace
-# of virtio-gpu's commands (.qemu-trace.log) and scripts/vgpu-probe.py's
+# of virtio-gpu's commands (.qemu-trace.log) and scripts/qemu-probe.py's
 # answers (.probe, scripts/vgpu-qemu.sh) go beside it.
 [ -n "$LOG" ] || LOG="$TOP/.cache/logs/vgpu-$(date +%Y%m%d-%H%M%S)-$$.console.log"
 mkdir -p "$(dirname "$LOG")"
@@ -321,7 +321,7 @@ else
 	opts+=(--kmod virtio-gpu)
 fi
 # The emulator's faults that hang this VM, told from the host's side
-# (scripts/vgpu-probe.py, run by scripts/vgpu-qemu.sh when a subtest hung,
+# (scripts/qemu-probe.py, run by scripts/vgpu-qemu.sh when a subtest hung,
 # and QEMU's trace), whatever the guest's kernel thinks:
 #
 # - qemu-apic-deaf-vcpu (seen: see README, "QEMU's faults in the

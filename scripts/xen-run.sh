@@ -795,7 +795,7 @@ stage=0
 last=$T0
 FAILED_STAGE=
 # The host's view of a run that hangs: 40 s before the hard limit,
-# scripts/vgpu-probe.py asks QEMU twice, 15 s apart, for each vCPU's
+# scripts/qemu-probe.py asks QEMU twice, 15 s apart, for each vCPU's
 # state and local APIC (and its virtqueues). A vCPU halted with
 # interrupts enabled and a vector in service, the same both times, is
 # "deaf": it sleeps until an NMI (see README, "QEMU's faults in the
@@ -804,7 +804,7 @@ PROBE_AT=$([ "$TIMEOUT" -ge 240 ] && echo $((TIMEOUT - 40)) || echo 0)
 while kill -0 "$QPID" 2>/dev/null; do
 	if [ "$PROBE_AT" -gt 0 ] && [ -z "$PROBE_PID" ] &&
 	   [ "$(echo "$(now) - $T0 > $PROBE_AT" | bc)" = 1 ]; then
-		python3 "$TOP/scripts/vgpu-probe.py" --twice 15 "$QMP_SOCK" \
+		python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$QMP_SOCK" \
 			>"$LOGP.probe" 2>&1 &
 		PROBE_PID=$!
 	fi

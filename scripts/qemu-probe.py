@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Ask a running QEMU, over QMP, how far its virtio devices got.
 
-usage: scripts/vgpu-probe.py [--twice SECONDS] QMP_SOCKET
+usage: scripts/qemu-probe.py [--twice SECONDS] QMP_SOCKET
 
 Prints, for each virtio device, a "dev" line, then one line per virtqueue:
 
@@ -182,7 +182,7 @@ def main():
                 print("stalled %s %d: inuse=%s used=%s unchanged over %d s" % (
                     key[0], key[1], b.get("inuse"), b.get("used-idx"), twice))
     except (OSError, EOFError, RuntimeError, ValueError) as e:
-        print("vgpu-probe: %s" % e, file=sys.stderr)
+        print("qemu-probe: %s" % e, file=sys.stderr)
         return 1
     return 0
 
