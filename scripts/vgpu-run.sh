@@ -279,6 +279,22 @@ echo "VXF-TEST-END venus rc=$vrc"
 # Unbind virtio-gpu before the power-off: there, the fbdev emulation's
 # damage worker can queue a command on the virtqueues the shutdown has
 # already broken (a WARNING in virtio_gpu_queue_fenced_ctrl_buffer).
+# But first let the blobs the tests freed leave the host-visible region:
+# virtio-gpu frees a blob's range only once the host answered its
+# RESOURCE_UNMAP_BLOB (virtio_gpu_cmd_unmap_cb()), which QEMU 10 does
+# asynchronously, and an unbind before that warns "Memory manager not
+# clean during takedown" (seen under load). Bounded: a blob still there
+# after 60 s is a leak, which the warning then reports.
+[ -d /sys/kernel/debug/dri ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+for _ in $(seq 600); do
+	busy=0
+	for f in /sys/kernel/debug/dri/*/virtio-gpu-host-visible-mm; do
+		[ -e "$f" ] && grep -q ': used$' "$f" && busy=1
+	done
+	[ $busy = 1 ] || break
+	usleep 100000
+done
+[ $busy = 0 ] || echo "vgpu-tests: host-visible blobs still allocated after 60 s"
 for d in /sys/bus/virtio/drivers/virtio_gpu/virtio*; do
 	[ -e "$d" ] && echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_gpu/unbind
 done
