@@ -561,6 +561,12 @@ report_kunit() {
 # Subtests count like the VM suite's (vxf_vgpu/SUBTEST, venus/vulkaninfo,
 # venus/vk-map).
 VGPU_OUT="$LOGS/vgpu-stock.out"
+# vgpu_reason RC CONSOLE: REASON for a vgpu run that ended in trouble (an
+# exit status other than 0 and 1): its first FAIL or ERROR line
+vgpu_reason() {
+	REASON="vgpu-run exit $1: $(grep -m1 '^vm-run: FAIL:\|^vgpu-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $2"
+}
+
 do_vgpu_stock() {
 	local rc
 	make -C tests/igt vgpu/vxf_vgpu vgpu/vxf_vk_map || { REASON="vxf_vgpu or vxf_vk_map build failed"; return 1; }
@@ -573,7 +579,7 @@ do_vgpu_stock() {
 	fi
 	cat "$VGPU_OUT"
 	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
-		REASON="vgpu-run exit $rc: $(grep -m1 '^vm-run: FAIL:\|^vgpu-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $LOGS/vgpu-stock.console.log"
+		vgpu_reason $rc "$LOGS/vgpu-stock.console.log"
 		return 1
 	fi
 	INFO=$(grep -m1 -o 'deviceName "[^"]*"' "$VGPU_OUT" || true)
@@ -624,7 +630,7 @@ do_vgpu_vxf() {
 		return 77
 	fi
 	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
-		REASON="vgpu-run exit $rc: $(grep -m1 '^vm-run: FAIL:\|^vgpu-run: FAIL:\|ERROR:' "$LOG" | sed 's/^[a-z-]*: //'); console $LOGS/vgpu-vxf.console.log"
+		vgpu_reason $rc "$LOGS/vgpu-vxf.console.log"
 		return 1
 	fi
 	# the window pass could not run at all (its fixture skipped: a device
