@@ -53,11 +53,15 @@ want() {
 # Xen run again after the emulator killed a domain; scripts/vgpu-run.sh,
 # "xen-emulator-retry: vgpu: ...": a virtio-gpu VM run again after QEMU's
 # faults hung it: a deaf vCPU, a stalled control queue) is counted on the
-# step's line and before the summary.
+# step's line and before the summary, and so is each "xen-load-retry: "
+# line (a Xen run again with larger time limits after it ran out of time
+# while the rest of the machine's load rose, scripts/xen-lib.sh).
 NRETRY=0
 RETRIES=
+NLOAD=0
+LOADRETRIES=
 step() {
-	local name=$1 deps=$2 fn=$3 d t0 t1 rc nr
+	local name=$1 deps=$2 fn=$3 d t0 t1 rc nr nl
 	want "$name" || return 0
 	for d in $deps; do
 		if [ "${STATUS[$d]:-}" != pass ] && { [ -z "${CHECK_ONLY:-}" ] || [ -n "${STATUS[$d]:-}" ]; }; then
@@ -75,6 +79,13 @@ step() {
 	if "$fn" >"$LOG" 2>&1; then rc=0; else rc=$?; fi
 	t1=$(date +%s)
 	nr=$(grep -c '^xen-emulator-retry: ' "$LOG" || true)
+	nl=$(grep -c '^xen-load-retry: ' "$LOG" || true)
+	if [ "$nl" -gt 0 ]; then
+		NLOAD=$((NLOAD + nl))
+		LOADRETRIES="$LOADRETRIES${LOADRETRIES:+, }$name: $nl"
+		INFO="${INFO:+$INFO, }$nl load retr$([ "$nl" -eq 1 ] && echo y || echo ies)"
+		REASON="${REASON:-exit status $rc}, $nl load retr$([ "$nl" -eq 1 ] && echo y || echo ies)"
+	fi
 	if [ "$nr" -gt 0 ]; then
 		NRETRY=$((NRETRY + nr))
 		RETRIES="$RETRIES${RETRIES:+, }$name: $nr"
@@ -762,5 +773,6 @@ done
 T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
 echo "check: $NRETRY run(s) retried after an emulator fault (a Xen domain's death, a vgpu VM's hang)${RETRIES:+ ($RETRIES)}"
+echo "check: $NLOAD Xen run(s) retried with larger time limits after the machine's load rose${LOADRETRIES:+ ($LOADRETRIES)}"
 echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
 [ "$NFAIL" -eq 0 ]

@@ -276,7 +276,20 @@ cat >"$T/lib/xen-run.sh" <<'EOF'
 read -r rc what <"$FAKE_RUNS"
 sed -i 1d "$FAKE_RUNS"
 echo "xen-run: console log $FAKE_STEM.console.log (caches ready in 0.0s)"
+echo "xen-run: --- end; logs: $FAKE_STEM.*.log"
+echo "xen-run: time limits x${VXF_XEN_TIME_SCALE:-1}: hard 600s, domU(s) 300s"
+echo "${VXF_XEN_TIME_SCALE:-1}" >>"$FAKE_SCALES"
 [ "$what" != deaf ] || echo "xen-run: probe| deaf cpu 0: halted with interrupts enabled and a vector in service, ISR 251"
+# slow-L: the domU payload ran out of time, and the load average is L at
+# the end; slowbug-L: the same with a kernel report besides
+case "$what" in
+slow*)
+	echo "xen-run: FAIL: domU payload did not finish within 300s"
+	echo "xen-run: FAIL: vxf-domu1: missing VXF-DOMU-DONE marker"
+	[ "${what#slowbug}" = "$what" ] || echo "xen-run: FAIL: vxf-domu1: BUG: kernel NULL pointer dereference"
+	echo "${what#*-} 1.00 1.00 1/100 1" >"$XEN_LOADAVG"
+	;;
+esac
 exit "$rc"
 EOF
 chmod +x "$T/lib/xen-run.sh"
@@ -291,7 +304,9 @@ attempts() {
 	: >"$s.xen.log"
 	: >"$s.dom0.log"
 	XEN_LIB_DIR=$T/lib
-	FAKE_RUNS=$T/runs FAKE_STEM=$s xen_run_attempts "$3" "$T/out" test 2>"$T/err"
+	echo "0.50 0.50 0.50 1/100 1" >"$T/loadavg"
+	FAKE_RUNS=$T/runs FAKE_STEM=$s FAKE_SCALES=/dev/null XEN_LOADAVG=$T/loadavg XEN_NPROC=2 \
+		xen_run_attempts "$3" "$T/out" test 2>"$T/err"
 	XEN_LIB_DIR=$real
 	got="$XEN_RUN_ATTEMPT $XEN_RETRIES $XEN_RUN_RC $(grep -c '^xen-emulator-retry: test: attempt [0-9]*: qemu-apic-deaf-vcpu: cpu 0' "$T/err")"
 	if [ "$got" = "$4" ]; then
@@ -311,6 +326,79 @@ attempts "deaf every time: retried up to the attempts, then it fails" '2 deaf
 2 deaf
 2 deaf' 3 "3 2 2 2"
 attempts "a deaf probe in a run that passed is no retry" '0 deaf' 3 "1 0 0 0"
+
+# 13. xen_run_attempts: a run that failed on its time limits alone while
+# the load rose beyond its time scale's (less its own QEMU's 2) is run
+# again once with the larger scale, and only then; 2 CPUs
+# load_attempts CASE RUNS ATTEMPTS WANT [CONSOLE [DOMU1]]: WANT is
+# "attempts load-retries rc retry-lines scales", scales those the runs
+# were given; CONSOLE the runs' console log, DOMU1 domU 1's
+load_attempts() {
+	local got real=$XEN_LIB_DIR s
+	n=$((n + 1))
+	printf '%s\n' "$2" >"$T/runs"
+	s=$T/xen-13-$n
+	printf '%s' "${5:-}" >"$s.console.log"
+	[ -z "${6:-}" ] || printf '%s\n' "$6" >"$s.vxf-domu1.log"
+	: >"$s.xen.log"
+	: >"$s.dom0.log"
+	: >"$T/scales"
+	XEN_LIB_DIR=$T/lib
+	echo "0.50 0.50 0.50 1/100 1" >"$T/loadavg"
+	FAKE_RUNS=$T/runs FAKE_STEM=$s FAKE_SCALES=$T/scales XEN_LOADAVG=$T/loadavg XEN_NPROC=2 \
+		xen_run_attempts "$3" "$T/out" test 2>"$T/err"
+	XEN_LIB_DIR=$real
+	got="$XEN_RUN_ATTEMPT $XEN_LOAD_RETRIES $XEN_RUN_RC $(grep -c '^xen-load-retry: test: attempt [0-9]*: time limits x1, the load average rose to [0-9.]* (x[0-9]* without this run.s QEMU): running again with x[0-9]*$' "$T/err") $(tr '\n' ' ' <"$T/scales")"
+	if [ "$got" = "$4" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $4 (attempts load-retries rc retry-lines scales)"
+		echo "  got:  $got"
+		sed 's/^/  err:  /' "$T/err"
+		bad=1
+	fi
+}
+load_attempts "a time limit while the load rose to 6.5: run again with x2" '2 slow-6.5
+0 -' 3 "2 1 0 1 1 2 "
+load_attempts "a time limit while the load rose to 10: run again with x4" '2 slow-10
+0 -' 3 "2 1 0 1 1 4 "
+load_attempts "a time limit at 4.5, 2.5 without its QEMU's: not run again" '2 slow-4.5
+0 -' 3 "1 0 2 0 1 "
+load_attempts "a time limit with domUs unfinished: run again" '2 slow-6.5
+0 -' 3 "2 1 0 1 1 2 " "$(created)
+dom0| VXF-DOMU-UNPAUSED
+VXF-DOMU-TIMEOUT after 300s"
+load_attempts "a time limit with a domU dead of a kernel oops: not run again" '2 slow-6.5
+0 -' 3 "1 0 2 0 1 " "$(created)
+dom0| VXF-DOMU-UNPAUSED
+VXF-DOMU-TIMEOUT after 300s" "$INS
+[  300.1] BUG: kernel NULL pointer dereference, address: 0000000000000008
+[  300.1] Oops: 0002 [#1] PREEMPT SMP NOPTI
+[  300.1] RIP: 0010:vxf_fault+0x1d/0x50 [virtio_xen_fault]"
+load_attempts "a time limit and a kernel report: not run again" '2 slowbug-6.5
+0 -' 3 "1 0 2 0 1 "
+load_attempts "a load retry once only, then the time limit fails" '2 slow-6.5
+2 slow-9
+0 -' 3 "2 1 2 1 1 2 "
+load_attempts "no load retry past the attempts" '2 slow-6.5
+0 -' 1 "1 0 2 0 1 "
+load_attempts "a passing run under load is no retry" '0 slow-6.5' 3 "1 0 0 0 1 "
+
+# 14. xen_run_attempts under its callers' set -e (xen-hv.sh): the load
+# watcher's end (SIGTERM) is no error
+n=$((n + 1))
+printf '0 -\n' >"$T/runs"
+: >"$T/xen-14.console.log"
+# (not in an if's condition nor an &&/|| list, where set -e does not apply)
+(set -e; XEN_LIB_DIR=$T/lib FAKE_RUNS=$T/runs FAKE_STEM=$T/xen-14 FAKE_SCALES=/dev/null \
+	xen_run_attempts 1 "$T/out" test 2>/dev/null; echo survived) >"$T/sete"
+if grep -q survived "$T/sete"; then
+	echo "ok $n xen_run_attempts returns under set -e"
+else
+	echo "not ok $n xen_run_attempts returns under set -e"
+	bad=1
+fi
 
 echo "1..$n"
 exit $bad

@@ -348,10 +348,60 @@ xen_time_scale() {
 	if [ -n "${VXF_XEN_TIME_SCALE:-}" ]; then
 		s=$VXF_XEN_TIME_SCALE
 	else
-		s=$(awk -v n="$(nproc)" '{ s = int(($1 + n - 1) / n); if (s < 1) s = 1; if (s > 4) s = 4; print s }' /proc/loadavg)
+		s=$(xen_scale_of "$(xen_load)")
 	fi
 	case "$s" in '' | *[!0-9]* | 0) s=1 ;; esac
 	echo "$s"
+}
+
+# xen_load: the 1-minute load average (XEN_LOADAVG: another file of
+# /proc/loadavg's shape, for scripts/xen-lib-test.sh)
+xen_load() {
+	cut -d' ' -f1 "${XEN_LOADAVG:-/proc/loadavg}"
+}
+
+# xen_scale_of LOAD: xen_time_scale's factor for the load average LOAD
+# (on XEN_NPROC CPUs, default nproc's)
+xen_scale_of() {
+	awk -v l="$1" -v n="${XEN_NPROC:-$(nproc)}" 'BEGIN {
+		s = int((l + n - 1) / n); if (s < 1) s = 1; if (s > 4) s = 4; print s }'
+}
+
+# xen_load_watch FILE: append xen_load to FILE every 5 s, until killed
+xen_load_watch() {
+	while :; do
+		xen_load >>"$1"
+		sleep 5
+	done
+}
+
+# A Xen run's own QEMU keeps about this much of the load average (-smp 2:
+# two vCPU threads, busy while the guests run); the time scale was chosen
+# for what the rest of the machine did.
+XEN_QEMU_LOAD=2
+
+# xen_load_rescale OUTPUT LOADS: the time scale a failed run needed, if it
+# failed on its time limits alone (every "xen-run: FAIL:" line of OUTPUT a
+# stage, the domU payload or the hard limit running out, or a marker
+# missing after that) while the rest of the machine's load (the highest of
+# the load averages in the file LOADS, less XEN_QEMU_LOAD) rose to call for
+# a larger scale than the one the run chose at its start ("xen-run: time
+# limits xN"). Prints "USED NEED MAXLOAD" and succeeds, or fails.
+xen_load_rescale() {
+	local lim='(did not finish|did not come up) within [0-9]+s$|hard timeout after [0-9]+s$'
+	local used max need
+	grep -aEq "^xen-run: FAIL: .*($lim)" "$1" || return 1
+	# (no grep -q at a pipe's end: with pipefail, the writer's SIGPIPE
+	# would be the pipe's status)
+	[ -z "$(grep -a '^xen-run: FAIL: ' "$1" |
+		grep -avE "($lim)|missing VXF-[A-Z0-9-]+ marker$")" ] || return 1
+	used=$(sed -n 's/^xen-run: time limits x\([0-9]*\):.*/\1/p' "$1" | head -n 1)
+	[ -n "$used" ] || return 1
+	max=$(sort -g "$2" 2>/dev/null | tail -n 1)
+	[ -n "$max" ] || return 1
+	need=$(xen_scale_of "$(awk -v m="$max" -v q="$XEN_QEMU_LOAD" 'BEGIN { print m - q }')")
+	[ "$need" -gt "$used" ] || return 1
+	echo "$used $need $max"
 }
 
 # xen_run_attempts ATTEMPTS OUTPUT WHO XEN-RUN-OPTIONS...: run
@@ -368,17 +418,33 @@ xen_time_scale() {
 # A failed run whose probe (scripts/xen-run.sh) found a deaf vCPU, and no
 # death, is run again the same way ("qemu-apic-deaf-vcpu: ..."); DEAF is
 # the last attempt's such line, if any.
+# A run that failed on its time limits alone while the rest of the
+# machine's load rose beyond what its time scale was chosen for
+# (xen_load_rescale; domUs that did not finish are no other death here)
+# is run again once with the scale that load calls for, printing
+#   xen-load-retry: WHO: attempt N: time limits xA, ...: running again with xB
+# XEN_LOAD_RETRIES counts those (0 or 1). On a machine of its own a run's
+# load is its own QEMU's, and a hang is never run again for it.
 xen_run_attempts() {
-	local attempts=$1 out=$2 who=$3 stem deaths why what
+	local attempts=$1 out=$2 who=$3 stem deaths why what lw rs scale=
 	shift 3
 	XEN_RUN_ATTEMPT=1
 	XEN_RETRIES=0
+	XEN_LOAD_RETRIES=0
 	while :; do
-		if "$XEN_LIB_DIR/xen-run.sh" "$@" >"$out" 2>&1; then
+		: >"$out.load"
+		xen_load_watch "$out.load" >/dev/null 2>&1 &
+		lw=$!
+		if VXF_XEN_TIME_SCALE=${scale:-${VXF_XEN_TIME_SCALE:-}} \
+			"$XEN_LIB_DIR/xen-run.sh" "$@" >"$out" 2>&1; then
 			XEN_RUN_RC=0
 		else
 			XEN_RUN_RC=$?
 		fi
+		# (its status is SIGTERM's: not an error of the callers' set -e)
+		kill "$lw" 2>/dev/null || true
+		wait "$lw" 2>/dev/null || true
+		xen_load >>"$out.load"
 		stem=$(xen_run_stem "$out")
 		deaths=$( [ -z "$stem" ] || xen_deaths "$stem")
 		FAULTED=$(echo "$deaths" | awk '$4 == "emulator" { print $1 }' | sort -u | tr '\n' ' ')
@@ -402,17 +468,26 @@ xen_run_attempts() {
 		# scripts/vgpu-run.sh): Xen and the kernels acknowledge each
 		# interrupt before they handle it and never halt inside a
 		# handler, so nothing of the project's can make one.
-		if [ -n "$XEN_OTHER_DEATHS" ] || [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
+		if [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
 			return 0
-		elif [ -n "$FAULTED" ]; then
+		elif [ -z "$XEN_OTHER_DEATHS" ] && [ -n "$FAULTED" ]; then
 			why=$(echo "$deaths" | awk '$4 == "emulator" {
 				d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
 				l = l (l == "" ? "" : "; ") sprintf("domid %s (%s) %s: %s", $1, $2, $3, d) }
 				END { print l }')
 			what="emulator fault in domid(s) $FAULTED"
-		elif [ -n "$DEAF" ]; then
+		elif [ -z "$XEN_OTHER_DEATHS" ] && [ -n "$DEAF" ]; then
 			why="qemu-apic-deaf-vcpu: $DEAF"
 			what="QEMU left a vCPU deaf"
+		elif [ "$XEN_RUN_RC" -ne 0 ] && [ -z "$scale$FAULTED$DEAF" ] &&
+			[ -z "$(echo "$XEN_OTHER_DEATHS" | awk '$3 != "unfinished"')" ] &&
+			rs=$(xen_load_rescale "$out" "$out.load"); then
+			read -r _ scale _ <<<"$rs"
+			echo "xen-load-retry: $who: attempt $XEN_RUN_ATTEMPT: time limits x${rs%% *}, the load average rose to ${rs##* } (x$scale without this run's QEMU): running again with x$scale" >&2
+			cp "$out" "$out.$XEN_RUN_ATTEMPT"
+			XEN_RUN_ATTEMPT=$((XEN_RUN_ATTEMPT + 1))
+			XEN_LOAD_RETRIES=$((XEN_LOAD_RETRIES + 1))
+			continue
 		else
 			return 0
 		fi

@@ -93,7 +93,7 @@ run_step() {
 		elif grep -aq '^Subtest .*: SKIP (emulator fault)\|xen-suite: emulator death' "$out" "$out.err"; then
 			verdict=SKIP why="$(grep -ac '^Subtest .*: SKIP' "$out") subtests skipped (emulator)"
 		fi
-		nr=$(grep -c '^xen-emulator-retry: ' "$out.err" 2>/dev/null || true)
+		nr=$(grep -c '^xen-\(emulator\|load\)-retry: ' "$out.err" 2>/dev/null || true)
 		;;
 	*)
 		case $rc in
@@ -101,7 +101,7 @@ run_step() {
 		77) verdict=SKIP why="emulator death on every attempt" ;;
 		*) verdict=FAIL why="exit $rc: $(grep -am1 'xen-run: FAIL:\|not proven\|bench: smoke:' "$out" | cut -c1-120)" ;;
 		esac
-		nr=$(grep -c '^xen-emulator-retry: ' "$out" || true)
+		nr=$(grep -c '^xen-\(emulator\|load\)-retry: ' "$out" || true)
 		;;
 	esac
 	# every Xen boot the step made (one per attempt)
