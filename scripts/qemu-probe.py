@@ -6,7 +6,7 @@ usage: scripts/qemu-probe.py [--twice SECONDS] QMP_SOCKET
 
 Prints, for each virtio device, a "dev" line, then one line per virtqueue:
 
-  vq DEVICE QUEUE: avail=A popped=P used=U inuse=N signalled=S
+  vq DEVICE QUEUE: avail=A popped=P used=U inuse=N signalled=S guest-avail=G no-notify=F
 
 where A is the guest's avail index as QEMU last read it (shadow), P the
 next avail entry QEMU will pop (last_avail_idx), U the used index QEMU
@@ -16,6 +16,10 @@ side of the ring, whatever the guest's kernel thinks. A queue with A == P
 == U and N == 0 is drained: nothing of the guest waits on the host. A
 queue with N > 0 holds requests the device took and has not answered.
 S is the used index QEMU last notified the guest of (an interrupt).
+G is the avail index in the guest's memory now (the requests the guest
+has published, whether QEMU looked or not) and F the used ring's
+VRING_USED_F_NO_NOTIFY flag (1: QEMU asked the guest not to notify it,
+and must look by itself); both read with HMP's xp.
 Then a line per vCPU: halted (HLT=1) or not, EFLAGS.IF, the interrupt
 shadow (II), RIP, and its local APIC's pending (IRR) and in-service (ISR)
 vectors, APR/TPR/PPR and timer (HMP's info registers and info lapic).
@@ -25,6 +29,11 @@ prints, for each queue that held requests both times without publishing
 a single completion in between:
 
   stalled DEVICE QUEUE: inuse=N used=U unchanged over S s
+
+and for each queue whose guest published requests QEMU did not take,
+both times, without QEMU taking a single one in between:
+
+  unpopped DEVICE QUEUE: guest-avail=G popped=P no-notify=F unchanged over S s
 
 and for each vCPU halted both times with interrupts enabled (IF=1) and a
 vector in service in its local APIC (ISR), in the very same state:
@@ -94,11 +103,18 @@ def probe(q):
         for i in range(st.get("num-vqs", 0)):
             vq = q.cmd("x-query-virtio-queue-status",
                        path=dev["path"], queue=i)
+            # the avail ring's idx and the used ring's flags, in the
+            # guest's memory (struct vring_avail/vring_used: le16 flags,
+            # le16 idx)
+            vq["guest-avail"] = guest_u16(q, vq.get("vring-avail"), 2)
+            used_flags = guest_u16(q, vq.get("vring-used"), 0)
+            vq["no-notify"] = None if used_flags is None else used_flags & 1
             print("vq %s %d: avail=%s popped=%s used=%s inuse=%s "
-                  "signalled=%s" % (
+                  "signalled=%s guest-avail=%s no-notify=%s" % (
                       dev["name"], i, vq.get("shadow-avail-idx"),
                       vq.get("last-avail-idx"), vq.get("used-idx"),
-                      vq.get("inuse"), vq.get("signalled-used")))
+                      vq.get("inuse"), vq.get("signalled-used"),
+                      vq["guest-avail"], vq["no-notify"]))
             seen[(dev["name"], i)] = vq
     # the vCPUs: halted or not, interrupts enabled (EFLAGS.IF) or not,
     # in an interrupt shadow (II) or not, and each local APIC's pending
@@ -129,6 +145,25 @@ def probe(q):
                               "rip": flags.get("RIP")}
     sys.stdout.flush()
     return seen
+
+
+def guest_u16(q, addr, off):
+    """The little-endian u16 at guest-physical addr + off, or None."""
+    if not addr:
+        return None
+    out = q.cmd("human-monitor-command",
+                **{"command-line": "xp /1hx 0x%x" % (addr + off)})
+    try:
+        return int(out.split(":", 1)[1].split()[0], 16)
+    except (IndexError, ValueError):
+        return None
+
+
+def unpopped(vq):
+    """Requests the guest published and QEMU did not take (u16 indices)."""
+    if vq.get("guest-avail") is None or vq.get("last-avail-idx") is None:
+        return 0
+    return (vq["guest-avail"] - vq["last-avail-idx"]) & 0xffff
 
 
 def deaf(cpu):
@@ -181,6 +216,12 @@ def main():
                     a.get("used-idx") == b.get("used-idx"):
                 print("stalled %s %d: inuse=%s used=%s unchanged over %d s" % (
                     key[0], key[1], b.get("inuse"), b.get("used-idx"), twice))
+            if b and unpopped(a) and unpopped(b) and \
+                    a.get("last-avail-idx") == b.get("last-avail-idx"):
+                print("unpopped %s %d: guest-avail=%s popped=%s no-notify=%s "
+                      "unchanged over %d s" % (
+                          key[0], key[1], b["guest-avail"],
+                          b.get("last-avail-idx"), b["no-notify"], twice))
     except (OSError, EOFError, RuntimeError, ValueError) as e:
         print("qemu-probe: %s" % e, file=sys.stderr)
         return 1

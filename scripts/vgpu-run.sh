@@ -372,10 +372,25 @@ fi
 #   virtio-gpu makes (its requests are built in guest RAM), and in vxf
 #   mode the patched virtio-gpu sends the same commands as Debian's
 #   (patches/linux/ changes only mmap() and the dma-buf export).
+# - qemu-unmap-blob-unresumed (seen 2026-12-05, with the machine loaded,
+#   in vgpu-vxf's pass without the driver: vxf_vgpu's host-written, then
+#   every later subtest, timed out in virtio_gpu_vram_mmap() waiting for a
+#   RESOURCE_MAP_BLOB answer and in virtio_gpu_queue_fenced_ctrl_buffer()
+#   waiting for room in the control queue; the probe then had no way to
+#   read the guest's avail index): the same three steps, but the queue
+#   never resumes taking requests. The signature: the guest's control
+#   queue (its avail index, read from guest memory) holds requests QEMU
+#   has not taken, the same 15 s apart, and QEMU took none since the last
+#   command it suspended, a RESOURCE_UNMAP_BLOB (0x209). Published
+#   requests are the host's to take: Linux's virtio-gpu notifies after
+#   adding (virtio_gpu_notify()), and while QEMU asks for no
+#   notifications (VRING_USED_F_NO_NOTIFY) it must look by itself; no
+#   guest act holds QEMU back from a request in its ring.
 
 # host_view BASE: the probe's and the trace's facts, as "VAR=value"
 # words: deaf (the probe's first deaf vCPU, if any), probe (stalled,
-# not-stalled, none), vq (the probe's stalled line, if any), cmd (the last
+# unpopped, not-stalled, none), vq (the probe's stalled or unpopped line,
+# if any), cmd (the last
 # suspended command, or none), at (its time), taken and done (requests
 # QEMU took and completed after it), pending (FlatViews queued for RCU
 # freeing and never freed); spaces in values are underscores
@@ -388,6 +403,10 @@ host_view() {
 	if line=$(grep -m1 '^stalled virtio-gpu 0: ' "$base.probe" 2>/dev/null); then
 		echo "probe=stalled"
 		line=${line#stalled }
+		echo "vq=${line// /_}"
+	elif line=$(grep -m1 '^unpopped virtio-gpu 0: ' "$base.probe" 2>/dev/null); then
+		echo "probe=unpopped"
+		line=${line#unpopped }
 		echo "vq=${line// /_}"
 	elif grep -q '^vq ' "$base.probe" 2>/dev/null; then
 		echo "probe=not-stalled"
@@ -428,6 +447,10 @@ emulator_signature() {
 	fi
 	if [ "$probe" = stalled ] && [ "$cmd" = 0x209 ] && [ "$done" -eq 0 ]; then
 		echo "qemu-unmap-blob-stall: virtio-gpu suspended its control queue at RESOURCE_UNMAP_BLOB (0x209) at $(date -u -d "@$at" +%T) and completed no request after it (took $taken more); ${vq//_/ }; FlatViews queued for RCU freeing and never freed: $pending"
+		return 0
+	fi
+	if [ "$probe" = unpopped ] && [ "$cmd" = 0x209 ] && [ "$taken" -eq 0 ]; then
+		echo "qemu-unmap-blob-unresumed: virtio-gpu suspended its control queue at RESOURCE_UNMAP_BLOB (0x209) at $(date -u -d "@$at" +%T), completed $done request(s) after it and took none of those the guest published since: ${vq//_/ }"
 		return 0
 	fi
 	echo "no emulator fault seen: no deaf vCPU; probe $probe${vq:+ (${vq//_/ })}; last suspended command $cmd, $taken requests taken and $done completed after it; FlatViews never freed: $pending"
