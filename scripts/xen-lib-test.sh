@@ -359,14 +359,16 @@ load_attempts() {
 		bad=1
 	fi
 }
-load_attempts "a time limit while the load rose to 6.5: run again with x2" '2 slow-6.5
-0 -' 3 "2 1 0 1 1 2 "
+load_attempts "a time limit while the load rose to 6.5: run again with x3" '2 slow-6.5
+0 -' 3 "2 1 0 1 1 3 "
 load_attempts "a time limit while the load rose to 10: run again with x4" '2 slow-10
 0 -' 3 "2 1 0 1 1 4 "
-load_attempts "a time limit at 4.5, 2.5 without its QEMU's: not run again" '2 slow-4.5
+load_attempts "a time limit while the load rose to 4.5: run again with x2" '2 slow-4.5
+0 -' 3 "2 1 0 1 1 2 "
+load_attempts "a time limit at 2.9, 0.9 without its QEMU's: not run again" '2 slow-2.9
 0 -' 3 "1 0 2 0 1 "
 load_attempts "a time limit with domUs unfinished: run again" '2 slow-6.5
-0 -' 3 "2 1 0 1 1 2 " "$(created)
+0 -' 3 "2 1 0 1 1 3 " "$(created)
 dom0| VXF-DOMU-UNPAUSED
 VXF-DOMU-TIMEOUT after 300s"
 load_attempts "a time limit with a domU dead of a kernel oops: not run again" '2 slow-6.5
@@ -380,7 +382,7 @@ load_attempts "a time limit and a kernel report: not run again" '2 slowbug-6.5
 0 -' 3 "1 0 2 0 1 "
 load_attempts "a load retry once only, then the time limit fails" '2 slow-6.5
 2 slow-9
-0 -' 3 "2 1 2 1 1 2 "
+0 -' 3 "2 1 2 1 1 3 "
 load_attempts "no load retry past the attempts" '2 slow-6.5
 0 -' 1 "1 0 2 0 1 "
 load_attempts "a passing run under load is no retry" '0 slow-6.5' 3 "1 0 0 0 1 "

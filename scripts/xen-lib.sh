@@ -384,9 +384,10 @@ XEN_QEMU_LOAD=2
 # failed on its time limits alone (every "xen-run: FAIL:" line of OUTPUT a
 # stage, the domU payload or the hard limit running out, or a marker
 # missing after that) while the rest of the machine's load (the highest of
-# the load averages in the file LOADS, less XEN_QEMU_LOAD) rose to call for
-# a larger scale than the one the run chose at its start ("xen-run: time
-# limits xN"). Prints "USED NEED MAXLOAD" and succeeds, or fails.
+# the load averages in the file LOADS, less XEN_QEMU_LOAD, per CPU and
+# rounded up) called for a larger scale than the one the run chose at its
+# start ("xen-run: time limits xN"). Prints "USED NEED MAXLOAD" and
+# succeeds, or fails.
 xen_load_rescale() {
 	local lim='(did not finish|did not come up) within [0-9]+s$|hard timeout after [0-9]+s$'
 	local used max need
@@ -399,7 +400,11 @@ xen_load_rescale() {
 	[ -n "$used" ] || return 1
 	max=$(sort -g "$2" 2>/dev/null | tail -n 1)
 	[ -n "$max" ] || return 1
-	need=$(xen_scale_of "$(awk -v m="$max" -v q="$XEN_QEMU_LOAD" 'BEGIN { print m - q }')")
+	# the rest of the load per CPU, rounded up (a whole extra CPU's worth
+	# of demand halves the run's share: x2), 1 to 4
+	need=$(awk -v m="$max" -v q="$XEN_QEMU_LOAD" -v n="${XEN_NPROC:-$(nproc)}" 'BEGIN {
+		o = (m - q) / n; s = int(o); if (s < o) s++
+		if (s < 1) s = 1; if (s > 4) s = 4; print s }')
 	[ "$need" -gt "$used" ] || return 1
 	echo "$used $need $max"
 }
