@@ -585,8 +585,10 @@ watchdog() {
 		echo "VXF-DOM0-WATCHDOG-BEGIN uptime=$(up) (the host's hard limit is near)"
 		for p in /proc/[0-9]*; do
 			s=$(sed 's/^[0-9]* (.*) \([A-Z]\) .*/\1/' $p/stat 2>/dev/null) || continue
-			# (procfs sizes are 0: read the command line to see it)
-			c=$(tr '\0' ' ' <$p/cmdline 2>/dev/null | cut -c1-120)
+			# (procfs sizes are 0: read the command line to see it;
+			# reading it takes the task's mmap lock, which a task
+			# stuck in a hypercall can hold: bounded, and killable)
+			c=$(timeout -s KILL 2 cat $p/cmdline 2>/dev/null | tr '\0' ' ' | cut -c1-120)
 			[ -n "$c" ] || [ "$s" = D ] || continue
 			echo "pid ${p#/proc/} $s in $(cat $p/wchan 2>/dev/null): ${c:-[$(cat $p/comm)]}"
 			[ "$s" != D ] || sed 's/^/    /' $p/stack 2>/dev/null
