@@ -34,14 +34,14 @@ echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 DOM0_POST='echo "== dom0 backend after the domU ended:"
 bash $VXF_FILES/xen-suite-dom0.sh stop'
 
-# An emulator death (scripts/xen-lib.sh) gets one more attempt
+# An emulator death (scripts/xen-lib.sh) gets up to two more attempts
 # (XEN_DEMO_ATTEMPTS); the output is printed once the run ended.
 # shellcheck source=scripts/xen-lib.sh
 . "$TOP/scripts/xen-lib.sh"
 mkdir -p "$TOP/.cache/logs"
 OUT=$TOP/.cache/logs/xen-demo.out
 # shellcheck disable=SC2016
-xen_run_attempts "${XEN_DEMO_ATTEMPTS:-2}" "$OUT" xen-demo --files "$FILES" --timeout 600 --domu-timeout 400 \
+xen_run_attempts "${XEN_DEMO_ATTEMPTS:-3}" "$OUT" xen-demo --files "$FILES" --timeout 600 --domu-timeout 400 \
 	--dom0-payload 'bash $VXF_FILES/xen-suite-dom0.sh pre' \
 	--dom0-post "$DOM0_POST" --domu-payload "$DOMU" "$@"
 cat "$OUT"

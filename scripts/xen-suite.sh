@@ -95,7 +95,7 @@ fi
 # a bound vxf device keeps the module in use: unbind before the harness rmmods
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
-ATTEMPTS=${XEN_SUITE_ATTEMPTS:-2}
+ATTEMPTS=${XEN_SUITE_ATTEMPTS:-3}
 # shellcheck disable=SC2016
 xen_run_attempts "$ATTEMPTS" "$OUT.full" xen-suite --domus 2 --files "$FILES" \
 	--timeout "${XEN_SUITE_TIMEOUT:-600}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-300}" \
