@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Sourced by the scripts that build a root filesystem with debootstrap
 # (scripts/xen-run.sh, scripts/vgpu-env.sh): where to fetch it from, and

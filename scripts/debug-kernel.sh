@@ -101,7 +101,7 @@ if [ "$(cat "$OBJ/.vxf-kconfig" 2>/dev/null || true)" != "$kstamp" ]; then
 			continue
 		fi
 		echo "debug-kernel: $line did not survive olddefconfig" \
-			"(got: $(grep -E "^(# )?$sym[= ]" "$OBJ/.config" || echo unset))" >&2
+			"(got: $(grep -E "^(# )?${sym}[= ]" "$OBJ/.config" || echo unset))" >&2
 		bad=1
 	done <"$FRAG"
 	[ "$bad" -eq 0 ] || die "configuration incomplete (see above)"

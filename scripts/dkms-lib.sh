@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Sourced by scripts/dkms-test.sh and scripts/package-test.sh: DKMS with
 # private trees, for the cached Debian 6.12 headers (KVER_612, KDIR_612
