@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1108,6 +1109,22 @@ int vxf_pat_type(unsigned long long start, unsigned long long end,
 		}
 	fclose(f);
 	return found;
+}
+
+/**
+ * vxf_pin_cpu - pin the calling thread to one CPU
+ * @cpu: the CPU
+ *
+ * Return: true if the thread now runs on @cpu alone (errno set if not).
+ */
+bool vxf_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set) &&
+	       sched_getcpu() == cpu;
 }
 
 /**

@@ -149,6 +149,7 @@ bool vxf_write_file(const char *path, const char *text);
 #define VXF_PAT_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
 int vxf_pat_type(unsigned long long start, unsigned long long end,
 		 char *type, size_t size);
+bool vxf_pin_cpu(int cpu);
 bool vxf_counter_find(const struct vxf_counters *cs, const char *name,
 		      long long *value);
 

@@ -185,12 +185,9 @@ static void *pinned_main(void *arg)
 {
 	struct pinned *t = arg;
 	uint64_t v, p = t->first;
-	cpu_set_t set;
 	int fd;
 
-	CPU_ZERO(&set);
-	CPU_SET(t->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) || sched_getcpu() != t->cpu) {
+	if (!vxf_pin_cpu(t->cpu)) {
 		snprintf(t->why, sizeof(t->why), "cpu %d: cannot pin (%s)",
 			 t->cpu, strerror(errno));
 		return NULL;

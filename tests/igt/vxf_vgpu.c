@@ -60,7 +60,6 @@
 #endif
 
 #define RENDER_NODE	"/dev/dri/renderD128"
-#define PAT_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
 #define TRACING		"/sys/kernel/tracing"
 #define SHMEM_SZ	0x4000	/* vdrm's and Venus's shared page */
 #define PAGE_SZ		4096
@@ -219,8 +218,8 @@ static int pat_read(struct pat_ent *e)
 	FILE *f;
 	int n = 0;
 
-	f = fopen(PAT_LIST, "r");
-	igt_assert_f(f, "%s: %s\n", PAT_LIST, strerror(errno));
+	f = fopen(VXF_PAT_LIST, "r");
+	igt_assert_f(f, "%s: %s\n", VXF_PAT_LIST, strerror(errno));
 	while (n < PAT_MAX && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &e[n].start,
 			   &e[n].end, e[n].type) == 3)
@@ -256,8 +255,8 @@ static uint32_t *blob_mmap_pat(int fd, const struct blob *b, void *placed,
 	int nb, na, nnew = 0;
 	uint32_t *p;
 
-	igt_require_f(access(PAT_LIST, R_OK) == 0, "no %s (PAT off?)\n",
-		      PAT_LIST);
+	igt_require_f(access(VXF_PAT_LIST, R_OK) == 0, "no %s (PAT off?)\n",
+		      VXF_PAT_LIST);
 	if (vgpu_window_on()) {
 		/*
 		 * A window's mapping reserves nothing (vmf_insert_pfn() at each

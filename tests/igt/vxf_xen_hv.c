@@ -61,7 +61,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -488,21 +487,11 @@ struct hv_held {
 	unsigned int ticks;	/* sleeps ended while the read was held */
 };
 
-static bool pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return !sched_setaffinity(0, sizeof(set), &set) &&
-	       sched_getcpu() == cpu;
-}
-
 static void *hv_held_read(void *arg)
 {
 	struct hv_held *h = arg;
 
-	h->reader_pinned = pin_self(HELD_CPU);
+	h->reader_pinned = vxf_pin_cpu(HELD_CPU);
 	if (h->reader_pinned)
 		h->read_ok = vxf_try_read64(word(h->w, HELD_PAGE, 0), &h->got);
 	if (h->reader_pinned && !h->read_ok)
@@ -517,7 +506,7 @@ static void *hv_held_tick(void *arg)
 	struct hv_held *h = arg;
 	unsigned int i;
 
-	h->ticker_pinned = pin_self(HELD_CPU);
+	h->ticker_pinned = vxf_pin_cpu(HELD_CPU);
 	for (i = 0; h->ticker_pinned && i < HELD_SLEEPS; i++) {
 		usleep(HELD_SLEEP_US);
 		if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE))
