@@ -60,6 +60,14 @@ NRETRY=0
 RETRIES=
 NLOAD=0
 LOADRETRIES=
+# note_retries "N KIND" RC: "N KIND retry" (or retries) on the step's
+# PASS line (INFO) and its FAIL line (REASON, "exit status RC" if none)
+note_retries() {
+	local w="$1 retries"
+	[ "${1%% *}" -ne 1 ] || w="$1 retry"
+	INFO="${INFO:+$INFO, }$w"
+	REASON="${REASON:-exit status $2}, $w"
+}
 step() {
 	local name=$1 deps=$2 fn=$3 d t0 t1 rc nr nl
 	want "$name" || return 0
@@ -83,14 +91,12 @@ step() {
 	if [ "$nl" -gt 0 ]; then
 		NLOAD=$((NLOAD + nl))
 		LOADRETRIES="$LOADRETRIES${LOADRETRIES:+, }$name: $nl"
-		INFO="${INFO:+$INFO, }$nl load retr$([ "$nl" -eq 1 ] && echo y || echo ies)"
-		REASON="${REASON:-exit status $rc}, $nl load retr$([ "$nl" -eq 1 ] && echo y || echo ies)"
+		note_retries "$nl load" $rc
 	fi
 	if [ "$nr" -gt 0 ]; then
 		NRETRY=$((NRETRY + nr))
 		RETRIES="$RETRIES${RETRIES:+, }$name: $nr"
-		INFO="${INFO:+$INFO, }$nr emulator retr$([ "$nr" -eq 1 ] && echo y || echo ies)"
-		REASON="${REASON:-exit status $rc}, $nr emulator retr$([ "$nr" -eq 1 ] && echo y || echo ies)"
+		note_retries "$nr emulator" $rc
 	fi
 	if [ $rc -eq 0 ]; then
 		STATUS[$name]=pass
