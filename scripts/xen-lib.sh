@@ -337,7 +337,8 @@ XEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # xen_time_scale: the factor every time limit of a Xen run is multiplied
 # by (scripts/xen-run.sh's hard and stage limits, dom0's waits, the
 # guests' hung-task timeout, the IGT subtest timeout): VXF_XEN_TIME_SCALE
-# if set, else the 1-minute load average per CPU, rounded up, 1 to 4.
+# if set, else from the 1-minute load average L on n CPUs: int((L + n - 1)
+# / n), 1 to 4 (on 2 CPUs: 1 below a load of 3, 2 below 5, 3 below 7).
 # Nested TCG slows down with the load far more than linearly: on 2 CPUs
 # with a load average of 13 (other builds), make xen-demo's payload took
 # more than 7 minutes instead of under one and the run ended on its
@@ -348,7 +349,8 @@ xen_time_scale() {
 	if [ -n "${VXF_XEN_TIME_SCALE:-}" ]; then
 		s=$VXF_XEN_TIME_SCALE
 	else
-		s=$(xen_scale_of "$(xen_load)")
+		s=$(awk -v l="$(xen_load)" -v n="$(nproc)" 'BEGIN {
+			s = int((l + n - 1) / n); if (s < 1) s = 1; if (s > 4) s = 4; print s }')
 	fi
 	case "$s" in '' | *[!0-9]* | 0) s=1 ;; esac
 	echo "$s"
@@ -358,13 +360,6 @@ xen_time_scale() {
 # /proc/loadavg's shape, for scripts/xen-lib-test.sh)
 xen_load() {
 	cut -d' ' -f1 "${XEN_LOADAVG:-/proc/loadavg}"
-}
-
-# xen_scale_of LOAD: xen_time_scale's factor for the load average LOAD
-# (on XEN_NPROC CPUs, default nproc's)
-xen_scale_of() {
-	awk -v l="$1" -v n="${XEN_NPROC:-$(nproc)}" 'BEGIN {
-		s = int((l + n - 1) / n); if (s < 1) s = 1; if (s > 4) s = 4; print s }'
 }
 
 # xen_load_watch FILE: append xen_load to FILE every 5 s, until killed
