@@ -28,9 +28,11 @@
 # scripts/qemu-probe.py --twice 15 adds QEMU's own view of each virtqueue
 # to FILE, twice 15 s apart: whether the device holds requests it took
 # and does not answer, and whether that moves (a "stalled" line when it
-# does not), and each vCPU's state and local APIC (a "deaf" line for a
-# vCPU halted with a vector in service: it takes no interrupt any more);
-# probing stops at either. With VGPU_PROBE_STOP=1 too, a deaf vCPU ends
+# does not), whether the guest published requests it does not take (an
+# "unpopped" line when it took none meanwhile), and each vCPU's state and
+# local APIC (a "deaf" line for a vCPU halted with a vector in service:
+# it takes no interrupt any more); probing stops at any of them. With
+# VGPU_PROBE_STOP=1 too, a deaf vCPU ends
 # QEMU at once (exit status 4): the run has failed already (a subtest
 # timed out, or the time limit is near), and such a vCPU sleeps until an
 # NMI. A stalled queue is left to the time limit.
@@ -172,7 +174,7 @@ if [ -n "$PROBE" ]; then
 			hangs | tail -n 1 | sed 's/^/trigger: /' >>"$PROBE"
 			python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$R/tmp/qmp.sock" \
 				>>"$PROBE" 2>&1
-			grep -q '^stalled \|^deaf ' "$PROBE" || continue
+			grep -q '^stalled \|^unpopped \|^deaf ' "$PROBE" || continue
 			if [ "${VGPU_PROBE_STOP:-0}" = 1 ] && grep -q '^deaf ' "$PROBE"; then
 				echo "vgpu-qemu: $(grep -m1 '^deaf ' "$PROBE"): QEMU stopped" >&2
 				touch "$R/tmp/probe-stopped"
