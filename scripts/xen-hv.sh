@@ -230,6 +230,16 @@ xl() {
 created() { echo "VXF-DOMU-CREATED $1 domid=$2"; }
 console() { sed "s/^/${1#vxf-}| /" /var/log/xen/console/guest-$1.log 2>/dev/null || true; }
 ended() { echo "VXF-DOMU-ENDED $1 domid=$2 (destroyed by dom0 once it had done its part)"; }
+# wait_console NAME PATTERN DOMID TRIES: until PATTERN is in the console
+# log of the domU NAME, for TRIES half seconds at most, and no longer than the
+# domain lives (a domU the emulator killed is destroyed, on_crash)
+wait_console() {
+	for _ in $(seq $4); do
+		grep -aq "$2" /var/log/xen/console/guest-$1.log 2>/dev/null && return
+		xenstore-exists /local/domain/$3 || return
+		sleep 0.5
+	done
+}
 '
 
 # shellcheck disable=SC2016
@@ -253,11 +263,7 @@ mkfifo /tmp/hold.fifo
 # lent once its payload runs (as for domU 1: a death before it is then
 # before any lend, see DOM0_PRE)
 xl unpause vxf-lend3
-for _ in $(seq 480); do
-	grep -aq "^VXF-DOMU-PAYLOAD-BEGIN" /var/log/xen/console/guest-vxf-lend3.log 2>/dev/null && break
-	xl domid vxf-lend3 >/dev/null 2>&1 || break
-	sleep 0.5
-done
+wait_console vxf-lend3 "^VXF-DOMU-PAYLOAD-BEGIN" $id 480
 ( $VXF_FILES/xen-lend hold $id $HOLE_GFN $LEND_HOLD /tmp/hold.fifo $LEND_ROUNDS >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) >/dev/null 2>&1 &
 for _ in $(seq 480); do grep -q "^seen" /tmp/hold.out 2>/dev/null && break; [ -f /tmp/hold.rc ] && break; sleep 0.5; done
 if grep -q "^seen" /tmp/hold.out; then
@@ -336,12 +342,7 @@ created vxf-report3 $id3
 ( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
 xl unpause vxf-report3
 xl unpause vxf-report2
-# (a domU the emulator killed is destroyed, on_crash: no use waiting for it)
-for _ in $(seq 600); do
-	grep -aq "vxf_report_test: VXF-REPORT-HELD" $log 2>/dev/null && break
-	xenstore-exists /local/domain/$id || break
-	sleep 0.5
-done
+wait_console vxf-report2 "vxf_report_test: VXF-REPORT-HELD" $id 600
 grep -a "^1-vcpu: " $log | sed "s/^/report2 /"
 n=$(grep -ac "^1-vcpu: ok: " $log || true)
 grep -aq "^1-vcpu: done: [0-9]* ok, 0 failed" $log && ok "domU $id (1 vCPU): $n checks passed" ||
@@ -355,11 +356,7 @@ else
 	tail -n 40 $log | sed "s/^/report2 console: /"
 fi
 # the heartbeat of the bystander, once it booted (it booted beside report2)
-for _ in $(seq 240); do
-	grep -aq "^VXF-BEAT " $log3 2>/dev/null && break
-	xenstore-exists /local/domain/$id3 || break
-	sleep 0.5
-done
+wait_console vxf-report3 "^VXF-BEAT " $id3 240
 # both vCPUs on physical CPU 1: a held vCPU that kept its CPU (spinning
 # in Xen, or faulting again and again) would starve the bystander
 xl vcpu-pin $id 0 1 && xl vcpu-pin $id3 0 1 || bad "xl vcpu-pin to CPU 1"
