@@ -112,6 +112,9 @@ step() {
 		# reader of the summary alone (a CI log tail) sees it
 		grep -a '^xen-death: \|not proven the emulator' "$LOG" | sort -u | head -n 8 |
 			sed 's/^/  /' || true
+		# and the kernel's or Xen's report of such a death, kept for the
+		# end of the output (scripts/xen-lib.sh's xen_death_report)
+		grep -a '^xen-death-report: ' "$LOG" | head -n 60 >>"$LOGS/death-reports" || true
 		# every reason a VM run gave (scripts/vgpu-run.sh's too: the
 		# vgpu stall's signature when no retry was left), and what a
 		# hung payload's tasks waited on (scripts/vm-run.sh's
@@ -776,6 +779,12 @@ for name in "${!PREP_PID[@]}"; do
 	wait "${PREP_PID[$name]}" 2>/dev/null || true
 done
 
+# a failed step's unproven deaths, as the kernels and Xen reported them,
+# where the end of the output (a CI log's tail) shows them
+if [ -s "$LOGS/death-reports" ]; then
+	echo "check: the reports of the deaths that failed Xen steps (whole logs in $LOGS):"
+	sed 's/^xen-death-report: /  /' "$LOGS/death-reports"
+fi
 T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
 echo "check: $NRETRY run(s) retried after an emulator fault (a Xen domain's death, a vgpu VM's hang)${RETRIES:+ ($RETRIES)}"

@@ -387,6 +387,64 @@ load_attempts "no load retry past the attempts" '2 slow-6.5
 0 -' 1 "1 0 2 0 1 "
 load_attempts "a passing run under load is no retry" '0 slow-6.5' 3 "1 0 0 0 1 "
 
+# 15. what a death that is not the emulator's said, for the step's output
+# (xen_death_report), and xen_run_attempts printing it: CI's failure of
+# xen-suite, dom0's kernel crashed (its log: the oops up to </TASK>)
+# report CASE STEM DEATH WANT: xen_death_report's first and last lines and
+# its length
+report() {
+	local got
+	n=$((n + 1))
+	got=$(xen_death_report "$2" "$3" | sed -n '1p;$p' | tr '\n' '|')$(xen_death_report "$2" "$3" | wc -l)
+	if [ "$got" = "$4" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $4"
+		echo "  got:  $got"
+		bad=1
+	fi
+}
+s=$T/xen-15
+created | head -n 2 >"$s.console.log"
+: >"$s.xen.log"
+printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu1.log"
+cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
+{
+	printf 'VXF-DOMU-UNPAUSED vxf-domu1 vxf-domu2 uptime=20.62\n'
+	printf '[   46.393964] BUG: kernel NULL pointer dereference, address: 0000000000000038\n'
+	printf '[   46.394000] #PF: supervisor read access in kernel mode\n'
+	printf '[   46.394100] RIP: e030:some_function+0x12/0x40\n'
+	printf '[   46.394200] Call Trace:\n'
+	printf '[   46.394300]  <TASK>\n'
+	printf '[   46.394400]  caller+0x20/0x30\n'
+	printf '[   46.394500]  </TASK>\n'
+	printf '[   46.394600] Modules linked in: xen_gntalloc\n'
+} >"$s.dom0.log"
+expect "a dom0 kernel crash is not the emulator's" "$s" "0 dom0 dom0-kernel other"
+report "dom0's crash: its report, to the end of the trace" "$s" \
+	"$(xen_deaths "$s")" \
+	"[   46.393964] BUG: kernel NULL pointer dereference, address: 0000000000000038|[   46.394500]  </TASK>|7"
+report "a domU's oops: its report, to the panic" "$T/xen-1-4" "$(xen_deaths "$T/xen-1-4")" \
+	"[  512.1] traps: PANIC: double fault, error_code: 0x0|[  512.1] Kernel panic - not syncing: Fatal exception in interrupt|5"
+report "an emulator's triple fault has none" "$T/xen-1-2" "$(xen_deaths "$T/xen-1-2")" "0"
+printf '(XEN) Xen call trace:\n(XEN)    [<ffff82d040200000>] R f+0x1/0x2\n(XEN) ****************************************\n(XEN) Panic on CPU 1:\n(XEN) Xen BUG at x.c:12\n' >"$T/xen-15b.xen.log"
+report "Xen's panic: the lines before it" "$T/xen-15b" "0 xen xen-panic other x" \
+	"(XEN) Xen call trace:|(XEN) Xen BUG at x.c:12|5"
+n=$((n + 1))
+printf '2 -\n' >"$T/runs"
+XEN_LIB_DIR=$T/lib FAKE_RUNS=$T/runs FAKE_STEM=$s FAKE_SCALES=/dev/null \
+	xen_run_attempts 3 "$T/out" test 2>"$T/err"
+if [ "$XEN_RUN_ATTEMPT" = 1 ] &&
+	grep -qx 'xen-death-report: test: attempt 1: dom0| \[   46.393964\] BUG: kernel NULL pointer dereference, address: 0000000000000038' "$T/err" &&
+	[ "$(grep -c '^xen-death-report: test: attempt 1: dom0| ' "$T/err")" = 7 ]; then
+	echo "ok $n xen_run_attempts prints the report of a death that stops it"
+else
+	echo "not ok $n xen_run_attempts prints the report of a death that stops it"
+	sed 's/^/  err:  /' "$T/err"
+	bad=1
+fi
+
 # 14. xen_run_attempts under its callers' set -e (xen-hv.sh): the load
 # watcher's end (SIGTERM) is no error
 n=$((n + 1))

@@ -332,6 +332,25 @@ xen_deaths() {
 	return 0
 }
 
+# xen_death_report STEM "DEATH": the report behind one xen_deaths line of
+# the run whose logs are STEM.*.log, at most 40 lines: a kernel's fault
+# report (dom0's, or the domU's console for kernel-fault and
+# impossible-rflags), Xen's panic message and the lines before it, or
+# nothing (a triple fault's dump is in Xen's log, an unfinished domU has
+# none). A death the harness cannot call the emulator's fails the step, and
+# whoever reads the step's output alone (a CI log's tail) has to see what
+# the kernel said.
+xen_death_report() {
+	local name sig
+	read -r _ name sig _ <<<"$2"
+	case "$sig" in
+	dom0-kernel) kernel_fault_report <"$1.dom0.log" ;;
+	kernel-fault | impossible-rflags)
+		xen_domu_console "$1" "$name" | kernel_fault_report ;;
+	xen-panic) grep -aE -B 30 -A 8 -m1 'Panic on CPU|Xen BUG at' "$1.xen.log" ;;
+	esac | head -n 40
+}
+
 XEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # xen_time_scale: the factor every time limit of a Xen run is multiplied
@@ -426,7 +445,7 @@ xen_load_rescale() {
 # XEN_LOAD_RETRIES counts those (0 or 1). On a machine of its own a run's
 # load is its own QEMU's, and a hang is never run again for it.
 xen_run_attempts() {
-	local attempts=$1 out=$2 who=$3 stem deaths why what lw rs scale=
+	local attempts=$1 out=$2 who=$3 stem deaths why what lw rs d name scale=
 	shift 3
 	XEN_RUN_ATTEMPT=1
 	XEN_RETRIES=0
@@ -453,6 +472,13 @@ xen_run_attempts() {
 		if [ -n "$deaths" ]; then
 			echo "$deaths" | sed "s/^/xen-death: $who: attempt $XEN_RUN_ATTEMPT: domid /" >&2
 		fi
+		# (what stops the retries: what the kernel or Xen said of it)
+		while read -r d; do
+			[ -n "$d" ] || continue
+			read -r _ name _ <<<"$d"
+			xen_death_report "$stem" "$d" |
+				sed "s/^/xen-death-report: $who: attempt $XEN_RUN_ATTEMPT: $name| /" >&2
+		done <<<"$XEN_OTHER_DEATHS"
 		# what a run that hung waited on (xen-run.sh's dom0 watchdog), and
 		# what QEMU said of its vCPUs then (xen-run.sh's probe)
 		DEAF=
