@@ -427,6 +427,23 @@ report "dom0's crash: its report, to the end of the trace" "$s" \
 	"[   46.393964] BUG: kernel NULL pointer dereference, address: 0000000000000038|[   46.394500]  </TASK>|7"
 report "a domU's oops: its report, to the panic" "$T/xen-1-4" "$(xen_deaths "$T/xen-1-4")" \
 	"[  512.1] traps: PANIC: double fault, error_code: 0x0|[  512.1] Kernel panic - not syncing: Fatal exception in interrupt|5"
+u=$T/xen-15c
+created | head -n 2 >"$u.console.log"
+: >"$u.xen.log"
+: >"$u.dom0.log"
+printf '%s\n%s\n' "$INS" "$DONE" >"$u.vxf-domu2.log"
+cat >"$u.vxf-domu1.log" <<EOF
+$INS
+[  100.3] Kernel panic - not syncing: sysrq triggered crash
+[  100.3] CPU: 0 UID: 0 PID: 93 Comm: sh Not tainted 6.12.118+deb12-amd64 #1
+[  100.3] Call Trace:
+[  100.3]  <TASK>
+[  100.3]  sysrq_handle_crash+0x1a/0x20
+[  100.3]  </TASK>
+[  100.3] Kernel Offset: disabled
+EOF
+report "a panic's report: to the end of its trace" "$u" "$(xen_deaths "$u")" \
+	"[  100.3] Kernel panic - not syncing: sysrq triggered crash|[  100.3]  </TASK>|6"
 report "an emulator's triple fault has none" "$T/xen-1-2" "$(xen_deaths "$T/xen-1-2")" "0"
 printf '(XEN) Xen call trace:\n(XEN)    [<ffff82d040200000>] R f+0x1/0x2\n(XEN) ****************************************\n(XEN) Panic on CPU 1:\n(XEN) Xen BUG at x.c:12\n' >"$T/xen-15b.xen.log"
 report "Xen's panic: the lines before it" "$T/xen-15b" "0 xen xen-panic other x" \

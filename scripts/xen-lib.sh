@@ -234,7 +234,8 @@ xen_domu_console() {
 }
 
 # the first kernel fault report of a console (on stdin) from its first line
-# to its end (the end of the trace, the next harness marker), leaving out
+# to its end (the end of the trace, the panic an oops ended in, the next
+# harness marker), leaving out
 # the report of QEMU's nested-xstate warning
 XEN_KFAULT='Kernel panic|Oops|BUG:|double fault|general protection fault|Unable to handle|kernel stack overflow'
 kernel_fault_report() {
@@ -243,7 +244,8 @@ kernel_fault_report() {
 		skip { next }
 		!on && $0 ~ re { on = 1 }
 		on && /^VXF-/ { exit }
-		on { print; if (++n >= 80 || /<\/TASK>|---\[ end trace|Kernel panic - not syncing/) exit }'
+		on { print; if (++n >= 80 || /<\/TASK>|---\[ end trace/ ||
+			(n > 1 && /Kernel panic - not syncing/)) exit }'
 }
 
 # xen_deaths STEM: every domain death of the run whose logs are STEM.*.log,
