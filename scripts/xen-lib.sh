@@ -235,9 +235,10 @@ xen_domu_console() {
 
 # the first kernel fault report of a console (on stdin) from its first line
 # to its end (the end of the trace, the panic an oops ended in, the next
-# harness marker), leaving out
-# the report of QEMU's nested-xstate warning
+# harness marker), leaving out the report of QEMU's nested-xstate warning
 XEN_KFAULT='Kernel panic|Oops|BUG:|double fault|general protection fault|Unable to handle|kernel stack overflow'
+# Xen's own panic in its log (xen_deaths, xen_death_report)
+XEN_PANIC='Panic on CPU|Xen BUG at'
 kernel_fault_report() {
 	awk -v re="$XEN_KFAULT" '/WARNING:.*fpu__init_system_xstate/ { skip = 1 }
 		skip && /---\[ end trace/ { skip = 0; next }
@@ -320,8 +321,8 @@ xen_deaths() {
 		fi
 		echo "$id $name $sig $cls $detail"
 	done
-	if [ -f "$xlog" ] && grep -aqE 'Panic on CPU|Xen BUG at' "$xlog"; then
-		echo "0 xen xen-panic other $(grep -aE -m1 'Panic on CPU|Xen BUG at' "$xlog" | cut -c1-100)"
+	if [ -f "$xlog" ] && grep -aqE "$XEN_PANIC" "$xlog"; then
+		echo "0 xen xen-panic other $(grep -aE -m1 "$XEN_PANIC" "$xlog" | cut -c1-100)"
 	fi
 	if [ -f "$stem.dom0.log" ]; then
 		rep=$(kernel_fault_report <"$stem.dom0.log")
@@ -349,7 +350,7 @@ xen_death_report() {
 	dom0-kernel) kernel_fault_report <"$1.dom0.log" ;;
 	kernel-fault | impossible-rflags)
 		xen_domu_console "$1" "$name" | kernel_fault_report ;;
-	xen-panic) grep -aE -B 30 -A 8 -m1 'Panic on CPU|Xen BUG at' "$1.xen.log" ;;
+	xen-panic) grep -aE -B 30 -A 8 -m1 "$XEN_PANIC" "$1.xen.log" ;;
 	esac | head -n 40
 }
 
