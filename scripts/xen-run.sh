@@ -38,6 +38,7 @@
 # Logs: .cache/logs/xen-<stamp>.{console,xen,dom0,vxf-domuN}.log.
 # Environment: VXF_XEN_ARGS, more options for Xen's command line;
 # VXF_DOM0_ARGS, more options for dom0's kernel command line (no commas);
+# VXF_DOMU_CFG, more lines for each domU's xl.cfg (e.g. "hap = 0");
 # VXF_XEN_TIME_SCALE, the factor every time limit (the options above, the
 # stages', the guests' hung-task and soft-lockup timeouts) is multiplied by (default: from
 # the load average, 1 on an idle machine; see scripts/xen-lib.sh).
@@ -458,6 +459,7 @@ WDOG_SECS=$WDOG_SECS
 export VXF_XEN_TIME_SCALE=$TSCALE
 VXF_PAIR=$VXF_PAIR
 XENVER=$XENVER
+DOMU_CFG=$(printf '%q' "${VXF_DOMU_CFG:-}")
 WATCHDOG_AT=$([ "$TIMEOUT" -ge 240 ] && echo $((TIMEOUT - 80)) || echo 0)
 EOF
 
@@ -640,6 +642,7 @@ cpuid = "host,avx=0"
 # domU; each trap is one more VMRUN in QEMU's nested SVM emulation, whose
 # rare resume faults (see xen-lib.sh) were seen right after RDTSCs.
 tsc_mode = "native"
+$DOMU_CFG
 CFG
 	if ! xl create -p /vxf/$name.cfg >/tmp/xl-$name.log 2>&1; then
 		cat /tmp/xl-$name.log
