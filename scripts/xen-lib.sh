@@ -19,6 +19,10 @@
 #                    state: a guest has no descriptor for Xen's selector
 #                    and nothing mapped at Xen's addresses, so no guest
 #                    code, the driver's included, can be running there.
+#                    The rest of the dump is the host state VMRUN saved,
+#                    whole: RSP Xen's stack, RAX the VMCB's address, CR3
+#                    a Xen page table, RFLAGS 0x246, and CR2 equal to
+#                    RIP (the fetch of Xen's next instruction faulted).
 #                    (Seen in about half the runs before tsc_mode=native,
 #                    about one in ten since; also with no vxf device.)
 #   before-module    the domU died (a triple fault in Xen's log or a
