@@ -198,6 +198,37 @@ sed 's/e008:\[<ffff82d0402044a5>\]/0033:[<0000000000425c7f>]/' "$T/xen-1-2.xen.l
 cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
 : >"$s.dom0.log"
 expect "a user code segment after a kernel fault report is not" "$s" "1 vxf-domu1 triple-fault other"
+
+# 9c. a triple fault in the driver's text stays a failure, and says where:
+# the function at that offset of the module's .ko (here an object built
+# for the test) from the domU's VXF-KSYM-MODULE line; outside it, nothing
+printf 'int vxf_a(int x) { return x + 1; }\nint vxf_b(int x) { return x * 3; }\n' >"$T/m.c"
+gcc -c -O0 -o "$T/m.ko" "$T/m.c"
+ob=$(objdump -t "$T/m.ko" | awk '$3 == "F" && $6 == "vxf_b" { print $1 }')
+module_case() { # NAME RIP WANT
+	local got
+	n=$((n + 1))
+	s=$T/xen-1-9c-$n
+	cp "$T/xen-1-2.console.log" "$s.console.log"
+	sed "s/e008:\\[<ffff82d0402044a5>\\]/0010:[<$2>]/" "$T/xen-1-2.xen.log" >"$s.xen.log"
+	{ cat "$T/xen-1-2.vxf-domu1.log"; echo 'VXF-KSYM-MODULE virtio_xen_fault 0xffffffffc0200000'; } >"$s.vxf-domu1.log"
+	cp "$T/xen-1-2.vxf-domu2.log" "$s.vxf-domu2.log"
+	: >"$s.dom0.log"
+	got=$(XEN_DEATH_KO=$T/m.ko xen_deaths "$s" | cut -d' ' -f1-4,8-)
+	if [ "$got" = "$3" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $3"
+		echo "  got:  $got"
+		bad=1
+	fi
+}
+module_case "a triple fault in the driver's text names its function" \
+	"$(printf 'ffffffff%08x' $((16#c0200000 + 16#${ob:-0} + 3)))" \
+	"1 vxf-domu1 triple-fault other (in virtio_xen_fault vxf_b+0x3)"
+module_case "past the driver's text it names none" ffffffffc0300000 \
+	"1 vxf-domu1 triple-fault other"
 s=$T/xen-1-9b-user-cs
 cp "$T/xen-1-2.console.log" "$s.console.log"
 sed 's/e008:\[<ffff82d0402044a5>\]/0018:[<0000000000425c7f>]/' "$T/xen-1-2.xen.log" >"$s.xen.log"

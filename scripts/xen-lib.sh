@@ -214,6 +214,42 @@ kernel_text() {
 	[[ ! "$rip" < "$lo" ]] && [[ "$rip" < "$hi" ]]
 }
 
+# module_text_place "CS:RIP rflags FL" CONSOLE: "NAME FUNC+0xN" if RIP is
+# in the driver's text, which the domU's "VXF-KSYM-MODULE NAME 0xSTART"
+# line places, measured and named by the in-tree build of the module
+# (XEN_DEATH_KO): a triple fault there stays a failure, but says where
+module_text_place() {
+	local rip line name start ko size off a sec n fn best=-1 bestfn
+	rip=${1#*:}
+	rip=${rip%% *}
+	rip=${rip,,}
+	line=$(sed -n 's/^VXF-KSYM-MODULE \([a-z0-9_]*\) 0x\([0-9a-f]\{16\}\)$/\1 \2/p' <<<"$2" | head -n 1)
+	[ -n "$line" ] && [ ${#rip} -eq 16 ] || return 1
+	case "$rip" in *[!0-9a-f]*) return 1 ;; esac
+	name=${line% *}
+	start=${line#* }
+	ko=${XEN_DEATH_KO:-$XEN_LIB_DIR/../drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko}
+	size=$(readelf -SW "$ko" 2>/dev/null | sed -n 's/^ *\[ *[0-9]*\] \.text  *PROGBITS  *[0-9a-f]*  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+	[ -n "$size" ] && [ "${rip:0:8}" = "${start:0:8}" ] || return 1
+	off=$((16#${rip:8} - 16#${start:8}))
+	((off >= 0 && off < 16#$size)) || return 1
+	# the last function of .text that starts at or below the offset
+	while read -r a _ _ sec _ fn; do
+		# (__pfx_*: the padding before a function, not one)
+		[ "$sec" = .text ] && [ -n "$fn" ] && [ "${fn#__pfx_}" = "$fn" ] || continue
+		n=$((16#$a))
+		if ((n <= off && n > best)); then
+			best=$n
+			bestfn=$fn
+		fi
+	done < <(objdump -t "$ko" 2>/dev/null | awk '$3 == "F" { print $1, $2, $3, $4, $5, $6 }')
+	if ((best >= 0)); then
+		printf '%s %s+0x%x\n' "$name" "$bestfn" $((off - best))
+	else
+		printf '%s .text+0x%x\n' "$name" "$off"
+	fi
+}
+
 # xen_domains STEM: "DOMID NAME" for every domU the run created (xen-run.sh's
 # vxf-domuN, xen-suite-dom0.sh's domU 3 and its restored copy, the domUs
 # scripts/xen-hv.sh's dom0 creates: "dom0| VXF-DOMU-CREATED NAME domid=N")
@@ -257,7 +293,7 @@ kernel_fault_report() {
 # one a line: "DOMID NAME SIGNATURE emulator|other DETAIL" (see the top of
 # this file; DOMID 0 is dom0)
 xen_deaths() {
-	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail fin
+	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail fin place
 	[ -f "$1.console.log" ] || return 0
 	tf=$( [ ! -f "$xlog" ] || xen_triple_faults "$xlog")
 	names=$(xen_domains "$stem" | awk '{ print $2 }' | sort -u)
@@ -317,6 +353,9 @@ xen_deaths() {
 				sig=impossible-rflags
 				cls=emulator
 			fi
+		fi
+		if [ "$sig" = triple-fault ] && place=$(module_text_place "$detail" "$con"); then
+			detail="$detail (in $place)"
 		fi
 		if [ "$sig" = kernel-fault ] || [ "$sig" = impossible-rflags ]; then
 			if grep -aq '\[virtio_xen_fault\]' <<<"$rep"; then

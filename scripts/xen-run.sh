@@ -406,6 +406,11 @@ for m in $MODLIST; do
 	# shellcheck disable=SC2086
 	if insmod "$m" $args; then
 		echo "VXF-INSMOD-OK $m"
+		# where the driver's text went (xen-lib.sh: module_text_place)
+		case "$m" in */99-*)
+			n=$(basename "$m" .ko | sed 's/^99-//' | tr - _)
+			echo "VXF-KSYM-MODULE $n $(cat /sys/module/$n/sections/.text 2>/dev/null)" ;;
+		esac
 	else
 		echo "VXF-INSMOD-FAIL $m"
 		ok=0
