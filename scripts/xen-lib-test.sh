@@ -361,9 +361,9 @@ attempts "a deaf probe in a run that passed is no retry" '0 deaf' 3 "1 0 0 0"
 # 13. xen_run_attempts: a run that failed on its time limits alone while
 # the load rose beyond its time scale's (less its own QEMU's 2) is run
 # again once with the larger scale, and only then; 2 CPUs
-# load_attempts CASE RUNS ATTEMPTS WANT [CONSOLE [DOMU1]]: WANT is
-# "attempts load-retries rc retry-lines scales", scales those the runs
-# were given; CONSOLE the runs' console log, DOMU1 domU 1's
+# load_attempts CASE RUNS ATTEMPTS WANT [CONSOLE [DOMU1 [XENLOG]]]: WANT
+# is "attempts load-retries rc retry-lines scales", scales those the runs
+# were given; CONSOLE the runs' console log, DOMU1 domU 1's, XENLOG Xen's
 load_attempts() {
 	local got real=$XEN_LIB_DIR s
 	n=$((n + 1))
@@ -371,7 +371,7 @@ load_attempts() {
 	s=$T/xen-13-$n
 	printf '%s' "${5:-}" >"$s.console.log"
 	[ -z "${6:-}" ] || printf '%s\n' "$6" >"$s.vxf-domu1.log"
-	: >"$s.xen.log"
+	printf '%s' "${7:-}" >"$s.xen.log"
 	: >"$s.dom0.log"
 	: >"$T/scales"
 	XEN_LIB_DIR=$T/lib
@@ -402,6 +402,10 @@ load_attempts "a time limit with domUs unfinished: run again" '2 slow-6.5
 0 -' 3 "2 1 0 1 1 3 " "$(created)
 dom0| VXF-DOMU-UNPAUSED
 VXF-DOMU-TIMEOUT after 300s"
+load_attempts "a time limit, domUs unfinished, one dead of the emulator: run again" '2 slow-6.5
+0 -' 3 "2 1 0 1 1 3 " "$(created)
+dom0| VXF-DOMU-UNPAUSED
+VXF-DOMU-TIMEOUT after 300s" "$INS" "$(cat "$T/xen-1-2.xen.log" | sed 's/d1v0/d3v0/g')"
 load_attempts "a time limit with a domU dead of a kernel oops: not run again" '2 slow-6.5
 0 -' 3 "1 0 2 0 1 " "$(created)
 dom0| VXF-DOMU-UNPAUSED

@@ -551,7 +551,11 @@ xen_run_attempts() {
 		elif [ -z "$XEN_OTHER_DEATHS" ] && [ -n "$DEAF" ]; then
 			why="qemu-apic-deaf-vcpu: $DEAF"
 			what="QEMU left a vCPU deaf"
-		elif [ "$XEN_RUN_RC" -ne 0 ] && [ -z "$scale$FAULTED$DEAF" ] &&
+		# A run that ran out of time while the load rose is run again
+		# with larger limits, once; the emulator's deaths in it (retried
+		# on their own) do not stop that, other deaths but an unfinished
+		# domU do.
+		elif [ "$XEN_RUN_RC" -ne 0 ] && [ -z "$scale$DEAF" ] &&
 			[ -z "$(echo "$XEN_OTHER_DEATHS" | awk '$3 != "unfinished"')" ] &&
 			rs=$(xen_load_rescale "$out" "$out.load"); then
 			read -r _ scale _ <<<"$rs"
