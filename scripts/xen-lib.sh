@@ -506,6 +506,13 @@ xen_run_attempts() {
 		else
 			XEN_RUN_RC=$?
 		fi
+		# Not before its first sample: a subshell killed before it has
+		# dropped the traps it inherited would run the caller's EXIT trap
+		# (xen-lib-test's rm -rf of its logs, when a fake run ends at once)
+		for _ in $(seq 100); do
+			[ ! -s "$out.load" ] || break
+			sleep 0.05
+		done
 		# (its status is SIGTERM's: not an error of the callers' set -e)
 		kill "$lw" 2>/dev/null || true
 		wait "$lw" 2>/dev/null || true
