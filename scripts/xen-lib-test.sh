@@ -405,7 +405,7 @@ VXF-DOMU-TIMEOUT after 300s"
 load_attempts "a time limit, domUs unfinished, one dead of the emulator: run again" '2 slow-6.5
 0 -' 3 "2 1 0 1 1 3 " "$(created)
 dom0| VXF-DOMU-UNPAUSED
-VXF-DOMU-TIMEOUT after 300s" "$INS" "$(cat "$T/xen-1-2.xen.log" | sed 's/d1v0/d3v0/g')"
+VXF-DOMU-TIMEOUT after 300s" "$INS" "$(sed 's/d1v0/d3v0/g' "$T/xen-1-2.xen.log")"
 load_attempts "a time limit with a domU dead of a kernel oops: not run again" '2 slow-6.5
 0 -' 3 "1 0 2 0 1 " "$(created)
 dom0| VXF-DOMU-UNPAUSED
