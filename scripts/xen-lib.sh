@@ -229,7 +229,7 @@ module_text_place() {
 	name=${line% *}
 	start=${line#* }
 	ko=${XEN_DEATH_KO:-$XEN_LIB_DIR/../drivers/gpu/virtio-xen-fault/virtio-xen-fault.ko}
-	size=$(readelf -SW "$ko" 2>/dev/null | sed -n 's/^ *\[ *[0-9]*\] \.text  *PROGBITS  *[0-9a-f]*  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+	size=$(objdump -h "$ko" 2>/dev/null | awk '$2 == ".text" { print $3; exit }')
 	[ -n "$size" ] && [ "${rip:0:8}" = "${start:0:8}" ] || return 1
 	off=$((16#${rip:8} - 16#${start:8}))
 	((off >= 0 && off < 16#$size)) || return 1
