@@ -453,6 +453,7 @@ created | head -n 2 >"$s.console.log"
 printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu1.log"
 cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
 {
+	printf 'VXF-DOM0-INIT-START uptime=12.95\n'
 	printf 'VXF-DOMU-UNPAUSED vxf-domu1 vxf-domu2 uptime=20.62\n'
 	printf '[   46.393964] BUG: kernel NULL pointer dereference, address: 0000000000000038\n'
 	printf '[   46.394000] #PF: supervisor read access in kernel mode\n'
@@ -467,6 +468,22 @@ expect "a dom0 kernel crash is not the emulator's" "$s" "0 dom0 dom0-kernel othe
 report "dom0's crash: its report, to the end of the trace" "$s" \
 	"$(xen_deaths "$s")" \
 	"[   46.393964] BUG: kernel NULL pointer dereference, address: 0000000000000038|[   46.394500]  </TASK>|7"
+# the same crash before dom0's init started: no code of the project ran
+# yet, no domU exists (seen: an INT3 the kernel had already patched away)
+b=$T/xen-15d
+: >"$b.console.log"
+: >"$b.xen.log"
+{
+	printf '[    3.121033] VFS: Disk quotas dquot_6.6.0\n'
+	printf '[    3.256421] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n'
+	printf '[    3.256421] RIP: e030:enqueue_timer+0xa5/0x100\n'
+	printf '[    3.256421] Kernel panic - not syncing: Fatal exception in interrupt\n'
+} >"$b.dom0.log"
+expect "a dom0 crash before its init is the emulator's" "$b" \
+	"0 dom0 dom0-before-init emulator [    3.256421] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI (before dom0's init)" 1-
+# and after it, whatever the report
+sed -i '1i VXF-DOM0-INIT-START uptime=2.95' "$b.dom0.log"
+expect "a dom0 crash after its init started is not" "$b" "0 dom0 dom0-kernel other"
 report "a domU's oops: its report, to the panic" "$T/xen-1-4" "$(xen_deaths "$T/xen-1-4")" \
 	"[  512.1] traps: PANIC: double fault, error_code: 0x0|[  512.1] Kernel panic - not syncing: Fatal exception in interrupt|5"
 u=$T/xen-15c

@@ -39,6 +39,24 @@
 #                    a triple fault at a guest kernel address in early
 #                    boot, CS 0010, interrupts off, on the init task's
 #                    stack.
+#   dom0-before-init dom0's kernel reported a fault (an oops, a panic)
+#                    before dom0's init started: its log has no
+#                    "VXF-DOM0-INIT-START" line (scripts/xen-run.sh's
+#                    dom0 init prints it first) before the report. Until
+#                    then no code of the project has run in any domain:
+#                    dom0's init starts xenstored and the backend and
+#                    creates the domUs, so no domU and no driver exist
+#                    yet, and what ran is Debian's kernel on Xen. With
+#                    the project's patched Xen (xen/patches/) the same
+#                    holds: its new code runs on the DMOPs and the
+#                    HVMOP dom0's tools and the domUs call, and on an
+#                    HVM domain's nested page faults, none of which
+#                    exists before dom0's init (dom0 is PV). Seen: bench's
+#                    xen-hv run, "Oops: int3" in enqueue_timer at 3.26 s
+#                    of dom0's boot: a static key's INT3 that the kernel
+#                    had already patched back (its code bytes show the
+#                    restored jump), executed from code the emulator had
+#                    not yet retranslated.
 #   impossible-rflags the domU's kernel fault report (or Xen's triple
 #                    fault dump) shows an RFLAGS value no x86-64 CPU can
 #                    hold: bit 1 clear, or one of the reserved bits 3, 5,
@@ -127,8 +145,9 @@
 #                    xen-hv.sh's dom0 destroys on purpose, no
 #                    VXF-DOMU-ENDED line of dom0's) with no report of
 #                    why: a timeout, a hang, a run cut short, a silent death
-#   dom0-kernel, dom0-process, xen-panic: dom0's kernel or one of its
-#                    processes crashed, or Xen itself panicked
+#   dom0-kernel, dom0-process, xen-panic: dom0's kernel (once its init
+#                    had started) or one of its processes crashed, or Xen
+#                    itself panicked
 
 # xen_run_log OUTPUT STAGE: the log of STAGE (xen, console, dom0,
 # vxf-domu1, ...) of the run whose xen-run.sh output (stdout and stderr)
@@ -289,6 +308,17 @@ kernel_fault_report() {
 			(n > 1 && /Kernel panic - not syncing/)) exit }'
 }
 
+# dom0_before_init DOM0LOG REPORT: true if the first line of dom0's kernel
+# fault report REPORT comes before dom0's init printed VXF-DOM0-INIT-START
+# in DOM0LOG (or it never did)
+dom0_before_init() {
+	local first
+	first=$(sed -n 1p <<<"$2")
+	[ -n "$first" ] || return 1
+	awk -v f="$first" '$0 == f { r = 0; exit } /^VXF-DOM0-INIT-START/ { r = 1; exit }
+		END { exit (r == "" ? 1 : r) }' "$1"
+}
+
 # xen_deaths STEM: every domain death of the run whose logs are STEM.*.log,
 # one a line: "DOMID NAME SIGNATURE emulator|other DETAIL" (see the top of
 # this file; DOMID 0 is dom0)
@@ -369,7 +399,9 @@ xen_deaths() {
 	fi
 	if [ -f "$stem.dom0.log" ]; then
 		rep=$(kernel_fault_report <"$stem.dom0.log")
-		if [ -n "$rep" ]; then
+		if [ -n "$rep" ] && dom0_before_init "$stem.dom0.log" "$rep"; then
+			echo "0 dom0 dom0-before-init emulator $(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep") (before dom0's init)"
+		elif [ -n "$rep" ]; then
 			echo "0 dom0 dom0-kernel other $(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")"
 		elif grep -aqE 'segfault at|traps: .* trap|malloc\(\)|Assertion .* failed' "$stem.dom0.log"; then
 			echo "0 dom0 dom0-process other $(grep -aE -m1 'segfault at|traps: .* trap|malloc\(\)|Assertion .* failed' "$stem.dom0.log" | cut -c1-100)"
