@@ -55,8 +55,9 @@
 #                    xen-hv run, "Oops: int3" in enqueue_timer at 3.26 s
 #                    of dom0's boot: a static key's INT3 that the kernel
 #                    had already patched back (its code bytes show the
-#                    restored jump), executed from code the emulator had
-#                    not yet retranslated.
+#                    restored jump), most likely run from the emulator's
+#                    translation of the code before the other vCPU's
+#                    write.
 #   impossible-rflags the domU's kernel fault report (or Xen's triple
 #                    fault dump) shows an RFLAGS value no x86-64 CPU can
 #                    hold: bit 1 clear, or one of the reserved bits 3, 5,
