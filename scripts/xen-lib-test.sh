@@ -484,6 +484,10 @@ expect "a dom0 crash before its init is the emulator's" "$b" \
 # and after it, whatever the report
 sed -i '1i VXF-DOM0-INIT-START uptime=2.95' "$b.dom0.log"
 expect "a dom0 crash after its init started is not" "$b" "0 dom0 dom0-kernel other"
+# a dom0 process's crash, with no kernel report
+printf 'VXF-DOM0-INIT-START uptime=2.95\nxenstored[212]: segfault at 8 ip 0000 sp 0000 error 4\n' >"$b.dom0.log"
+expect "a dom0 process's crash is not the emulator's" "$b" \
+	"0 dom0 dom0-process other xenstored[212]: segfault at 8 ip 0000 sp 0000 error 4" 1-
 report "a domU's oops: its report, to the panic" "$T/xen-1-4" "$(xen_deaths "$T/xen-1-4")" \
 	"[  512.1] traps: PANIC: double fault, error_code: 0x0|[  512.1] Kernel panic - not syncing: Fatal exception in interrupt|5"
 u=$T/xen-15c

@@ -400,12 +400,15 @@ xen_deaths() {
 	fi
 	if [ -f "$stem.dom0.log" ]; then
 		rep=$(kernel_fault_report <"$stem.dom0.log")
-		if [ -n "$rep" ] && dom0_before_init "$stem.dom0.log" "$rep"; then
-			echo "0 dom0 dom0-before-init emulator $(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep") (before dom0's init)"
-		elif [ -n "$rep" ]; then
-			echo "0 dom0 dom0-kernel other $(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")"
-		elif grep -aqE 'segfault at|traps: .* trap|malloc\(\)|Assertion .* failed' "$stem.dom0.log"; then
-			echo "0 dom0 dom0-process other $(grep -aE -m1 'segfault at|traps: .* trap|malloc\(\)|Assertion .* failed' "$stem.dom0.log" | cut -c1-100)"
+		if [ -n "$rep" ]; then
+			detail=$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")
+			if dom0_before_init "$stem.dom0.log" "$rep"; then
+				echo "0 dom0 dom0-before-init emulator $detail (before dom0's init)"
+			else
+				echo "0 dom0 dom0-kernel other $detail"
+			fi
+		elif detail=$(grep -aE -m1 'segfault at|traps: .* trap|malloc\(\)|Assertion .* failed' "$stem.dom0.log"); then
+			echo "0 dom0 dom0-process other $(cut -c1-100 <<<"$detail")"
 		fi
 	fi
 	return 0
