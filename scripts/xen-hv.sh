@@ -98,7 +98,7 @@ mkdir -p "$(dirname "$OUT")"
 
 # suite: the grant-mode subtests the third domU runs on the patched Xen
 # (xen-suite's domU 2 list)
-GRANT_SUBTESTS=first-touch,revoke-storm-8-threads,coalesce-one-page,backend-error-sigbus,fork-child-access,coherence-poke
+GRANT_SUBTESTS="first-touch,revoke-storm-8-threads,coalesce-one-page,backend-error-sigbus,fork-child-access,coherence-poke"
 
 # 64 GiB: far above the domUs' RAM and below their physical address width;
 # Linux's Xen scratch space (grant frames) sits right above RAM.
