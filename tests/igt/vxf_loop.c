@@ -259,7 +259,7 @@ static void test_coalesce_one_page(void)
 	 * driver's worker joins its report to the MAP later: so wait for the
 	 * count, not only for the sleep.
 	 */
-	waiting = faulted && wait_in_fault(&w, &b0, &r[0].tid);
+	waiting = faulted;
 	for (i = 0; waiting && i < COALESCE_THREADS; i++)
 		waiting = wait_in_fault(&w, &b0, &r[i].tid);
 	waiting = waiting &&
