@@ -284,6 +284,37 @@ do_spdx() {
 	INFO=$(tail -n 1 "$LOG" | sed 's/^spdx: //')
 }
 
+# every tracked shell script (by name or by its #! line) checked by
+# ShellCheck at severity warning; first a script that must fail (a cd
+# whose failure is not handled, SC2164), so that a run that checks
+# nothing cannot pass
+do_shellcheck() {
+	local bad f files=()
+
+	bad=$(mktemp)
+	printf '#!/bin/bash\ncd /nonexistent\necho here\n' >"$bad"
+	if shellcheck -S warning "$bad" >/dev/null 2>&1; then
+		rm -f "$bad"
+		REASON="shellcheck passed a script with a warning"
+		return 1
+	fi
+	rm -f "$bad"
+	while IFS= read -r f; do
+		case "$f" in
+		*.sh) files+=("$f") ;;
+		*) head -c 64 "$f" | head -n 1 | grep -q -E '^#!(/usr)?/bin/(env )?(ba)?sh' &&
+			files+=("$f") ;;
+		esac
+	done < <(git ls-files 2>/dev/null || find . -path ./.cache -prune -o -type f -print | sed 's|^\./||')
+	if [ ${#files[@]} -eq 0 ]; then
+		REASON="no shell scripts found"
+		return 1
+	fi
+	shellcheck -S warning -x "${files[@]}" ||
+		{ REASON=$(grep -c '^In .* line [0-9]*:' "$LOG" || true)" finding(s)"; return 1; }
+	INFO="${#files[@]} scripts"
+}
+
 # The user API documentation (scripts/docs-check.py): kernel-doc -none
 # -Wall over the uAPI and protocol headers, vxf.h and every file that
 # exports a symbol, exported functions and uAPI structures documented,
@@ -723,6 +754,7 @@ step sparse "kernels" do_sparse
 step intree-6.12 "kernels" do_intree
 step dkms "kernels" do_dkms
 step spdx "" do_spdx
+step shellcheck "deps" do_shellcheck
 step docs "deps" do_docs
 step distcheck "kernels" do_distcheck
 step package-deb "kernels tools" do_package_deb

@@ -16,6 +16,7 @@ PKGS=(
 	bc flex bison libelf-dev xz-utils zstd cpio kmod
 	clang lld llvm dwarves
 	sparse dkms
+	shellcheck		# make check step shellcheck
 	qemu-system-x86 busybox-static
 	debootstrap e2fsprogs	# scripts/xen-run.sh: dom0 root filesystem, its ext4 image;
 				# scripts/vgpu-env.sh: the trixie root of the virtio-gpu VM
