@@ -271,7 +271,12 @@ domu3() {
 # which daemons run, which domains exist (for a run that went wrong)
 diag() {
 	local c
-	c=$(cat /proc/[0-9]*/comm 2>/dev/null | grep -E '^(xenstored|oxenstored|xenconsoled|vxf-backend-xen|xl)$' | sort | uniq -c | tr -s ' \n' ' ')
+	# best effort, and never fatal under set -e: a process that ends
+	# between the glob and cat's open (a poller's sleep) makes cat fail.
+	# When a domU had died, the pollers still waiting for its device
+	# made this end post at once, silently, and domU 3 never ran (twice
+	# in a soak on 2026-12-06).
+	c=$(cat /proc/[0-9]*/comm 2>/dev/null | grep -E '^(xenstored|oxenstored|xenconsoled|vxf-backend-xen|xl)$' | sort | uniq -c | tr -s ' \n' ' ') || true
 	log "running:$c"
 	timeout 20 xl list 2>&1 | sed 's/^/xl list: /' || log "xl list failed"
 }
