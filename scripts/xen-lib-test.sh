@@ -525,5 +525,51 @@ else
 	bad=1
 fi
 
+# 16. xen_subtests_complete: every subtest the run was to give has a
+# result; one a dead domU did not give is a SKIP, any other a FAIL
+# complete CASE FAULTED WANT <IGT: the result lines it gives, as
+# "NAME:RESULT" in order, with its section lines (B: begin, E: end rc)
+complete() {
+	local got
+	n=$((n + 1))
+	got=$(xen_subtests_complete "$T/expected" "$2" | awk '
+		/^VXF-TEST-BEGIN / { printf "B%s ", $2; next }
+		/^VXF-TEST-END / { printf "E%s ", $3; next }
+		/^Subtest / { r = $3; printf "%s:%s ", substr($2, 1, length($2) - 1), r }')
+	got=${got% }
+	if [ "$got" = "$3" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $3"
+		echo "  got:  $got"
+		bad=1
+	fi
+}
+printf '%s\n' "domu1/t 1 a" "domu1/t 1 b" "domu1/t 1 c" "domu2/t 2 d" \
+	"dom0/pair 1,2 p" "domu3/t 3 x" >"$T/expected"
+printf '%s\n' 'VXF-TEST-BEGIN dom0/pair' 'Subtest p: SUCCESS (1s)' \
+	'VXF-TEST-END dom0/pair rc=0' 'VXF-TEST-BEGIN domu3/t' \
+	'Subtest x: SUCCESS (1s)' 'VXF-TEST-END domu3/t rc=0' \
+	'VXF-TEST-BEGIN domu1/t' 'Subtest a: SUCCESS (1s)' 'Subtest b: SKIP (0s)' \
+	'Subtest c: FAIL (1s)' 'VXF-TEST-END domu1/t rc=1' 'VXF-TEST-BEGIN domu2/t' \
+	'Subtest d: SUCCESS (1s)' 'VXF-TEST-END domu2/t rc=0' >"$T/whole"
+complete "a whole run is left as it was" "" \
+	"Bdom0/pair p:SUCCESS Erc=0 Bdomu3/t x:SUCCESS Erc=0 Bdomu1/t a:SUCCESS b:SKIP c:FAIL Erc=1 Bdomu2/t d:SUCCESS Erc=0" <"$T/whole"
+# the soak's run of 2026-12-06: domU 1 died before its tests, and dom0's
+# post payload ended before it printed anything (its pair check, domU 3)
+printf '%s\n' 'VXF-TEST-BEGIN domu2/t' 'Subtest d: SUCCESS (1s)' \
+	'VXF-TEST-END domu2/t rc=0' >"$T/lost"
+complete "domU 1 dead, dom0's checks lost: domU 1's and the pair's SKIP, domU 3's FAIL" "1" \
+	"Bdomu2/t d:SUCCESS Erc=0 Bdomu1/t a:SKIP b:SKIP c:SKIP Erc=77 Bdom0/pair p:SKIP Erc=77 Bdomu3/t x:FAIL Erc=1" <"$T/lost"
+complete "no death, results lost: every missing one FAILs" "" \
+	"Bdomu2/t d:SUCCESS Erc=0 Bdomu1/t a:FAIL b:FAIL c:FAIL Erc=1 Bdom0/pair p:FAIL Erc=1 Bdomu3/t x:FAIL Erc=1" <"$T/lost"
+printf '%s\n' 'VXF-TEST-BEGIN domu1/t' 'Subtest a: SUCCESS (1s)' \
+	'Starting subtest: b' >"$T/cut"
+complete "a section cut short by its domU's death: the rest SKIP, the section closed" "1" \
+	"Bdomu1/t a:SUCCESS b:SKIP c:SKIP Erc=77 Bdomu2/t d:FAIL Erc=1 Bdom0/pair p:SKIP Erc=77 Bdomu3/t x:FAIL Erc=1" <"$T/cut"
+complete "a section cut short, no death: the rest FAIL" "" \
+	"Bdomu1/t a:SUCCESS b:FAIL c:FAIL Erc=1 Bdomu2/t d:FAIL Erc=1 Bdom0/pair p:FAIL Erc=1 Bdomu3/t x:FAIL Erc=1" <"$T/cut"
+
 echo "1..$n"
 exit $bad

@@ -433,6 +433,81 @@ xen_death_report() {
 	esac | head -n 40
 }
 
+# xen_subtests_complete EXPECTED "FAULTED" <IGT >IGT: the IGT lines of a
+# run (VXF-TEST-BEGIN/END sections) with a result for every subtest the
+# run was to give. EXPECTED has one line per subtest, "SECTION EXCUSE
+# NAME" (domu1/vxf_loop 1 first-touch): EXCUSE is the comma list of the
+# domU indexes whose death by the emulator on the run's last attempt
+# excuses a missing result (the domU that ran it; for a dom0 check, the
+# domUs it needs). FAULTED is that attempt's list of such domU indexes
+# ("1 3"). A subtest with no result line gets one at the end of its
+# section, the section added if it never began: "SKIP (emulator fault:
+# not run)" if excused, else "FAIL (not run)", so that a run that loses
+# results to something else (a dom0 payload that ended early, a test
+# binary that died) fails instead of passing with fewer subtests.
+xen_subtests_complete() {
+	awk -v faulted=" $2 " '
+	FNR == NR {
+		if (!($1 in excuse)) { order[++nsec] = $1; excuse[$1] = $2 }
+		want[$1, ++nwant[$1]] = $3
+		next
+	}
+	function excused(sec,   i, n, d) {
+		n = split(excuse[sec], d, ",")
+		for (i = 1; i <= n; i++)
+			if (index(faulted, " " d[i] " "))
+				return 1
+		return 0
+	}
+	# the results SEC still lacks; returns how many of them fail
+	function missing(sec,   i, nf) {
+		nf = 0
+		for (i = 1; i <= nwant[sec]; i++) {
+			if ((sec, want[sec, i]) in seen)
+				continue
+			if (excused(sec)) {
+				print "Subtest " want[sec, i] ": SKIP (emulator fault: not run)"
+			} else {
+				print "Subtest " want[sec, i] ": FAIL (not run)"
+				nf++
+			}
+		}
+		done[sec] = 1
+		return nf
+	}
+	/^VXF-TEST-BEGIN / {
+		if (open != "" && open in nwant) {
+			nf = missing(open)
+			print "VXF-TEST-END " open " rc=" (nf ? 1 : 77)
+		}
+		open = $2; print; next
+	}
+	/^Subtest .*: / {
+		name = substr($0, 9); sub(/: .*/, "", name)
+		seen[open, name] = 1; print; next
+	}
+	/^VXF-TEST-END / {
+		if ($2 in nwant)
+			missing($2)
+		open = ""; print; next
+	}
+	{ print }
+	END {
+		if (open != "" && open in nwant) {
+			nf = missing(open)
+			print "VXF-TEST-END " open " rc=" (nf ? 1 : 77)
+		}
+		for (i = 1; i <= nsec; i++) {
+			sec = order[i]
+			if (sec in done)
+				continue
+			print "VXF-TEST-BEGIN " sec
+			nf = missing(sec)
+			print "VXF-TEST-END " sec " rc=" (nf ? 1 : 77)
+		}
+	}' "$1" -
+}
+
 XEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # xen_time_scale: the factor every time limit of a Xen run is multiplied

@@ -16,8 +16,11 @@
 # usage: scripts/xen-suite.sh [--out FILE] [extra xen-run.sh options]
 # Output (stdout, and FILE): the IGT lines of every binary between
 # "VXF-TEST-BEGIN NAME" and "VXF-TEST-END NAME rc=N" (NAME: domu1/vxf_loop,
-# domu2/vxf_loop, domu3/vxf_loop, dom0/xen-suite-pair, dom0/xen-suite),
-# the format scripts/check.sh counts; a boot or harness failure prints
+# domu2/vxf_loop, domu3/vxf_loop, domu3/vxf_loop+prefetch,
+# dom0/xen-suite-pair, dom0/xen-suite), the format scripts/check.sh
+# counts, with a result for every subtest the host's vxf_loop lists for
+# each (one with none: a SKIP if the emulator killed the domU that was to
+# give it, else a FAIL); a boot or harness failure prints
 # "VXF-XEN-RUN-FAIL rc=N" and the reason. The full xen-run output goes
 # to FILE.full.
 # Environment: XEN_SUITE_TIMEOUT (QEMU hard limit, default 600 s),
@@ -95,6 +98,27 @@ fi
 # a bound vxf device keeps the module in use: unbind before the harness rmmods
 echo vxf-0 >/sys/bus/xen/drivers/vxf/unbind'
 
+# what each section is to give (SECTION EXCUSE NAME, see
+# xen_subtests_complete): the host's vxf_loop lists its subtests
+# expect_igt SECTION EXCUSE PATTERN (--run-subtest's; empty: all)
+expect_igt() {
+	local names
+	names=$("$TOP/tests/igt/vxf_loop" --list-subtests ${3:+--run-subtest "$3"} 2>/dev/null) &&
+		[ -n "$names" ] ||
+		{ echo "xen-suite: cannot list $1's subtests (tests/igt/vxf_loop --list-subtests${3:+ --run-subtest $3})" >&2; exit 3; }
+	echo "$names" | sed "s|^|$1 $2 |"
+}
+EXPECTED=$FILES/expected
+{
+	expect_igt domu1/vxf_loop 1 "${XEN_SUITE_DOMU1:-}"
+	expect_igt domu2/vxf_loop 2 "$DOMU2_SUBTESTS"
+	expect_igt domu3/vxf_loop 3 "${XEN_SUITE_DOMU3:-xen-*}"
+	expect_igt domu3/vxf_loop+prefetch 3 "prefetch-*"
+	printf '%s\n' "dom0/xen-suite-pair 1,2 xen-two-domus-at-once" \
+		"dom0/xen-suite 3 xen-domu-destroyed-backend-clean" \
+		"dom0/xen-suite 3 xen-domu3-kernel-clean"
+} >"$EXPECTED"
+
 ATTEMPTS=${XEN_SUITE_ATTEMPTS:-3}
 # shellcheck disable=SC2016
 xen_run_attempts "$ATTEMPTS" "$OUT.full" xen-suite --domus 2 --files "$FILES" \
@@ -146,17 +170,15 @@ if [ -n "$FAULTED_IDX" ]; then
 	{ print }
 	END { cut() }' \
 		"$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-	for d in $FAULTED_IDX; do
-		b="domu$d/vxf_loop"
-		grep -q "^VXF-TEST-BEGIN $b\$" "$OUT" ||
-			printf 'VXF-TEST-BEGIN %s\nStarting subtest: boot\nSubtest boot: SKIP (emulator fault)\nVXF-TEST-END %s rc=77\n' "$b" "$b" >>"$OUT"
-	done
 	# xen-run.sh's other reasons: do any name something but these domUs?
 	other=$(grep -a 'xen-run: FAIL: ' "$OUT.full" | grep -avE "FAIL: ($(echo $FAULTED_NAMES | tr ' ' '|')): " || true)
 	if [ $rc -eq 2 ] && [ -z "$other" ]; then
 		rc=0
 	fi
 fi
+# every subtest the run was to give has a result: one a dead domU (or the
+# dom0 check that needed it) did not give is a SKIP, any other a FAIL
+xen_subtests_complete "$EXPECTED" "$FAULTED_IDX" <"$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 # a death with a report (not just a domU that did not finish, which the
 # harness and the subtests already account for) not proven the emulator's
 if echo "$XEN_OTHER_DEATHS" | grep -qv ' unfinished other \|^$'; then
