@@ -475,11 +475,14 @@ xen_subtests_complete() {
 		done[sec] = 1
 		return nf
 	}
+	# end SEC, which never ended: its missing results, then its end line
+	function end_section(sec,   nf) {
+		nf = missing(sec)
+		print "VXF-TEST-END " sec " rc=" (nf ? 1 : 77)
+	}
 	/^VXF-TEST-BEGIN / {
-		if (open != "" && open in nwant) {
-			nf = missing(open)
-			print "VXF-TEST-END " open " rc=" (nf ? 1 : 77)
-		}
+		if (open != "" && open in nwant)
+			end_section(open)
 		open = $2; print; next
 	}
 	/^Subtest .*: / {
@@ -493,17 +496,14 @@ xen_subtests_complete() {
 	}
 	{ print }
 	END {
-		if (open != "" && open in nwant) {
-			nf = missing(open)
-			print "VXF-TEST-END " open " rc=" (nf ? 1 : 77)
-		}
+		if (open != "" && open in nwant)
+			end_section(open)
 		for (i = 1; i <= nsec; i++) {
 			sec = order[i]
 			if (sec in done)
 				continue
 			print "VXF-TEST-BEGIN " sec
-			nf = missing(sec)
-			print "VXF-TEST-END " sec " rc=" (nf ? 1 : 77)
+			end_section(sec)
 		}
 	}' "$1" -
 }
