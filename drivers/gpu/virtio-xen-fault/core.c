@@ -717,11 +717,18 @@ static vm_fault_t vxf_frame_fault(struct vxf_window *win, struct vm_fault *vmf)
 
 	/* map_sem: no frame is inserted after vxf_window_hv_frames_end(). */
 	down_read(&win->map_sem);
-	if (READ_ONCE(win->hv_frames) &&
-	    !xa_erase(&win->hv_failed, vmf->pgoff) &&
-	    READ_ONCE(win->dev->ring.connected))
+	if (!READ_ONCE(win->hv_frames))
+		goto out;
+	/* Told before the failure is taken: see vxf_xen_hv_fail_page(). */
+	if (xa_load(&win->hv_failed, vmf->pgoff)) {
+		vxf_xen_hv_fail_taken(win->hv_xen);
+		if (xa_erase(&win->hv_failed, vmf->pgoff))
+			goto out;
+	}
+	if (READ_ONCE(win->dev->ring.connected))
 		ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
 				     win->hv_gfn + vmf->pgoff);
+out:
 	up_read(&win->map_sem);
 	return ret;
 }

@@ -279,6 +279,7 @@ struct vxf_ra_stream {
  *	(@pages stays empty)
  * @hv_failed: in @hv_frames mode, the pages whose MAP the backend refused
  *	while a vCPU was held on them: the next fault on each gets SIGBUS
+ * @hv_xen: in @hv_frames mode, the Xen hypervisor mode the window is in
  * @ra: the sequential streams, most recently used first (see
  *	vxf_window_ra_update())
  * @prefetch_inflight: pages of PREFETCH MAPs still PENDING, at most about
@@ -310,6 +311,7 @@ struct vxf_window {
 	u64 hv_gfn;
 	bool hv_frames;
 	struct xarray hv_failed;
+	struct vxf_xen_hv *hv_xen;
 	struct vxf_ra_stream ra[VXF_RA_STREAMS];
 	u32 prefetch_inflight;
 	unsigned long take_pfns[VXF_TAKE_BATCH];
@@ -731,6 +733,7 @@ void vxf_xen_hv_destroy(struct vxf_xen_hv *xhv);
 int vxf_xen_hv_answer(struct vxf_xen_hv *xhv, const struct xenvxf_rsp *rsp);
 void vxf_xen_hv_disconnected(struct vxf_xen_hv *xhv);
 u64 vxf_xen_hv_base_gfn(const struct vxf_xen_hv *xhv);
+void vxf_xen_hv_fail_taken(struct vxf_xen_hv *xhv);
 
 /* xen.c */
 int vxf_xen_init(void);

@@ -109,10 +109,12 @@ struct vxf_xen_hv_map {
  * struct vxf_xen_hv_wait - a record waiting on a MAP
  * @seq: the record, 0 for a free entry
  * @page: its window page
+ * @pos: its place in the report ring (the free-running index it had)
  */
 struct vxf_xen_hv_wait {
 	u64 seq;
 	u64 page;
+	u32 pos;
 };
 
 /**
@@ -132,6 +134,8 @@ struct vxf_xen_hv_wait {
  * @overflow_seen: @area->overflow when last looked at
  * @last_seq: the newest record seen
  * @gen: generation of the next MAP id
+ * @taken_prod: @area->prod when a fault last took a page's failure: the
+ *	records before it were written before that fault
  * @dead: the area was found corrupt, or teardown began: nothing more is
  *	read or sent
  * @corrupt: @dead because of the area: the work takes the window away
@@ -154,6 +158,7 @@ struct vxf_xen_hv {
 	u32 overflow_seen;
 	u64 last_seq;
 	u64 gen;
+	u32 taken_prod;
 	bool dead;
 	bool corrupt;
 	struct vxf_xen_hv_map maps[VXF_XEN_HV_MAPS];
@@ -224,7 +229,8 @@ static struct vxf_xen_hv_map *vxf_xen_hv_map_new(struct vxf_xen_hv *xhv,
 	return NULL;
 }
 
-static bool vxf_xen_hv_wait_add(struct vxf_xen_hv *xhv, u64 seq, u64 page)
+static bool vxf_xen_hv_wait_add(struct vxf_xen_hv *xhv, u64 seq, u64 page,
+				u32 pos)
 {
 	unsigned int i;
 
@@ -233,8 +239,31 @@ static bool vxf_xen_hv_wait_add(struct vxf_xen_hv *xhv, u64 seq, u64 page)
 			continue;
 		xhv->waits[i].seq = seq;
 		xhv->waits[i].page = page;
+		xhv->waits[i].pos = pos;
 		return true;
 	}
+	return false;
+}
+
+/*
+ * Whether an access may still be held on @page: a record waiting on it that
+ * was written after the last failure a fault took (vxf_xen_hv_fail_taken()).
+ * An older one may be a second record of an access that took its SIGBUS
+ * already: a task held in user mode can be moved to another vCPU, whose
+ * retry reports the same access again. The last failure is the window's,
+ * on whatever page: an access held behind an older record on another page
+ * costs one more report and MAP, never a wrong result. Called with
+ * @xhv->lock held.
+ */
+static bool vxf_xen_hv_held(struct vxf_xen_hv *xhv, u64 page)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&xhv->lock);
+	for (i = 0; i < VXF_XEN_HV_WAITS; i++)
+		if (xhv->waits[i].seq && xhv->waits[i].page == page &&
+		    (s32)(xhv->waits[i].pos - xhv->taken_prod) >= 0)
+			return true;
 	return false;
 }
 
@@ -269,11 +298,47 @@ static void vxf_xen_hv_resolve_page(struct vxf_xen_hv *xhv, u64 page)
 	}
 }
 
-/* Fail the accesses held on @page, then let them retry (into SIGBUS). */
+/*
+ * Fail the accesses held on @page, then let them retry (into SIGBUS).
+ *
+ * The page is failed only if an access may still be held on it: else the
+ * failure would be left for the page's next access, however much later,
+ * after the backend served the page again. A refusal with no record
+ * waiting, or only records older than the last failure taken, is that of
+ * a second MAP for one access (made by a record of the moved task that
+ * came after the answer to the first MAP), and fails nothing. The records
+ * are resolved all the same: an access still held, whose record was older,
+ * reports again and gets the next refusal.
+ */
 static void vxf_xen_hv_fail_page(struct vxf_xen_hv *xhv, u64 page)
 {
-	vxf_window_hv_frame_fail(&xhv->dev->win, page);
+	bool held;
+
+	spin_lock_irq(&xhv->lock);
+	held = vxf_xen_hv_held(xhv, page);
+	spin_unlock_irq(&xhv->lock);
+	if (held)
+		vxf_window_hv_frame_fail(&xhv->dev->win, page);
 	vxf_xen_hv_resolve_page(xhv, page);
+}
+
+/**
+ * vxf_xen_hv_fail_taken() - a fault is about to take a page's failure
+ * @xhv: hypervisor mode of the window
+ *
+ * The faulting access is the retry of one Xen held: every record of it was
+ * written before now, so no refusal that comes for one of them may fail
+ * the page again (vxf_xen_hv_fail_page()).
+ *
+ * Context: a fault in frames mode, vxf_window.map_sem held for reading.
+ */
+void vxf_xen_hv_fail_taken(struct vxf_xen_hv *xhv)
+{
+	u32 prod = READ_ONCE(xhv->area->prod);
+
+	spin_lock_irq(&xhv->lock);
+	xhv->taken_prod = prod;
+	spin_unlock_irq(&xhv->lock);
 }
 
 /* Put the wanted MAPs on the ring. Called with @xhv->lock held. */
@@ -304,7 +369,7 @@ static bool vxf_xen_hv_send(struct vxf_xen_hv *xhv)
 }
 
 static void vxf_xen_hv_record(struct vxf_xen_hv *xhv,
-			      const struct xen_fault_record *rec)
+			      const struct xen_fault_record *rec, u32 pos)
 {
 	s64 page;
 
@@ -321,7 +386,7 @@ static void vxf_xen_hv_record(struct vxf_xen_hv *xhv,
 		vxf_xen_hv_resolve(rec->seq);
 		return;
 	}
-	if (!vxf_xen_hv_wait_add(xhv, rec->seq, page))
+	if (!vxf_xen_hv_wait_add(xhv, rec->seq, page, pos))
 		vxf_xen_hv_resolve(rec->seq);
 }
 
@@ -358,7 +423,7 @@ static bool vxf_xen_hv_consume(struct vxf_xen_hv *xhv)
 	while (xhv->cons != prod) {
 		vxf_hv_record_copy(&rec, &area->rec[xhv->cons % XEN_FAULT_RING_SIZE]);
 		xhv->cons++;
-		vxf_xen_hv_record(xhv, &rec);
+		vxf_xen_hv_record(xhv, &rec, xhv->cons - 1);
 	}
 	/* The slots are free once the copies are taken. */
 	virt_mb();
@@ -672,6 +737,7 @@ struct vxf_xen_hv *vxf_xen_hv_create(struct vxf_device *dev,
 		goto err_unbind;
 
 	dev->win.hv_gfn = xhv->base_gfn;
+	dev->win.hv_xen = xhv;
 	dev->win.hv_frames = true;
 	dev_info(parent, "%s: hypervisor mode, frames %#llx-%#llx\n", dev->name,
 		 xhv->base_gfn, xhv->base_gfn + xhv->nr_pages - 1);
