@@ -407,7 +407,7 @@ if [ "$DOMU_INDEX" = 3 ]; then
 		echo "FAIL: the driver says hypervisor mode" ||
 		echo "ok: the driver stayed in grant mode"
 else
-	set -- "xen-hv-*" 11 xen-hv
+	set -- "xen-hv-*" 12 xen-hv
 fi
 # (on the console as it runs, so that a hang says where it is)
 { /tests/vxf_loop --run-subtest "$1"; echo $? >/tmp/igt.rc; } 2>&1 | tee /tmp/igt.out
@@ -472,7 +472,7 @@ suite_domu() {
 
 # the same subtests in a second domU, with 2 vCPUs (EFAULT for a kernel
 # access to a refused page is tested there), against the same backend
-suite_domu vxf-hvsuite2 2 2 "2-vcpu domU" "11 xen-hv subtests passed"
+suite_domu vxf-hvsuite2 2 2 "2-vcpu domU" "12 xen-hv subtests passed"
 pid=$(cat /tmp/be.pid 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	ok "vxf-backend-xen still running after the domU ended"

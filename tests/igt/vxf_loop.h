@@ -18,7 +18,8 @@
  * vxf_xen.c those that need the dom0 backend (Xen mode of the helpers),
  * vxf_xen_hv.c those of hypervisor mode on the patched Xen,
  * vxf_hv_records.c the bodies both of these share (fault records seen
- * through the driver's tracepoint),
+ * through the driver's tracepoint), vxf_xen_hv_moved.c the body of
+ * xen-hv-refusal-moved,
  * vxf_loop_super.c those about 2 MiB superpage windows, vxf_loop_inject.c
  * those about injected failures and the driver's live allocations.
  */
@@ -125,6 +126,7 @@ void vxf_loop_inject_subtests(void);
 void vxf_xen_subtests(void);
 void vxf_xen_hv_subtests(void);
 void hv_check_record_fields(struct window *w);
+void xen_hv_check_refusal_moved(struct window *w);
 void hv_check_exec(struct window *w);
 void hv_check_rejected_traced(struct window *w, unsigned int window_id);
 

@@ -26,6 +26,9 @@
  *       domU and the rest of the window live on, and the page works once
  *       the backend serves it again; with a second vCPU, a kernel access
  *       to a refused page ends in EFAULT
+ *   xen-hv-refusal-moved    refused reads by a reader moved between
+ *       vCPUs while held end in SIGBUS once and leave no refusal behind
+ *       (vxf_xen_hv_moved.c)
  *   xen-hv-revoke-storm     the backend takes random ranges back through
  *       the hypervisor every 2 ms while 4 threads write and read their
  *       pages: every value read is the last one written, no signal, no
@@ -266,6 +269,15 @@ static void test_backend_error(void)
 	/* A new access gives the backend another chance. */
 	be_cmd(&w, "unfail");
 	check_page(&w, 4, expect_pattern, 0);
+	window_stop(&w);
+}
+
+static void test_refusal_moved(void)
+{
+	struct window w;
+
+	hv_start(&w, "8", NULL);
+	xen_hv_check_refusal_moved(&w);
 	window_stop(&w);
 }
 
@@ -598,6 +610,13 @@ void vxf_xen_hv_subtests(void)
 		     "lives and the page works once the backend serves it.");
 	igt_subtest("xen-hv-backend-error")
 		test_backend_error();
+
+	igt_describe("A reader moved between vCPUs while Xen holds it on a "
+		     "page the backend refuses: its read ends in SIGBUS once, "
+		     "and no refusal is left behind for the page's next "
+		     "access once the backend serves it again.");
+	igt_subtest("xen-hv-refusal-moved")
+		test_refusal_moved();
 
 	igt_describe("Random ranges taken back through the hypervisor every "
 		     "2 ms under 4 writing and reading threads: every read "
