@@ -49,6 +49,18 @@ struct hv_mover {
 	unsigned int moves, failed;
 };
 
+/*
+ * A backend command that cannot end the subtest: no assertion may fail
+ * (and leave the subtest) while the mover runs, its state on our stack.
+ */
+static bool hv_cmd(struct window *w, const char *cmd, char *why, size_t len)
+{
+	if (!vxf_backend_cmd(&w->be, NULL, 0, "%s", cmd))
+		return true;
+	snprintf(why, len, "%s: %s", cmd, vxf_backend_last_error());
+	return false;
+}
+
 /* Move the reader to each of the two vCPUs in turn, at random pauses. */
 static void *hv_mover_main(void *arg)
 {
@@ -109,17 +121,20 @@ void xen_hv_check_refusal_moved(struct window *w)
 	if (moving)
 		igt_assert(!pthread_create(&m.thread, NULL, hv_mover_main, &m));
 
-	/* The figures are printed before any assertion: a failure needs them. */
+	/*
+	 * No assertion until the mover is joined; the figures are printed
+	 * before any, as a failure needs them.
+	 */
 	for (i = 0; i < MOVED_ROUNDS && !why[0]; i++) {
-		be_cmd(w, fail);
-		be_cmd(w, revoke);	/* a hole again */
+		if (!hv_cmd(w, fail, why, sizeof(why)) ||
+		    !hv_cmd(w, revoke, why, sizeof(why)))	/* a hole again */
+			break;
 		if (vxf_try_read64(p, &v)) {
 			snprintf(why, sizeof(why), "round %u: a read of a refused page completed", i);
 		} else if (vxf_last_fault_signal() != SIGBUS) {
 			snprintf(why, sizeof(why), "round %u: the read of a refused page ended in signal %d, not SIGBUS",
 				 i, vxf_last_fault_signal());
-		} else {
-			be_cmd(w, "unfail");
+		} else if (hv_cmd(w, "unfail", why, sizeof(why))) {
 			if (!vxf_try_read64(p, &v))
 				snprintf(why, sizeof(why), "round %u: the read after the backend served the page again ended in signal %d: a refusal was left behind",
 					 i, vxf_last_fault_signal());
@@ -128,13 +143,12 @@ void xen_hv_check_refusal_moved(struct window *w)
 					 i, (unsigned long long)v);
 		}
 	}
-	be_cmd(w, "unfail");
-
 	if (moving) {
 		__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
 		igt_assert(!pthread_join(m.thread, NULL));
 		igt_assert(!sched_setaffinity(0, sizeof(all), &all));
 	}
+	be_cmd(w, "unfail");
 	s1 = stats(w);
 	igt_info("%u rounds, %u moves between vCPUs %d and %d; %llu refused MAPs (%lld beyond one a round), %llu reports, %llu SIGBUS\n",
 		 i, m.moves, m.cpus[0], m.cpus[1],
