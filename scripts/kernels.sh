@@ -81,9 +81,6 @@ else
 		hd="$ROOT/usr/src/linux-headers-$kv"
 		mk="$hd/Makefile"
 		[ -f "$mk" ] || die "$mk missing after extraction"
-		# "include /usr/src/linux-headers-X-common/Makefile" -> our copy
-		sed -i -E "s|^include /usr/src/|include $ROOT/usr/src/|" "$mk"
-		grep -q "^include $ROOT/usr/src/" "$mk" || die "could not fix $mk"
 		md="$ROOT/lib/modules/$kv"
 		mkdir -p "$md"
 		ln -sfn "../../../usr/src/linux-headers-$kv" "$md/build"
@@ -103,6 +100,17 @@ else
 fi
 
 [ -f "$ROOT/boot/vmlinuz-$KVER_612" ] || die "vmlinuz-$KVER_612 missing"
+
+# "include /usr/src/linux-headers-X-common/Makefile" -> our copy. Checked
+# on every run: a cache moved from another checkout keeps the old path,
+# and every build against it would fail while the stamp says "cached".
+for kv in "$KVER_612" "$KVER_61"; do
+	mk="$ROOT/usr/src/linux-headers-$kv/Makefile"
+	grep -q "^include $ROOT/usr/src/" "$mk" && continue
+	sed -i -E "s|^include (/.*)?/usr/src/linux-headers-|include $ROOT/usr/src/linux-headers-|" "$mk"
+	grep -q "^include $ROOT/usr/src/" "$mk" || die "could not fix $mk"
+	echo "kernels: $mk now includes $ROOT/usr/src/"
+done
 
 # shellcheck disable=SC2034 # read through ${!v} below
 {
