@@ -422,8 +422,8 @@ static bool vxf_xen_hv_consume(struct vxf_xen_hv *xhv)
 	}
 	while (xhv->cons != prod) {
 		vxf_hv_record_copy(&rec, &area->rec[xhv->cons % XEN_FAULT_RING_SIZE]);
+		vxf_xen_hv_record(xhv, &rec, xhv->cons);
 		xhv->cons++;
-		vxf_xen_hv_record(xhv, &rec, xhv->cons - 1);
 	}
 	/* The slots are free once the copies are taken. */
 	virt_mb();
