@@ -252,7 +252,7 @@ static void expect_record(const struct hv_rec *r, uint64_t page,
 void hv_check_record_fields(struct window *w)
 {
 	static struct hv_rec recs[MAX_RECS];
-	int cpus[MAX_CPUS], nr_cpus = 0, c;
+	int cpus[MAX_CPUS], nr_cpus, c;
 	uint64_t hv_gfn = info(w).hv_gfn, p, pages, last_seq = 0;
 	struct vxf_backend_stats b0;
 	const struct hv_rec *first;
@@ -264,9 +264,7 @@ void hv_check_record_fields(struct window *w)
 	char cmd[64];
 
 	igt_assert(sched_getaffinity(0, sizeof(set), &set) == 0);
-	for (c = 0; c < CPU_SETSIZE && nr_cpus < MAX_CPUS; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[nr_cpus++] = c;
+	nr_cpus = cpus_in(&set, cpus, MAX_CPUS);
 	igt_require_f((uint64_t)nr_cpus * PAGES_PER_CPU <= w->pages,
 		      "%d CPUs, a window of %llu pages\n", nr_cpus,
 		      (unsigned long long)w->pages);

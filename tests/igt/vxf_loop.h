@@ -28,6 +28,7 @@
 #define VXF_LOOP_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,6 +109,7 @@ bool wait_stat_ms(struct window *w, size_t offset, uint64_t target, int ms);
 		     (unsigned long long)(value))
 double now_s(void);
 bool wait_pid(pid_t pid, int *status, int ms);
+int cpus_in(const cpu_set_t *set, int *cpus, int max);
 bool wait_in_fault(struct window *w, const struct vxf_backend_stats *b0,
 		   volatile pid_t *tid);
 struct vxf_backend_stats be_stats(struct window *w);

@@ -403,6 +403,20 @@ bool wait_stat(struct window *w, size_t offset, uint64_t target)
 	return wait_stat_ms(w, offset, target, 20000);
 }
 
+/*
+ * The first @max CPUs of @set into @cpus, lowest first; returns how many
+ * there were.
+ */
+int cpus_in(const cpu_set_t *set, int *cpus, int max)
+{
+	int c, n = 0;
+
+	for (c = 0; c < CPU_SETSIZE && n < max; c++)
+		if (CPU_ISSET(c, set))
+			cpus[n++] = c;
+	return n;
+}
+
 /* Wait for @pid for up to @ms milliseconds; true and *@status if it ended. */
 bool wait_pid(pid_t pid, int *status, int ms)
 {

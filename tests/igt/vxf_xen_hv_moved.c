@@ -79,19 +79,6 @@ static void *hv_mover_main(void *arg)
 	return NULL;
 }
 
-/* The first two vCPUs the test may run on; false if there are fewer. */
-static bool hv_two_cpus(int cpus[2])
-{
-	cpu_set_t set;
-	int c, n = 0;
-
-	igt_assert(!sched_getaffinity(0, sizeof(set), &set));
-	for (c = 0; c < CPU_SETSIZE && n < 2; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[n++] = c;
-	return n == 2;
-}
-
 /**
  * xen_hv_check_refusal_moved - the body of xen-hv-refusal-moved
  * @w: a window in hypervisor mode, of MOVED_PAGE + 1 pages or more
@@ -111,7 +98,7 @@ void xen_hv_check_refusal_moved(struct window *w)
 	uint64_t v;
 
 	igt_assert(!sched_getaffinity(0, sizeof(all), &all));
-	moving = hv_two_cpus(m.cpus);
+	moving = cpus_in(&all, m.cpus, 2) == 2;
 	if (!moving)
 		igt_info("one vCPU: the reader cannot move\n");
 	check_page(w, MOVED_PAGE, expect_pattern, 0);
