@@ -140,6 +140,38 @@ cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
 : >"$s.dom0.log"
 expect "a soft lockup in a domU that finished is no death" "$s" ""
 
+# 8b. a warning in a domU that went on to its end, its RFLAGS one no CPU
+# can hold (a single-step #DB in kernel code, xen-suite on 2026-12-06):
+# the emulator's; the same with a valid RFLAGS: no death (xen-run.sh
+# fails the run on the warning itself)
+s=$T/xen-1-8b
+cp "$T/xen-1-7.console.log" "$s.console.log"
+: >"$s.xen.log"
+cat >"$s.vxf-domu1.log" <<EOF
+$INS
+[   51.401694] ------------[ cut here ]------------
+[   51.403251] WARNING: CPU: 0 PID: 196 at arch/x86/kernel/traps.c:1120 exc_debug_kernel+0xca/0x160
+[   51.406320] RIP: 0010:exc_debug_kernel+0xca/0x160
+[   51.406544] RSP: 0000:fffffe0000010f28 EFLAGS: 06000002
+[   51.408514] Call Trace:
+[   51.409710] RIP: 0010:__kmalloc_cache_node_noprof+0xec/0x330
+[   51.409738] RSP: 0018:ffffc9000074f820 EFLAGS: 06000f42
+[   51.410924]  </TASK>
+[   51.410995] ---[ end trace 0000000000000000 ]---
+$DONE
+EOF
+cp "$T/xen-1-7.vxf-domu1.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a warning with an impossible RFLAGS in a domU that finished is the emulator's" "$s" \
+	"1 vxf-domu1 impossible-rflags emulator"
+s=$T/xen-1-8c
+cp "$T/xen-1-8b.console.log" "$s.console.log"
+: >"$s.xen.log"
+sed 's/EFLAGS: 06000/EFLAGS: 00000/' "$T/xen-1-8b.vxf-domu1.log" >"$s.vxf-domu1.log"
+cp "$T/xen-1-8b.vxf-domu2.log" "$s.vxf-domu2.log"
+: >"$s.dom0.log"
+expect "a warning with a valid RFLAGS in a domU that finished is no death" "$s" ""
+
 # 9. a triple fault right after the idle loop's HLT, interrupts on, after
 # insmod: idle-wakeup, the emulator's; the same with IF clear, a RIP past
 # the halt routine, or no VXF-KSYM-IDLE-HALT line: not proven
