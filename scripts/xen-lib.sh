@@ -323,6 +323,11 @@ kernel_fault_report() {
 			(n > 1 && /Kernel panic - not syncing/)) exit }'
 }
 
+# report_rflags REPORT: the first RFLAGS (EFLAGS: HEX) of a kernel report
+report_rflags() {
+	sed -n 's/.*EFLAGS: \([0-9a-fA-F]*\).*/\1/p' <<<"$1" | sed -n 1p
+}
+
 # dom0_before_init DOM0LOG REPORT: true if the first line of dom0's kernel
 # fault report REPORT comes before dom0's init printed VXF-DOM0-INIT-START
 # in DOM0LOG (or it never did)
@@ -363,23 +368,18 @@ xen_deaths() {
 			id=${ids%% *}
 			detail=$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")
 		fi
-		if [ -z "$sig" ]; then
-			if [ $fin = 0 ]; then
-				echo "${ids%% *} $name unfinished other no VXF-DOMU-DONE and no report of why"
-			else
-				# a report that fails the run in a domU that lived on:
-				# the emulator's if the CPU's RFLAGS in it cannot be
-				rep=$(kernel_fault_report "$XEN_KREPORT" <<<"$con")
-				fl=$(sed -n 's/.*EFLAGS: \([0-9a-fA-F]*\).*/\1/p' <<<"$rep" | sed -n 1p)
-				if [ -n "$fl" ] && rflags_impossible "$fl"; then
-					detail=$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")
-					if grep -aq '\[virtio_xen_fault\]' <<<"$rep"; then
-						detail="$detail; driver frames in the report"
-					fi
-					echo "${ids%% *} $name impossible-rflags emulator $detail (RFLAGS $fl; the domU lived on)"
-				fi
-			fi
+		if [ -z "$sig" ] && [ $fin = 0 ]; then
+			echo "${ids%% *} $name unfinished other no VXF-DOMU-DONE and no report of why"
 			continue
+		fi
+		# unless the report that fails the run of a domU that lived on
+		# shows an RFLAGS no CPU can hold: impossible-rflags below
+		if [ -z "$sig" ]; then
+			rep=$(kernel_fault_report "$XEN_KREPORT" <<<"$con")
+			rflags_impossible "$(report_rflags "$rep")" || continue
+			sig=kernel-fault
+			id=${ids%% *}
+			detail="$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep") (the domU lived on)"
 		fi
 		cls=other
 		if [ "$sig" = triple-fault ] && [ "${detail%%:*}" = e008 ]; then
@@ -403,7 +403,7 @@ xen_deaths() {
 			if [ "$sig" = triple-fault ]; then
 				fl=${detail##* }
 			else
-				fl=$(sed -n 's/.*EFLAGS: \([0-9a-fA-F]*\).*/\1/p' <<<"$rep" | sed -n 1p)
+				fl=$(report_rflags "$rep")
 			fi
 			if [ -n "$fl" ] && rflags_impossible "$fl"; then
 				detail="$detail (RFLAGS $fl)"
