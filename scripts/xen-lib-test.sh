@@ -603,5 +603,110 @@ complete "a section cut short by its domU's death: the rest SKIP, the section cl
 complete "a section cut short, no death: the rest FAIL" "" \
 	"Bdomu1/t a:SUCCESS b:FAIL c:FAIL Erc=1 Bdomu2/t d:FAIL Erc=1 Bdom0/pair p:FAIL Erc=1 Bdomu3/t x:FAIL Erc=1" <"$T/cut"
 
+# 17. xen_sections_merge: a section is taken from an attempt whose domUs
+# lived through it and that gave it whole (the last such with a FAIL,
+# else the last); check succeeds when every section was given so.
+# merged CASE WANT-CHECK WANT WANT-ERR F1 RAW1 ...: WANT as complete's,
+# of the merge of $T/last; WANT-ERR the sections taken from earlier
+# attempts ("SECTION@N ..."); WANT-CHECK 0 or 1, check's status
+merged() {
+	local got err chk
+	n=$((n + 1))
+	xen_sections_merge check "$T/expected" "${@:5}" 2>/dev/null
+	chk=$?
+	got=$(xen_sections_merge merge "$T/expected" "${@:5}" <"$T/last" 2>"$T/err" | awk '
+		/^VXF-TEST-BEGIN / { printf "B%s ", $2; next }
+		/^VXF-TEST-END / { printf "E%s ", $3; next }
+		/^Subtest / { r = $3; printf "%s:%s ", substr($2, 1, length($2) - 1), r }')
+	got=${got% }
+	err=$(sed 's/^xen-merge: //; s/: attempt /@/' "$T/err" | tr '\n' ' ')
+	err=${err% }
+	if [ "$got" = "$3" ] && [ "$err" = "$4" ] && [ "$chk" = "$2" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: check $2; $3; taken: $4"
+		echo "  got:  check $chk; $got; taken: $err"
+		bad=1
+	fi
+}
+# attempt 1: domU 2 died in d; domU 1 and 3 whole, the pair check failed
+printf '%s\n' 'VXF-TEST-BEGIN domu1/t' 'Subtest a: SUCCESS (1s)' 'Subtest b: SKIP (0s)' \
+	'Subtest c: SUCCESS (1s)' 'VXF-TEST-END domu1/t rc=0' 'VXF-TEST-BEGIN domu2/t' \
+	'Starting subtest: d' 'VXF-TEST-BEGIN dom0/pair' 'Subtest p: FAIL (1s)' \
+	'VXF-TEST-END dom0/pair rc=1' 'VXF-TEST-BEGIN domu3/t' 'Subtest x: SUCCESS (1s)' \
+	'VXF-TEST-END domu3/t rc=0' >"$T/a1"
+# attempt 2 (the last): domU 1 died after a; its finished lines ($T/last)
+printf '%s\n' 'VXF-TEST-BEGIN domu1/t' 'Subtest a: SUCCESS (1s)' 'Starting subtest: b' \
+	'VXF-TEST-BEGIN domu2/t' 'Subtest d: SUCCESS (1s)' 'VXF-TEST-END domu2/t rc=0' \
+	'VXF-TEST-BEGIN dom0/pair' 'Subtest p: FAIL (1s)' 'VXF-TEST-END dom0/pair rc=1' \
+	'VXF-TEST-BEGIN domu3/t' 'Subtest x: SUCCESS (1s)' 'VXF-TEST-END domu3/t rc=0' >"$T/a2"
+printf '%s\n' 'VXF-TEST-BEGIN domu1/t' 'Subtest a: SUCCESS (1s)' \
+	'Subtest b: SKIP (emulator fault)' 'Subtest c: SKIP (emulator fault: not run)' \
+	'VXF-TEST-END domu1/t rc=77' 'VXF-TEST-BEGIN domu2/t' 'Subtest d: SUCCESS (1s)' \
+	'VXF-TEST-END domu2/t rc=0' 'VXF-TEST-BEGIN dom0/pair' \
+	'Subtest p: SKIP (emulator fault) (1s)' 'VXF-TEST-END dom0/pair rc=0' \
+	'VXF-TEST-BEGIN domu3/t' 'Subtest x: SUCCESS (1s)' 'VXF-TEST-END domu3/t rc=0' >"$T/last"
+merged "domU 1 from attempt 1, domU 2 from 2; the pair, never whole, as the last left it" 1 \
+	"Bdomu1/t a:SUCCESS b:SKIP c:SUCCESS Erc=0 Bdomu2/t d:SUCCESS Erc=0 Bdom0/pair p:SKIP Erc=0 Bdomu3/t x:SUCCESS Erc=0" \
+	"domu1/t@1" 2 "$T/a1" 1 "$T/a2"
+merged "an attempt run again for something else gives nothing" 1 \
+	"Bdomu1/t a:SUCCESS b:SKIP c:SKIP Erc=77 Bdomu2/t d:SUCCESS Erc=0 Bdom0/pair p:SKIP Erc=0 Bdomu3/t x:SUCCESS Erc=0" \
+	"" - "$T/a1" 1 "$T/a2"
+merged "one attempt: the last's lines as they were" 1 \
+	"Bdomu1/t a:SUCCESS b:SKIP c:SKIP Erc=77 Bdomu2/t d:SUCCESS Erc=0 Bdom0/pair p:SKIP Erc=0 Bdomu3/t x:SUCCESS Erc=0" \
+	"" 1 "$T/a2"
+sed 's/^Subtest x: SUCCESS/Subtest x: FAIL/; s/domu3\/t rc=0/domu3\/t rc=1/' "$T/a1" >"$T/a1x"
+merged "a failure in a section a domU lived through is kept, though a later attempt passed" 1 \
+	"Bdomu1/t a:SUCCESS b:SKIP c:SUCCESS Erc=0 Bdomu2/t d:SUCCESS Erc=0 Bdom0/pair p:SKIP Erc=0 Bdomu3/t x:FAIL Erc=1" \
+	"domu1/t@1 domu3/t@1" 2 "$T/a1x" 1 "$T/a2"
+grep -v '^Subtest c:' "$T/a1" >"$T/a1c"
+merged "a section with a result missing is not whole" 1 \
+	"Bdomu1/t a:SUCCESS b:SKIP c:SKIP Erc=77 Bdomu2/t d:SUCCESS Erc=0 Bdom0/pair p:SKIP Erc=0 Bdomu3/t x:SUCCESS Erc=0" \
+	"" 2 "$T/a1c" 1 "$T/a2"
+# attempt 3: no death but domU 3, which died before its tests
+grep -v 'domu3\|Subtest x' "$T/a1" | sed 's/^Starting subtest: d$/Subtest d: SUCCESS (1s)\nVXF-TEST-END domu2\/t rc=0/; s/^Subtest p: FAIL/Subtest p: SUCCESS/; s/pair rc=1/pair rc=0/' >"$T/a3"
+: >"$T/empty"
+merged "every section whole in some attempt: check succeeds" 0 \
+	"Bdomu1/t a:SUCCESS b:SKIP c:SUCCESS Erc=0 Bdomu2/t d:SUCCESS Erc=0 Bdom0/pair p:SUCCESS Erc=0 Bdomu3/t x:SUCCESS Erc=0" \
+	"domu1/t@2 dom0/pair@2" 2 "$T/a1" 3 "$T/a3" "1 2" "$T/empty" 1 "$T/a2"
+
+# 18. xen_run_attempts with XEN_RUN_ENOUGH: an attempt the emulator would
+# be run again for is not when the command says the attempts so far gave
+# enough; each attempt's faulted domUs are kept (an attempt run again for
+# a deaf vCPU as "-"). The fake xen-run.sh of case 12; xen_deaths is
+# played: domU 1 dies of the emulator on every attempt but a deaf one.
+# enough CASE RUNS COMMAND WANT: WANT is "attempts retries stop-lines
+# faulted-per-attempt"
+enough() {
+	local got
+	n=$((n + 1))
+	printf '%s\n' "$2" >"$T/runs"
+	got=$(
+		xen_deaths() { grep -q deaf "$T/out" || echo "1 vxf-domu1 vmrun-resume emulator e008:0"; }
+		s=$T/xen-18-$n
+		: >"$s.console.log"
+		XEN_LIB_DIR=$T/lib
+		echo "0.50 0.50 0.50 1/100 1" >"$T/loadavg"
+		FAKE_RUNS=$T/runs FAKE_STEM=$s FAKE_SCALES=/dev/null XEN_LOADAVG=$T/loadavg XEN_NPROC=2 \
+			XEN_RUN_ENOUGH=$3 xen_run_attempts 3 "$T/out" test 2>"$T/err"
+		echo "$XEN_RUN_ATTEMPT $XEN_RETRIES $(grep -c '^test: attempt [0-9]*: emulator fault in domid(s) 1 : the attempts so far gave every part whole: not running again$' "$T/err") $(for i in "${!XEN_ATTEMPT_FAULTED_NAMES[@]}"; do printf '%s=%s,' "$i" "${XEN_ATTEMPT_FAULTED_NAMES[i]% }"; done)")
+	if [ "$got" = "$4" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $4 (attempts retries stop-lines faulted)"
+		echo "  got:  $got"
+		bad=1
+	fi
+}
+enough "enough after the first attempt: not run again" '2 -
+0 -' true "1 0 1 1=vxf-domu1,"
+enough "never enough: run again up to the attempts" '2 -
+2 -
+2 -' false "3 2 0 1=vxf-domu1,2=vxf-domu1,3=vxf-domu1,"
+enough "an attempt run again for a deaf vCPU gives no faulted list" '2 deaf
+2 -' true "2 1 1 1=-,2=vxf-domu1,"
+
 echo "1..$n"
 exit $bad

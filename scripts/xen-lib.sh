@@ -534,6 +534,106 @@ xen_subtests_complete() {
 	}' "$1" -
 }
 
+# xen_sections_merge MODE EXPECTED F1 RAW1 [F2 RAW2 ...]: the sections of
+# a run made several times. EXPECTED is xen_subtests_complete's; RAWn the
+# IGT lines of attempt n (its VXF-TEST-BEGIN/END sections; the last
+# attempt last) and Fn the domU indexes an emulator signature killed in
+# it ("1 3"), or "-" for an attempt that is not to give results. An
+# attempt gives a section whole if none of the domUs the section needs
+# (its EXCUSE list) died in it and it has the section's end line and a
+# result for every subtest the section was to give; of the attempts that
+# do, the section is taken from the last with a failed subtest in it
+# (FAIL, CRASH, TIMEOUT), else the last: a failure a later attempt did not
+# repeat is not lost.
+# MODE check: succeed if every section of EXPECTED was given whole by
+# some attempt. MODE merge: read the last attempt's finished IGT lines
+# (xen_subtests_complete's output) on stdin and print them with each
+# section an attempt gave whole taken from that attempt; print on stderr
+# one line per section taken from an attempt before the last:
+#   xen-merge: SECTION: attempt N
+# So a domU the emulator killed on one attempt and not on another gives
+# its results once, whatever its siblings did on that attempt.
+xen_sections_merge() {
+	local mode=$1 expected=$2 n=0
+	local -a ops=()
+	shift 2
+	while [ $# -ge 2 ]; do
+		n=$((n + 1))
+		ops+=("att=$n" "fl= $1 " "$2")
+		shift 2
+	done
+	awk -v mode="$mode" -v last="$n" '
+	att == 0 {
+		if (!($1 in excuse)) { order[++nsec] = $1; excuse[$1] = $2 }
+		want[$1, ++nwant[$1]] = $3
+		next
+	}
+	FNR == 1 { sec = ""; faulted[att] = fl }
+	fl == " - " { next }
+	/^VXF-TEST-BEGIN / { sec = $2; text[att, sec] = $0 "\n"; next }
+	sec == "" { next }
+	{ text[att, sec] = text[att, sec] $0 "\n" }
+	/^Subtest .*: / {
+		name = substr($0, 9); sub(/: .*/, "", name)
+		got[att, sec, name] = 1
+		if ($0 ~ /^Subtest [^ ]*: (FAIL|CRASH|TIMEOUT)/)
+			failed[att, sec] = 1
+	}
+	/^VXF-TEST-END / { ended[att, sec] = 1; sec = "" }
+	function whole(a, s,   i, k, d) {
+		if (!((a, s) in ended))
+			return 0
+		k = split(excuse[s], d, ",")
+		for (i = 1; i <= k; i++)
+			if (index(faulted[a], " " d[i] " "))
+				return 0
+		for (i = 1; i <= nwant[s]; i++)
+			if (!((a, s, want[s, i]) in got))
+				return 0
+		return 1
+	}
+	# the attempt that gives S whole, or 0
+	function giver(s,   a, best) {
+		best = 0
+		for (a = last; a >= 1; a--) {
+			if (!whole(a, s))
+				continue
+			if ((a, s) in failed)
+				return a
+			if (!best)
+				best = a
+		}
+		return best
+	}
+	END {
+		if (mode == "check") {
+			for (i = 1; i <= nsec; i++)
+				if (!giver(order[i]))
+					exit 1
+			exit 0
+		}
+		while ((getline line < "/dev/stdin") > 0) {
+			if (line ~ /^VXF-TEST-BEGIN /) {
+				split(line, f, " ")
+				a = (f[2] in excuse) ? giver(f[2]) : 0
+				if (a) {
+					printf "%s", text[a, f[2]]
+					if (a != last)
+						printf "xen-merge: %s: attempt %d\n", f[2], a >"/dev/stderr"
+					skip = 1
+					continue
+				}
+			}
+			if (skip) {
+				if (line ~ /^VXF-TEST-END /)
+					skip = 0
+				continue
+			}
+			print line
+		}
+	}' "$expected" "${ops[@]}"
+}
+
 XEN_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # xen_time_scale: the factor every time limit of a Xen run is multiplied
@@ -616,7 +716,15 @@ xen_load_rescale() {
 # status), XEN_RUN_ATTEMPT (the last attempt's number), XEN_RETRIES (the
 # retries made), FAULTED (the domids an emulator signature killed in the
 # last attempt, space separated), FAULTED_NAMES (their names) and
-# XEN_OTHER_DEATHS (the last attempt's other deaths, xen_deaths lines).
+# XEN_OTHER_DEATHS (the last attempt's other deaths, xen_deaths lines),
+# and XEN_ATTEMPT_FAULTED_NAMES[N] for each attempt N: its FAULTED_NAMES,
+# or "-" for an attempt run again for something else (the load, a deaf
+# vCPU), whose results are not to be used.
+# With XEN_RUN_ENOUGH set to a command, an attempt the emulator would be
+# run again for is not when that command succeeds (the caller already has
+# what it needs from the attempts so far; xen-suite.sh takes each domU's
+# results from an attempt it lived through):
+#   WHO: attempt N: emulator fault in domid(s) D: the attempts so far gave every part whole: not running again
 # A failed run whose probe (scripts/xen-run.sh) found a deaf vCPU, and no
 # death, is run again the same way ("qemu-apic-deaf-vcpu: ..."); DEAF is
 # the last attempt's such line, if any.
@@ -633,6 +741,7 @@ xen_run_attempts() {
 	XEN_RUN_ATTEMPT=1
 	XEN_RETRIES=0
 	XEN_LOAD_RETRIES=0
+	XEN_ATTEMPT_FAULTED_NAMES=()
 	while :; do
 		: >"$out.load"
 		xen_load_watch "$out.load" >/dev/null 2>&1 &
@@ -659,6 +768,7 @@ xen_run_attempts() {
 		FAULTED=$(echo "$deaths" | awk '$4 == "emulator" { print $1 }' | sort -u | tr '\n' ' ')
 		FAULTED_NAMES=$(echo "$deaths" | awk '$4 == "emulator" { print $2 }' | sort -u | tr '\n' ' ')
 		XEN_OTHER_DEATHS=$(echo "$deaths" | awk '$4 == "other"')
+		XEN_ATTEMPT_FAULTED_NAMES[XEN_RUN_ATTEMPT]=$FAULTED_NAMES
 		if [ -n "$deaths" ]; then
 			echo "$deaths" | sed "s/^/xen-death: $who: attempt $XEN_RUN_ATTEMPT: domid /" >&2
 		fi
@@ -692,9 +802,14 @@ xen_run_attempts() {
 				l = l (l == "" ? "" : "; ") sprintf("domid %s (%s) %s: %s", $1, $2, $3, d) }
 				END { print l }')
 			what="emulator fault in domid(s) $FAULTED"
+			if [ -n "${XEN_RUN_ENOUGH:-}" ] && $XEN_RUN_ENOUGH; then
+				echo "$who: attempt $XEN_RUN_ATTEMPT: $what: the attempts so far gave every part whole: not running again" >&2
+				return 0
+			fi
 		elif [ -z "$XEN_OTHER_DEATHS" ] && [ -n "$DEAF" ]; then
 			why="qemu-apic-deaf-vcpu: $DEAF"
 			what="QEMU left a vCPU deaf"
+			XEN_ATTEMPT_FAULTED_NAMES[XEN_RUN_ATTEMPT]=-
 		# A run that ran out of time while the load rose is run again
 		# with larger limits, once; the emulator's deaths in it (retried
 		# on their own) do not stop that, other deaths but an unfinished
@@ -705,6 +820,7 @@ xen_run_attempts() {
 			read -r _ scale _ <<<"$rs"
 			echo "xen-load-retry: $who: attempt $XEN_RUN_ATTEMPT: time limits x${rs%% *}, the load average rose to ${rs##* } (x$scale without this run's QEMU): running again with x$scale" >&2
 			cp "$out" "$out.$XEN_RUN_ATTEMPT"
+			XEN_ATTEMPT_FAULTED_NAMES[XEN_RUN_ATTEMPT]=-
 			XEN_RUN_ATTEMPT=$((XEN_RUN_ATTEMPT + 1))
 			XEN_LOAD_RETRIES=$((XEN_LOAD_RETRIES + 1))
 			continue
