@@ -20,7 +20,12 @@
 # dom0/xen-suite-pair, dom0/xen-suite), the format scripts/check.sh
 # counts, with a result for every subtest the host's vxf_loop lists for
 # each (one with none: a SKIP if the emulator killed the domU that was to
-# give it, else a FAIL); a boot or harness failure prints
+# give it, else a FAIL). A run in which the emulator killed a domU is
+# made again (up to XEN_SUITE_ATTEMPTS, default 3) until every section
+# was given whole by an attempt its domUs lived through, and each section
+# is taken from such an attempt (scripts/xen-lib.sh's xen_sections_merge):
+# a domU killed on one attempt gives its results from another, whatever
+# its siblings did. A boot or harness failure prints
 # "VXF-XEN-RUN-FAIL rc=N" and the reason. The full xen-run output goes
 # to FILE.full.
 # Environment: XEN_SUITE_TIMEOUT (QEMU hard limit, default 600 s),
@@ -119,9 +124,41 @@ EXPECTED=$FILES/expected
 		"dom0/xen-suite 3 xen-domu3-kernel-clean"
 } >"$EXPECTED"
 
+# suite_igt FULL: the IGT lines of one attempt's xen-run output, without
+# the "vxf-domuN| ", "dom0| " and "dom0| domu3| " prefixes (only prefixed
+# lines: xen-run.sh's failure report repeats log tails bare)
+suite_igt() {
+	grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$1" |
+		sed -E 's/^(vxf-domu[0-9]\| |dom0\| )//; s/^domu3\| //' |
+		grep -aE '^(VXF-TEST-(BEGIN|END) |Starting subtest: |Subtest .*: )' || true
+}
+
+# suite_merge MODE: xen_sections_merge MODE over the attempts made so far
+# (attempt N's output is $OUT.full.N, the last's $OUT.full): each domU's
+# results from an attempt it lived through
+suite_merge() {
+	local i f names idx
+	local -a args=()
+	for i in $(seq "$XEN_RUN_ATTEMPT"); do
+		f=$OUT.full.$i
+		[ "$i" -lt "$XEN_RUN_ATTEMPT" ] || f=$OUT.full
+		names=${XEN_ATTEMPT_FAULTED_NAMES[i]-}
+		if [ "$names" = - ]; then
+			idx=-
+		else
+			idx=$(for n in $names; do echo "${n#vxf-domu}"; done | tr '\n' ' ')
+		fi
+		suite_igt "$f" >"$FILES/igt.$i"
+		args+=("$idx" "$FILES/igt.$i")
+	done
+	xen_sections_merge "$1" "$EXPECTED" "${args[@]}"
+}
+
 ATTEMPTS=${XEN_SUITE_ATTEMPTS:-3}
+# a domU the emulator killed is run again only until every part of the
+# suite was given whole by some attempt (suite_merge)
 # shellcheck disable=SC2016
-xen_run_attempts "$ATTEMPTS" "$OUT.full" xen-suite --domus 2 --files "$FILES" \
+XEN_RUN_ENOUGH="suite_merge check" xen_run_attempts "$ATTEMPTS" "$OUT.full" xen-suite --domus 2 --files "$FILES" \
 	--timeout "${XEN_SUITE_TIMEOUT:-600}" --domu-timeout "${XEN_SUITE_DOMU_TIMEOUT:-300}" \
 	--dom0-payload 'bash $VXF_FILES/xen-suite-dom0.sh pre' \
 	--dom0-post 'bash $VXF_FILES/xen-suite-dom0.sh post' \
@@ -129,11 +166,7 @@ xen_run_attempts "$ATTEMPTS" "$OUT.full" xen-suite --domus 2 --files "$FILES" \
 rc=$XEN_RUN_RC
 attempt=$XEN_RUN_ATTEMPT
 
-# IGT lines without the "vxf-domuN| ", "dom0| " and "dom0| domu3| " prefixes
-# (only prefixed lines: xen-run.sh's failure report repeats log tails bare)
-grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
-	sed -E 's/^(vxf-domu[0-9]\| |dom0\| )//; s/^domu3\| //' |
-	grep -aE '^(VXF-TEST-(BEGIN|END) |Starting subtest: |Subtest .*: )' >"$OUT" || true
+suite_igt "$OUT.full" >"$OUT"
 
 # A domU an emulator signature killed (scripts/xen-lib.sh) on the last
 # attempt: what it left unfinished is skipped, not failed, and so are the
@@ -143,7 +176,7 @@ grep -aE '^(vxf-domu[0-9]\| |dom0\| )' "$OUT.full" |
 # domain fails the run.
 FAULTED_IDX=$(for n in $FAULTED_NAMES; do echo "${n#vxf-domu}"; done | tr '\n' ' ')
 if [ -n "$FAULTED_IDX" ]; then
-	echo "xen-suite: emulator death of domU(s) $FAULTED_IDX(domid(s) $FAULTED) on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped" >&2
+	echo "xen-suite: emulator death of domU(s) $FAULTED_IDX(domid(s) $FAULTED) on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped$([ "$attempt" -eq 1 ] || echo ", but where an earlier attempt gave them whole")" >&2
 	awk -v faulted=" $FAULTED_IDX" '
 	function hit(b) { return b ~ /^domu[0-9]\// && index(faulted, " " substr(b, 5, 1) " ") }
 	function needs(l) {
@@ -164,7 +197,7 @@ if [ -n "$FAULTED_IDX" ]; then
 	/^Subtest .*: / {
 		started = ""
 		if (hit(bin) || (bin ~ /^dom0\// && needs($0)))
-			sub(/: FAIL /, ": SKIP ")
+			sub(/: FAIL /, ": SKIP (emulator fault) ")
 		print; next }
 	/^VXF-TEST-END / { started = ""; open = 0; print; next }
 	{ print }
@@ -179,6 +212,12 @@ fi
 # every subtest the run was to give has a result: one a dead domU (or the
 # dom0 check that needed it) did not give is a SKIP, any other a FAIL
 xen_subtests_complete "$EXPECTED" "$FAULTED_IDX" <"$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+# a section an earlier attempt gave whole (its domUs lived through it)
+# comes from that attempt
+if [ "$attempt" -gt 1 ]; then
+	suite_merge merge <"$OUT" >"$OUT.tmp" 2>"$FILES/merged" && mv "$OUT.tmp" "$OUT"
+	sed 's/^xen-merge: /xen-suite: results of /; s/: attempt /: from attempt /' "$FILES/merged" >&2
+fi
 # a death with a report (not just a domU that did not finish, which the
 # harness and the subtests already account for) not proven the emulator's
 if echo "$XEN_OTHER_DEATHS" | grep -qv ' unfinished other \|^$'; then
