@@ -323,6 +323,11 @@ kernel_fault_report() {
 			(n > 1 && /Kernel panic - not syncing/)) exit }'
 }
 
+# report_head REPORT: the first line of a kernel report, 100 characters at most
+report_head() {
+	sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$1"
+}
+
 # report_rflags REPORT: the first RFLAGS (EFLAGS: HEX) of a kernel report
 report_rflags() {
 	sed -n 's/.*EFLAGS: \([0-9a-fA-F]*\).*/\1/p' <<<"$1" | sed -n 1p
@@ -366,7 +371,7 @@ xen_deaths() {
 		if [ -z "$sig" ] && [ -n "$rep" ] && [ $fin = 0 ]; then
 			sig=kernel-fault
 			id=${ids%% *}
-			detail=$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")
+			detail=$(report_head "$rep")
 		fi
 		if [ -z "$sig" ] && [ $fin = 0 ]; then
 			echo "${ids%% *} $name unfinished other no VXF-DOMU-DONE and no report of why"
@@ -379,7 +384,7 @@ xen_deaths() {
 			rflags_impossible "$(report_rflags "$rep")" || continue
 			sig=kernel-fault
 			id=${ids%% *}
-			detail="$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep") (the domU lived on)"
+			detail="$(report_head "$rep") (the domU lived on)"
 		fi
 		cls=other
 		if [ "$sig" = triple-fault ] && [ "${detail%%:*}" = e008 ]; then
@@ -427,7 +432,7 @@ xen_deaths() {
 	if [ -f "$stem.dom0.log" ]; then
 		rep=$(kernel_fault_report <"$stem.dom0.log")
 		if [ -n "$rep" ]; then
-			detail=$(sed -n '1s/^\(.\{1,100\}\).*/\1/p' <<<"$rep")
+			detail=$(report_head "$rep")
 			if dom0_before_init "$stem.dom0.log" "$rep"; then
 				echo "0 dom0 dom0-before-init emulator $detail (before dom0's init)"
 			else

@@ -696,11 +696,6 @@ if [ $created = 1 ]; then
 		# A domU that triple-faulted (Xen's log says so; see
 		# scripts/xen-lib.sh) may linger: it is destroyed like a
 		# finished one, and waited for no more.
-		# A domU is there while its name key is: a write below its
-		# directory after it went (a pair a payload's background job
-		# wrote as the domU died) brings the directory back, not the
-		# toolstack's keys, and used to keep this loop waiting until
-		# the timeout.
 		end=$((SECONDS + DOMU_TIMEOUT))
 		declare -A done_at=()
 		tf_next=$((SECONDS + 5))
@@ -713,6 +708,12 @@ if [ $created = 1 ]; then
 			fi
 			for n in $DOMU_NAMES; do
 				d=$(xenstore-read /local/domain/0/vxf-ids/$n 2>/dev/null)
+				# A domU is there while its name key is: a write
+				# below its directory after it went (a pair a
+				# payload's background job wrote as the domU died)
+				# brings the directory back, not the toolstack's
+				# keys, and used to keep this loop waiting until
+				# the timeout.
 				xenstore-exists /local/domain/$d/name || continue
 				alive=1
 				if [ -z "${done_at[$n]}" ] && [ -n "$d" ] && [ "${tf#* $d }" != "$tf" ]; then
