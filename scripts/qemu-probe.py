@@ -46,11 +46,28 @@ interrupt handler with interrupts enabled, and acknowledges (EOI) each
 IPI and timer interrupt before handling it: such a vCPU lost an EOI, or
 was handed a vector it never ran.
 
+And for each vCPU running (not halted) both times with interrupts
+enabled, out of an interrupt shadow, at the same RIP and with a vector
+pending (IRR) above its processor priority (PPR), in the very same
+local APIC state:
+
+  deaf cpu N: running with interrupts enabled and a vector pending above its priority, ...
+
+An x86 CPU takes such a vector before its next instruction; QEMU never
+gave it to this one (seen: Xen spinning on a lock with interrupts
+enabled, the lock holder waiting for it to take a TLB-flush IPI; see
+README, "Deaths the emulator causes").
+
+--judge FILE reads the two probes from FILE (this command's output,
+with or without a prefix before "probe N at" and "cpu N:") and prints
+only the deaf lines: the same judgement, on a recorded run.
+
 Exit status: 0 when it could ask, 1 otherwise (the reason on stderr).
-scripts/vgpu-qemu.sh runs it when a guest's test hangs.
+scripts/vgpu-qemu.sh and scripts/xen-run.sh run it when a guest hangs.
 """
 
 import json
+import re
 import socket
 import sys
 import time
@@ -140,9 +157,9 @@ def probe(q):
         print("cpu %d: HLT=%s %s II=%s RIP=%s; %s" % (
             idx, flags.get("HLT", "?"), intf, flags.get("II", "?"),
             flags.get("RIP", "?"), apic))
-        seen[("cpu", idx)] = {"halted": flags.get("HLT") == "1",
-                              "if": intf == "IF=1", "apic": apic,
-                              "rip": flags.get("RIP")}
+        seen[("cpu", idx)] = cpu_state(flags.get("HLT"), intf[3:],
+                                       flags.get("II"), flags.get("RIP"),
+                                       apic)
     sys.stdout.flush()
     return seen
 
@@ -166,16 +183,78 @@ def unpopped(vq):
     return (vq["guest-avail"] - vq["last-avail-idx"]) & 0xffff
 
 
+def vectors(cpu, reg):
+    """The vectors HMP listed after reg ("ISR", "IRR") in cpu's APIC."""
+    m = re.search(r"\b%s ((?:\d+ ?)+)" % reg, cpu["apic"])
+    return [int(v) for v in m.group(1).split()] if m else []
+
+
 def deaf(cpu):
     """Halted, interrupts enabled, and a vector in service (ISR)."""
-    isr = cpu["apic"].split("ISR ", 1)[-1].split(" IRR", 1)[0]
-    return cpu["halted"] and cpu["if"] and "ISR " in cpu["apic"] and \
-        isr.strip() not in ("", "(none)")
+    return cpu["halted"] and cpu["if"] and bool(vectors(cpu, "ISR"))
+
+
+def pending_above_ppr(cpu):
+    """Running, interrupts enabled, no interrupt shadow, and a pending
+    vector (IRR) whose priority class is above the processor's (PPR):
+    one the CPU must take before its next instruction."""
+    m = re.search(r"\bPPR 0x([0-9a-f]+)", cpu["apic"])
+    if not m or cpu["halted"] or not cpu["if"] or cpu["ii"]:
+        return False
+    ppr = int(m.group(1), 16)
+    return any(v >> 4 > ppr >> 4 for v in vectors(cpu, "IRR"))
 
 
 def irqs(cpu):
     """The local APIC's ISR, IRR and priorities, as HMP printed them."""
     return cpu["apic"][cpu["apic"].find("ISR "):]
+
+
+def judge_cpus(first, second, twice):
+    """Print a deaf line for each vCPU in the same deaf state in both
+    probes ({("cpu", N): state} each), twice seconds apart."""
+    for key, a in sorted(first.items(), key=str):
+        b = second.get(key)
+        if key[0] != "cpu" or not b or a["rip"] != b["rip"] or \
+                irqs(a) != irqs(b):
+            continue
+        if deaf(a) and deaf(b):
+            print("deaf cpu %d: halted with interrupts enabled and "
+                  "a vector in service, unchanged over %d s: %s" % (
+                      key[1], twice, irqs(b)))
+        elif pending_above_ppr(a) and pending_above_ppr(b):
+            print("deaf cpu %d: running with interrupts enabled and a "
+                  "vector pending above its priority, not taken over %d s "
+                  "(RIP %s): %s" % (key[1], twice, b["rip"], irqs(b)))
+
+
+CPU_LINE = re.compile(r"cpu (\d+): HLT=(\S+) IF=(\S+) II=(\S+) RIP=([^;]*); (.*)")
+
+
+def cpu_state(halted, intf, ii, rip, apic):
+    """A vCPU's state as judge_cpus reads it (strings as HMP gave them)."""
+    return {"halted": halted == "1", "if": intf == "1", "ii": ii == "1",
+            "apic": apic, "rip": rip}
+
+
+def judge_file(path):
+    """judge_cpus on the two probes recorded in path."""
+    probes, twice = [], 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.search(r"probe \d+ at (\d+):(\d+):(\d+)", line)
+            if m:
+                probes.append((sum(int(x) * k for x, k in
+                                   zip(m.groups(), (3600, 60, 1))), {}))
+                continue
+            m = CPU_LINE.search(line.rstrip("\n"))
+            if m and probes:
+                probes[-1][1][("cpu", int(m.group(1)))] = \
+                    cpu_state(*m.groups()[1:])
+    if len(probes) < 2:
+        raise ValueError("%s: fewer than two probes" % path)
+    twice = (probes[1][0] - probes[0][0]) % 86400
+    judge_cpus(probes[0][1], probes[1][1], twice)
 
 
 def hmp(q, command, cpu):
@@ -187,6 +266,13 @@ def hmp(q, command, cpu):
 def main():
     args = sys.argv[1:]
     twice = None
+    if len(args) == 2 and args[0] == "--judge":
+        try:
+            judge_file(args[1])
+        except (OSError, ValueError) as e:
+            print("qemu-probe: %s" % e, file=sys.stderr)
+            return 1
+        return 0
     if len(args) == 3 and args[0] == "--twice":
         twice = int(args[1])
         args = args[2:]
@@ -203,14 +289,10 @@ def main():
         time.sleep(twice)
         print("probe 2 at %s" % time.strftime("%H:%M:%S", time.gmtime()))
         second = probe(q)
+        judge_cpus(first, second, twice)
         for key, a in sorted(first.items(), key=str):
             b = second.get(key)
             if key[0] == "cpu":
-                if b and deaf(a) and deaf(b) and a["rip"] == b["rip"] and \
-                        irqs(a) == irqs(b):
-                    print("deaf cpu %d: halted with interrupts enabled and "
-                          "a vector in service, unchanged over %d s: %s" % (
-                              key[1], twice, irqs(b)))
                 continue
             if b and a.get("inuse", 0) > 0 and b.get("inuse", 0) > 0 and \
                     a.get("used-idx") == b.get("used-idx"):

@@ -321,10 +321,14 @@ for v in 0 200 8 20 8002 400002 100000002 5a5a0f2c; do
 	if rflags_impossible "$v"; then echo "ok $n RFLAGS $v is impossible"; else echo "not ok $n RFLAGS $v is impossible"; bad=1; fi
 done
 # 12. xen_run_attempts: a run that hung with a deaf vCPU in its probe
-# (scripts/xen-run.sh) and no death is run again, and counted; a run that
-# failed without one is not; the retries stop at ATTEMPTS. A fake
-# xen-run.sh in XEN_LIB_DIR plays the runs: it reads what each one says
-# from $FAKE_RUNS (one line per run: exit status, then "deaf" or not).
+# (scripts/xen-run.sh) and no death but domUs the hang left unfinished is
+# run again, and counted; a run that failed without one is not, nor one
+# with another death; the retries stop at ATTEMPTS. A fake xen-run.sh in
+# XEN_LIB_DIR plays the runs: it reads what each one says from
+# $FAKE_RUNS (one line per run: exit status, then "deaf", "deaf-running"
+# (the probe's line for a vCPU that does not take a pending vector),
+# "deaf+unfinished" (and domU 1 created, never done), "deaf+oops" (and
+# domU 1 died of an oops), "unfinished" or not).
 mkdir -p "$T/lib"
 cat >"$T/lib/xen-run.sh" <<'EOF'
 #!/bin/bash
@@ -334,7 +338,17 @@ echo "xen-run: console log $FAKE_STEM.console.log (caches ready in 0.0s)"
 echo "xen-run: --- end; logs: $FAKE_STEM.*.log"
 echo "xen-run: time limits x${VXF_XEN_TIME_SCALE:-1}: hard 600s, domU(s) 300s"
 echo "${VXF_XEN_TIME_SCALE:-1}" >>"$FAKE_SCALES"
-[ "$what" != deaf ] || echo "xen-run: probe| deaf cpu 0: halted with interrupts enabled and a vector in service, ISR 251"
+case "$what" in
+deaf|deaf+*) echo "xen-run: probe| deaf cpu 0: halted with interrupts enabled and a vector in service, ISR 251" ;;
+deaf-running) echo "xen-run: probe| deaf cpu 0: running with interrupts enabled and a vector pending above its priority, not taken over 15 s (RIP ffff82d040230c62): ISR (none) IRR 250 253 APR 0x00 TPR 0x10 DFR 0x0f LDR 0x01 PPR 0x10" ;;
+esac
+case "$what" in
+*unfinished|*oops)
+	echo "VXF-DOMU-CREATED vxf-domu1 domid=1" >"$FAKE_STEM.console.log"
+	echo "VXF-DOMU-PAYLOAD-BEGIN" >"$FAKE_STEM.vxf-domu1.log"
+	[ "${what%oops}" = "$what" ] || echo "[   9.000000] BUG: kernel NULL pointer dereference, address: 0000000000000000" >>"$FAKE_STEM.vxf-domu1.log"
+	;;
+esac
 # slow-L: the domU payload ran out of time, and the load average is L at
 # the end; slowbug-L: the same with a kernel report besides
 case "$what" in
@@ -381,6 +395,14 @@ attempts "deaf every time: retried up to the attempts, then it fails" '2 deaf
 2 deaf
 2 deaf' 3 "3 2 2 2"
 attempts "a deaf probe in a run that passed is no retry" '0 deaf' 3 "1 0 0 0"
+attempts "a vCPU that does not take a pending vector is deaf: retried" '2 deaf-running
+0 -' 3 "2 1 0 1"
+attempts "a deaf vCPU with a domU the hang left unfinished is retried" '2 deaf+unfinished
+0 -' 3 "2 1 0 1"
+attempts "an unfinished domU without a deaf vCPU is not retried" '2 unfinished
+0 -' 3 "1 0 2 0"
+attempts "a deaf vCPU with a domU dead of an oops is not retried" '2 deaf+oops
+0 -' 3 "1 0 2 0"
 
 # 13. xen_run_attempts: a run that failed on its time limits alone while
 # the load rose beyond its time scale's (less its own QEMU's 2) is run
@@ -707,6 +729,46 @@ enough "never enough: run again up to the attempts" '2 -
 2 -' false "3 2 0 1=vxf-domu1,2=vxf-domu1,3=vxf-domu1,"
 enough "an attempt run again for a deaf vCPU gives no faulted list" '2 deaf
 2 -' true "2 1 1 1=-,2=vxf-domu1,"
+
+# 19. scripts/qemu-probe.py --judge: which vCPU of two probes 15 s apart
+# is deaf. The probe of a Xen run that hung (2026-12-06): Xen's CPU 0
+# spinning on a lock with interrupts enabled and the TLB-flush IPI (253)
+# and its timer (250) pending, never taken; CPU 1 waiting for that IPI.
+# judge CASE SED WANT: the probe edited by SED (its cpu lines of probe 2
+# when the expression begins with "2"), WANT the deaf lines' "cpu N:"
+# words and first four words after them (none: "-")
+cpu0='cpu 0: HLT=0 IF=1 II=0 RIP=ffff82d040230c62; LVTT 0x000000fa active-hi edge one-shot Fixed (vec 250) Timer DCR=0xb (divide by 1) initial_count = 967146 current_count = 0 ISR (none) IRR 250 253 APR 0x00 TPR 0x10 DFR 0x0f LDR 0x01 PPR 0x10'
+cpu1='cpu 1: HLT=0 IF=1 II=0 RIP=ffff82d0403229aa; LVTT 0x000000fa active-hi edge one-shot Fixed (vec 250) Timer DCR=0xb (divide by 1) initial_count = 2296297 current_count = 0 ISR (none) IRR (none) APR 0x01 TPR 0x10 DFR 0x0f LDR 0x02 PPR 0x10'
+judge() {
+	local got p1 p2
+	n=$((n + 1))
+	p1=$(printf '%s\n' "$cpu0" "$cpu1")
+	p2=$p1
+	case "$2" in
+	2*) p2=$(sed "${2#2}" <<<"$p2") ;;
+	?*) p1=$(sed "$2" <<<"$p1"); p2=$(sed "$2" <<<"$p2") ;;
+	esac
+	printf 'xen-run: probe| %s\n' 'probe 1 at 19:12:35' "$p1" 'probe 2 at 19:12:50' "$p2" >"$T/probe"
+	got=$(python3 "$XEN_LIB_DIR/qemu-probe.py" --judge "$T/probe" | awk '{ print $2, $3, $4, $5, $6, $7 }' | tr '\n' ';')
+	if [ "${got:--}" = "$3" ]; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "  want: $3"
+		echo "  got:  ${got:--}"
+		bad=1
+	fi
+}
+judge "a running vCPU with a pending vector above its priority, never taken: deaf" "" \
+	"cpu 0: running with interrupts enabled;"
+judge "the same, its RIP moved between the probes: not deaf" "2s/RIP=ffff82d040230c62/RIP=ffff82d040230c65/" "-"
+judge "the same, the vector taken between the probes: not deaf" "2s/IRR 250 253/IRR 253/" "-"
+judge "a vector pending at its priority class or below: not deaf" "s/IRR 250 253 APR 0x00 TPR 0x10/IRR 250 APR 0x00 TPR 0xf0/; s/PPR 0x10/PPR 0xf0/" "-"
+judge "interrupts disabled: not deaf" "s/cpu 0: HLT=0 IF=1/cpu 0: HLT=0 IF=0/" "-"
+judge "in an interrupt shadow: not deaf" "s/IF=1 II=0 RIP=ffff82d040230c62/IF=1 II=1 RIP=ffff82d040230c62/" "-"
+judge "halted, a vector in service: deaf" "s/cpu 1: HLT=0/cpu 1: HLT=1/; s/ISR (none) IRR (none) APR 0x01/ISR 251 IRR (none) APR 0x01/; s/IRR 250 253/IRR (none)/" \
+	"cpu 1: halted with interrupts enabled;"
+judge "halted, nothing in service, a vector pending: not claimed" "s/cpu 0: HLT=0/cpu 0: HLT=1/" "-"
 
 echo "1..$n"
 exit $bad

@@ -731,8 +731,9 @@ xen_load_rescale() {
 # results from an attempt it lived through):
 #   WHO: attempt N: emulator fault in domid(s) D: the attempts so far gave every part whole: not running again
 # A failed run whose probe (scripts/xen-run.sh) found a deaf vCPU, and no
-# death, is run again the same way ("qemu-apic-deaf-vcpu: ..."); DEAF is
-# the last attempt's such line, if any.
+# death but the emulator's and domUs the hang left unfinished, is run
+# again the same way ("qemu-apic-deaf-vcpu: ..."); DEAF is the last
+# attempt's such line, if any.
 # A run that failed on its time limits alone while the rest of the
 # machine's load rose beyond what its time scale was chosen for
 # (xen_load_rescale; domUs that did not finish are no other death here)
@@ -792,12 +793,16 @@ xen_run_attempts() {
 			grep -a '^xen-run: probe| \(deaf\|stalled\) ' "$out" >&2 || true
 			DEAF=$(sed -n 's/^xen-run: probe| deaf //p' "$out" | head -n 1)
 		fi
-		# Run again only for the emulator: no other death, an attempt
-		# left, and either a domain an emulator signature killed or a
-		# run that hung on a vCPU QEMU left halted with a vector in
-		# service (the same signature as the virtio-gpu VM's,
-		# scripts/vgpu-run.sh): Xen and the kernels acknowledge each
-		# interrupt before they handle it and never halt inside a
+		# Run again only for the emulator: an attempt left, and either
+		# a domain an emulator signature killed and no other death, or
+		# a run that hung on a vCPU QEMU left deaf (scripts/qemu-probe.py:
+		# halted with a vector in service, the same signature as the
+		# virtio-gpu VM's, scripts/vgpu-run.sh; or running with
+		# interrupts enabled and a vector pending above its priority,
+		# which an x86 CPU takes before its next instruction) and no
+		# death but the emulator's and domUs it left unfinished (a hung
+		# Xen runs none of them on): Xen and the kernels acknowledge
+		# each interrupt before they handle it and never halt inside a
 		# handler, so nothing of the project's can make one.
 		if [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
 			return 0
@@ -811,7 +816,8 @@ xen_run_attempts() {
 				echo "$who: attempt $XEN_RUN_ATTEMPT: $what: the attempts so far gave every part whole: not running again" >&2
 				return 0
 			fi
-		elif [ -z "$XEN_OTHER_DEATHS" ] && [ -n "$DEAF" ]; then
+		elif [ -n "$DEAF" ] &&
+			[ -z "$(echo "$XEN_OTHER_DEATHS" | awk '$3 != "unfinished"')" ]; then
 			why="qemu-apic-deaf-vcpu: $DEAF"
 			what="QEMU left a vCPU deaf"
 			XEN_ATTEMPT_FAULTED_NAMES[XEN_RUN_ATTEMPT]=-

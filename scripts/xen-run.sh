@@ -813,9 +813,11 @@ FAILED_STAGE=
 # The host's view of a run that hangs: 40 s before the hard limit,
 # scripts/qemu-probe.py asks QEMU twice, 15 s apart, for each vCPU's
 # state and local APIC (and its virtqueues). A vCPU halted with
-# interrupts enabled and a vector in service, the same both times, is
-# "deaf": it sleeps until an NMI (see README, "QEMU's faults in the
-# virtio-gpu VM"); xen-lib.sh's xen_run_attempts retries such a run.
+# interrupts enabled and a vector in service, or running with interrupts
+# enabled and a vector pending above its priority at the same RIP, the
+# same both times, is "deaf": QEMU never gives it an interrupt again (see
+# README, "QEMU's faults in the virtio-gpu VM" and "Deaths the emulator
+# causes"); xen-lib.sh's xen_run_attempts retries such a run.
 PROBE_AT=$([ "$TIMEOUT" -ge 240 ] && echo $((TIMEOUT - 40)) || echo 0)
 while kill -0 "$QPID" 2>/dev/null; do
 	if [ "$PROBE_AT" -gt 0 ] && [ -z "$PROBE_PID" ] &&

@@ -21,8 +21,8 @@
 # ("soak: ITER STEP death: attempt A domid D NAME SIGNATURE CLASS DETAIL"),
 # then the tables: steps (boots, pass, fail, skip, retries) and deaths by
 # signature, and the false failures: steps that failed although every
-# death in them was the emulator's (xen-lib.sh's retry rule should leave
-# none). Everything is kept in DIR (default .cache/soak/<stamp>/):
+# death in them was the emulator's, or with a vCPU QEMU left deaf
+# (xen-lib.sh's retry rule should leave none). Everything is kept in DIR (default .cache/soak/<stamp>/):
 # soak.txt (this output), deaths.txt, steps.txt, each step's output.
 # Verdicts: PASS; SKIP (make check would count the step, or some of its
 # subtests, skipped: an emulator death on every attempt); FAIL (make check
@@ -120,9 +120,12 @@ run_step() {
 			esac
 		done < <(xen_deaths "$stem")
 	done
-	# a failure with only the emulator's deaths in it is a false failure
+	# a failure with only the emulator's deaths in it is a false failure,
+	# and so is one in which QEMU left a vCPU deaf (scripts/qemu-probe.py;
+	# the domUs such a hang leaves unfinished count as other deaths)
 	local ff=0
 	[ "$verdict" != FAIL ] || [ $emu -eq 0 ] || [ $oth -ne 0 ] || ff=1
+	[ "$verdict" != FAIL ] || ! grep -aqs '^xen-run: probe| deaf \|qemu-apic-deaf-vcpu: ' "$out" "$out".* || ff=1
 	echo "$i $s $verdict $rc $nb $nr $emu $oth $ff $((SECONDS - t0))" >>"$OUTD/steps.txt"
 	say "$i $s $verdict (exit $rc, $nb boot(s), $nr retries, deaths: $emu emulator, $oth other, $((SECONDS - t0)) s, load $(load))${why:+: $why}"
 }
@@ -157,5 +160,5 @@ awk '{ k = $6 " " $7; c[k]++; w[k] = w[k] " " $1 "/" $2 "/" $3 ":" $4 "," $5 }
 nfalse=$(awk '{ n += $9 } END { print n + 0 }' "$OUTD/steps.txt")
 nfail=$(awk '$3 == "FAIL" { n++ } END { print n + 0 }' "$OUTD/steps.txt")
 echo
-say "$(wc -l <"$OUTD/steps.txt") step runs, $nfail failed, $nfalse false failure(s) (failed with only emulator deaths)"
+say "$(wc -l <"$OUTD/steps.txt") step runs, $nfail failed, $nfalse false failure(s) (failed with only emulator deaths, or a deaf vCPU)"
 [ "$nfail" -eq 0 ]
