@@ -22,8 +22,9 @@
 # then the tables: steps (boots, pass, fail, skip, retries) and deaths by
 # signature, and the false failures: steps that failed although every
 # death in them was the emulator's, or with a vCPU QEMU left deaf
-# (xen-lib.sh's retry rule should leave none). Everything is kept in DIR (default .cache/soak/<stamp>/):
-# soak.txt (this output), deaths.txt, steps.txt, each step's output.
+# (xen-lib.sh's retry rule should leave none). Everything is kept in DIR
+# (default .cache/soak/<stamp>/): soak.txt (this output), deaths.txt,
+# steps.txt, each step's output.
 # Verdicts: PASS; SKIP (make check would count the step, or some of its
 # subtests, skipped: an emulator death on every attempt); FAIL (make check
 # would count a failure: exit status, a FAIL/CRASH/TIMEOUT subtest, a
