@@ -116,10 +116,11 @@ step() {
 		# end of the output (scripts/xen-lib.sh's xen_death_report)
 		grep -a '^xen-death-report: ' "$LOG" | head -n 60 >>"$LOGS/death-reports" || true
 		# every reason a VM run gave (scripts/vgpu-run.sh's too: the
-		# vgpu stall's signature when no retry was left), and what a
-		# hung payload's tasks waited on (scripts/vm-run.sh's
-		# watchdog), there too
-		grep -a '^vm-run: FAIL: \|^vgpu-run: FAIL: ' "$LOG" | head -n 6 | sed 's/^/  /' || true
+		# vgpu stall's signature when no retry was left, or what the
+		# host saw of a hang that was none), and what a hung payload's
+		# tasks waited on (scripts/vm-run.sh's watchdog), there too
+		grep -a "^vm-run: FAIL: \\|^vgpu-run: FAIL: \\|^vgpu-run: the host's side: " "$LOG" |
+			head -n 7 | sed 's/^/  /' || true
 		awk '/^vm-run: --- the watchdog.s view/ { on = 1; next }
 			/^vm-run: --- / { on = 0 }
 			on && /VXF-WATCHDOG task/ { n = 0 }

@@ -58,6 +58,23 @@ gave it to this one (seen: Xen spinning on a lock with interrupts
 enabled, the lock holder waiting for it to take a TLB-flush IPI; see
 README, "Deaths the emulator causes").
 
+And for each vCPU halted both times with interrupts enabled, nothing
+pending or in service, and its local APIC timer unmasked in one-shot
+mode and run out (a non-zero initial count, a current count of 0), in
+the very same local APIC state:
+
+  deaf cpu N: halted with interrupts enabled and its APIC timer run out without raising its vector, ...
+
+A one-shot timer that runs out raises its vector (IRR); Linux, having
+taken it, programs the next event (a new initial count) or, with none
+left, masks the timer (its clock event device stopped); Xen programs
+the next event or writes a zero count. So nothing of either leaves a
+halted CPU with a run-out, unmasked timer and no vector: QEMU lost the
+timer's interrupt, and whatever waits on that CPU's timers sleeps on
+(seen: a virtio-gpu VM whose CPU 0 slept so, RCU reporting its timer
+wakeup late by minutes; see README, "QEMU's faults in the virtio-gpu
+VM, and the vgpu retry").
+
 --judge FILE reads the two probes from FILE (this command's output,
 with or without a prefix before "probe N at" and "cpu N:") and prints
 only the deaf lines: the same judgement, on a recorded run.
@@ -205,6 +222,29 @@ def pending_above_ppr(cpu):
     return any(v >> 4 > ppr >> 4 for v in vectors(cpu, "IRR"))
 
 
+LVTT = re.compile(r"\bLVTT 0x([0-9a-f]+) .*?initial_count = (\d+) "
+                  r"current_count = (\d+)")
+
+
+def timer_run_out(cpu):
+    """Halted, interrupts enabled, no vector pending or in service, and
+    the local APIC timer unmasked, one-shot, run out: its vector lost."""
+    m = LVTT.search(cpu["apic"])
+    if not m or not cpu["halted"] or not cpu["if"]:
+        return False
+    lvtt = int(m.group(1), 16)
+    # LVT timer: bit 16 masked, bits 17-18 the mode (0: one-shot)
+    return not lvtt & (1 << 16) and (lvtt >> 17) & 3 == 0 and \
+        int(m.group(2)) > 0 and int(m.group(3)) == 0 and \
+        not vectors(cpu, "ISR") and not vectors(cpu, "IRR")
+
+
+def timer(cpu):
+    """The local APIC timer's LVT entry and counts, as HMP printed them."""
+    m = LVTT.search(cpu["apic"])
+    return m.group(0) if m else ""
+
+
 def irqs(cpu):
     """The local APIC's ISR, IRR and priorities, as HMP printed them."""
     return cpu["apic"][cpu["apic"].find("ISR "):]
@@ -226,6 +266,12 @@ def judge_cpus(first, second, twice):
             print("deaf cpu %d: running with interrupts enabled and a "
                   "vector pending above its priority, not taken over %d s "
                   "(RIP %s): %s" % (key[1], twice, b["rip"], irqs(b)))
+        elif timer_run_out(a) and timer_run_out(b) and \
+                a["apic"] == b["apic"]:
+            print("deaf cpu %d: halted with interrupts enabled and its "
+                  "APIC timer run out without raising its vector, "
+                  "unchanged over %d s: %s; %s" % (
+                      key[1], twice, timer(b), irqs(b)))
 
 
 CPU_LINE = re.compile(r"cpu (\d+): HLT=(\S+) IF=(\S+) II=(\S+) RIP=([^;]*); (.*)")

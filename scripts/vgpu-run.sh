@@ -356,6 +356,12 @@ fi
 #   absent here; the loop test module's transport is system calls and
 #   kernel threads); its revokes send TLB-shootdown IPIs as any munmap()
 #   does, through the kernel's own handlers, which EOI on entry.
+#   Or (seen 2026-12-06, vk-map-revokes) a vCPU halted with interrupts
+#   enabled, its local APIC timer unmasked, one-shot and run out, and no
+#   vector pending or in service, the same 15 s apart: the timer's
+#   interrupt was lost (Linux takes it and programs the next event, or
+#   masks the timer), and every task sleeping on that vCPU's timers
+#   sleeps on. scripts/qemu-probe.py prints both as "deaf cpu N: ...".
 # - qemu-unmap-blob-stall (not seen; made by stopping QEMU's RCU thread):
 #   QEMU 10.0's virtio-gpu-virgl unmaps a blob in three steps
 #   (hw/display/virtio-gpu-virgl.c): RESOURCE_UNMAP_BLOB takes the blob's

@@ -742,7 +742,7 @@ cpu1='cpu 1: HLT=0 IF=1 II=0 RIP=ffff82d0403229aa; LVTT 0x000000fa active-hi edg
 judge() {
 	local got p1 p2
 	n=$((n + 1))
-	p1=$(printf '%s\n' "$cpu0" "$cpu1")
+	p1=$(printf '%s\n' "${J0:-$cpu0}" "${J1:-$cpu1}")
 	p2=$p1
 	case "$2" in
 	2*) p2=$(sed "${2#2}" <<<"$p2") ;;
@@ -769,6 +769,22 @@ judge "in an interrupt shadow: not deaf" "s/IF=1 II=0 RIP=ffff82d040230c62/IF=1 
 judge "halted, a vector in service: deaf" "s/cpu 1: HLT=0/cpu 1: HLT=1/; s/ISR (none) IRR (none) APR 0x01/ISR 251 IRR (none) APR 0x01/; s/IRR 250 253/IRR (none)/" \
 	"cpu 1: halted with interrupts enabled;"
 judge "halted, nothing in service, a vector pending: not claimed" "s/cpu 0: HLT=0/cpu 0: HLT=1/" "-"
+
+# The probe of a virtio-gpu VM that hung (2026-12-06, vk-map-revokes in a
+# loop): its CPU 0 halted with its one-shot APIC timer run out and no
+# vector raised (RCU: "timer wakeup didn't happen"); CPU 1 counting down.
+J0='cpu 0: HLT=1 IF=1 II=0 RIP=ffffffff9f8e705f; LVTTHMR 0x00010000 active-hi edge masked Fixed (vec 0) LVTT 0x000000ec active-hi edge one-shot Fixed (vec 236) Timer DCR=0x3 (divide by 16) initial_count = 4138 current_count = 0 ISR (none) IRR (none) APR 0x00 TPR 0x10 DFR 0x0f LDR 0x00 PPR 0x10'
+J1='cpu 1: HLT=1 IF=1 II=0 RIP=ffffffff9f8e705f; LVTTHMR 0x00010000 active-hi edge masked Fixed (vec 0) LVTT 0x000000ec active-hi edge one-shot Fixed (vec 236) Timer DCR=0x3 (divide by 16) initial_count = 237273 current_count = 141311 ISR (none) IRR (none) APR 0x01 TPR 0x10 DFR 0x0f LDR 0x00 PPR 0x10'
+judge "halted, its one-shot timer run out, no vector raised: deaf" "2s/current_count = 141311/current_count = 108160/" \
+	"cpu 0: halted with interrupts enabled;"
+judge "the same, the timer programmed again between the probes: not deaf" "2s/initial_count = 4138 current_count = 0/initial_count = 250000 current_count = 120000/" "-"
+judge "the timer masked (no event left): not deaf" "s/LVTT 0x000000ec active-hi edge one-shot/LVTT 0x000100ec active-hi edge masked one-shot/" "-"
+judge "a zero initial count (the timer stopped): not deaf" "s/initial_count = 4138/initial_count = 0/" "-"
+judge "the timer periodic: not deaf" "s/LVTT 0x000000ec active-hi edge one-shot/LVTT 0x000200ec active-hi edge periodic/" "-"
+judge "its vector pending, not yet taken: not claimed" "s/current_count = 0 ISR (none) IRR (none) APR 0x00/current_count = 0 ISR (none) IRR 236 APR 0x00/" "-"
+judge "running: not deaf" "s/cpu 0: HLT=1/cpu 0: HLT=0/" "-"
+judge "interrupts disabled: not deaf" "s/cpu 0: HLT=1 IF=1/cpu 0: HLT=1 IF=0/" "-"
+unset J0 J1
 
 echo "1..$n"
 exit $bad
