@@ -405,8 +405,9 @@ attempts "a deaf vCPU with a domU dead of an oops is not retried" '2 deaf+oops
 0 -' 3 "1 0 2 0"
 
 # 13. xen_run_attempts: a run that failed on its time limits alone while
-# the load rose beyond its time scale's (less its own QEMU's 2) is run
-# again once with the larger scale, and only then; 2 CPUs
+# the load rose beyond its time scale's (less its own QEMU's 2, per CPU,
+# plus a half) is run again once with the larger scale, and only then;
+# 2 CPUs
 # load_attempts CASE RUNS ATTEMPTS WANT [CONSOLE [DOMU1 [XENLOG]]]: WANT
 # is "attempts load-retries rc retry-lines scales", scales those the runs
 # were given; CONSOLE the runs' console log, DOMU1 domU 1's, XENLOG Xen's
@@ -443,6 +444,10 @@ load_attempts "a time limit while the load rose to 10: run again with x4" '2 slo
 load_attempts "a time limit while the load rose to 4.5: run again with x2" '2 slow-4.5
 0 -' 3 "2 1 0 1 1 2 "
 load_attempts "a time limit at 2.9, 0.9 without its QEMU's: not run again" '2 slow-2.9
+0 -' 3 "1 0 2 0 1 "
+load_attempts "a time limit at 3.99, 1.99 without its QEMU's (seen): run again with x2" '2 slow-3.99
+0 -' 3 "2 1 0 1 1 2 "
+load_attempts "a time limit at 3.0, 1.0 without its QEMU's: not run again" '2 slow-3.0
 0 -' 3 "1 0 2 0 1 "
 load_attempts "a time limit with domUs unfinished: run again" '2 slow-6.5
 0 -' 3 "2 1 0 1 1 3 " "$(created)
