@@ -285,7 +285,7 @@ def cpu_state(halted, intf, ii, rip, apic):
 
 def judge_file(path):
     """judge_cpus on the two probes recorded in path."""
-    probes, twice = [], 0
+    probes = []
     with open(path, errors="replace") as f:
         for line in f:
             m = re.search(r"probe \d+ at (\d+):(\d+):(\d+)", line)

@@ -747,7 +747,7 @@ xen_load_rescale() {
 # XEN_LOAD_RETRIES counts those (0 or 1). On a machine of its own a run's
 # load is its own QEMU's, and a hang is never run again for it.
 xen_run_attempts() {
-	local attempts=$1 out=$2 who=$3 stem deaths why what lw rs d name scale=
+	local attempts=$1 out=$2 who=$3 stem deaths why what lw rs d name only_unfinished scale=''
 	shift 3
 	XEN_RUN_ATTEMPT=1
 	XEN_RETRIES=0
@@ -792,6 +792,11 @@ xen_run_attempts() {
 		done <<<"$XEN_OTHER_DEATHS"
 		# what a run that hung waited on (xen-run.sh's dom0 watchdog), and
 		# what QEMU said of its vCPUs then (xen-run.sh's probe)
+		# (no death but domUs left unfinished, which a hang or a lack
+		# of time explains)
+		only_unfinished=
+		[ -n "$(echo "$XEN_OTHER_DEATHS" | awk '$3 != "unfinished"')" ] ||
+			only_unfinished=1
 		DEAF=
 		if [ "$XEN_RUN_RC" -ne 0 ]; then
 			grep -a '^xen-run: watchdog| ' "$out" | head -n 80 >&2 || true
@@ -802,7 +807,8 @@ xen_run_attempts() {
 		# a domain an emulator signature killed and no other death, or
 		# a run that hung on a vCPU QEMU left deaf (scripts/qemu-probe.py:
 		# halted with a vector in service, the same signature as the
-		# virtio-gpu VM's, scripts/vgpu-run.sh; or running with
+		# virtio-gpu VM's, scripts/vgpu-run.sh, or with its one-shot
+		# APIC timer run out and no vector raised; or running with
 		# interrupts enabled and a vector pending above its priority,
 		# which an x86 CPU takes before its next instruction) and no
 		# death but the emulator's and domUs it left unfinished (a hung
@@ -821,8 +827,7 @@ xen_run_attempts() {
 				echo "$who: attempt $XEN_RUN_ATTEMPT: $what: the attempts so far gave every part whole: not running again" >&2
 				return 0
 			fi
-		elif [ -n "$DEAF" ] &&
-			[ -z "$(echo "$XEN_OTHER_DEATHS" | awk '$3 != "unfinished"')" ]; then
+		elif [ -n "$DEAF" ] && [ -n "$only_unfinished" ]; then
 			why="qemu-apic-deaf-vcpu: $DEAF"
 			what="QEMU left a vCPU deaf"
 			XEN_ATTEMPT_FAULTED_NAMES[XEN_RUN_ATTEMPT]=-
@@ -831,7 +836,7 @@ xen_run_attempts() {
 		# on their own) do not stop that, other deaths but an unfinished
 		# domU do.
 		elif [ "$XEN_RUN_RC" -ne 0 ] && [ -z "$scale$DEAF" ] &&
-			[ -z "$(echo "$XEN_OTHER_DEATHS" | awk '$3 != "unfinished"')" ] &&
+			[ -n "$only_unfinished" ] &&
 			rs=$(xen_load_rescale "$out" "$out.load"); then
 			read -r _ scale _ <<<"$rs"
 			echo "xen-load-retry: $who: attempt $XEN_RUN_ATTEMPT: time limits x${rs%% *}, the load average rose to ${rs##* } (x$scale without this run's QEMU): running again with x$scale" >&2

@@ -133,6 +133,14 @@ suite_igt() {
 		grep -aE '^(VXF-TEST-(BEGIN|END) |Starting subtest: |Subtest .*: )' || true
 }
 
+# domu_indexes NAMES: the domUs' indexes ("vxf-domu1 vxf-domu3": "1 3 ")
+domu_indexes() {
+	local n
+	for n in $1; do
+		printf '%s ' "${n#vxf-domu}"
+	done
+}
+
 # suite_merge MODE: xen_sections_merge MODE over the attempts made so far
 # (attempt N's output is $OUT.full.N, the last's $OUT.full): each domU's
 # results from an attempt it lived through
@@ -146,7 +154,7 @@ suite_merge() {
 		if [ "$names" = - ]; then
 			idx=-
 		else
-			idx=$(for n in $names; do echo "${n#vxf-domu}"; done | tr '\n' ' ')
+			idx=$(domu_indexes "$names")
 		fi
 		suite_igt "$f" >"$FILES/igt.$i"
 		args+=("$idx" "$FILES/igt.$i")
@@ -174,7 +182,7 @@ suite_igt "$OUT.full" >"$OUT"
 # created by xen-suite-dom0.sh: the checks after its destroy); xen-run.sh's
 # verdict counts only if it names something else. Any other death of a
 # domain fails the run.
-FAULTED_IDX=$(for n in $FAULTED_NAMES; do echo "${n#vxf-domu}"; done | tr '\n' ' ')
+FAULTED_IDX=$(domu_indexes "$FAULTED_NAMES")
 if [ -n "$FAULTED_IDX" ]; then
 	echo "xen-suite: emulator death of domU(s) $FAULTED_IDX(domid(s) $FAULTED) on attempt $attempt of $ATTEMPTS: their unfinished subtests are skipped$([ "$attempt" -eq 1 ] || echo ", but where an earlier attempt gave them whole")" >&2
 	awk -v faulted=" $FAULTED_IDX" '
