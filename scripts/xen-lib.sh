@@ -790,13 +790,13 @@ xen_run_attempts() {
 			xen_death_report "$stem" "$d" |
 				sed "s/^/xen-death-report: $who: attempt $XEN_RUN_ATTEMPT: $name| /" >&2
 		done <<<"$XEN_OTHER_DEATHS"
-		# what a run that hung waited on (xen-run.sh's dom0 watchdog), and
-		# what QEMU said of its vCPUs then (xen-run.sh's probe)
-		# (no death but domUs left unfinished, which a hang or a lack
-		# of time explains)
+		# no death but domUs left unfinished, which a hang or a lack of
+		# time explains
 		only_unfinished=
 		[ -n "$(echo "$XEN_OTHER_DEATHS" | awk '$3 != "unfinished"')" ] ||
 			only_unfinished=1
+		# what a run that hung waited on (xen-run.sh's dom0 watchdog), and
+		# what QEMU said of its vCPUs then (xen-run.sh's probe)
 		DEAF=
 		if [ "$XEN_RUN_RC" -ne 0 ]; then
 			grep -a '^xen-run: watchdog| ' "$out" | head -n 80 >&2 || true
