@@ -121,6 +121,8 @@ step() {
 		# tasks waited on (scripts/vm-run.sh's watchdog), there too
 		grep -a "^vm-run: FAIL: \\|^vgpu-run: FAIL: \\|^vgpu-run: the host's side: " "$LOG" |
 			head -n 7 | sed 's/^/  /' || true
+		# what a Xen domU's failed subtest asserted (scripts/xen-hv.sh)
+		grep -a '^xen-hv-critical: ' "$LOG" | head -n 12 | cut -c1-200 | sed 's/^/  /' || true
 		awk '/^vm-run: --- the watchdog.s view/ { on = 1; next }
 			/^vm-run: --- / { on = 0 }
 			on && /VXF-WATCHDOG task/ { n = 0 }

@@ -598,6 +598,10 @@ if [ -n "$FAULTED" ]; then
 fi
 if [ "$rc" -ne 0 ] || [ "$nfail" -ne 0 ] || [ "$nok" -eq 0 ]; then
 	echo "xen-hv: $MODE: FAIL (xen-run exit $rc, $nok ok, $nfail failed: $(grep -m1 'FAIL: ' "$OUT" "$OUT.full" | head -n 1); logs in $OUT.full)"
+	# what a failed subtest's assertions said (IGT's CRITICAL lines, on
+	# the domU's console), for a reader of check's summary alone
+	sed -n 's/^\(dom0| \)\{0,1\}\([a-z0-9-]*\)| ([^)]*) CRITICAL: /xen-hv-critical: \2: /p' "$OUT.full" |
+		head -n 12
 	[ "$rc" -ge 2 ] && exit 2
 	exit 1
 fi
