@@ -80,10 +80,53 @@ static int split_words(char *line, char **argv, int max)
 	return n;
 }
 
+/*
+ * Hypervisor mode on Xen (MAPs lend at the frontend's frames): pages go
+ * back through the hypervisor, never by an event on the ring (vxfif.h,
+ * feature-hv-fault). The frontend has nothing to take out for a REVOKE
+ * there, and its user mappings keep pointing at the lent frames: a REVOKE
+ * would have the store copy pages the guest may still be writing.
+ */
+static bool hv_lends(const struct vxf_ctl *c)
+{
+	const struct vxf_transport_ops *ops = c->store->t->ops;
+
+	return ops->hv_lend && ops->hv_revoke;
+}
+
+/* revoke in hypervisor mode: an hv-revoke, answered as a revoke. */
+static void cmd_revoke_hv(struct vxf_ctl *c, uint64_t first, uint64_t count)
+{
+	struct vxf_transport *t = c->store->t;
+	uint64_t pages;
+	int ret;
+
+	if (!count || first >= c->store->window_pages ||
+	    count > c->store->window_pages - first) {
+		vxf_ctl_replyf(c, "err revoke range outside the window");
+		return;
+	}
+	ret = t->ops->hv_revoke(t, first, count);
+	if (ret) {
+		vxf_ctl_replyf(c, "err revoke through the hypervisor: %s",
+			       strerror(-ret));
+		return;
+	}
+	pages = vxf_store_reclaim(c->store, first, count);
+	c->proto->stats.hv_revoked_pages += pages;
+	vxf_ctl_replyf(c, "ok revoke status=0 pages=%" PRIu64, pages);
+}
+
 static void cmd_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
 		       uint64_t now)
 {
-	int ret = vxf_proto_revoke(c->proto, first, count, true, now);
+	int ret;
+
+	if (hv_lends(c)) {
+		cmd_revoke_hv(c, first, count);
+		return;
+	}
+	ret = vxf_proto_revoke(c->proto, first, count, true, now);
 
 	if (ret == -EINVAL)
 		vxf_ctl_replyf(c, "err revoke range outside the window");
@@ -95,7 +138,9 @@ static void cmd_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
 
 static void cmd_reset(struct vxf_ctl *c, uint64_t now)
 {
-	if (vxf_proto_reset(c->proto, true, now))
+	if (hv_lends(c))
+		vxf_ctl_replyf(c, "err reset: hypervisor mode sends no RESET (revoke-all takes every page back)");
+	else if (vxf_proto_reset(c->proto, true, now))
 		vxf_ctl_replyf(c, "err reset event ring full");
 	else
 		c->waiting = true;

@@ -36,9 +36,12 @@
  *
  *   revoke FIRST COUNT    ok revoke status=S pages=P | err revoke timeout
  *                         (REVOKE with deadline_us 2000000; P = pages that
- *                         had a slot and were migrated back, 0 if S != 0)
+ *                         had a slot and were migrated back, 0 if S != 0;
+ *                         in hypervisor mode on Xen, through the hypervisor
+ *                         as hv-revoke, S = 0, with no REVOKE on the ring)
  *   revoke-all            the same for the whole window
- *   reset                 ok reset status=S | err reset timeout
+ *   reset                 ok reset status=S | err reset timeout (err in
+ *                         hypervisor mode on Xen: no RESET there)
  *   fail FIRST COUNT      ok (MAPs overlapping it get -XEN_EIO)
  *   unfail                ok (no fail range left)
  *   delay US              ok (MAPs arriving from now on wait US)

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <xen/errno.h>
 
+#include "ctl.h"
 #include "proto.h"
 #include "store.h"
 #include "transport.h"
@@ -237,6 +238,77 @@ static const struct vxf_transport_ops fake_share_ops = {
 	.destroy = fake_destroy,
 };
 
+/*
+ * Hypervisor mode on Xen: share mode whose MAPs lend the pages at the
+ * frontend's frames (fake_hv_lend) and whose revokes take them back
+ * (fake_hv_revoke). With @scribble, a revoke first writes word 5 of each
+ * lent page of its range: the guest's last write before the frame went,
+ * which the store must keep.
+ */
+static struct {
+	uint32_t lent_ref[WINDOW_PAGES];	/* ref + 1; 0: not lent */
+	unsigned int lends, revokes;
+	uint64_t first, count;
+	bool scribble;
+} fake_hv;
+
+#define HV_SCRIBBLE(page)	(0x5c7166ab1e000000ULL + (page))
+
+static int fake_hv_lend(struct vxf_transport *t, uint64_t first,
+			const uint32_t *refs, unsigned int nr)
+{
+	unsigned int i;
+
+	(void)t;
+	if (first + nr > WINDOW_PAGES)
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		fake_hv.lent_ref[first + i] = refs[i] + 1;
+	fake_hv.lends++;
+	return 0;
+}
+
+static int fake_hv_revoke(struct vxf_transport *t, uint64_t first,
+			  uint64_t count)
+{
+	struct fake *f = to_fake(t);
+	uint64_t page;
+
+	if (first + count > WINDOW_PAGES)
+		return -EINVAL;
+	fake_hv.revokes++;
+	fake_hv.first = first;
+	fake_hv.count = count;
+	for (page = first; page < first + count; page++) {
+		uint32_t ref = fake_hv.lent_ref[page];
+
+		if (!ref)
+			continue;
+		if (fake_hv.scribble && f->ref_addr[ref - 1])
+			((uint64_t *)f->ref_addr[ref - 1])[5] =
+				HV_SCRIBBLE(page);
+		fake_hv.lent_ref[page] = 0;
+	}
+	return 0;
+}
+
+static const struct vxf_transport_ops fake_hv_ops = {
+	.name = "fake-hv",
+	.connect = fake_connect,
+	.notify = fake_notify,
+	.kick_fd = fake_kick_fd,
+	.ack_kicks = fake_ack_kicks,
+	.share = fake_share,
+	.unshare = fake_unshare,
+	.hv_revoke = fake_hv_revoke,
+	.hv_lend = fake_hv_lend,
+	.disconnect = fake_disconnect,
+	.destroy = fake_destroy,
+};
+
+/* The test bed's transport: set by a test before it re-initialises it. */
+static bool hv_mode;
+
 /* ---- test bed: backend + fake frontend --------------------------------- */
 
 struct bed {
@@ -269,7 +341,8 @@ static void bed_init_pages(struct bed *b, uint64_t pages)
 	};
 
 	memset(b, 0, sizeof(*b));
-	b->t.ops = share_mode ? &fake_share_ops : &fake_ops;
+	b->t.ops = hv_mode ? &fake_hv_ops :
+		   share_mode ? &fake_share_ops : &fake_ops;
 	b->t.priv = &b->fake;
 	b->now = 1000000;
 	b->next_id = 1;
@@ -870,6 +943,91 @@ static void test_storm(struct bed *b)
 	       (unsigned long long)b->proto.stats.maps);
 }
 
+/* ---- hypervisor mode: the control channel ------------------------------ */
+
+static void ctl_capture(void *ctx, const char *line)
+{
+	snprintf(ctx, 128, "%s", line);
+}
+
+/* Run @cmd through the control channel; its one-line reply in @reply. */
+static void ctl_cmd(struct bed *b, const char *cmd, char *reply)
+{
+	struct vxf_ctl c = {
+		.proto = &b->proto,
+		.store = &b->store,
+		.reply = ctl_capture,
+		.reply_ctx = reply,
+	};
+	char line[64];
+
+	snprintf(line, sizeof(line), "%s", cmd);
+	reply[0] = '\0';
+	vxf_ctl_run(&c, line, b->now);
+}
+
+/* MAP one page in hypervisor mode: lent, answered with no reference. */
+#define MAP_HV_OK(b, page) do {						\
+	struct xenvxf_rsp __r;						\
+	uint64_t __id = fe_map(b, page, 1);				\
+	CHECK(__id);							\
+	CHECK(service(b) == 0);						\
+	CHECK(fe_rsp(b, &__r));						\
+	CHECK(__r.id == __id && __r.status == 0 && __r.nr_refs == 0);	\
+	CHECK(fake_hv.lent_ref[page]);					\
+} while (0)
+
+/*
+ * vxfif.h, feature-hv-fault: in hypervisor mode pages go back through the
+ * hypervisor, never by a REVOKE or RESET on the event ring. The control
+ * channel's revoke and revoke-all are hypervisor revokes there, taken
+ * before the store copies the pages (a guest write made up to the revoke
+ * is kept), and its reset fails.
+ */
+static void test_hv_ctl(struct bed *b)
+{
+	struct xenvxf_evt evt;
+	char reply[128];
+
+	bed_fini(b);
+	memset(&fake_hv, 0, sizeof(fake_hv));
+	hv_mode = true;
+	bed_init(b);
+	hv_mode = false;
+
+	MAP_HV_OK(b, 3);
+	MAP_HV_OK(b, 4);
+	CHECK(fake_hv.lends == 2);
+	fake_hv.scribble = true;
+	ctl_cmd(b, "revoke 0 4", reply);
+	CHECK(!strcmp(reply, "ok revoke status=0 pages=1"));
+	CHECK(fake_hv.revokes == 1 && fake_hv.first == 0 &&
+	      fake_hv.count == 4);
+	CHECK(vxf_store_peek(&b->store, 3, 5) == HV_SCRIBBLE(3));
+	CHECK(fake_hv.lent_ref[4]);
+
+	MAP_HV_OK(b, 3);
+	ctl_cmd(b, "revoke-all", reply);
+	CHECK(!strcmp(reply, "ok revoke status=0 pages=2"));
+	CHECK(fake_hv.first == 0 && fake_hv.count == WINDOW_PAGES);
+	CHECK(vxf_store_peek(&b->store, 4, 5) == HV_SCRIBBLE(4));
+	CHECK(!fake_hv.lent_ref[3] && !fake_hv.lent_ref[4]);
+	CHECK(b->proto.stats.hv_revoked_pages == 3);
+
+	ctl_cmd(b, "revoke 250 10", reply);
+	CHECK(!strcmp(reply, "err revoke range outside the window"));
+	ctl_cmd(b, "revoke 0 0", reply);
+	CHECK(!strcmp(reply, "err revoke range outside the window"));
+	CHECK(fake_hv.revokes == 2);
+	ctl_cmd(b, "reset", reply);
+	CHECK(!strncmp(reply, "err reset", 9));
+
+	/* Nothing went on the event ring. */
+	CHECK(service(b) == 0);
+	CHECK(!fe_evt(b, &evt));
+	CHECK(b->proto.stats.revokes == 0 && b->proto.stats.resets == 0);
+}
+
 /* ---- superpages -------------------------------------------------------- */
 
 /* MAP a whole block and check the one order-9 answer; its ref out. */
@@ -1141,6 +1299,7 @@ static const struct test tests[] = {
 	{ "fixed-frames", test_fixed_frames },
 	{ "small-pool", test_small_pool },
 	{ "storm", test_storm },
+	{ "hv-ctl", test_hv_ctl },
 	{ "super-map", test_super_map },
 	{ "super-needs-flag", test_super_needs_flag },
 	{ "super-revoke", test_super_revoke },

@@ -27,7 +27,9 @@
  * + page with XEN_DMOP_lend_pages, through privcmd's DM_OP ioctl, and the
  * answer carries no references; "hv-revoke FIRST COUNT" takes pages back
  * with XEN_DMOP_revoke_pages (synchronous) and sends nothing on the event
- * ring; the content is copied back into the store as for a REVOKE. Every
+ * ring; the content is copied back into the store as for a REVOKE. The
+ * test channel's revoke and revoke-all do the same there (vxfif.h: no
+ * REVOKE or RESET on the ring in that mode), and its reset fails. Every
  * lent page is revoked before its slot is unshared and when the device
  * disconnects, and a new connection revokes the whole window first (pages
  * a killed predecessor left lent). A frontend without hv-window-gfn gets
