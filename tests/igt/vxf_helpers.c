@@ -374,7 +374,8 @@ static int xen_wait_connected(struct vxf_backend *be, struct vxf_info *in)
  * Xen mode: give the first @be->pages pages back their initial contents
  * (an earlier test may have written them; the backend keeps what it is
  * given), then revoke the whole window so that the test starts with
- * nothing mapped.
+ * nothing mapped (revoke-all: a REVOKE on the event ring in grant mode, an
+ * hv-revoke through the hypervisor in hypervisor mode).
  */
 static int xen_restore(struct vxf_backend *be, int fd)
 {

@@ -489,6 +489,24 @@ static int vxf_ring_consume_responses(struct vxf_device *dev,
 	return 0;
 }
 
+/*
+ * Xen hypervisor mode: the backend takes pages back through the hypervisor
+ * and sends no REVOKE or RESET (vxfif.h, feature-hv-fault). The window's
+ * user mappings point at the lent frames whatever this end does, so an
+ * answer of success would have the backend copy pages the guest may still
+ * be writing: such an event is refused, and the device carries on.
+ */
+static bool vxf_ring_hv_event(struct vxf_device *dev, const char *what)
+{
+	if (!READ_ONCE(dev->win.hv_frames))
+		return false;
+	vxf_count(&dev->win, VXF_CNT_PROTOCOL_ERRORS);
+	dev_warn_ratelimited(vxf_ring_dev(dev),
+			     "%s in hypervisor mode refused (pages go back through the hypervisor)\n",
+			     what);
+	return true;
+}
+
 static int vxf_ring_handle_revoke(struct vxf_device *dev,
 				  const struct xenvxf_evt *evt)
 {
@@ -504,6 +522,9 @@ static int vxf_ring_handle_revoke(struct vxf_device *dev,
 		return XENVXF_STATUS_EINVAL;
 	}
 
+	if (vxf_ring_hv_event(dev, "REVOKE"))
+		return XENVXF_STATUS_EINVAL;
+
 	trace_vxf_revoke_start(dev->index, evt->id, evt->first_page,
 			       evt->count);
 	win->take_kept = false;
@@ -516,6 +537,9 @@ static int vxf_ring_handle_revoke(struct vxf_device *dev,
 static int vxf_ring_handle_reset(struct vxf_device *dev)
 {
 	struct vxf_window *win = &dev->win;
+
+	if (vxf_ring_hv_event(dev, "RESET"))
+		return XENVXF_STATUS_EINVAL;
 
 	/*
 	 * Every reference the frontend holds is void; MAPs in flight are

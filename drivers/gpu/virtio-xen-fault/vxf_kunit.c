@@ -665,6 +665,27 @@ static void vxf_test_hostile_events(struct kunit *test)
 	vxf_test_dev_end(test, t);
 }
 
+/* Hypervisor mode on Xen takes no REVOKE or RESET: refused, counted. */
+static void vxf_test_hostile_hv_events(struct kunit *test)
+{
+	struct vxf_test_dev *t = vxf_test_dev_new(test, 64, 8, false);
+	struct xenvxf_evt_rsp ans;
+
+	t->dev.win.hv_frames = true;
+	vxf_test_event(t, XENVXF_EVT_REVOKE, 0, 4, &ans);
+	KUNIT_EXPECT_EQ(test, ans.type, XENVXF_EVT_REVOKE_DONE);
+	KUNIT_EXPECT_EQ(test, ans.status, XENVXF_STATUS_EINVAL);
+	vxf_test_event(t, XENVXF_EVT_RESET, 0, 0, &ans);
+	KUNIT_EXPECT_EQ(test, ans.type, XENVXF_EVT_RESET);
+	KUNIT_EXPECT_EQ(test, ans.status, XENVXF_STATUS_EINVAL);
+	KUNIT_EXPECT_EQ(test, vxf_test_count(t, VXF_CNT_PROTOCOL_ERRORS), 2);
+	KUNIT_EXPECT_EQ(test, vxf_test_count(t, VXF_CNT_REVOKES), 0);
+	KUNIT_EXPECT_EQ(test, vxf_test_count(t, VXF_CNT_RESETS), 0);
+	KUNIT_EXPECT_FALSE(test, t->dev.ring.broken);
+	t->dev.win.hv_frames = false;
+	vxf_test_dev_end(test, t);
+}
+
 static void vxf_test_hostile_evt_prod(struct kunit *test)
 {
 	struct vxf_test_dev *t = vxf_test_dev_new(test, 64, 8, false);
@@ -687,6 +708,7 @@ static struct kunit_case vxf_ring_cases[] = {
 	KUNIT_CASE(vxf_test_hostile_counts),
 	KUNIT_CASE(vxf_test_hostile_prod),
 	KUNIT_CASE(vxf_test_hostile_events),
+	KUNIT_CASE(vxf_test_hostile_hv_events),
 	KUNIT_CASE(vxf_test_hostile_evt_prod),
 	{}
 };
