@@ -94,27 +94,39 @@ static bool hv_lends(const struct vxf_ctl *c)
 	return ops->hv_lend && ops->hv_revoke;
 }
 
-/* revoke in hypervisor mode: an hv-revoke, answered as a revoke. */
-static void cmd_revoke_hv(struct vxf_ctl *c, uint64_t first, uint64_t count)
+/*
+ * hv-revoke FIRST COUNT: the hypervisor takes the pages away at once (no
+ * REVOKE to the frontend); their slots come back to the store. @what is
+ * the command: "revoke" in hypervisor mode on Xen is one too (hv_lends()),
+ * answered as a revoke.
+ */
+static void cmd_hv_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
+			  const char *what)
 {
 	struct vxf_transport *t = c->store->t;
 	uint64_t pages;
 	int ret;
 
+	if (!t->ops->hv_revoke) {
+		vxf_ctl_replyf(c, "err %s needs hypervisor mode", what);
+		return;
+	}
 	if (!count || first >= c->store->window_pages ||
 	    count > c->store->window_pages - first) {
-		vxf_ctl_replyf(c, "err revoke range outside the window");
+		vxf_ctl_replyf(c, "err %s range outside the window", what);
 		return;
 	}
 	ret = t->ops->hv_revoke(t, first, count);
 	if (ret) {
-		vxf_ctl_replyf(c, "err revoke through the hypervisor: %s",
-			       strerror(-ret));
+		vxf_ctl_replyf(c, "err %s: %s", what, strerror(-ret));
 		return;
 	}
 	pages = vxf_store_reclaim(c->store, first, count);
 	c->proto->stats.hv_revoked_pages += pages;
-	vxf_ctl_replyf(c, "ok revoke status=0 pages=%" PRIu64, pages);
+	if (strcmp(what, "hv-revoke"))
+		vxf_ctl_replyf(c, "ok %s status=0 pages=%" PRIu64, what, pages);
+	else
+		vxf_ctl_replyf(c, "ok hv-revoke pages=%" PRIu64, pages);
 }
 
 static void cmd_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
@@ -123,11 +135,10 @@ static void cmd_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
 	int ret;
 
 	if (hv_lends(c)) {
-		cmd_revoke_hv(c, first, count);
+		cmd_hv_revoke(c, first, count, "revoke");
 		return;
 	}
 	ret = vxf_proto_revoke(c->proto, first, count, true, now);
-
 	if (ret == -EINVAL)
 		vxf_ctl_replyf(c, "err revoke range outside the window");
 	else if (ret)
@@ -206,35 +217,6 @@ static void cmd_peek_poke(struct vxf_ctl *c, int argc, char **argv)
 		vxf_ctl_replyf(c, "ok peek 0x%016" PRIx64,
 			       vxf_store_peek(c->store, page, word));
 	}
-}
-
-/*
- * hv-revoke FIRST COUNT: the hypervisor takes the pages away at once (no
- * REVOKE to the frontend); their slots come back to the store.
- */
-static void cmd_hv_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count)
-{
-	struct vxf_transport *t = c->store->t;
-	uint64_t pages;
-	int ret;
-
-	if (!t->ops->hv_revoke) {
-		vxf_ctl_replyf(c, "err hv-revoke needs hypervisor mode");
-		return;
-	}
-	if (!count || first >= c->store->window_pages ||
-	    count > c->store->window_pages - first) {
-		vxf_ctl_replyf(c, "err hv-revoke range outside the window");
-		return;
-	}
-	ret = t->ops->hv_revoke(t, first, count);
-	if (ret) {
-		vxf_ctl_replyf(c, "err hv-revoke: %s", strerror(-ret));
-		return;
-	}
-	pages = vxf_store_reclaim(c->store, first, count);
-	c->proto->stats.hv_revoked_pages += pages;
-	vxf_ctl_replyf(c, "ok hv-revoke pages=%" PRIu64, pages);
 }
 
 /*
@@ -317,7 +299,7 @@ static void cmd_range(struct vxf_ctl *c, int argc, char **argv, uint64_t now)
 	if (!strcmp(argv[0], "revoke"))
 		cmd_revoke(c, first, count, now);
 	else if (!strcmp(argv[0], "hv-revoke"))
-		cmd_hv_revoke(c, first, count);
+		cmd_hv_revoke(c, first, count, argv[0]);
 	else if (vxf_proto_fail_add(c->proto, first, count))
 		vxf_ctl_replyf(c, "err fail bad range or too many ranges");
 	else

@@ -1014,11 +1014,17 @@ static void test_hv_ctl(struct bed *b)
 	CHECK(!fake_hv.lent_ref[3] && !fake_hv.lent_ref[4]);
 	CHECK(b->proto.stats.hv_revoked_pages == 3);
 
+	MAP_HV_OK(b, 7);
+	ctl_cmd(b, "hv-revoke 7 1", reply);
+	CHECK(!strcmp(reply, "ok hv-revoke pages=1"));
+	CHECK(vxf_store_peek(&b->store, 7, 5) == HV_SCRIBBLE(7));
+	CHECK(b->proto.stats.hv_revoked_pages == 4);
+
 	ctl_cmd(b, "revoke 250 10", reply);
 	CHECK(!strcmp(reply, "err revoke range outside the window"));
 	ctl_cmd(b, "revoke 0 0", reply);
 	CHECK(!strcmp(reply, "err revoke range outside the window"));
-	CHECK(fake_hv.revokes == 2);
+	CHECK(fake_hv.revokes == 3);
 	ctl_cmd(b, "reset", reply);
 	CHECK(!strncmp(reply, "err reset", 9));
 
