@@ -81,24 +81,10 @@ static int split_words(char *line, char **argv, int max)
 }
 
 /*
- * Hypervisor mode on Xen (MAPs lend at the frontend's frames): pages go
- * back through the hypervisor, never by an event on the ring (vxfif.h,
- * feature-hv-fault). The frontend has nothing to take out for a REVOKE
- * there, and its user mappings keep pointing at the lent frames: a REVOKE
- * would have the store copy pages the guest may still be writing.
- */
-static bool hv_lends(const struct vxf_ctl *c)
-{
-	const struct vxf_transport_ops *ops = c->store->t->ops;
-
-	return ops->hv_lend && ops->hv_revoke;
-}
-
-/*
  * hv-revoke FIRST COUNT: the hypervisor takes the pages away at once (no
  * REVOKE to the frontend); their slots come back to the store. @what is
- * the command: "revoke" in hypervisor mode on Xen is one too (hv_lends()),
- * answered as a revoke.
+ * the command: "revoke" in hypervisor mode on Xen is one too
+ * (vxf_transport_lends()), answered as a revoke.
  */
 static void cmd_hv_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
 			  const char *what)
@@ -134,7 +120,12 @@ static void cmd_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
 {
 	int ret;
 
-	if (hv_lends(c)) {
+	/*
+	 * In hypervisor mode the frontend has nothing to take out for a
+	 * REVOKE, and its user mappings keep pointing at the lent frames: the
+	 * store would copy pages the guest may still be writing.
+	 */
+	if (vxf_transport_lends(c->store->t)) {
 		cmd_hv_revoke(c, first, count, "revoke");
 		return;
 	}
@@ -149,7 +140,7 @@ static void cmd_revoke(struct vxf_ctl *c, uint64_t first, uint64_t count,
 
 static void cmd_reset(struct vxf_ctl *c, uint64_t now)
 {
-	if (hv_lends(c))
+	if (vxf_transport_lends(c->store->t))
 		vxf_ctl_replyf(c, "err reset: hypervisor mode sends no RESET (revoke-all takes every page back)");
 	else if (vxf_proto_reset(c->proto, true, now))
 		vxf_ctl_replyf(c, "err reset event ring full");

@@ -413,7 +413,7 @@ static void storm_revoke(struct vxf_proto *p, uint64_t now_us)
 	 * away, with no REVOKE on the event ring; the store gets their
 	 * contents back. (The loop stand-in's storms stay REVOKEs.)
 	 */
-	if (p->t->ops->hv_lend && p->t->ops->hv_revoke) {
+	if (vxf_transport_lends(p->t)) {
 		if (!p->t->ops->hv_revoke(p->t, first, count))
 			p->stats.hv_revoked_pages +=
 				vxf_store_reclaim(p->store, first, count);

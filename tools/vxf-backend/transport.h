@@ -18,6 +18,7 @@
 #define VXF_BACKEND_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* the loop test module's private uapi (VXF_LOOP_*), for loop mode */
@@ -150,6 +151,16 @@ struct vxf_transport {
 	const struct vxf_transport_ops *ops;
 	void *priv;
 };
+
+/*
+ * Hypervisor mode on Xen: MAPs lend at the frontend's frames, and pages go
+ * back through the hypervisor, never by a REVOKE or RESET on the event
+ * ring (vxfif.h, feature-hv-fault).
+ */
+static inline bool vxf_transport_lends(const struct vxf_transport *t)
+{
+	return t->ops->hv_lend && t->ops->hv_revoke;
+}
 
 /* loop.c: /dev/vxf-loop */
 int vxf_loop_transport_init(struct vxf_transport *t);
