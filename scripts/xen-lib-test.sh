@@ -549,6 +549,16 @@ expect "a dom0 process's crash is not the emulator's" "$b" \
 	"0 dom0 dom0-process other xenstored[212]: segfault at 8 ip 0000 sp 0000 error 4" 1-
 report "a domU's oops: its report, to the panic" "$T/xen-1-4" "$(xen_deaths "$T/xen-1-4")" \
 	"[  512.1] traps: PANIC: double fault, error_code: 0x0|[  512.1] Kernel panic - not syncing: Fatal exception in interrupt|5"
+# a domU that stopped without a word (CI: xen-suite's domU 2 after its
+# second subtest): where its console ended, the last 12 lines
+{
+	printf '%s\n' "$INS"
+	for i in $(seq 20); do printf '[  %d.0] line %d\n' "$((100 + i))" "$i"; done
+	printf 'Starting subtest: coalesce-one-page\n'
+} >"$T/xen-1-7.vxf-domu2.log"
+report "an unfinished domU: its console's last lines" "$T/xen-1-7" \
+	"$(xen_deaths "$T/xen-1-7")" \
+	"[  110.0] line 10|Starting subtest: coalesce-one-page|12"
 u=$T/xen-15c
 created | head -n 2 >"$u.console.log"
 : >"$u.xen.log"

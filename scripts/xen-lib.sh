@@ -449,10 +449,11 @@ xen_deaths() {
 # the run whose logs are STEM.*.log, at most 40 lines: a kernel's fault
 # report (dom0's, or the domU's console for kernel-fault and
 # impossible-rflags), Xen's panic message and the lines before it, or
-# nothing (a triple fault's dump is in Xen's log, an unfinished domU has
-# none). A death the harness cannot call the emulator's fails the step, and
-# whoever reads the step's output alone (a CI log's tail) has to see what
-# the kernel said.
+# the last 12 lines of an unfinished domU's console (it has no report:
+# where it stopped is what there is to say), or nothing (a triple fault's
+# dump is in Xen's log). A death the harness cannot call the emulator's
+# fails the step, and whoever reads the step's output alone (a CI log's
+# tail) has to see what the kernel said.
 xen_death_report() {
 	local name sig
 	read -r _ name sig _ <<<"$2"
@@ -461,6 +462,7 @@ xen_death_report() {
 	kernel-fault | impossible-rflags)
 		xen_domu_console "$1" "$name" | kernel_fault_report ;;
 	xen-panic) grep -aE -B 30 -A 8 -m1 "$XEN_PANIC" "$1.xen.log" ;;
+	unfinished) xen_domu_console "$1" "$name" | tail -n 12 ;;
 	esac | head -n 40
 }
 

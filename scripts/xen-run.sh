@@ -579,17 +579,19 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/c
 mark "VXF-DOM0-XENSTORED-OK"
 
 # The watchdog: shortly before the host's hard limit (WATCHDOG_AT, in
-# dom0's uptime), what every process waits on (state, wait channel, the
-# kernel stack of those in D state), the domains and their vCPUs, Xen's
-# domain and run-queue dumps (debug keys q and r, on Xen's console) and
-# dom0's blocked tasks (sysrq w), as "dom0-watchdog| " lines, so that a
-# run that hangs says where. Every xl call here is bounded: a hung
-# toolstack is itself the answer.
-watchdog() {
+# dom0's uptime), or once the wait for the domUs below ran a minute past
+# its own limit (the host gives that wait two: its stage limit), what
+# every process waits on (state, wait channel, the kernel stack of those
+# in D state), the domains and their vCPUs, Xen's domain and run-queue
+# dumps (debug keys q and r, on Xen's console) and dom0's blocked tasks
+# (sysrq w), as "dom0-watchdog| " lines, so that a run that hangs says
+# where. Every xl call here is bounded: a hung toolstack is itself the
+# answer. One dump a run (the first to fire).
+watchdog_dump() {
 	local p s c
-	while [ "$(up | cut -d. -f1)" -lt "$WATCHDOG_AT" ]; do sleep 5; done
+	mkdir /run/vxf-watchdog 2>/dev/null || return 0
 	{
-		echo "VXF-DOM0-WATCHDOG-BEGIN uptime=$(up) (the host's hard limit is near)"
+		echo "VXF-DOM0-WATCHDOG-BEGIN uptime=$(up) ($1)"
 		for p in /proc/[0-9]*; do
 			s=$(sed 's/^[0-9]* (.*) \([A-Z]\) .*/\1/' $p/stat 2>/dev/null) || continue
 			# (procfs sizes are 0: read the command line to see it;
@@ -609,6 +611,10 @@ watchdog() {
 		sleep 2
 		echo "VXF-DOM0-WATCHDOG-END uptime=$(up)"
 	} 2>&1 | sed -u 's/^/dom0-watchdog| /' >$con
+}
+watchdog() {
+	while [ "$(up | cut -d. -f1)" -lt "$WATCHDOG_AT" ]; do sleep 5; done
+	watchdog_dump "the host's hard limit is near"
 }
 [ "$WATCHDOG_AT" -le 0 ] || watchdog &
 
@@ -689,6 +695,13 @@ if [ $created = 1 ]; then
 	if [ $pre = 0 ]; then
 		for n in $DOMU_NAMES; do xl unpause $n; done
 		mark "VXF-DOMU-UNPAUSED $DOMU_NAMES"
+		# (the loop below ends by its limit unless a call in it hangs:
+		# then say where, before the host's stage limit ends the run)
+		if [ "$WATCHDOG_AT" -gt 0 ]; then
+			(sleep $((DOMU_TIMEOUT + 60 * VXF_XEN_TIME_SCALE))
+			 [ -e /run/vxf-domus-waited ] ||
+				watchdog_dump "the wait for the domUs is a minute past its ${DOMU_TIMEOUT}s") &
+		fi
 		# xenstore-exists is much cheaper than xl under emulation
 		# A PVH domU has no ACPI S5: its poweroff -f halts and Xen takes a
 		# while to notice. Once its init printed VXF-DOMU-DONE, give it 3 s,
@@ -728,6 +741,7 @@ if [ $created = 1 ]; then
 			[ $alive = 1 ] || break
 			sleep 0.5
 		done
+		: >/run/vxf-domus-waited
 		if [ $alive = 1 ]; then
 			mark "VXF-DOMU-TIMEOUT after ${DOMU_TIMEOUT}s"
 			xl list
@@ -840,6 +854,13 @@ while kill -0 "$QPID" 2>/dev/null; do
 		fi
 		if [ "$(echo "$(now) - $last > $slim" | bc)" = 1 ]; then
 			FAILED_STAGE="$sname did not come up within ${slim}s"
+			# a stage limit ends the run before the hard limit's
+			# probe: ask QEMU now (a deaf vCPU is the emulator's
+			# hang, which xen-lib.sh's xen_run_attempts retries)
+			if [ "$PROBE_AT" -gt 0 ] && [ -z "$PROBE_PID" ]; then
+				python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$QMP_SOCK" \
+					>"$LOGP.probe" 2>&1 || true
+			fi
 			break
 		fi
 	else
