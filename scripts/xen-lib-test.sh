@@ -311,6 +311,69 @@ dom0_case "dom0's domU: a kernel fault report after its payload began is not" \
 	'VXF-DOMU-PAYLOAD-BEGIN
 BUG: kernel NULL pointer dereference, address: 0000000000000000' 0 0 "4 vxf-lend3 kernel-fault other"
 
+# 12b. a domU dom0 made again in the same boot (scripts/xen-hv.sh's
+# suite_domu: "VXF-DOMU-REPLACED NAME domid=N by NEWNAME"): an emulator
+# signature is a retry already made ("replaced"); any other death of it
+# stays a failure; the replacement is judged on its own
+replaced_case() { # NAME CONSOLE CS:RIP WANT
+	s=$T/xen-1-12b-$n
+	{ created; printf 'dom0| domu3| xen_hold_faults: holding 8\n'
+	  printf 'dom0| VXF-DOMU-CREATED vxf-hvsuite2 domid=4\n'
+	  printf '%s\n' "$2" | sed 's/^/dom0| hvsuite2| /'
+	  printf 'dom0| VXF-DOMU-REPLACED vxf-hvsuite2 domid=4 by vxf-hvsuite2r2\n'
+	  printf 'dom0| VXF-DOMU-CREATED vxf-hvsuite2r2 domid=5\n'
+	  printf '%s\n%s\n' "$INS" "$DONE" | sed 's/^/dom0| hvsuite2r2| /'; } >"$s.console.log"
+	printf '(XEN) d4v1 Triple fault - invoking HVM shutdown action 1\n(XEN) RIP:    %s\n(XEN) RFLAGS: 0000000000000246   CONTEXT: hvm guest (d4v1)\n' \
+		"$3" >"$s.xen.log"
+	printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu1.log"
+	cp "$s.vxf-domu1.log" "$s.vxf-domu2.log"
+	: >"$s.dom0.log"
+	expect "$1" "$s" "$4"
+}
+replaced_case "a replaced domU killed by vmrun-resume: replaced" "$INS" \
+	'e008:[<ffff82d0402044a5>]' "4 vxf-hvsuite2 vmrun-resume replaced"
+replaced_case "a replaced domU dead in early boot: replaced" \
+	'[    0.000000] Linux version 6.12' '0010:[<ffffffff81050f7e>]' \
+	"4 vxf-hvsuite2 before-module replaced"
+replaced_case "a replaced domU dead in a module's text: still a failure" "$INS" \
+	'0010:[<ffffffffc0205589>]' "4 vxf-hvsuite2 triple-fault other"
+# (and the replacement's own death is its own; s: the last case's)
+sed -i 's/^dom0| hvsuite2r2| VXF-DOMU-DONE$/dom0| hvsuite2r2| round 1/' "$s.console.log"
+printf '(XEN) d5v0 Triple fault - invoking HVM shutdown action 1\n(XEN) RIP:    e008:[<ffff82d0402044a5>]\n(XEN) RFLAGS: 0000000000000246   CONTEXT: hvm guest (d5v0)\n' >>"$s.xen.log"
+n=$((n + 1))
+got=$(xen_deaths "$s" | awk '{ print $1, $2, $3, $4 }' | tr '\n' '|')
+if [ "$got" = "4 vxf-hvsuite2 triple-fault other|5 vxf-hvsuite2r2 vmrun-resume emulator|" ]; then
+	echo "ok $n the replacement's own death is judged on its own"
+else
+	echo "not ok $n the replacement's own death is judged on its own"
+	echo "  got: $got"
+	bad=1
+fi
+
+# 12c. an int3 trap whose code bytes show no INT3 before RIP: stale-int3,
+# the emulator's; one with the INT3 still there is not
+int3_case() { # NAME BYTES WANT
+	s=$T/xen-1-12c-$n
+	created >"$s.console.log"
+	printf 'dom0| domu3| xen_hold_faults: holding 8\n' >>"$s.console.log"
+	: >"$s.xen.log"
+	{ printf '%s\n' "$INS"
+	  printf '[   64.840796] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n'
+	  printf '[   64.842644] RIP: 0010:__schedule+0x339/0xbf0\n'
+	  printf '[   64.843759] Code: 00 00 0f 95 c2 e9 70 03 00 00 %s 02 00 00 48 8b 83\n' "$2"
+	  printf '[   64.844283] RSP: 0018:ffffc90000553bf8 EFLAGS: 00000096\n'
+	  printf '[   64.848998] Kernel panic - not syncing: Fatal exception in interrupt\n'; } >"$s.vxf-domu1.log"
+	printf '%s\n%s\n' "$INS" "$DONE" >"$s.vxf-domu2.log"
+	: >"$s.dom0.log"
+	expect "$1" "$s" "$3"
+}
+int3_case "an int3 trap with a jump in memory at the trap: stale-int3" 'e9 <3a>' \
+	"1 vxf-domu1 stale-int3 emulator"
+int3_case "an int3 trap with the INT3 still in memory: not the emulator's" 'cc <3a>' \
+	"1 vxf-domu1 kernel-fault other"
+int3_case "an int3 trap without code bytes: not the emulator's" 'Unable to access opcode bytes' \
+	"1 vxf-domu1 kernel-fault other"
+
 # 11. RFLAGS checks
 for v in 2 246 10246 83 0000000000000202; do
 	n=$((n + 1))
@@ -341,6 +404,23 @@ echo "${VXF_XEN_TIME_SCALE:-1}" >>"$FAKE_SCALES"
 case "$what" in
 deaf|deaf+*) echo "xen-run: probe| deaf cpu 0: halted with interrupts enabled and a vector in service, ISR 251" ;;
 deaf-running) echo "xen-run: probe| deaf cpu 0: running with interrupts enabled and a vector pending above its priority, not taken over 15 s (RIP ffff82d040230c62): ISR (none) IRR 250 253 APR 0x00 TPR 0x10 DFR 0x0f LDR 0x01 PPR 0x10" ;;
+esac
+# replaced: domU 2, which dom0 made again in the same boot, died of
+# vmrun-resume; replaced-module: it died in a module's text (not proven)
+case "$what" in
+replaced*)
+	{ echo "VXF-DOMU-CREATED vxf-domu1 domid=1"
+	  echo "dom0| VXF-DOMU-CREATED vxf-hvsuite2 domid=2"
+	  echo "dom0| hvsuite2| VXF-INSMOD-BEGIN /lib/modules/vxf/99-virtio-xen-fault.ko"
+	  echo "dom0| VXF-DOMU-REPLACED vxf-hvsuite2 domid=2 by vxf-hvsuite2r2"
+	  echo "dom0| VXF-DOMU-CREATED vxf-hvsuite2r2 domid=3"
+	  echo "dom0| hvsuite2r2| VXF-DOMU-DONE"; } >"$FAKE_STEM.console.log"
+	printf 'VXF-DOMU-PAYLOAD-BEGIN\nVXF-DOMU-DONE\n' >"$FAKE_STEM.vxf-domu1.log"
+	rip='e008:[<ffff82d0402044a5>]'
+	[ "$what" = replaced ] || rip='0010:[<ffffffffc0205589>]'
+	printf '(XEN) d2v0 Triple fault - invoking HVM shutdown action 1\n(XEN) RIP:    %s\n(XEN) RFLAGS: 0000000000000246   CONTEXT: hvm guest (d2v0)\n' \
+		"$rip" >"$FAKE_STEM.xen.log"
+	;;
 esac
 case "$what" in
 *unfinished|*oops)
@@ -403,6 +483,34 @@ attempts "an unfinished domU without a deaf vCPU is not retried" '2 unfinished
 0 -' 3 "1 0 2 0"
 attempts "a deaf vCPU with a domU dead of an oops is not retried" '2 deaf+oops
 0 -' 3 "1 0 2 0"
+# a domU dom0 made again in the same boot: one retry counted, no other
+# boot, no death left to excuse (FAULTED) or to fail on
+n=$((n + 1))
+printf '0 replaced\n' >"$T/runs"
+s=$T/xen-12-$n
+XEN_LIB_DIR=$T/lib FAKE_RUNS=$T/runs FAKE_STEM=$s FAKE_SCALES=/dev/null XEN_LOADAVG=$T/loadavg XEN_NPROC=2 \
+	xen_run_attempts 3 "$T/out" test 2>"$T/err"
+got="$XEN_RUN_ATTEMPT $XEN_RETRIES [$FAULTED] [$XEN_OTHER_DEATHS] $(grep -c '^xen-emulator-retry: test: attempt 1: domid 2 (vxf-hvsuite2) vmrun-resume: e008:ffff82d0402044a5 rflags 0000000000000246; made again in the same boot as vxf-hvsuite2r2$' "$T/err")"
+if [ "$got" = "1 1 [] [] 1" ]; then
+	echo "ok $n a domU made again in the same boot is one retry, not another boot"
+else
+	echo "not ok $n a domU made again in the same boot is one retry, not another boot"
+	echo "  got: $got"
+	bad=1
+fi
+n=$((n + 1))
+printf '0 replaced-module\n0 -\n' >"$T/runs"
+s=$T/xen-12-$n
+XEN_LIB_DIR=$T/lib FAKE_RUNS=$T/runs FAKE_STEM=$s FAKE_SCALES=/dev/null XEN_LOADAVG=$T/loadavg XEN_NPROC=2 \
+	xen_run_attempts 3 "$T/out" test 2>"$T/err"
+got="$XEN_RUN_ATTEMPT $XEN_RETRIES $(echo "$XEN_OTHER_DEATHS" | awk '{ print $1, $2, $3, $4 }')"
+if [ "$got" = "1 0 2 vxf-hvsuite2 triple-fault other" ]; then
+	echo "ok $n a replaced domU's death not proven the emulator's still fails"
+else
+	echo "not ok $n a replaced domU's death not proven the emulator's still fails"
+	echo "  got: $got"
+	bad=1
+fi
 
 # 13. xen_run_attempts: a run that failed on its time limits alone while
 # the load rose beyond its time scale's (less its own QEMU's 2, per CPU,

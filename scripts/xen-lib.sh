@@ -144,6 +144,29 @@
 #                    domU 1, RIP 0033:425c7f with RCX equal to RIP (the
 #                    instruction after a SYSCALL: the kernel had just
 #                    returned to user space), after the driver loaded.
+#   stale-int3       the domU's kernel reported an int3 trap ("Oops:
+#                    int3") whose Code: line shows, in the byte before the
+#                    trapping RIP, an instruction byte other than INT3
+#                    (cc): the vCPU ran an INT3 no longer in memory. A
+#                    kernel puts INT3 into its text only in text_poke_bp()
+#                    (static keys, static calls, jump labels), and
+#                    removes it only after every CPU serialised itself in
+#                    an IPI, which a CPU in the int3 handler cannot take
+#                    before poke_int3_handler() found the patch site and
+#                    emulated it: a correct CPU never traps there once
+#                    the byte is gone. Only the emulator's stale
+#                    translation of the old code can. The driver writes
+#                    no kernel text. Seen: xen-hv-suite's replacement
+#                    2-vCPU domU, in __schedule with "e9 <3a>" (a jump
+#                    patched in place), during its subtests; dom0's early
+#                    boot (dom0-before-init below) shows the same.
+#
+# A domU dom0's payload creates itself may be made again in the same boot
+# when it died before its end (scripts/xen-hv.sh's suite_domu: dom0 prints
+# "VXF-DOMU-REPLACED NAME domid=N by NEWNAME" and creates NEWNAME): if its
+# death has one of the signatures above, it is "replaced", a retry already
+# made (xen_run_attempts counts it), not a reason to boot again; if not,
+# it fails the run like any other death.
 #
 # Every other death is not proven to be the emulator's and fails the run:
 #   triple-fault     a triple fault at a guest address after the driver
@@ -333,6 +356,17 @@ report_rflags() {
 	sed -n 's/.*EFLAGS: \([0-9a-fA-F]*\).*/\1/p' <<<"$1" | sed -n 1p
 }
 
+# stale_int3 REPORT: true if the kernel fault report REPORT is an int3
+# trap ("Oops: int3") whose Code: line shows no INT3 (cc) in the byte
+# before the trapping RIP (the byte "<xx>" marks): the CPU ran an INT3
+# that was no longer in memory (see "stale-int3" at the top)
+stale_int3() {
+	local b
+	grep -aq 'Oops: int3' <<<"$1" || return 1
+	b=$(sed -n 's/.*Code: \(.* \)\{0,1\}\([0-9a-f][0-9a-f]\) <[0-9a-f][0-9a-f]>.*/\2/p' <<<"$1" | head -n 1)
+	[ -n "$b" ] && [ "$b" != cc ]
+}
+
 # dom0_before_init DOM0LOG REPORT: true if the first line of dom0's kernel
 # fault report REPORT comes before dom0's init printed VXF-DOM0-INIT-START
 # in DOM0LOG (or it never did)
@@ -345,8 +379,12 @@ dom0_before_init() {
 }
 
 # xen_deaths STEM: every domain death of the run whose logs are STEM.*.log,
-# one a line: "DOMID NAME SIGNATURE emulator|other DETAIL" (see the top of
-# this file; DOMID 0 is dom0)
+# one a line: "DOMID NAME SIGNATURE emulator|replaced|other DETAIL" (see
+# the top of this file; DOMID 0 is dom0). "replaced": an emulator
+# signature killed a domU that dom0 then made again in the same boot
+# ("dom0| VXF-DOMU-REPLACED NAME domid=N by NEWNAME", scripts/xen-hv.sh's
+# suite_domu): a retry already made, not a reason for another boot. A
+# replaced domU's death not proven the emulator's stays "other".
 xen_deaths() {
 	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail fin place
 	[ -f "$1.console.log" ] || return 0
@@ -400,6 +438,10 @@ xen_deaths() {
 			{ [ "${detail%%:*}" = 0033 ] || [ "${detail%%:*}" = 0023 ]; }; then
 			sig=user-mode
 			cls=emulator
+		elif [ "$sig" = kernel-fault ] && stale_int3 "$rep"; then
+			detail="$detail (no INT3 in memory at the trap)"
+			sig=stale-int3
+			cls=emulator
 		elif ! grep -aqE '^(VXF-INSMOD-(BEGIN|OK|FAIL) .*/99-|VXF-DOMU-PAYLOAD-BEGIN)' <<<"$con"; then
 			detail="$detail (before the driver's insmod)"
 			sig=before-module
@@ -415,6 +457,11 @@ xen_deaths() {
 				sig=impossible-rflags
 				cls=emulator
 			fi
+		fi
+		if [ "$cls" = emulator ] &&
+			grep -aq "^dom0| VXF-DOMU-REPLACED $name domid=$id " "$stem.console.log"; then
+			cls=replaced
+			detail="$detail; made again in the same boot as $(sed -n "s/^dom0| VXF-DOMU-REPLACED $name domid=$id by \([a-z0-9-]*\).*/\1/p" "$stem.console.log" | head -n 1)"
 		fi
 		if [ "$sig" = triple-fault ] && place=$(module_text_place "$detail" "$con"); then
 			detail="$detail (in $place)"
@@ -724,7 +771,10 @@ xen_load_rescale() {
 # and of nothing else (xen_deaths); a retried attempt N's output is kept
 # as OUTPUT.N. Each retry prints one line on stderr:
 #   xen-emulator-retry: WHO: attempt N: domid D (NAME) SIGNATURE: DETAIL[; ...]
-# which scripts/check.sh counts. Sets XEN_RUN_RC (xen-run.sh's exit
+# which scripts/check.sh counts; so does each domU dom0 made again in the
+# same boot after an emulator signature killed it (xen_deaths' "replaced":
+# "...: domid D (NAME) SIGNATURE: DETAIL; made again in the same boot as
+# NEWNAME"), which is no reason for another attempt. Sets XEN_RUN_RC (xen-run.sh's exit
 # status), XEN_RUN_ATTEMPT (the last attempt's number), XEN_RETRIES (the
 # retries made), FAULTED (the domids an emulator signature killed in the
 # last attempt, space separated), FAULTED_NAMES (their names) and
@@ -785,6 +835,15 @@ xen_run_attempts() {
 		if [ -n "$deaths" ]; then
 			echo "$deaths" | sed "s/^/xen-death: $who: attempt $XEN_RUN_ATTEMPT: domid /" >&2
 		fi
+		# a domU dom0 made again in the same boot after the emulator
+		# killed it: a retry, counted as one
+		while read -r d; do
+			[ -n "$d" ] || continue
+			echo "xen-emulator-retry: $who: attempt $XEN_RUN_ATTEMPT: $(awk '{
+				d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
+				printf "domid %s (%s) %s: %s", $1, $2, $3, d }' <<<"$d")" >&2
+			XEN_RETRIES=$((XEN_RETRIES + 1))
+		done < <(echo "$deaths" | awk '$4 == "replaced"')
 		# (what stops the retries: what the kernel or Xen said of it)
 		while read -r d; do
 			[ -n "$d" ] || continue
