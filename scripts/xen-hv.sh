@@ -27,7 +27,9 @@
 #             second domU, lends and revokes (SYNC) its LEND_HOLD pages
 #             LEND_ROUNDS times (every call checked), lends them, lets it
 #             touch them and
-#             `xl destroy`s it with the pages still lent: no zombie domain
+#             `xl destroy`s it with the pages still lent (it is made
+#             again in the same boot, twice at most, if it died before
+#             its payload began, as in suite mode): no zombie domain
 #             in `xl list`, Xen's free memory back where it was before the
 #             domU was created, Xen's log counts every lent frame revoked
 #             by teardown, and dom0 frees its pages without an error.
@@ -43,7 +45,10 @@
 #             interrupts, releases (a lend by dom0, RESOLVE, REMOVE_WINDOW,
 #             TEARDOWN) and overflow; see the module's header. dom0 runs
 #             tools/vxf-backend/xen-lend serve, which lends its pages on
-#             the module's requests (XenStore).
+#             the module's requests (XenStore). Then a 1-vCPU domU held
+#             on a hole and a bystander beside it; both are made again
+#             in the same boot (twice at most) when either died before
+#             its payload began, as in suite mode below.
 #   suite     the patched Xen, the driver in hypervisor mode: dom0 runs
 #             vxf-backend-xen --xen --hv (feature-hv-fault=1: MAPs lend
 #             with XEN_DMOP_lend_pages, hv-revoke revokes with
@@ -231,6 +236,13 @@ xl() {
 	return $rc
 }
 created() { echo "VXF-DOMU-CREATED $1 domid=$2"; }
+# may_replace TRY: whether a domU that died on try TRY is made again in
+# this boot: twice at most, and only while dom0 has been up for less than
+# 450 s (times the time scale), so that the replacements cannot take the
+# run past its hard limit (900 s): later, the death makes the run again
+may_replace() {
+	[ $1 -lt 3 ] && [ "$(cut -d. -f1 /proc/uptime)" -lt $((450 * ${VXF_XEN_TIME_SCALE:-1})) ]
+}
 console() { sed "s/^/${1#vxf-}| /" /var/log/xen/console/guest-$1.log 2>/dev/null || true; }
 ended() { echo "VXF-DOMU-ENDED $1 domid=$2 (destroyed by dom0 once it had done its part)"; }
 # wait_console NAME PATTERN DOMID TRIES: until PATTERN is in the console
@@ -255,28 +267,37 @@ for _ in $(seq 600); do [ -f /tmp/talk.rc ] && break; sleep 0.5; done
 sed "s/^/talk: /" /tmp/talk.out
 [ "$(cat /tmp/talk.rc 2>/dev/null)" = 0 ] && ok "xen-lend talk passed" || bad "xen-lend talk: exit $(cat /tmp/talk.rc 2>/dev/null || echo "none: still running")"
 
-# a domU destroyed with pages lent
-cfg=/vxf/vxf-lend3.cfg
-sed "s/^name = .*/name = \"vxf-lend3\"/; s/vxf.index=1/vxf.index=3/" /vxf/vxf-domu1.cfg >$cfg
+# a domU destroyed with pages lent; made again in the same boot (twice at
+# most, as vxf-lend3rN) if it died before its payload began (a line
+# "VXF-DOMU-REPLACED NAME domid=N by NEWNAME": scripts/xen-lib.sh judges
+# the death)
+l3=vxf-lend3
 f0=$(xl info free_memory)
-xl create -p $cfg >/tmp/lend3.log 2>&1 || { cat /tmp/lend3.log; bad "xl create vxf-lend3"; exit 1; }
-id=$(xl domid vxf-lend3)
-created vxf-lend3 $id
+for try in 1 2 3; do
+	sed "s/^name = .*/name = \"$l3\"/; s/vxf.index=1/vxf.index=3/" /vxf/vxf-domu1.cfg >/vxf/$l3.cfg
+	xl create -p /vxf/$l3.cfg >/tmp/$l3.log 2>&1 || { cat /tmp/$l3.log; bad "xl create $l3"; exit 1; }
+	id=$(xl domid $l3)
+	created $l3 $id
+	# lent once its payload runs (as for domU 1: a death before it is
+	# then before any lend, see DOM0_PRE)
+	xl unpause $l3
+	wait_console $l3 "^VXF-DOMU-PAYLOAD-BEGIN" $id 480
+	{ may_replace $try && ! xenstore-exists /local/domain/$id; } || break
+	echo "VXF-DOMU-REPLACED $l3 domid=$id by vxf-lend3r$((try + 1))"
+	console $l3
+	l3=vxf-lend3r$((try + 1))
+done
 mkfifo /tmp/hold.fifo
-# lent once its payload runs (as for domU 1: a death before it is then
-# before any lend, see DOM0_PRE)
-xl unpause vxf-lend3
-wait_console vxf-lend3 "^VXF-DOMU-PAYLOAD-BEGIN" $id 480
 ( $VXF_FILES/xen-lend hold $id $HOLE_GFN $LEND_HOLD /tmp/hold.fifo $LEND_ROUNDS >/tmp/hold.out 2>&1; echo $? >/tmp/hold.rc ) >/dev/null 2>&1 &
 for _ in $(seq 480); do grep -q "^seen" /tmp/hold.out 2>/dev/null && break; [ -f /tmp/hold.rc ] && break; sleep 0.5; done
 if grep -q "^seen" /tmp/hold.out; then
 	ok "domU $id touched the lent pages"
-	ended vxf-lend3 $id
+	ended $l3 $id
 else
 	bad "domU $id never touched the lent pages"
 fi
-xl destroy vxf-lend3 && ok "xl destroy with $LEND_HOLD pages lent" || bad "xl destroy failed"
-console vxf-lend3
+xl destroy $l3 && ok "xl destroy with $LEND_HOLD pages lent" || bad "xl destroy failed"
+console $l3
 echo done >/tmp/hold.fifo
 for _ in $(seq 120); do [ -f /tmp/hold.rc ] && break; sleep 0.5; done
 sed "s/^/hold: /" /tmp/hold.out
@@ -328,24 +349,57 @@ sed "s/^/serve: /" /tmp/serve.out
 # a 1-vCPU domU: the checks that need no second vCPU, then destroyed with
 # its vCPU held on a hole; beside it a bystander domU (1 vCPU, a heartbeat
 # on its console) that must keep running on the physical CPU of the held vCPU
-cfg=/vxf/vxf-report2.cfg
-log=/var/log/xen/console/guest-vxf-report2.log
-log3=/var/log/xen/console/guest-vxf-report3.log
-for i in 2 3; do
-	sed "s/^name = .*/name = \"vxf-report$i\"/; s/vxf.index=1/vxf.index=$i/; s/^vcpus = .*/vcpus = 1/" \
-		/vxf/vxf-domu1.cfg >/vxf/vxf-report$i.cfg
-done
+# Both are made again in the same boot (twice at most, as vxf-report2rN
+# and vxf-report3rN) when either died before its payload began: a line
+#   VXF-DOMU-REPLACED NAME domid=N by NEWNAME
+# for the dead one (scripts/xen-lib.sh judges its death: one of the
+# emulator'"'"'s signatures is a retry, any other fails the step), the
+# other destroyed on purpose. A death after that stays a death of the run.
+r2=vxf-report2
+r3=vxf-report3
 f0=$(xl info free_memory)
-xl create -p $cfg >/tmp/report2.log 2>&1 || { cat /tmp/report2.log; bad "xl create vxf-report2"; exit 1; }
-id=$(xl domid vxf-report2)
-created vxf-report2 $id
-xl create -p /vxf/vxf-report3.cfg >/tmp/report3.log 2>&1 || { cat /tmp/report3.log; bad "xl create vxf-report3"; exit 1; }
-id3=$(xl domid vxf-report3)
-created vxf-report3 $id3
-( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
-xl unpause vxf-report3
-xl unpause vxf-report2
-wait_console vxf-report2 "vxf_report_test: VXF-REPORT-HELD" $id 600
+for try in 1 2 3; do
+	for i in 2 3; do
+		n=$r2
+		[ $i = 2 ] || n=$r3
+		sed "s/^name = .*/name = \"$n\"/; s/vxf.index=1/vxf.index=$i/; s/^vcpus = .*/vcpus = 1/" \
+			/vxf/vxf-domu1.cfg >/vxf/$n.cfg
+	done
+	xl create -p /vxf/$r2.cfg >/tmp/$r2.log 2>&1 || { cat /tmp/$r2.log; bad "xl create $r2"; exit 1; }
+	id=$(xl domid $r2)
+	created $r2 $id
+	xl create -p /vxf/$r3.cfg >/tmp/$r3.log 2>&1 || { cat /tmp/$r3.log; bad "xl create $r3"; exit 1; }
+	id3=$(xl domid $r3)
+	created $r3 $id3
+	rm -f /tmp/serve2.rc
+	( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
+	xl unpause $r3
+	xl unpause $r2
+	wait_console $r2 "^VXF-DOMU-PAYLOAD-BEGIN" $id 480
+	wait_console $r3 "^VXF-DOMU-PAYLOAD-BEGIN" $id3 480
+	dead=
+	xenstore-exists /local/domain/$id || dead="$dead $r2"
+	xenstore-exists /local/domain/$id3 || dead="$dead $r3"
+	{ [ -n "$dead" ] && may_replace $try; } || break
+	for n in $r2 $r3; do
+		d=$id
+		[ $n = $r2 ] || d=$id3
+		case " $dead " in
+		*" $n "*) echo "VXF-DOMU-REPLACED $n domid=$d by ${n%r[0-9]}r$((try + 1))" ;;
+		*) ended $n $d; xl destroy $n ;;
+		esac
+		console $n
+	done
+	# (its serve ends with the domain it served; its output kept apart
+	# from the checks, like a console)
+	for _ in $(seq 120); do [ -f /tmp/serve2.rc ] && break; sleep 0.5; done
+	sed "s/^/serve2try$try| /" /tmp/serve2.out
+	r2=vxf-report2r$((try + 1))
+	r3=vxf-report3r$((try + 1))
+done
+log=/var/log/xen/console/guest-$r2.log
+log3=/var/log/xen/console/guest-$r3.log
+wait_console $r2 "vxf_report_test: VXF-REPORT-HELD" $id 600
 grep -a "^1-vcpu: " $log | sed "s/^/report2 /"
 n=$(grep -ac "^1-vcpu: ok: " $log || true)
 grep -aq "^1-vcpu: done: [0-9]* ok, 0 failed" $log && ok "domU $id (1 vCPU): $n checks passed" ||
@@ -353,13 +407,13 @@ grep -aq "^1-vcpu: done: [0-9]* ok, 0 failed" $log && ok "domU $id (1 vCPU): $n 
 sed -n "s/.*vxf_report_test: VXF-REPORT-HELD/report2: VXF-REPORT-HELD/p" $log
 if grep -aq "vxf_report_test: VXF-REPORT-HELD" $log; then
 	ok "domU $id has a thread held on a hole"
-	ended vxf-report2 $id
+	ended $r2 $id
 else
 	bad "domU $id never said its thread is held"
 	tail -n 40 $log | sed "s/^/report2 console: /"
 fi
 # the heartbeat of the bystander, once it booted (it booted beside report2)
-wait_console vxf-report3 "^VXF-BEAT " $id3 240
+wait_console $r3 "^VXF-BEAT " $id3 240
 # both vCPUs on physical CPU 1: a held vCPU that kept its CPU (spinning
 # in Xen, or faulting again and again) would starve the bystander
 xl vcpu-pin $id 0 1 && xl vcpu-pin $id3 0 1 || bad "xl vcpu-pin to CPU 1"
@@ -383,12 +437,12 @@ n1=$(beats)
 xl vcpu-list $id3 | sed "s/^/report3 /"
 [ $((n1 - n0)) -ge 3 ] && ok "domU $id3 kept running on the CPU of the held vCPU: $((n1 - n0)) heartbeats in 5 s or more" ||
 	bad "domU $id3 on the CPU of the held vCPU: $((n1 - n0)) heartbeats in 5 s or more (held in domU $id: $(grep -ac VXF-REPORT-HELD $log))"
-ended vxf-report3 $id3
-xl destroy vxf-report3 || bad "xl destroy vxf-report3 failed"
-xl destroy vxf-report2 && ok "xl destroy with a vCPU held" || bad "xl destroy failed"
-for _ in $(seq 60); do xl domid vxf-report2 >/dev/null 2>&1 || break; sleep 0.5; done
-console vxf-report2
-console vxf-report3
+ended $r3 $id3
+xl destroy $r3 || bad "xl destroy $r3 failed"
+xl destroy $r2 && ok "xl destroy with a vCPU held" || bad "xl destroy failed"
+for _ in $(seq 60); do xl domid $r2 >/dev/null 2>&1 || break; sleep 0.5; done
+console $r2
+console $r3
 for _ in $(seq 120); do [ -f /tmp/serve2.rc ] && break; sleep 0.5; done
 sed "s/^/serve2: /" /tmp/serve2.out
 [ "$(cat /tmp/serve2.rc 2>/dev/null)" = 0 ] && ok "xen-lend serve for domU $id passed" ||
@@ -449,7 +503,7 @@ DOM0_SUITE_POST='
 # its check lines (prefixed by LABEL and its domid), a check that it
 # printed "ok: WANT", and its console. A domU that died before its end
 # (gone, not hung: on_crash destroys it) is made again, under the name
-# NAMErN, twice at most, after a line
+# NAMErN, twice at most (may_replace), after a line
 #   VXF-DOMU-REPLACED NAME domid=N by NAMErN
 # and gives no check lines: the host judges its death (scripts/xen-lib.sh,
 # xen_deaths), and one not proven the emulator'"'"'s fails the step there.
@@ -475,7 +529,7 @@ suite_domu() {
 			xenstore-exists /local/domain/$id || break	# died: destroyed
 			sleep 1
 		done
-		if [ $try -lt 3 ] && ! grep -aq "^VXF-DOMU-DONE" $log 2>/dev/null &&
+		if may_replace $try && ! grep -aq "^VXF-DOMU-DONE" $log 2>/dev/null &&
 		   ! xenstore-exists /local/domain/$id; then
 			echo "VXF-DOMU-REPLACED $name domid=$id by ${1}r$((try + 1))"
 			SUITE_DOMU_REPLACED="$SUITE_DOMU_REPLACED $name"
