@@ -81,7 +81,8 @@
 # Environment: LEND_SECONDS (default 30), LEND_HOLD (default 256),
 # LEND_ROUNDS (default 400: 102,400 page lend/revoke cycles),
 # XEN_HV_ATTEMPTS (runs when the emulator fault of scripts/xen-lib.sh hits,
-# default 3), VXF_XEN_IMAGE (report, suite: boot this hypervisor image instead of
+# default 3), XEN_HV_BUDGET (no such run begun that would take the step
+# past this many seconds, times the time scale; default 750), VXF_XEN_IMAGE (report, suite: boot this hypervisor image instead of
 # scripts/xen-build.sh's, for work on the patches).
 # Exit status: 0 pass, 1 a check failed, 2 boot/harness trouble or a
 # death not proven the emulator's, 3 setup, 77 the emulator killed the
@@ -664,6 +665,10 @@ $DOM0_LIB$DOM0_POST")
 fi
 
 ATTEMPTS=${XEN_HV_ATTEMPTS:-3}
+# no attempt begun that would take the step past 750 s (times the time
+# scale): with the domUs made again in the same boot, an attempt the
+# emulator harries can take 600 s (scripts/xen-lib.sh, XEN_RUN_BUDGET)
+export XEN_RUN_BUDGET=${XEN_HV_BUDGET:-750}
 DOMU_KO=none
 [ "$MODE" != suite ] || DOMU_KO=$SUITE_KO
 xen_run_attempts "$ATTEMPTS" "$OUT.full" "xen-hv $MODE" --domu-module "$DOMU_KO" \
@@ -683,7 +688,7 @@ if [ -n "$XEN_OTHER_DEATHS" ]; then
 fi
 if [ -n "$FAULTED" ]; then
 	# the emulator killed the domU on every attempt: no result at all
-	echo "xen-hv: $MODE: SKIP (emulator death in domid(s) ${FAULTED% } on all $ATTEMPTS attempts; logs in $OUT.full)"
+	echo "xen-hv: $MODE: SKIP (emulator death in domid(s) ${FAULTED% } on all $XEN_RUN_ATTEMPT attempts${XEN_RUN_BUDGET_HIT:+ (no more within the step budget of ${XEN_RUN_BUDGET_HIT}s)}; logs in $OUT.full)"
 	exit 77
 fi
 if [ "$rc" -ne 0 ] || [ "$nfail" -ne 0 ] || [ "$nok" -eq 0 ]; then

@@ -401,6 +401,8 @@ echo "xen-run: console log $FAKE_STEM.console.log (caches ready in 0.0s)"
 echo "xen-run: --- end; logs: $FAKE_STEM.*.log"
 echo "xen-run: time limits x${VXF_XEN_TIME_SCALE:-1}: hard 600s, domU(s) 300s"
 echo "${VXF_XEN_TIME_SCALE:-1}" >>"$FAKE_SCALES"
+# (deaf+slow: an attempt that takes a second or two)
+[ "${what%+slow}" = "$what" ] || sleep 1.2
 case "$what" in
 deaf|deaf+*) echo "xen-run: probe| deaf cpu 0: halted with interrupts enabled and a vector in service, ISR 251" ;;
 deaf-running) echo "xen-run: probe| deaf cpu 0: running with interrupts enabled and a vector pending above its priority, not taken over 15 s (RIP ffff82d040230c62): ISR (none) IRR 250 253 APR 0x00 TPR 0x10 DFR 0x0f LDR 0x01 PPR 0x10" ;;
@@ -483,6 +485,11 @@ attempts "an unfinished domU without a deaf vCPU is not retried" '2 unfinished
 0 -' 3 "1 0 2 0"
 attempts "a deaf vCPU with a domU dead of an oops is not retried" '2 deaf+oops
 0 -' 3 "1 0 2 0"
+# a step budget (XEN_RUN_BUDGET): no attempt begun that would pass it
+XEN_RUN_BUDGET=1 attempts "a retry that would pass the step's budget is not made" '2 deaf+slow
+0 -' 3 "1 0 2 0"
+XEN_RUN_BUDGET=60 attempts "a retry within the step's budget is made" '2 deaf+slow
+0 -' 3 "2 1 0 1"
 # a domU dom0 made again in the same boot: one retry counted, no other
 # boot, no death left to excuse (FAULTED) or to fail on
 n=$((n + 1))

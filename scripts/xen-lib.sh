@@ -787,6 +787,12 @@ xen_load_rescale() {
 # what it needs from the attempts so far; xen-suite.sh takes each domU's
 # results from an attempt it lived through):
 #   WHO: attempt N: emulator fault in domid(s) D: the attempts so far gave every part whole: not running again
+# With XEN_RUN_BUDGET set to a number of seconds (times the time scale:
+# VXF_XEN_TIME_SCALE, else xen_time_scale's), another attempt for the emulator is not begun when
+# the attempts so far and one more as long as the last would pass it, so
+# that a step whose domUs die again and again ends in a bounded time:
+#   WHO: attempt N: emulator fault in domid(s) D: another attempt would pass the step's budget of Bs (T s so far): not running again
+# and sets XEN_RUN_BUDGET_HIT to B (else it is empty).
 # A failed run whose probe (scripts/xen-run.sh) found a deaf vCPU, and no
 # death but the emulator's and domUs the hang left unfinished, is run
 # again the same way ("qemu-apic-deaf-vcpu: ..."); DEAF is the last
@@ -800,7 +806,11 @@ xen_load_rescale() {
 # load is its own QEMU's, and a hang is never run again for it.
 xen_run_attempts() {
 	local attempts=$1 out=$2 who=$3 stem deaths why what lw rs d name only_unfinished scale=''
+	local t0 ta budget=
 	shift 3
+	[ -z "${XEN_RUN_BUDGET:-}" ] || budget=$((XEN_RUN_BUDGET * ${VXF_XEN_TIME_SCALE:-$(xen_time_scale)}))
+	t0=$SECONDS
+	XEN_RUN_BUDGET_HIT=
 	XEN_RUN_ATTEMPT=1
 	XEN_RETRIES=0
 	XEN_LOAD_RETRIES=0
@@ -809,6 +819,7 @@ xen_run_attempts() {
 		: >"$out.load"
 		xen_load_watch "$out.load" >/dev/null 2>&1 &
 		lw=$!
+		ta=$SECONDS
 		if VXF_XEN_TIME_SCALE=${scale:-${VXF_XEN_TIME_SCALE:-}} \
 			"$XEN_LIB_DIR/xen-run.sh" "$@" >"$out" 2>&1; then
 			XEN_RUN_RC=0
@@ -907,6 +918,12 @@ xen_run_attempts() {
 			XEN_LOAD_RETRIES=$((XEN_LOAD_RETRIES + 1))
 			continue
 		else
+			return 0
+		fi
+		if [ -n "$budget" ] &&
+			[ $((SECONDS - t0 + SECONDS - ta)) -gt "$budget" ]; then
+			echo "$who: attempt $XEN_RUN_ATTEMPT: $what: another attempt would pass the step's budget of ${budget}s ($((SECONDS - t0)) s so far): not running again" >&2
+			XEN_RUN_BUDGET_HIT=$budget
 			return 0
 		fi
 		echo "xen-emulator-retry: $who: attempt $XEN_RUN_ATTEMPT: $why" >&2
