@@ -138,12 +138,37 @@ if [ -n "$PROBE" ]; then
 fi
 
 # QEMU in the background, so that a timeout's SIGTERM to this script
-# reaches QEMU and the X server too.
+# reaches QEMU and the X server too. A QEMU that does not end within 5 s
+# of its SIGTERM is killed, with its render server: one whose Venus
+# renderer had stopped answering kept running after its run (the check
+# of 2026-12-07: 65% of a CPU through the steps after it), since
+# timeout(1) sends its SIGKILL only while this script still runs.
 qpid=
 ppid_=
+# descendants PID: PID's children and theirs, deepest first
+descendants() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		descendants "$c"
+		echo "$c"
+	done
+}
 stop() {
+	local d
 	[ -z "$ppid_" ] || kill "$ppid_" 2>/dev/null || true
-	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		d=$(descendants "$qpid")
+		kill "$qpid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$qpid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$qpid" 2>/dev/null; then
+			echo "vgpu-qemu: QEMU did not end within 5 s of SIGTERM: killed" >&2
+			# shellcheck disable=SC2086 # a list of pids
+			kill -KILL "$qpid" $d 2>/dev/null || true
+		fi
+	fi
 	kill "$xpid" 2>/dev/null || true
 }
 trap 'stop; exit 143' TERM INT HUP
