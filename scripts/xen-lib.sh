@@ -386,7 +386,7 @@ dom0_before_init() {
 # suite_domu): a retry already made, not a reason for another boot. A
 # replaced domU's death not proven the emulator's stays "other".
 xen_deaths() {
-	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail fin place
+	local stem=$1 xlog="$1.xen.log" names name ids id tf con rep fl sig cls detail fin place by
 	[ -f "$1.console.log" ] || return 0
 	tf=$( [ ! -f "$xlog" ] || xen_triple_faults "$xlog")
 	names=$(xen_domains "$stem" | awk '{ print $2 }' | sort -u)
@@ -459,9 +459,10 @@ xen_deaths() {
 			fi
 		fi
 		if [ "$cls" = emulator ] &&
-			grep -aq "^dom0| VXF-DOMU-REPLACED $name domid=$id " "$stem.console.log"; then
+			by=$(sed -n "s/^dom0| VXF-DOMU-REPLACED $name domid=$id by \([a-z0-9-]*\).*/\1/p" "$stem.console.log" | head -n 1) &&
+			[ -n "$by" ]; then
 			cls=replaced
-			detail="$detail; made again in the same boot as $(sed -n "s/^dom0| VXF-DOMU-REPLACED $name domid=$id by \([a-z0-9-]*\).*/\1/p" "$stem.console.log" | head -n 1)"
+			detail="$detail; made again in the same boot as $by"
 		fi
 		if [ "$sig" = triple-fault ] && place=$(module_text_place "$detail" "$con"); then
 			detail="$detail (in $place)"
@@ -765,6 +766,14 @@ xen_load_rescale() {
 	echo "$used $need $max"
 }
 
+# death_lines CLASS <DEATHS: "domid D (NAME) SIGNATURE: DETAIL" for each
+# xen_deaths line of that class (the retry lines' form)
+death_lines() {
+	awk -v c="$1" '$4 == c {
+		d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
+		printf "domid %s (%s) %s: %s\n", $1, $2, $3, d }'
+}
+
 # xen_run_attempts ATTEMPTS OUTPUT WHO XEN-RUN-OPTIONS...: run
 # scripts/xen-run.sh with its stdout and stderr in OUTPUT, again (up to
 # ATTEMPTS runs in all) only when a domain died of an emulator signature
@@ -849,12 +858,9 @@ xen_run_attempts() {
 		# a domU dom0 made again in the same boot after the emulator
 		# killed it: a retry, counted as one
 		while read -r d; do
-			[ -n "$d" ] || continue
-			echo "xen-emulator-retry: $who: attempt $XEN_RUN_ATTEMPT: $(awk '{
-				d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
-				printf "domid %s (%s) %s: %s", $1, $2, $3, d }' <<<"$d")" >&2
+			echo "xen-emulator-retry: $who: attempt $XEN_RUN_ATTEMPT: $d" >&2
 			XEN_RETRIES=$((XEN_RETRIES + 1))
-		done < <(echo "$deaths" | awk '$4 == "replaced"')
+		done < <(death_lines replaced <<<"$deaths")
 		# (what stops the retries: what the kernel or Xen said of it)
 		while read -r d; do
 			[ -n "$d" ] || continue
@@ -890,10 +896,8 @@ xen_run_attempts() {
 		if [ "$XEN_RUN_ATTEMPT" -ge "$attempts" ]; then
 			return 0
 		elif [ -z "$XEN_OTHER_DEATHS" ] && [ -n "$FAULTED" ]; then
-			why=$(echo "$deaths" | awk '$4 == "emulator" {
-				d = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]* /, "", d)
-				l = l (l == "" ? "" : "; ") sprintf("domid %s (%s) %s: %s", $1, $2, $3, d) }
-				END { print l }')
+			why=$(death_lines emulator <<<"$deaths" |
+				awk '{ l = l (l == "" ? "" : "; ") $0 } END { print l }')
 			what="emulator fault in domid(s) $FAULTED"
 			if [ -n "${XEN_RUN_ENOUGH:-}" ] && $XEN_RUN_ENOUGH; then
 				echo "$who: attempt $XEN_RUN_ATTEMPT: $what: the attempts so far gave every part whole: not running again" >&2
