@@ -833,11 +833,11 @@ FAILED_STAGE=
 # README, "QEMU's faults in the virtio-gpu VM" and "Deaths the emulator
 # causes"); xen-lib.sh's xen_run_attempts retries such a run.
 PROBE_AT=$([ "$TIMEOUT" -ge 240 ] && echo $((TIMEOUT - 40)) || echo 0)
+PROBE=(python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$QMP_SOCK")
 while kill -0 "$QPID" 2>/dev/null; do
 	if [ "$PROBE_AT" -gt 0 ] && [ -z "$PROBE_PID" ] &&
 	   [ "$(echo "$(now) - $T0 > $PROBE_AT" | bc)" = 1 ]; then
-		python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$QMP_SOCK" \
-			>"$LOGP.probe" 2>&1 &
+		"${PROBE[@]}" >"$LOGP.probe" 2>&1 &
 		PROBE_PID=$!
 	fi
 	if [ "$stage" -lt ${#STAGES[@]} ]; then
@@ -858,8 +858,7 @@ while kill -0 "$QPID" 2>/dev/null; do
 			# probe: ask QEMU now (a deaf vCPU is the emulator's
 			# hang, which xen-lib.sh's xen_run_attempts retries)
 			if [ "$PROBE_AT" -gt 0 ] && [ -z "$PROBE_PID" ]; then
-				python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$QMP_SOCK" \
-					>"$LOGP.probe" 2>&1 || true
+				"${PROBE[@]}" >"$LOGP.probe" 2>&1 || true
 			fi
 			break
 		fi
