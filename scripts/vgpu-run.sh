@@ -31,7 +31,11 @@
 #             check as test "venus", subtest "vulkaninfo"), then
 #             /tests-vgpu/vxf_vk_map (tests/igt/vxf_vk_map.c: a Vulkan
 #             program mapping host-visible memory through Venus; subtest
-#             "vk-map", without revokes: the baseline)
+#             "vk-map", without revokes: the baseline), and again with
+#             every notification of its first fill dropped (subtest
+#             "vk-map-lost-notify": the fill stalls until a second
+#             submission wakes the host's renderer, as after a wakeup
+#             Venus's ring lost; tests/igt/vxf_vk_wakeup.c)
 #   vm-run options (--timeout, --log, --allow-warn, --append...) are passed
 #   on; the default timeout is 300 s.
 #
@@ -255,24 +259,36 @@ if [ "$VXF" = 1 ]; then
 		rc=1
 	fi
 fi
+# vk_subtest NAME ARGS...: subtest NAME of test venus, vxf_vk_map ARGS
+vk_subtest() {
+	sub=$1
+	shift
+	echo "Starting subtest: $sub"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	/tests-vgpu/vxf_vk_map "$@"
+	r=$?
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	took="($(awk "BEGIN { print $t1 - $t0 }")s)"
+	if [ $r -eq 0 ]; then
+		echo "Subtest $sub: SUCCESS $took"
+	else
+		echo "Subtest $sub: FAIL $took"
+		vrc=1
+		rc=1
+	fi
+}
 # A Vulkan program on Venus: host-visible coherent memory mapped, written,
 # read back, mapped again, placed; rounds of vkCmdFillBuffer through
 # Venus's ring checked on the CPU. With the window (VXF_VGPU_WINDOW=1) it
 # starts its own backend and revokes the whole window underneath.
-sub=vk-map
-[ "$VXF" = 1 ] && sub=vk-map-revokes
-echo "Starting subtest: $sub"
-t0=$(cut -d' ' -f1 /proc/uptime)
-/tests-vgpu/vxf_vk_map
-r=$?
-t1=$(cut -d' ' -f1 /proc/uptime)
-took="($(awk "BEGIN { print $t1 - $t0 }")s)"
-if [ $r -eq 0 ]; then
-	echo "Subtest $sub: SUCCESS $took"
+if [ "$VXF" = 1 ]; then
+	vk_subtest vk-map-revokes
 else
-	echo "Subtest $sub: FAIL $took"
-	vrc=1
-	rc=1
+	vk_subtest vk-map
+	# A lost wakeup of Venus's ring, made on purpose: every notification
+	# of the first round's submission dropped, the fill must stall for
+	# the whole limit (5 s) and a second submission recover it.
+	vk_subtest vk-map-lost-notify --drop-notify --stall-s 5 3
 fi
 echo "VXF-TEST-END venus rc=$vrc"
 

@@ -115,4 +115,43 @@ void *vk_map_placed(struct vk *vk, VkDeviceMemory mem, void *addr);
 void vk_unmap(struct vk *vk, VkDeviceMemory mem);
 const char *vk_result_str(VkResult r);
 
+/**
+ * struct vk_nudge - what a second submission on the queue needs
+ * @cmd: an empty command buffer, recorded once
+ * @fence: signalled once the host ran it
+ */
+struct vk_nudge {
+	VkCommandBuffer cmd;
+	VkFence fence;
+};
+
+/**
+ * enum vk_wait_end - how vk_wait_fence() ended
+ * @VK_WAIT_SIGNALLED: the fence was signalled within the stall limit
+ * @VK_WAIT_WOKEN: it was only after a second submission on the queue:
+ *	the host's renderer had not taken the commands from Venus's ring
+ *	until that submission's notification woke it
+ * @VK_WAIT_STUCK: it was not within the stall limit after that either
+ * @VK_WAIT_ERROR: a Vulkan call failed (printed)
+ */
+enum vk_wait_end {
+	VK_WAIT_SIGNALLED,
+	VK_WAIT_WOKEN,
+	VK_WAIT_STUCK,
+	VK_WAIT_ERROR,
+};
+
+int vk_nudge_init(struct vk *vk, struct vk_nudge *n);
+void vk_nudge_fini(struct vk *vk, struct vk_nudge *n);
+enum vk_wait_end vk_wait_fence(struct vk *vk, struct vk_nudge *n,
+			       VkFence fence, unsigned int stall_s);
+
+/*
+ * Set: the program's ioctl() swallows Venus's ring notifications (each one
+ * counted in vk_notify_dropped) until vk_wait_fence() sends its second
+ * submission; see vxf_vk_wakeup.c. Both __atomic.
+ */
+extern bool vk_notify_drop;
+extern unsigned long vk_notify_dropped;
+
 #endif /* VXF_VK_H */

@@ -29,12 +29,26 @@
  * virtio-gpu that does not route blob maps to the window, for one).
  *
  * Fails on any mismatch, any SIGBUS (counted by a handler that abandons
- * the check it hit), any Vulkan error; never on time.
+ * the check it hit), any Vulkan error; never on time. A fence not
+ * signalled within the stall limit gets a second submission on the queue
+ * (vk_wait_fence(), vxf_vk_wakeup.c: Venus's ring can lose the wakeup of
+ * the host's renderer). If the fence is signalled after it, that was a
+ * lost wakeup: without a window it is printed on a line "vk-map:
+ * venus-lost-wakeup: ..." and the run goes on (no driver of ours is
+ * loaded: it is Mesa's); with a window it fails the run, since a ring
+ * write lost to a revoke would look the same. A fence not signalled even
+ * then fails the run.
  *
- * usage: vxf_vk_map [--any-driver] [ROUNDS]   (default 30 rounds)
+ * usage: vxf_vk_map [--any-driver] [--stall-s S] [--drop-notify] [ROUNDS]
  *   --any-driver  run on whatever driver the loader gives (e.g. lavapipe
  *                 on the build host, to try the program out); by default
  *                 a driver other than Venus fails the run
+ *   --stall-s S   the stall limit, in seconds (default 60)
+ *   --drop-notify the first round's submission loses every notification
+ *                 Venus sends for it (vk_notify_drop); it must then stall
+ *                 for the whole limit and be recovered by the second
+ *                 submission, else the run fails
+ *   ROUNDS        default 30
  * Exit status: 0 pass, 1 fail.
  */
 
@@ -59,6 +73,9 @@
 #define MIB		(1024 * KIB)
 #define REVOKE_MS	20
 #define FILL_SIZE	(256 * KIB)
+#define STALL_S		60
+/* --drop-notify: long enough for the renderer to mark its ring idle */
+#define IDLE_WAIT_US	500000
 
 static const VkDeviceSize sizes[] = { 4 * KIB, 76 * KIB, 1 * MIB, 6 * MIB };
 #define NALLOC ARRAY_SIZE(sizes)
@@ -84,6 +101,9 @@ struct alloc {
  * @fill: its CPU view
  * @cmd: the command buffer, recorded again each round
  * @fence: the submission's fence
+ * @nudge: the second submission after a stall (vk_wait_fence())
+ * @stall_s: the stall limit (--stall-s)
+ * @drop_notify: --drop-notify
  * @window: a window is bound (VXF_VGPU_WINDOW=1)
  * @be: the backend lending the window
  * @loop_fd: /dev/vxf-loop, for VXF_LOOP_IOC_PTE
@@ -93,6 +113,7 @@ struct alloc {
  * @own_revokes: the rounds' own revokes of the whole window
  * @pte_checked: mapped pages looked at right after them
  * @pte_revoked: those of them the revoke had taken out
+ * @wakeups: fences signalled only after the second submission
  */
 struct run {
 	struct vk vk;
@@ -102,11 +123,15 @@ struct run {
 	volatile uint32_t *fill;
 	VkCommandBuffer cmd;
 	VkFence fence;
+	struct vk_nudge nudge;
+	unsigned int stall_s;
+	bool drop_notify;
 	bool window;
 	struct vxf_backend be;
 	int loop_fd;
 	unsigned long checks, failed, mismatches;
 	unsigned long own_revokes, pte_checked, pte_revoked;
+	unsigned long wakeups;
 };
 
 /*
@@ -337,10 +362,60 @@ static int make_fill_buffer(struct run *r)
 }
 
 /*
- * The host fills the buffer with @value through Venus's ring; after the
- * fence every word must be it (the CPU poisoned them first).
+ * The fill's fence: signalled, or signalled after a second submission
+ * (a lost wakeup, counted where it is not the driver's to answer for).
+ * With @drop, every notification of the submission was dropped: it must
+ * have waited for the second submission.
  */
-static bool check_fill(struct run *r, uint32_t value)
+static bool fill_fence(struct run *r, uint32_t value, bool drop)
+{
+	enum vk_wait_end end = vk_wait_fence(&r->vk, &r->nudge, r->fence,
+					     r->stall_s);
+	unsigned long dropped = __atomic_load_n(&vk_notify_dropped,
+						__ATOMIC_RELAXED);
+
+	__atomic_store_n(&vk_notify_drop, false, __ATOMIC_RELEASE);
+	if (end == VK_WAIT_STUCK) {
+		printf("vk-map: the fill's fence (value 0x%08x) not signalled %u s after a second submission either\n",
+		       value, r->stall_s);
+		return false;
+	}
+	if (end == VK_WAIT_ERROR)
+		return false;
+	if (drop) {
+		if (!dropped) {
+			printf("vk-map: drop-notify: Venus sent no notification to drop (its ring was not idle %d ms after the last call)\n",
+			       IDLE_WAIT_US / 1000);
+			return false;
+		}
+		if (end == VK_WAIT_SIGNALLED) {
+			printf("vk-map: drop-notify: %lu notification(s) dropped, yet the fill's fence was signalled within %u s\n",
+			       dropped, r->stall_s);
+			return false;
+		}
+		printf("vk-map: drop-notify: %lu notification(s) dropped; the fill's fence was not signalled in %u s, and was after a second submission: recovered\n",
+		       dropped, r->stall_s);
+		return true;
+	}
+	if (end == VK_WAIT_SIGNALLED)
+		return true;
+	if (r->window) {
+		printf("vk-map: the fill's fence (value 0x%08x) not signalled in %u s, and signalled after a second submission: a wakeup of Venus's ring lost (Mesa's) or a ring write lost to a revoke (the driver's): FAIL with a window\n",
+		       value, r->stall_s);
+		return false;
+	}
+	r->wakeups++;
+	printf("vk-map: venus-lost-wakeup: the fill's fence (value 0x%08x) not signalled in %u s, and signalled after a second submission on the queue woke the host's renderer: Venus's ring had lost its wakeup (Mesa's; no driver of ours is loaded)\n",
+	       value, r->stall_s);
+	return true;
+}
+
+/*
+ * The host fills the buffer with @value through Venus's ring; after the
+ * fence every word must be it (the CPU poisoned them first). @drop: the
+ * submission's notifications are dropped (--drop-notify).
+ */
+static bool check_fill(struct run *r, uint32_t value, bool drop)
 {
 	VkCommandBufferBeginInfo bi = {
 		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
@@ -382,17 +457,18 @@ static bool check_fill(struct run *r, uint32_t value)
 	if (vkEndCommandBuffer(r->cmd) != VK_SUCCESS ||
 	    vkResetFences(r->vk.dev, 1, &r->fence) != VK_SUCCESS)
 		goto vk_err;
+	if (drop) {
+		usleep(IDLE_WAIT_US);
+		__atomic_store_n(&vk_notify_drop, true, __ATOMIC_RELEASE);
+	}
 	res = vkQueueSubmit(r->vk.queue, 1, &si, r->fence);
 	if (res != VK_SUCCESS) {
+		__atomic_store_n(&vk_notify_drop, false, __ATOMIC_RELEASE);
 		printf("vk-map: vkQueueSubmit: %s\n", vk_result_str(res));
 		goto err;
 	}
-	/* no timeout of ours: a hang is the VM run's timeout */
-	res = vkWaitForFences(r->vk.dev, 1, &r->fence, VK_TRUE, UINT64_MAX);
-	if (res != VK_SUCCESS) {
-		printf("vk-map: vkWaitForFences: %s\n", vk_result_str(res));
+	if (!fill_fence(r, value, drop))
 		goto err;
-	}
 
 	if (sigsetjmp(bus_jmp, 1)) {
 		bus_armed = 0;
@@ -562,7 +638,8 @@ static void run_rounds(struct run *r, unsigned int rounds)
 	for (round = 2; round < rounds + 2; round++) {
 		if (r->window && !check_revoked(r))
 			break;
-		if (!check_fill(r, 0x5a000000u | round))
+		if (!check_fill(r, 0x5a000000u | round,
+				r->drop_notify && round == 2))
 			break;
 		for (a = 0; a < NALLOC; a++)
 			if (!checked(r, "round", a, r->a[a].p, round, 0,
@@ -633,6 +710,7 @@ static void teardown(struct run *r)
 	vkDeviceWaitIdle(r->vk.dev);
 	if (r->fence)
 		vkDestroyFence(r->vk.dev, r->fence, NULL);
+	vk_nudge_fini(&r->vk, &r->nudge);
 	if (r->fill_buf)
 		vkDestroyBuffer(r->vk.dev, r->fill_buf, NULL);
 	if (r->fill_mem)
@@ -647,7 +725,7 @@ out:
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
-	static struct run run = { .loop_fd = -1 };
+	static struct run run = { .loop_fd = -1, .stall_s = STALL_S };
 	struct run *r = &run;
 	const char *w = getenv("VXF_VGPU_WINDOW");
 	unsigned int rounds = 30, a;
@@ -658,6 +736,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--any-driver"))
 			any_driver = true;
+		else if (!strcmp(argv[i], "--drop-notify"))
+			r->drop_notify = true;
+		else if (!strcmp(argv[i], "--stall-s") && i + 1 < argc)
+			r->stall_s = strtoul(argv[++i], NULL, 0);
 		else
 			rounds = strtoul(argv[i], NULL, 0);
 	}
@@ -686,8 +768,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (make_fill_buffer(r)) {
-		fail(r, "%s", "the fill buffer, its command buffer and fence");
+	if (make_fill_buffer(r) || vk_nudge_init(&r->vk, &r->nudge)) {
+		fail(r, "%s", "the fill buffer, the command buffers and fences");
 		goto out;
 	}
 	if (check_maps(r) && check_placed(r))
@@ -705,8 +787,9 @@ out:
 			ok = false;
 		}
 	}
-	printf("vk-map: %lu checks, %lu failed, %lu mismatches, %d SIGBUS\n",
-	       r->checks, r->failed, r->mismatches, (int)sigbus_count);
+	printf("vk-map: %lu checks, %lu failed, %lu mismatches, %d SIGBUS, %lu lost wakeup(s) of Venus's ring\n",
+	       r->checks, r->failed, r->mismatches, (int)sigbus_count,
+	       r->wakeups);
 	ok = ok && !r->failed && !r->mismatches && !sigbus_count && r->checks;
 	printf("vk-map: %s\n", ok ? "PASS" : "FAIL");
 	return ok ? 0 : 1;
