@@ -55,11 +55,17 @@ want() {
 # faults hung it: a deaf vCPU, a stalled control queue) is counted on the
 # step's line and before the summary, and so is each "xen-load-retry: "
 # line (a Xen run again with larger time limits after it ran out of time
-# while the rest of the machine's load rose, scripts/xen-lib.sh).
+# while the rest of the machine's load rose, scripts/xen-lib.sh). So is
+# each "vk-map: venus-lost-wakeup: " line (tests/igt/vxf_vk_map.c in
+# vgpu-stock: a fence Venus's ring had not woken the host's renderer for,
+# signalled after a second submission; Mesa's lost wakeup, see
+# tests/igt/vxf_vk_wakeup.c).
 NRETRY=0
 RETRIES=
 NLOAD=0
 LOADRETRIES=
+NWAKE=0
+WAKES=
 # note_retries "N KIND" RC: "N KIND retry" (or retries) on the step's
 # PASS line (INFO) and its FAIL line (REASON, "exit status RC" if none)
 note_retries() {
@@ -69,7 +75,7 @@ note_retries() {
 	REASON="${REASON:-exit status $2}, $w"
 }
 step() {
-	local name=$1 deps=$2 fn=$3 d t0 t1 rc nr nl
+	local name=$1 deps=$2 fn=$3 d t0 t1 rc nr nl nw
 	want "$name" || return 0
 	for d in $deps; do
 		if [ "${STATUS[$d]:-}" != pass ] && { [ -z "${CHECK_ONLY:-}" ] || [ -n "${STATUS[$d]:-}" ]; }; then
@@ -88,6 +94,13 @@ step() {
 	t1=$(date +%s)
 	nr=$(grep -c '^xen-emulator-retry: ' "$LOG" || true)
 	nl=$(grep -c '^xen-load-retry: ' "$LOG" || true)
+	nw=$(grep -c '^vk-map: venus-lost-wakeup: ' "$LOG" || true)
+	if [ "$nw" -gt 0 ]; then
+		NWAKE=$((NWAKE + nw))
+		WAKES="$WAKES${WAKES:+, }$name: $nw"
+		INFO="${INFO:+$INFO, }$nw lost Venus wakeup(s) recovered"
+		REASON="${REASON:-exit status $rc}, $nw lost Venus wakeup(s) recovered"
+	fi
 	if [ "$nl" -gt 0 ]; then
 		NLOAD=$((NLOAD + nl))
 		LOADRETRIES="$LOADRETRIES${LOADRETRIES:+, }$name: $nl"
@@ -613,7 +626,7 @@ report_kunit() {
 # Venus driver runs vulkaninfo and tests/igt/vxf_vk_map (host-visible
 # memory mapped, checked, filled through Venus's ring) in the guest.
 # Subtests count like the VM suite's (vxf_vgpu/SUBTEST, venus/vulkaninfo,
-# venus/vk-map).
+# venus/vk-map, venus/vk-map-lost-notify).
 VGPU_OUT="$LOGS/vgpu-stock.out"
 # vgpu_reason RC CONSOLE: REASON for a vgpu run that ended in trouble (an
 # exit status other than 0 and 1): its first FAIL or ERROR line
@@ -824,5 +837,6 @@ T_END=$(date +%s)
 echo "check: total $((T_END - T_START))s, logs in $LOGS"
 echo "check: $NRETRY run(s) retried after an emulator fault (a Xen domain's death, a vgpu VM's hang)${RETRIES:+ ($RETRIES)}"
 echo "check: $NLOAD Xen run(s) retried with larger time limits after the machine's load rose${LOADRETRIES:+ ($LOADRETRIES)}"
+echo "check: $NWAKE lost wakeup(s) of Venus's ring recovered by a second submission (Mesa's)${WAKES:+ ($WAKES)}"
 echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
 [ "$NFAIL" -eq 0 ]
