@@ -237,6 +237,20 @@ xl() {
 	return $rc
 }
 created() { echo "VXF-DOMU-CREATED $1 domid=$2"; }
+# make_domu NAME INDEX [VCPUS]: a domU like domU 1 (/vxf/NAME.cfg from
+# its config: vxf.index INDEX, VCPUS vCPUs if given) created paused, its
+# domid in DOMU_ID; 1 after a failed check if xl cannot create it
+make_domu() {
+	sed "s/^name = .*/name = \"$1\"/; s/vxf.index=1/vxf.index=$2/${3:+; s/^vcpus = .*/vcpus = $3/}" \
+		/vxf/vxf-domu1.cfg >/vxf/$1.cfg
+	if ! xl create -p /vxf/$1.cfg >/tmp/$1.log 2>&1; then
+		cat /tmp/$1.log
+		bad "xl create $1"
+		return 1
+	fi
+	DOMU_ID=$(xl domid $1)
+	created $1 $DOMU_ID
+}
 # may_replace TRY: whether a domU that died on try TRY is made again in
 # this boot: twice at most, and only while dom0 has been up for less than
 # 450 s (times the time scale), so that the replacements cannot take the
@@ -275,10 +289,8 @@ sed "s/^/talk: /" /tmp/talk.out
 l3=vxf-lend3
 f0=$(xl info free_memory)
 for try in 1 2 3; do
-	sed "s/^name = .*/name = \"$l3\"/; s/vxf.index=1/vxf.index=3/" /vxf/vxf-domu1.cfg >/vxf/$l3.cfg
-	xl create -p /vxf/$l3.cfg >/tmp/$l3.log 2>&1 || { cat /tmp/$l3.log; bad "xl create $l3"; exit 1; }
-	id=$(xl domid $l3)
-	created $l3 $id
+	make_domu $l3 3 || exit 1
+	id=$DOMU_ID
 	# lent once its payload runs (as for domU 1: a death before it is
 	# then before any lend, see DOM0_PRE)
 	xl unpause $l3
@@ -360,18 +372,10 @@ r2=vxf-report2
 r3=vxf-report3
 f0=$(xl info free_memory)
 for try in 1 2 3; do
-	for i in 2 3; do
-		n=$r2
-		[ $i = 2 ] || n=$r3
-		sed "s/^name = .*/name = \"$n\"/; s/vxf.index=1/vxf.index=$i/; s/^vcpus = .*/vcpus = 1/" \
-			/vxf/vxf-domu1.cfg >/vxf/$n.cfg
-	done
-	xl create -p /vxf/$r2.cfg >/tmp/$r2.log 2>&1 || { cat /tmp/$r2.log; bad "xl create $r2"; exit 1; }
-	id=$(xl domid $r2)
-	created $r2 $id
-	xl create -p /vxf/$r3.cfg >/tmp/$r3.log 2>&1 || { cat /tmp/$r3.log; bad "xl create $r3"; exit 1; }
-	id3=$(xl domid $r3)
-	created $r3 $id3
+	make_domu $r2 2 1 || exit 1
+	id=$DOMU_ID
+	make_domu $r3 3 1 || exit 1
+	id3=$DOMU_ID
 	rm -f /tmp/serve2.rc
 	( $VXF_FILES/xen-lend serve $id >/tmp/serve2.out 2>&1; echo $? >/tmp/serve2.rc ) >/dev/null 2>&1 &
 	xl unpause $r3
@@ -514,15 +518,8 @@ suite_domu() {
 	local name=$1 try id log
 	for try in 1 2 3; do
 		log=/var/log/xen/console/guest-$name.log
-		sed "s/^name = .*/name = \"$name\"/; s/vxf.index=1/vxf.index=$2/; s/^vcpus = .*/vcpus = $3/" \
-			/vxf/vxf-domu1.cfg >/vxf/$name.cfg
-		if ! xl create -p /vxf/$name.cfg >/tmp/$name.log 2>&1; then
-			cat /tmp/$name.log
-			bad "xl create $name"
-			return
-		fi
-		id=$(xl domid $name)
-		created $name $id
+		make_domu $name $2 $3 || return
+		id=$DOMU_ID
 		vxf_xs_pair $id >/dev/null
 		xl unpause $name
 		for _ in $(seq $((400 * ${VXF_XEN_TIME_SCALE:-1}))); do
