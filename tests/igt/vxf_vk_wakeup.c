@@ -10,9 +10,10 @@
  * renderer has marked the ring idle does it send a vkNotifyRingMESA
  * command (an execbuffer of its own) to wake it. The renderer marks the
  * ring idle, then loads the tail, and sleeps if it saw nothing new. Mesa
- * has no full barrier between its store and its load (a release store and
- * a load: two plain moves on x86), so the CPU may take the load before
- * the store is visible: Mesa sees the ring busy and sends nothing, the
+ * 25.0 (trixie's) has no full barrier between its store and its load (a
+ * release store and a load: two plain moves on x86; later Mesa stores the
+ * tail sequentially consistent), so the CPU may take the load before the
+ * store is visible: Mesa sees the ring busy and sends nothing, the
  * renderer sees no new tail and sleeps, and the commands wait in the ring
  * for the next notification, which a program waiting on their fence never
  * causes. vk_wait_fence() waits a stall limit, then submits an empty
