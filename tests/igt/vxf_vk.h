@@ -131,7 +131,8 @@ struct vk_nudge {
  * @VK_WAIT_WOKEN: it was only after a second submission on the queue:
  *	the host's renderer had not taken the commands from Venus's ring
  *	until that submission's notification woke it
- * @VK_WAIT_STUCK: it was not within the stall limit after that either
+ * @VK_WAIT_STUCK: it, or the second submission's fence, was not within the
+ *	stall limit after that
  * @VK_WAIT_ERROR: a Vulkan call failed (printed)
  */
 enum vk_wait_end {

@@ -376,7 +376,7 @@ static bool fill_fence(struct run *r, uint32_t value, bool drop)
 
 	__atomic_store_n(&vk_notify_drop, false, __ATOMIC_RELEASE);
 	if (end == VK_WAIT_STUCK) {
-		printf("vk-map: the fill's fence (value 0x%08x) not signalled %u s after a second submission either\n",
+		printf("vk-map: the fill's fence (value 0x%08x) or the second submission's not signalled %u s after the second submission\n",
 		       value, r->stall_s);
 		return false;
 	}

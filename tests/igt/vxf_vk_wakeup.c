@@ -123,6 +123,7 @@ enum vk_wait_end vk_wait_fence(struct vk *vk, struct vk_nudge *n,
 		.commandBufferCount = 1,
 		.pCommandBuffers = &n->cmd,
 	};
+	VkFence fences[2];
 	VkResult res;
 
 	res = vkWaitForFences(vk->dev, 1, &fence, VK_TRUE, limit);
@@ -141,9 +142,9 @@ enum vk_wait_end vk_wait_fence(struct vk *vk, struct vk_nudge *n,
 		printf("vk: the second submission: %s\n", vk_result_str(res));
 		return VK_WAIT_ERROR;
 	}
-	res = vkWaitForFences(vk->dev, 1, &fence, VK_TRUE, limit);
-	if (res == VK_SUCCESS)
-		res = vkWaitForFences(vk->dev, 1, &n->fence, VK_TRUE, limit);
+	fences[0] = fence;
+	fences[1] = n->fence;
+	res = vkWaitForFences(vk->dev, 2, fences, VK_TRUE, limit);
 	if (res == VK_SUCCESS)
 		return VK_WAIT_WOKEN;
 	if (res == VK_TIMEOUT)
