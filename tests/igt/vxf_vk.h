@@ -150,9 +150,11 @@ enum vk_wait_end vk_wait_fence(struct vk *vk, struct vk_nudge *n,
 /*
  * Set: the program's ioctl() swallows Venus's ring notifications (each one
  * counted in vk_notify_dropped) until vk_wait_fence() sends its second
- * submission; see vxf_vk_wakeup.c. Both __atomic.
+ * submission; see vxf_vk_wakeup.c. vk_notify_sent counts those it let
+ * through. All __atomic.
  */
 extern bool vk_notify_drop;
 extern unsigned long vk_notify_dropped;
+extern unsigned long vk_notify_sent;
 
 #endif /* VXF_VK_H */

@@ -48,6 +48,7 @@
 
 bool vk_notify_drop;
 unsigned long vk_notify_dropped;
+unsigned long vk_notify_sent;
 
 static bool is_notify(unsigned long req, const void *arg)
 {
@@ -63,7 +64,8 @@ static bool is_notify(unsigned long req, const void *arg)
 
 /*
  * Every ioctl of the process, Mesa's included: passed to the kernel,
- * but for the notifications vk_notify_drop swallows.
+ * but for the notifications vk_notify_drop swallows; the notifications
+ * are counted either way.
  */
 int ioctl(int fd, unsigned long req, ...)
 {
@@ -73,10 +75,13 @@ int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (__atomic_load_n(&vk_notify_drop, __ATOMIC_ACQUIRE) &&
-	    is_notify(req, arg)) {
-		__atomic_add_fetch(&vk_notify_dropped, 1, __ATOMIC_RELAXED);
-		return 0;
+	if (is_notify(req, arg)) {
+		if (__atomic_load_n(&vk_notify_drop, __ATOMIC_ACQUIRE)) {
+			__atomic_add_fetch(&vk_notify_dropped, 1,
+					   __ATOMIC_RELAXED);
+			return 0;
+		}
+		__atomic_add_fetch(&vk_notify_sent, 1, __ATOMIC_RELAXED);
 	}
 	return syscall(SYS_ioctl, fd, req, arg);
 }
