@@ -177,6 +177,18 @@ chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	/usr/bin/qemu-system-x86_64 "${args[@]}" &
 qpid=$!
 if [ -n "$PROBE" ]; then
+	# threads PID: a line "threads at T" then "thread PID TID NAME STATE
+	# WCHAN" for each thread of PID's descendants (the render server's:
+	# a Venus ring's thread is named vkr-ring-N)
+	threads() {
+		local p t
+		echo "threads at $(date -u +%T)"
+		for p in $(descendants "$1"); do
+			for t in /proc/"$p"/task/*; do
+				echo "thread $p ${t##*/} $(tr ' ' _ <"$t/comm") $(sed 's/^.*) //' "$t/stat" | cut -d' ' -f1) $(cat "$t/wchan")"
+			done
+		done
+	}
 	# the hangs: an IGT subtest killed at its time limit (the payload's
 	# output, the second -serial file:), the guest's watchdog (console)
 	t0=$SECONDS
@@ -199,6 +211,7 @@ if [ -n "$PROBE" ]; then
 			hangs | tail -n 1 | sed 's/^/trigger: /' >>"$PROBE"
 			python3 "$TOP/scripts/qemu-probe.py" --twice 15 "$R/tmp/qmp.sock" \
 				>>"$PROBE" 2>&1
+			threads "$qpid" >>"$PROBE" 2>/dev/null
 			grep -q '^stalled \|^unpopped \|^deaf ' "$PROBE" || continue
 			if [ "${VGPU_PROBE_STOP:-0}" = 1 ] && grep -q '^deaf ' "$PROBE"; then
 				echo "vgpu-qemu: $(grep -m1 '^deaf ' "$PROBE"): QEMU stopped" >&2

@@ -412,7 +412,10 @@ fi
 # host_view BASE: the probe's and the trace's facts, as "VAR=value"
 # words: deaf (the probe's first deaf vCPU, if any), probe (stalled,
 # unpopped, not-stalled, none), vq (the probe's stalled or unpopped line,
-# if any), cmd (the last
+# if any), rings (the render server's Venus ring threads at the last
+# probe, by state and wait channel: "N,S:futex_wait_queue:N,..."; every
+# one asleep while the guest waits on the renderer is the picture of a
+# lost wakeup, see README), cmd (the last
 # suspended command, or none), at (its time), taken and done (requests
 # QEMU took and completed after it), pending (FlatViews queued for RCU
 # freeing and never freed); spaces in values are underscores
@@ -435,6 +438,11 @@ host_view() {
 	else
 		echo "probe=none"
 	fi
+	line=$(awk '/^threads at / { n = 0; split("", s) }
+		$1 == "thread" && $4 ~ /^vkr-ring-/ { n++; s[$5 ":" $6]++ }
+		END { if (n) { printf "%d", n; for (k in s) printf ",%s:%d", k, s[k] } }' \
+		"$base.probe" 2>/dev/null)
+	[ -z "$line" ] || echo "rings=$line"
 	awk '
 		# "PID@SEC.USEC:event args" (-msg timestamp=on)
 		{ ev = $1; sub(/^.*:/, "", ev); t = $1; sub(/:.*$/, "", t); sub(/^.*@/, "", t) }
@@ -456,10 +464,10 @@ host_view() {
 # run's host view is one of the emulator's faults above; else print what
 # the host saw and return 1
 emulator_signature() {
-	local deaf='' probe=none vq='' cmd=none at=0 taken=0 done=0 pending=0 w
+	local deaf='' probe=none vq='' rings='' cmd=none at=0 taken=0 done=0 pending=0 w
 	for w in $(host_view "$1"); do
 		case "$w" in
-		deaf=*|probe=*|vq=*|cmd=*|at=*|taken=*|done=*|pending=*)
+		deaf=*|probe=*|vq=*|rings=*|cmd=*|at=*|taken=*|done=*|pending=*)
 			printf -v "${w%%=*}" '%s' "${w#*=}" ;;
 		esac
 	done
@@ -475,7 +483,7 @@ emulator_signature() {
 		echo "qemu-unmap-blob-unresumed: virtio-gpu suspended its control queue at RESOURCE_UNMAP_BLOB (0x209) at $(date -u -d "@$at" +%T), completed $done request(s) after it and took none of those the guest published since: ${vq//_/ }"
 		return 0
 	fi
-	echo "no emulator fault seen: no deaf vCPU; probe $probe${vq:+ (${vq//_/ })}; last suspended command $cmd, $taken requests taken and $done completed after it; FlatViews never freed: $pending"
+	echo "no emulator fault seen: no deaf vCPU; probe $probe${vq:+ (${vq//_/ })}; last suspended command $cmd, $taken requests taken and $done completed after it; FlatViews never freed: $pending${rings:+; Venus ring threads: ${rings%%,*}, by state and wait: ${rings#*,}}"
 	return 1
 }
 
