@@ -37,7 +37,8 @@
 #   make deb          the Debian packages from the tarball, lintian clean,
 #                     into .cache/pkg/ (scripts/package-test.sh --build-only)
 #   make xen-soak N=20  the Xen steps N times; counts every domU/dom0 death
-#                     by signature and the failures they caused
+#                     by signature and the failures they caused (UNTIL=HH:MM,
+#                     UTC: no step starts after it)
 #
 # Variables: KDIR=<kernel build dir>, W=1, LLVM=1, C=1|2 are passed on to
 # kbuild as usual. make install takes DESTDIR, PREFIX (default /usr/local),
@@ -149,14 +150,14 @@ xen-demo: deps kernels
 
 # The Xen steps (xen-suite, xen-demo, bench-xen smoke) N times, every
 # domain death counted by signature (scripts/xen-soak.sh); STEPS="suite
-# demo bench" to choose
+# demo bench" to choose, UNTIL=HH:MM (UTC) to start no step after it
 N ?= 5
 STEPS ?= suite demo bench
 .PHONY: xen-soak
 xen-soak: deps kernels
 	$(MAKE) KDIR="$$(. $(KCACHE)/env.sh && echo "$$KDIR_612")" modules
 	$(MAKE) tools
-	./scripts/xen-soak.sh -n $(N) --steps "$(STEPS)"
+	./scripts/xen-soak.sh -n $(N) --steps "$(STEPS)" $(if $(UNTIL),--until $(UNTIL))
 
 check:
 	./scripts/check.sh
