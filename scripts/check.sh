@@ -98,8 +98,7 @@ step() {
 	if [ "$nw" -gt 0 ]; then
 		NWAKE=$((NWAKE + nw))
 		WAKES="$WAKES${WAKES:+, }$name: $nw"
-		INFO="${INFO:+$INFO, }$nw lost Venus wakeup(s) recovered"
-		REASON="${REASON:-exit status $rc}, $nw lost Venus wakeup(s) recovered"
+		note_retries "$nw Venus wakeup" $rc
 	fi
 	if [ "$nl" -gt 0 ]; then
 		NLOAD=$((NLOAD + nl))
